@@ -1,0 +1,19 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import { openPostgres } from '../postgres/database.js';
+import { openSqlite } from '../sqlite/database.js';
+import type { SqlDatabase } from './database.js';
+
+/** PostgreSQL when QUIRE_DATABASE_URL is set, else the SQLite file in the data directory. */
+export function openDatabase(config: Config, logger?: Logger): SqlDatabase {
+  if (config.databaseUrl !== undefined) {
+    return openPostgres({
+      url: config.databaseUrl,
+      poolMax: config.databasePoolMax,
+      connectTimeoutMs: config.readyCheckTimeoutMs,
+      ...(logger === undefined ? {} : { logger }),
+    });
+  }
+  return openSqlite({ filename: join(config.dataDir, 'quire.db') });
+}

@@ -1,0 +1,187 @@
+/**
+ * The one place errors become responses: every 4xx/5xx leaves as RFC 9457 problem+json with a
+ * catalogue code and the request id. Unknown routes answer 404, known paths with another method
+ * 405 with `Allow`. A 5xx never carries a stack or an internal message: the detail is generic
+ * and the real error goes to the log, under the same request id.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import Router, { type HTTPMethod } from 'find-my-way';
+import {
+  AppError,
+  ERROR_CATALOGUE,
+  toProblem,
+  type ErrorCode,
+  type FieldError,
+} from '../../errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+const INTERNAL_DETAIL =
+  'An unexpected error occurred. It has been logged; quote the request id when reporting it.';
+
+interface AjvError {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function validationErrors(error: FastifyError): FieldError[] {
+  const context = error.validationContext ?? 'body';
+  return (error.validation ?? []).map((issue: AjvError) => {
+    let path = `/${context}${issue.instancePath ?? ''}`;
+    const missing = issue.params?.missingProperty;
+    const extra = issue.params?.additionalProperty;
+    if (typeof missing === 'string') path += `/${missing}`;
+    if (typeof extra === 'string') path += `/${extra}`;
+    return { path, message: issue.message ?? 'is invalid' };
+  });
+}
+
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  431: 'REQUEST_HEADERS_TOO_LARGE',
+  503: 'OVERLOADED',
+  504: 'TIMEOUT',
+};
+
+/** Turns anything thrown into an AppError; what is not a known client error is INTERNAL. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation !== undefined) {
+    const errors = validationErrors(fastifyError as FastifyError);
+    const detail = errors.map((e) => `${e.path} ${e.message}`).join('; ') || 'Request is invalid';
+    return new AppError('VALIDATION_FAILED', detail, { errors, cause: error });
+  }
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED';
+    // Fastify's own client-error messages describe the request, never server internals.
+    return new AppError(code, fastifyError.message ?? ERROR_CATALOGUE[code].title, {
+      cause: error,
+    });
+  }
+  return new AppError('INTERNAL', INTERNAL_DETAIL, { cause: error });
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: AppError,
+): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  if (error.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(error.retryAfterSeconds));
+  return reply
+    .code(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(toProblem(error, request.url.split('?', 1)[0] ?? request.url, request.id));
+}
+
+/**
+ * Fastify's `clientErrorHandler`: errors the HTTP parser raises before a request exists
+ * (malformed request line, headers too large, request timeout). Answered as problem+json too.
+ */
+export function handleClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code: ErrorCode =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'REQUEST_HEADERS_TOO_LARGE'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'REQUEST_TIMEOUT'
+        : 'VALIDATION_FAILED';
+  const requestId = randomUUID();
+  const problem = toProblem(
+    new AppError(
+      code,
+      code === 'VALIDATION_FAILED' ? 'Malformed HTTP request' : ERROR_CATALOGUE[code].title,
+    ),
+    '/',
+    requestId,
+  );
+  const body = JSON.stringify(problem);
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-ID: ${requestId}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+async function errorHandler(app: FastifyInstance): Promise<void> {
+  // A shadow router of every registered path, to tell "no such path" (404) from
+  // "path exists with other methods" (405, with Allow).
+  const routes = Router();
+  app.addHook('onRoute', function recordRoute(route) {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'OPTIONS') continue; // CORS preflight answers OPTIONS on every path.
+      if (!routes.hasRoute(method as HTTPMethod, route.url)) {
+        routes.on(method as HTTPMethod, route.url, () => undefined, { pattern: route.url });
+      }
+    }
+  });
+
+  function allowedMethods(method: string, url: string): string[] {
+    const path = url.split('?', 1)[0] ?? url;
+    const allowed = new Set<string>();
+    for (const candidate of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+      if (candidate === method) continue;
+      if (routes.find(candidate, path) !== null) allowed.add(candidate);
+    }
+    return [...allowed];
+  }
+
+  function routeNotFound(method: string, url: string): AppError {
+    const allowed = allowedMethods(method, url);
+    if (allowed.length > 0) {
+      return new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed here`, {
+        headers: { allow: allowed.join(', ') },
+      });
+    }
+    return new AppError('NOT_FOUND', `No route ${method} ${url.split('?', 1)[0]}`);
+  }
+
+  // Answer unknown routes before their body is read or parsed: a POST of bad JSON to a path
+  // that takes no POST is a 405, not a 400, and costs no parsing.
+  app.addHook('onRequest', async function rejectUnknownRoute(request) {
+    if (request.is404) throw routeNotFound(request.method, request.url);
+  });
+  app.setNotFoundHandler(function notFound(request, reply) {
+    return sendProblem(request, reply, routeNotFound(request.method, request.url));
+  });
+
+  app.setErrorHandler(function handleError(error, request, reply) {
+    const appError = toAppError(error);
+    if (appError.status >= 500) {
+      request.log.error(
+        {
+          err: error,
+          code: appError.code,
+          req: { method: request.method, url: request.url, headers: request.headers },
+        },
+        'request failed',
+      );
+    } else {
+      request.log.debug({ code: appError.code, detail: appError.detail }, 'request rejected');
+    }
+    return sendProblem(request, reply, appError);
+  });
+}
+
+export default fp(errorHandler, { name: 'quire-error-handler', fastify: '5.x' });

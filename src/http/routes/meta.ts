@@ -1,0 +1,114 @@
+/**
+ * Meta endpoints (outside /v1): liveness, readiness, health, metrics and the OpenAPI document.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { allOk, runHealthChecks } from '../../domain/health.js';
+import { AppError } from '../../errors.js';
+import { VERSION } from '../../version.js';
+import { EXEMPT_FROM_SHEDDING } from '../plugins/load-shedding.js';
+import { HealthSchema, LivenessSchema, ReadinessSchema } from '../schemas/meta.js';
+
+const problemResponse = { $ref: 'Problem#' };
+
+function bearerTokenMatches(request: FastifyRequest, expected: string): boolean {
+  const header = request.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+export async function metaRoutes(app: FastifyInstance): Promise<void> {
+  const { config } = app;
+
+  app.get(
+    '/livez',
+    {
+      config: EXEMPT_FROM_SHEDDING,
+      schema: {
+        tags: ['meta'],
+        summary: 'The process answers (touches no dependency)',
+        response: { 200: LivenessSchema },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['meta'],
+        summary: 'Ready for traffic: every dependency answers and no shutdown is under way',
+        response: { 200: ReadinessSchema, 503: ReadinessSchema },
+      },
+    },
+    async (_request, reply) => {
+      if (app.lifecycle.shuttingDown) {
+        return reply.code(503).send({
+          status: 'not_ready' as const,
+          checks: { shutdown: { status: 'fail' as const, latency_ms: 0 } },
+        });
+      }
+      const checks = await runHealthChecks(app.healthChecks, config.readyCheckTimeoutMs);
+      const ready = allOk(checks);
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+    },
+  );
+
+  app.get(
+    '/health',
+    {
+      config: EXEMPT_FROM_SHEDDING,
+      schema: {
+        tags: ['meta'],
+        summary: 'Detailed health: dependencies, process figures, circuit breakers',
+        response: { 200: HealthSchema, 503: HealthSchema },
+      },
+    },
+    async (_request, reply) => {
+      const checks = await runHealthChecks(app.healthChecks, config.readyCheckTimeoutMs);
+      const healthy = allOk(checks);
+      return reply.code(healthy ? 200 : 503).send({
+        status: healthy ? 'ok' : 'unhealthy',
+        version: VERSION,
+        uptime_s: Math.round((Date.now() - app.lifecycle.startedAt) / 1000),
+        checks,
+        process: app.processStats(),
+        breakers: {},
+      });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      config: EXEMPT_FROM_SHEDDING,
+      schema: {
+        tags: ['meta'],
+        summary: 'Prometheus metrics (Bearer QUIRE_METRICS_TOKEN when one is set)',
+        response: { 200: { type: 'string' }, 401: problemResponse },
+      },
+    },
+    async (request, reply) => {
+      const token = config.metricsToken;
+      if (token !== undefined && !bearerTokenMatches(request, token)) {
+        throw new AppError(
+          'UNAUTHENTICATED',
+          'GET /metrics needs Authorization: Bearer <metrics token>',
+          {
+            headers: { 'www-authenticate': 'Bearer realm="metrics"' },
+          },
+        );
+      }
+      const body = await app.metricsRegistry.metrics();
+      return reply.type(app.metricsRegistry.contentType).send(body);
+    },
+  );
+
+  app.get(
+    '/openapi.json',
+    { schema: { tags: ['meta'], summary: 'This API’s OpenAPI 3.1 document', hide: true } },
+    async () => app.swagger(),
+  );
+}

@@ -1,0 +1,36 @@
+import { Type } from 'typebox';
+
+export const LivenessSchema = Type.Object({ status: Type.Literal('ok') });
+
+const CheckSchema = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]),
+  latency_ms: Type.Number(),
+});
+
+export const ReadinessSchema = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  checks: Type.Record(Type.String(), CheckSchema),
+});
+
+export const HealthSchema = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('unhealthy')]),
+  version: Type.String(),
+  uptime_s: Type.Number(),
+  checks: Type.Record(
+    Type.String(),
+    Type.Object({
+      status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]),
+      latency_ms: Type.Number(),
+      error: Type.Optional(Type.String()),
+    }),
+  ),
+  process: Type.Object({
+    rss_mb: Type.Number(),
+    heap_used_mb: Type.Number(),
+    event_loop_delay_p99_ms: Type.Number(),
+  }),
+  breakers: Type.Record(
+    Type.String(),
+    Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),
+  ),
+});

@@ -1,0 +1,82 @@
+/**
+ * The process around the app: listen, then shut down in order on SIGTERM/SIGINT —
+ * readiness off at once → (optional delay for load balancers) → stop accepting → drain in-flight
+ * requests → close stores → exit 0. Past QUIRE_SHUTDOWN_TIMEOUT_MS, or on a second signal, the
+ * process exits 1 without waiting further.
+ */
+import type { Logger } from 'pino';
+import { buildApp, type App } from './app.js';
+import type { Config } from './config.js';
+
+export interface RunningServer {
+  app: App;
+  /** The address actually bound (port 0 picks a free one). */
+  url: string;
+  /** Starts the ordered shutdown; resolves when the app is closed. Idempotent. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+  /** Called with the built app before it listens (tests and benchmarks add routes here). */
+  extend?: (app: App) => Promise<void> | void;
+  /** Install SIGTERM/SIGINT handlers that shut down and exit the process. Default true. */
+  handleSignals?: boolean;
+}
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+export async function startServer({
+  config,
+  logger,
+  extend,
+  handleSignals = true,
+}: StartOptions): Promise<RunningServer> {
+  const app = await buildApp({ config, logger });
+  await extend?.(app);
+  const url = await app.listen({ host: config.host, port: config.port });
+  logger.info({ url, role: config.role, pid: process.pid }, 'quire listening');
+
+  let closing: Promise<void> | undefined;
+  function shutdown(reason: string): Promise<void> {
+    closing ??= (async () => {
+      logger.info({ reason }, 'shutdown started: readiness off');
+      app.lifecycle.shuttingDown = true;
+      if (config.shutdownDelayMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      }
+      await app.close();
+      logger.info('shutdown complete');
+    })();
+    return closing;
+  }
+
+  if (handleSignals) {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (closing !== undefined) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      const deadline = setTimeout(() => {
+        logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timed out: exiting now');
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      deadline.unref();
+      shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    for (const signal of SIGNALS) process.on(signal, onSignal);
+    process.on('unhandledRejection', (error) => {
+      logger.fatal({ err: error }, 'unhandled rejection: shutting down');
+      onSignal('SIGTERM');
+    });
+  }
+
+  return { app, url, shutdown };
+}

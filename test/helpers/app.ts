@@ -1,0 +1,39 @@
+/**
+ * Builds the real app (every plugin, as in production) on a fresh temporary data directory,
+ * with its logs captured. Tests may add routes before the first request.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { captureLogs, type LogLine } from './logs.js';
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  logs: LogLine[];
+  dataDir: string;
+}
+
+export function tempDir(prefix = 'quire-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** `env` uses the real variable names, so tests exercise the config parser too. */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = tempDir();
+  const config = loadConfig({ QUIRE_DATA_DIR: dataDir, QUIRE_LOG_LEVEL: 'debug', ...env });
+  const { logger, lines } = captureLogs();
+  const app = await buildApp({ config, logger });
+  after(() => app.close());
+  return { app, config, logs: lines, dataDir };
+}
+
+/** The request log line written for one request id. */
+export function requestLine(logs: LogLine[], requestId: string): LogLine | undefined {
+  return logs.find((line) => line.msg === 'request' && line.request_id === requestId);
+}
