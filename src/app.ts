@@ -69,7 +69,7 @@ export async function buildApp({ config, logger, database: given }: BuildAppOpti
     trustProxy: trustProxySetting(config.trustProxy),
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    return503OnClosing: true,
+    return503OnClosing: false, // lifecycle answers 503 SHUTTING_DOWN as problem+json instead
     clientErrorHandler: handleClientError,
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -79,16 +79,18 @@ export async function buildApp({ config, logger, database: given }: BuildAppOpti
   app.decorate('healthChecks', []);
 
   // Cross-cutting plugins, outermost first. Each is one concern in src/http/plugins/.
-  await app.register(lifecycle);
+  // onRequest hooks run in this order, so everything a response must carry (id, security and
+  // CORS headers) is set before the first hook that can reject the request.
   await app.register(requestId);
   await app.register(traceContext);
   await app.register(serverTiming);
   await app.register(requestLog);
-  await app.register(errorHandler);
   await app.register(metrics);
   await app.register(processStats);
   await app.register(securityHeaders);
   await app.register(corsPolicy);
+  await app.register(errorHandler);
+  await app.register(lifecycle);
   await app.register(compression);
   await app.register(loadShedding);
   await app.register(openapi);

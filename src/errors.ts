@@ -32,6 +32,7 @@ export const ERROR_CATALOGUE = {
   UPSTREAM_FAILED: { status: 502, title: 'Upstream failed', retryable: true },
   OVERLOADED: { status: 503, title: 'Server overloaded', retryable: true },
   DEPENDENCY_UNAVAILABLE: { status: 503, title: 'Dependency unavailable', retryable: true },
+  SHUTTING_DOWN: { status: 503, title: 'Server shutting down', retryable: true },
   MODEL_UNAVAILABLE: { status: 503, title: 'Model unavailable', retryable: true },
   TIMEOUT: { status: 504, title: 'Timed out', retryable: true },
 } as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;

@@ -8,6 +8,8 @@ import type { TraceContext } from './plugins/trace-context.js';
 export interface Lifecycle {
   /** True from the first shutdown signal: /readyz answers 503 from then on. */
   shuttingDown: boolean;
+  /** True once the app is closing: the listener is closed and in-flight requests drain. */
+  draining: boolean;
   readonly startedAt: number;
 }
 
@@ -25,5 +27,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** under-pressure's per-route handler; meta routes set one that lets the request through. */
     pressureHandler?: () => undefined;
+    /** Answer this route normally while the app drains (liveness, readiness). */
+    servedWhileDraining?: boolean;
   }
 }

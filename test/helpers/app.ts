@@ -17,9 +17,21 @@ export interface TestApp {
   dataDir: string;
 }
 
+// Cleanups run once, after every test of the file: a hook registered inside a suite's `before`
+// would run right after that hook instead.
+const cleanups: (() => unknown)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** Runs `cleanup` after the file's last test, in reverse order of registration. */
+export function onCleanup(cleanup: () => unknown): void {
+  cleanups.push(cleanup);
+}
+
 export function tempDir(prefix = 'quire-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -29,7 +41,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const config = loadConfig({ QUIRE_DATA_DIR: dataDir, QUIRE_LOG_LEVEL: 'debug', ...env });
   const { logger, lines } = captureLogs();
   const app = await buildApp({ config, logger });
-  after(() => app.close());
+  onCleanup(() => app.close());
   return { app, config, logs: lines, dataDir };
 }
 

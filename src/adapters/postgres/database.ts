@@ -42,11 +42,14 @@ export function openPostgres(options: PostgresOptions): SqlDatabase {
     idleTimeoutMillis: 30_000,
     types: typeParsers,
   });
-  // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash
-  // the process. The pool drops that client and the next query reconnects (or fails readiness).
-  pool.on('error', (error) => {
-    options.logger?.warn({ err: error }, 'postgres: idle connection lost');
-  });
+  // A client whose server connection drops emits 'error': on the pool while idle, on the client
+  // itself while checked out (its query rejects too). Unhandled, either crashes the process, so
+  // both are logged; pg discards the broken client and the next query opens a new connection.
+  const logLostConnection = (error: Error): void => {
+    options.logger?.warn({ err: error }, 'postgres: connection lost');
+  };
+  pool.on('error', logLostConnection);
+  pool.on('connect', (client) => client.on('error', logLostConnection));
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

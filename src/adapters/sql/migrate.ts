@@ -2,7 +2,7 @@
  * Applies the dialect's migrations in order. Kysely's migrator takes a lock table, so several
  * processes starting at once against one PostgreSQL apply each migration exactly once.
  */
-import { Migrator, type Kysely, type Migration, type MigrationResult } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationResult } from 'kysely';
 import { postgresMigrations } from '../../migrations/postgres/index.js';
 import { sqliteMigrations } from '../../migrations/sqlite/index.js';
 import type { Dialect, SqlDatabase } from './database.js';
@@ -32,9 +32,13 @@ export interface MigrationReport {
 }
 
 export async function migrateToLatest(database: SqlDatabase): Promise<MigrationReport> {
+  const db = database.db as unknown as Kysely<unknown>;
   const migrator = new Migrator({
-    db: database.db as unknown as Kysely<unknown>,
+    db,
     provider: { getMigrations: async () => MIGRATIONS[database.dialect] },
+    // Kysely looks for its bookkeeping tables in every schema unless told which one; name the
+    // connection's own, or another schema's tables in the same database would be mistaken for ours.
+    ...(database.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((result: MigrationResult) => result.status === 'Error');
@@ -44,4 +48,12 @@ export async function migrateToLatest(database: SqlDatabase): Promise<MigrationR
       .filter((result: MigrationResult) => result.status === 'Success')
       .map((result) => result.migrationName),
   };
+}
+
+async function currentSchema(db: Kysely<unknown>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (schema === undefined || schema === null)
+    throw new Error('PostgreSQL search_path names no schema');
+  return schema;
 }

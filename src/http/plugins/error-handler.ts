@@ -170,10 +170,13 @@ async function errorHandler(app: FastifyInstance): Promise<void> {
     const appError = toAppError(error);
     if (appError.status >= 500) {
       request.log.error(
+        // Headers help debugging; their secrets are redacted by the logger (src/logger.ts).
         {
           err: error,
           code: appError.code,
-          req: { method: request.method, url: request.url, headers: request.headers },
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
         },
         'request failed',
       );

@@ -13,6 +13,11 @@ import { VERSION } from '../../version.js';
 async function openapi(app: FastifyInstance): Promise<void> {
   app.addSchema(ProblemSchema);
   await app.register(swagger, {
+    // Shared schemas keep their $id as their component name (Problem, not def-0).
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
     openapi: {
       openapi: '3.1.0',
       info: {

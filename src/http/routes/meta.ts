@@ -6,10 +6,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { allOk, runHealthChecks } from '../../domain/health.js';
 import { AppError } from '../../errors.js';
 import { VERSION } from '../../version.js';
+import { SERVED_WHILE_DRAINING } from '../plugins/lifecycle.js';
 import { EXEMPT_FROM_SHEDDING } from '../plugins/load-shedding.js';
 import { HealthSchema, LivenessSchema, ReadinessSchema } from '../schemas/meta.js';
 
-const problemResponse = { $ref: 'Problem#' };
+/** A problem+json response, documented with the shared Problem schema. */
+export const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
+});
 
 function bearerTokenMatches(request: FastifyRequest, expected: string): boolean {
   const header = request.headers.authorization ?? '';
@@ -24,7 +29,7 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/livez',
     {
-      config: EXEMPT_FROM_SHEDDING,
+      config: { ...EXEMPT_FROM_SHEDDING, ...SERVED_WHILE_DRAINING },
       schema: {
         tags: ['meta'],
         summary: 'The process answers (touches no dependency)',
@@ -37,6 +42,7 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/readyz',
     {
+      config: SERVED_WHILE_DRAINING,
       schema: {
         tags: ['meta'],
         summary: 'Ready for traffic: every dependency answers and no shutdown is under way',
@@ -87,7 +93,13 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['meta'],
         summary: 'Prometheus metrics (Bearer QUIRE_METRICS_TOKEN when one is set)',
-        response: { 200: { type: 'string' }, 401: problemResponse },
+        response: {
+          200: {
+            description: 'Prometheus text exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          401: problemResponse('Metrics token missing or wrong'),
+        },
       },
     },
     async (request, reply) => {

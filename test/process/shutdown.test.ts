@@ -1,0 +1,115 @@
+/**
+ * Graceful shutdown of the real server process: readiness off at once, new connections refused,
+ * in-flight requests finished, exit 0; a second signal or the shutdown timeout exits 1.
+ */
+import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
+import { describe, it } from 'node:test';
+import { httpGet } from '../helpers/http-client.js';
+import { spawnServer } from '../helpers/process.js';
+
+const SLOW_SERVER = 'test/fixtures/slow-server.ts';
+
+async function waitForStarted(
+  server: Awaited<ReturnType<typeof spawnServer>>,
+  count: number,
+): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (server.logs.filter((line) => line.msg === 'slow request started').length < count) {
+    if (Date.now() > deadline) throw new Error(`only some of ${count} slow requests started`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('graceful shutdown (spawned server)', () => {
+  it('SIGTERM with 20 slow in-flight requests: all 20 complete with 200, new connections are refused, exit 0', async () => {
+    const server = await spawnServer(SLOW_SERVER, { QUIRE_SHUTDOWN_TIMEOUT_MS: '15000' });
+    const inFlight = Array.from({ length: 20 }, () => httpGet(`${server.url}/test/slow?ms=1500`));
+    await waitForStarted(server, 20);
+
+    server.child.kill('SIGTERM');
+    await server.waitForLog((line) => line.msg === 'shutdown started: readiness off');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await assert.rejects(
+      httpGet(`${server.url}/livez`),
+      (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED',
+    );
+
+    const results = await Promise.all(inFlight);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      Array(20).fill(200),
+    );
+    assert.ok(results.every((result) => JSON.parse(result.body).slept_ms === 1500));
+    assert.equal(await server.exited, 0);
+    assert.ok(server.logs.some((line) => line.msg === 'shutdown complete'));
+  });
+
+  it('readiness answers 503 as soon as shutdown starts, while traffic is still served', async () => {
+    const server = await spawnServer(SLOW_SERVER, { QUIRE_SHUTDOWN_DELAY_MS: '1500' });
+    assert.equal((await httpGet(`${server.url}/readyz`)).status, 200);
+    server.child.kill('SIGTERM');
+    await server.waitForLog((line) => line.msg === 'shutdown started: readiness off');
+    const ready = await httpGet(`${server.url}/readyz`);
+    assert.equal(ready.status, 503);
+    assert.equal(JSON.parse(ready.body).status, 'not_ready');
+    assert.equal((await httpGet(`${server.url}/livez`)).status, 200);
+    assert.equal(await server.exited, 0);
+  });
+
+  it('an idle keep-alive connection does not hold shutdown up for keepAliveTimeout', async () => {
+    const server = await spawnServer(SLOW_SERVER, { QUIRE_KEEP_ALIVE_TIMEOUT_MS: '60000' });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    assert.equal((await httpGet(`${server.url}/livez`, { agent })).status, 200);
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+    assert.ok(Date.now() - started < 5000, `exited after ${Date.now() - started} ms`);
+    agent.destroy();
+  });
+
+  it('a request arriving on a kept-alive connection while draining gets 503 SHUTTING_DOWN problem+json', async () => {
+    const server = await spawnServer(SLOW_SERVER);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    // The connection is busy with a slow request when shutdown starts, so it is not idle-closed;
+    // the next request queued on it arrives while the app drains.
+    const slow = httpGet(`${server.url}/test/slow?ms=800`, { agent });
+    await waitForStarted(server, 1);
+    const queued = httpGet(`${server.url}/test/slow?ms=10`, { agent });
+    server.child.kill('SIGTERM');
+    assert.equal((await slow).status, 200);
+    const refused = await queued;
+    assert.equal(refused.status, 503);
+    assert.match(String(refused.headers['content-type']), /application\/problem\+json/);
+    assert.equal(JSON.parse(refused.body).code, 'SHUTTING_DOWN');
+    assert.equal(refused.headers.connection, 'close');
+    assert.equal(await server.exited, 0);
+    agent.destroy();
+  });
+
+  it('a second signal exits at once with code 1', async () => {
+    const server = await spawnServer(SLOW_SERVER, { QUIRE_SHUTDOWN_TIMEOUT_MS: '30000' });
+    const pending = httpGet(`${server.url}/test/slow?ms=20000`).catch(() => 'dropped');
+    await waitForStarted(server, 1);
+    server.child.kill('SIGTERM');
+    await server.waitForLog((line) => line.msg === 'shutdown started: readiness off');
+    const started = Date.now();
+    server.child.kill('SIGINT');
+    assert.equal(await server.exited, 1);
+    assert.ok(Date.now() - started < 3000);
+    assert.ok(server.logs.some((line) => line.msg === 'second signal: exiting now'));
+    await pending;
+  });
+
+  it('past QUIRE_SHUTDOWN_TIMEOUT_MS the process exits with code 1', async () => {
+    const server = await spawnServer(SLOW_SERVER, { QUIRE_SHUTDOWN_TIMEOUT_MS: '700' });
+    const pending = httpGet(`${server.url}/test/slow?ms=20000`).catch(() => 'dropped');
+    await waitForStarted(server, 1);
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 1);
+    assert.ok(Date.now() - started < 5000);
+    assert.ok(server.logs.some((line) => line.msg === 'shutdown timed out: exiting now'));
+    await pending;
+  });
+});
