@@ -72,8 +72,16 @@ export async function buildApp({ config, logger, database: given }: BuildAppOpti
     return503OnClosing: false, // lifecycle answers 503 SHUTTING_DOWN as problem+json instead
     clientErrorHandler: handleClientError,
     routerOptions: { maxParamLength: 200 },
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // Node enforces the header and request timeouts only when it sweeps connections (every
+      // 30 s by default), which would let a slowloris client hold a socket 30 s past the limit.
+      connectionsCheckingInterval: Math.min(
+        2000,
+        Math.max(100, Math.floor(config.headersTimeoutMs / 4)),
+      ),
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.server.headersTimeout = config.headersTimeoutMs;
 
   app.decorate('config', config);
   app.decorate('healthChecks', []);

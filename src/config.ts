@@ -368,3 +368,12 @@ export function describeSettings(): { env: string; default: string; description:
     description: setting.description,
   }));
 }
+
+/** One Markdown table row per setting: `| VAR | default | meaning |`. */
+export function settingsTableRows(): string[] {
+  return describeSettings().map((setting) => {
+    const fallback = setting.default === '' ? '(empty)' : setting.default;
+    const shown = fallback.startsWith('(') ? fallback : `\`${fallback}\``;
+    return `| \`${setting.env}\` | ${shown} | ${setting.description} |`;
+  });
+}

@@ -1,0 +1,74 @@
+/** The `quire` command as operators run it: bad settings exit 1 with one line; migrate works. */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { onCleanup, tempDir } from '../helpers/app.js';
+import { createPostgresSchema } from '../helpers/databases.js';
+import { runScript } from '../helpers/process.js';
+
+const CLI = 'src/cli.ts';
+
+describe('quire CLI', () => {
+  for (const [variable, value] of [
+    ['QUIRE_PORT', 'abc'],
+    ['QUIRE_DATABASE_URL', 'mysql://localhost/quire'],
+    ['QUIRE_LOG_LEVEL', 'loud'],
+    ['QUIRE_CORS_ORIGINS', 'https://a.example/path'],
+  ] as const) {
+    it(`start with a bad ${variable} exits 1 with one line naming it`, async () => {
+      const result = await runScript(CLI, ['start'], {
+        [variable]: value,
+        QUIRE_DATA_DIR: tempDir(),
+      });
+      assert.equal(result.code, 1);
+      const lines = result.stderr
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.includes('ExperimentalWarning'));
+      assert.equal(lines.length, 1, `one line, got: ${result.stderr}`);
+      assert.match(lines[0] ?? '', new RegExp(`^quire: invalid configuration: ${variable}: `));
+      assert.equal(result.stdout, '', 'nothing started');
+    });
+  }
+
+  it('an unknown command exits 2 with the usage', async () => {
+    const result = await runScript(CLI, ['frobnicate'], {});
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /usage: quire/);
+  });
+
+  it('migrate creates the embedded database and is idempotent', async () => {
+    const dataDir = tempDir();
+    const first = await runScript(CLI, ['migrate'], { QUIRE_DATA_DIR: dataDir });
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(existsSync(join(dataDir, 'quire.db')));
+    assert.match(first.stdout, /"applied":\["0001-tenants"\]/);
+    const second = await runScript(CLI, ['migrate'], { QUIRE_DATA_DIR: dataDir });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /database is up to date/);
+  });
+
+  it('migrate applies the PostgreSQL migrations', async () => {
+    const schema = await createPostgresSchema();
+    onCleanup(() => schema.drop());
+    const result = await runScript(CLI, ['migrate'], { QUIRE_DATABASE_URL: schema.url });
+    assert.equal(result.code, 0, result.stderr);
+    const client = new pg.Client({ connectionString: schema.url });
+    await client.connect();
+    const { rows } = await client.query<{ n: string }>(
+      "select count(*) as n from information_schema.tables where table_schema = current_schema() and table_name = 'tenants'",
+    );
+    await client.end();
+    assert.equal(rows[0]?.n, '1');
+  });
+
+  it('migrate against an unreachable database exits 1 with a clear message', async () => {
+    const result = await runScript(CLI, ['migrate'], {
+      QUIRE_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test',
+      QUIRE_READY_CHECK_TIMEOUT_MS: '500',
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^quire: failed to start: /m);
+  });
+});
