@@ -11,12 +11,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       'no-console': ['error', { allow: ['error'] }],
     },
   },
   {
-    files: ['scripts/**', 'bench/**', 'src/cli.ts'],
+    files: ['scripts/**', 'bench/**', 'src/cli.ts', 'src/keys-cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -8,19 +8,38 @@
  * first stdout line. Exits on SIGTERM/SIGINT, when its stdin closes (the parent went away), or
  * past a maximum lifetime, so it can never outlive the benchmark for long.
  */
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { pino } from 'pino';
-import { buildApp } from '../src/app.js';
+import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { BENCH_PAYLOAD, BENCH_ROUTE } from './lib/bench-route.js';
 
 const HOST = '127.0.0.1';
 const CLOSE_TIMEOUT_MS = 5_000;
-const MAX_LIFETIME_MS = Number(process.env.BENCH_TARGET_MAX_LIFETIME_MS ?? 30 * 60 * 1000);
+const MAX_LIFETIME_MS = ((): number => {
+  const value = Number(process.env.BENCH_TARGET_MAX_LIFETIME_MS);
+  return Number.isFinite(value) && value > 0 ? value : 30 * 60 * 1000;
+})();
+
+/**
+ * One load generator on one address would hit per-client rate limits within a second and then
+ * measure 429s. Limits this high keep the limiter running (its cost is counted) without ever
+ * tripping. The environment wins over these; names a Quire version does not know are ignored.
+ */
+const NEVER_TRIPPING = String(1_000_000_000);
+const NEVER_TRIPPING_RATE_LIMITS = {
+  QUIRE_RATE_LIMIT_META: NEVER_TRIPPING,
+  QUIRE_RATE_LIMIT_READ: NEVER_TRIPPING,
+  QUIRE_RATE_LIMIT_WRITE: NEVER_TRIPPING,
+  QUIRE_RATE_LIMIT_UPLOAD: NEVER_TRIPPING,
+  QUIRE_RATE_LIMIT_SEARCH: NEVER_TRIPPING,
+  QUIRE_RATE_LIMIT_ADMIN: NEVER_TRIPPING,
+};
 
 interface Target {
   url: string;
@@ -36,27 +55,41 @@ async function startBare(): Promise<Target> {
 
 async function startFull(givenDataDir: string | undefined): Promise<Target> {
   const dataDir = givenDataDir ?? mkdtempSync(join(tmpdir(), 'quire-bench-'));
-  const config = loadConfig({
-    ...process.env,
-    QUIRE_DATA_DIR: dataDir,
-    QUIRE_LOG_LEVEL: 'info',
-    QUIRE_PORT: '0',
-    QUIRE_HOST: HOST,
-  });
-  const logger = createLogger(config.logLevel, pino.destination('/dev/null'));
-  const app = await buildApp({ config, logger });
-  app.get(BENCH_ROUTE, async () => BENCH_PAYLOAD);
-  const url = await app.listen({ host: config.host, port: config.port });
-  return {
-    url,
-    close: async () => {
-      try {
-        await app.close();
-      } finally {
-        if (givenDataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
-      }
-    },
+  const removeDataDir = (): void => {
+    if (givenDataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
   };
+  let app: App | undefined;
+  try {
+    const config = loadConfig({
+      ...NEVER_TRIPPING_RATE_LIMITS,
+      ...process.env,
+      QUIRE_DATA_DIR: dataDir,
+      QUIRE_LOG_LEVEL: 'info',
+      QUIRE_PORT: '0',
+      QUIRE_HOST: HOST,
+    });
+    const destination = pino.destination('/dev/null');
+    await once(destination, 'ready'); // an exit before the file is open would throw in pino's flush
+    const logger = createLogger(config.logLevel, destination);
+    const built = await buildApp({ config, logger });
+    app = built;
+    built.get(BENCH_ROUTE, async () => BENCH_PAYLOAD);
+    const url = await built.listen({ host: config.host, port: config.port });
+    return {
+      url,
+      close: async () => {
+        try {
+          await built.close();
+        } finally {
+          removeDataDir();
+        }
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    removeDataDir();
+    throw error;
+  }
 }
 
 async function main(): Promise<void> {

@@ -12,9 +12,9 @@ import Fastify, {
 } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { openAdapters, type Adapters } from './adapters/index.js';
+import { loadJwtMaterial } from './adapters/jwt-keys.js';
 import type { SqlDatabase } from './adapters/sql/database.js';
-import { migrateToLatest } from './adapters/sql/migrate.js';
-import { openDatabase } from './adapters/sql/open.js';
 import type { Config } from './config.js';
 import compression from './http/plugins/compression.js';
 import corsPolicy from './http/plugins/cors.js';
@@ -30,6 +30,16 @@ import securityHeaders from './http/plugins/security-headers.js';
 import serverTiming from './http/plugins/server-timing.js';
 import traceContext from './http/plugins/trace-context.js';
 import { metaRoutes } from './http/routes/meta.js';
+import { adminRoutes } from './http/routes/admin.js';
+import auth from './http/plugins/auth.js';
+import rateLimit from './http/plugins/rate-limit.js';
+import rejectionStats from './http/plugins/rejection-stats.js';
+import { ApiKeyService } from './domain/api-keys.js';
+import { ensureBootstrapAdminKey } from './domain/bootstrap.js';
+import { createJwtAuthenticator } from './domain/jwt.js';
+import { AuthFailureGuard, RateLimiter } from './domain/rate-limits.js';
+import { RejectionStats } from './domain/rejection-stats.js';
+import { Counter } from 'prom-client';
 import './http/types.js';
 
 export interface BuildAppOptions {
@@ -37,6 +47,15 @@ export interface BuildAppOptions {
   logger: Logger;
   /** A database the caller opened and will close; by default the app opens one from config. */
   database?: SqlDatabase;
+  /** Shown the generated bootstrap admin key, once (default: printed on stdout). */
+  revealBootstrapKey?: (key: string) => void;
+}
+
+function printBootstrapKey(key: string): void {
+  process.stdout.write(
+    `\nQuire: no API keys existed, so an admin key for tenant "default" was created.\n` +
+      `It is shown this once and stored only as a hash:\n\n    ${key}\n\n`,
+  );
 }
 
 export type App = FastifyInstance<
@@ -54,7 +73,25 @@ function trustProxySetting(
   return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
-export async function buildApp({ config, logger, database: given }: BuildAppOptions): Promise<App> {
+export async function buildApp(options: BuildAppOptions): Promise<App> {
+  const { config, logger } = options;
+  const adapters = await openAdapters({
+    config,
+    logger,
+    ...(options.database === undefined ? {} : { database: options.database }),
+  });
+  try {
+    return await assemble(options, adapters);
+  } catch (error) {
+    await adapters.close();
+    throw error;
+  }
+}
+
+async function assemble(
+  { config, logger, revealBootstrapKey }: BuildAppOptions,
+  adapters: Adapters,
+): Promise<App> {
   const baseLogger: FastifyBaseLogger = logger;
   const app: App = Fastify({
     loggerInstance: baseLogger,
@@ -101,25 +138,85 @@ export async function buildApp({ config, logger, database: given }: BuildAppOpti
   await app.register(lifecycle);
   await app.register(compression);
   await app.register(loadShedding);
-  await app.register(openapi);
 
-  // Stores. The app closes what it opened, after HTTP has drained (onClose runs last).
-  const database = given ?? openDatabase(config, logger);
-  if (given === undefined) app.addHook('onClose', () => database.close());
-  if (config.autoMigrate) {
-    try {
-      const { applied } = await migrateToLatest(database);
-      if (applied.length > 0)
-        logger.info({ applied, dialect: database.dialect }, 'migrations applied');
-    } catch (error) {
-      if (given === undefined) await database.close();
-      throw error;
-    }
+  // Stores (opened by buildApp) close after HTTP has drained: onClose runs last.
+  app.addHook('onClose', () => adapters.close());
+  app.healthChecks.push(...adapters.healthChecks);
+
+  // Services.
+  const storeFailures = new Counter({
+    name: 'rate_limit_store_errors_total',
+    help: 'Failed calls to the rate-limit store (Redis); requests then pass (fail open) or get 503.',
+    registers: [app.metricsRegistry],
+  });
+  const reportStoreFailure = (error: unknown): void => {
+    storeFailures.inc();
+    logger.warn({ err: error }, 'rate-limit store failed');
+  };
+  const apiKeys = new ApiKeyService({
+    keys: adapters.apiKeys,
+    tenants: adapters.tenants,
+    audit: adapters.audit,
+    revocations: adapters.revocations,
+    cacheTtlMs: config.authCacheTtlMs,
+    onPublishFailure: (error) => logger.warn({ err: error }, 'revocation notice not published'),
+  });
+  const jwtMaterial = loadJwtMaterial(config);
+  const jwt =
+    jwtMaterial === null
+      ? null
+      : createJwtAuthenticator({
+          material: jwtMaterial,
+          algorithms: config.jwtAlgorithms,
+          ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
+          ...(config.jwtAudience === undefined ? {} : { audience: config.jwtAudience }),
+        });
+  const limiter = new RateLimiter({
+    store: adapters.rateLimits,
+    limits: {
+      meta: config.rateLimitMeta,
+      read: config.rateLimitRead,
+      write: config.rateLimitWrite,
+      upload: config.rateLimitUpload,
+      search: config.rateLimitSearch,
+      admin: config.rateLimitAdmin,
+    },
+    elevatedFactor: config.rateLimitElevatedFactor,
+    onStoreFailure: config.rateLimitOnStoreFailure,
+    reportStoreFailure,
+  });
+  const guard = new AuthFailureGuard(
+    adapters.rateLimits,
+    config.authFailureLimit,
+    config.authFailureWindowS * 1000,
+    reportStoreFailure,
+  );
+  const rejections = new RejectionStats(adapters.rateLimits, reportStoreFailure);
+
+  if (config.auth) {
+    await ensureBootstrapAdminKey(
+      adapters.apiKeys,
+      apiKeys,
+      config.bootstrapAdminKey,
+      revealBootstrapKey ?? printBootstrapKey,
+    );
+  } else {
+    logger.warn(
+      'QUIRE_AUTH=off: every request is served as tenant "default" with every scope. Never expose this.',
+    );
   }
-  app.healthChecks.push({ name: 'database', check: (signal) => database.ping(signal) });
+
+  // Who may call, then how often: the principal decides which limit applies.
+  await app.register(auth, { enabled: config.auth, apiKeys, jwt, guard, audit: adapters.audit });
+  await app.register(rateLimit, { limiter });
+  await app.register(rejectionStats, { stats: rejections });
+  // After the request decorators above (child contexts see only those made before them), before
+  // the routes it documents.
+  await app.register(openapi);
 
   // Routes: the whole API surface, in one place.
   await app.register(metaRoutes);
+  await app.register(adminRoutes, { apiKeys, audit: adapters.audit, rejections });
 
   return app;
 }

@@ -5,14 +5,16 @@
  *   serve    an API process (scale-out)
  *   worker   a worker process (scale-out)
  *   migrate  apply pending database migrations and exit
+ *   keys     create, list or revoke API keys offline (`quire keys` for usage)
  */
 import { migrateToLatest } from './adapters/sql/migrate.js';
 import { openDatabase } from './adapters/sql/open.js';
 import { ConfigError, loadConfig, type Config, type Role } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
+import { keysCommand } from './keys-cli.js';
 
-const USAGE = 'usage: quire [start|serve|worker|migrate]';
+const USAGE = 'usage: quire [start|serve|worker|migrate|keys]';
 const ROLE_BY_COMMAND: Record<string, Role> = { start: 'all', serve: 'api', worker: 'worker' };
 
 function configOrExit(): Config {
@@ -49,6 +51,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = configOrExit();
   if (command === 'migrate') return migrate(config);
+  if (command === 'keys') {
+    process.exitCode = await keysCommand(argv.slice(1), config, createLogger('warn'));
+    return;
+  }
   const role = ROLE_BY_COMMAND[command];
   if (role === undefined) {
     console.error(`quire: unknown command "${command}"\n${USAGE}`);

@@ -34,7 +34,48 @@ export interface Config {
   overloadRetryAfterSeconds: number;
   readyCheckTimeoutMs: number;
   metricsToken: string | undefined;
+  redisUrl: string | undefined;
+  auth: boolean;
+  bootstrapAdminKey: string | undefined;
+  jwtSecret: string | undefined;
+  jwtPublicKeyFile: string | undefined;
+  jwtJwksFile: string | undefined;
+  jwtAlgorithms: JwtAlgorithm[];
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  authCacheTtlMs: number;
+  authFailureLimit: number;
+  authFailureWindowS: number;
+  rateLimitMeta: number;
+  rateLimitRead: number;
+  rateLimitWrite: number;
+  rateLimitUpload: number;
+  rateLimitSearch: number;
+  rateLimitAdmin: number;
+  rateLimitElevatedFactor: number;
+  rateLimitOnStoreFailure: 'open' | 'closed';
+  redisCommandTimeoutMs: number;
 }
+
+export const JWT_ALGORITHMS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** The API key format: `qk_` and at least 32 URL-safe characters (≥ 190 bits when generated). */
+export const API_KEY_PATTERN = /^qk_[A-Za-z0-9_-]{32,128}$/;
 
 export class ConfigError extends Error {
   constructor(
@@ -160,6 +201,40 @@ const trustProxy: Parser<TrustProxy> = (raw) => {
     return entry;
   });
 };
+
+const redisUrl: Parser<string | undefined> = (raw) => {
+  if (raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('must be a redis:// or rediss:// URL');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new Error(`must be a redis:// or rediss:// URL, got scheme "${url.protocol}"`);
+  }
+  return raw;
+};
+
+const bootstrapKey: Parser<string | undefined> = (raw) => {
+  if (raw === '') return undefined;
+  if (!API_KEY_PATTERN.test(raw)) {
+    throw new Error('must look like an API key: qk_ followed by 32 to 128 of [A-Za-z0-9_-]');
+  }
+  return raw;
+};
+
+const algorithms: Parser<JwtAlgorithm[]> = (raw) =>
+  commaList(raw).map((name) => {
+    if (name.toLowerCase() === 'none') throw new Error('"none" is never accepted');
+    if (!(JWT_ALGORITHMS as readonly string[]).includes(name)) {
+      throw new Error(`"${name}" is not one of ${JWT_ALGORITHMS.join(', ')}`);
+    }
+    return name as JwtAlgorithm;
+  });
+
+const rateLimit = (tier: string, perMinute: number): string =>
+  `Requests per minute per API key (per client IP when unauthenticated) on ${tier} routes (0: unlimited). Default ${perMinute}.`;
 
 /** 90% of V8's heap limit: shedding starts before the process would die of out-of-memory. */
 const defaultHeapThreshold = (): string =>
@@ -334,6 +409,163 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     parse: optional(text(16, 512)),
     description:
       'When set, GET /metrics needs `Authorization: Bearer <token>`. `METRICS_TOKEN` is read too.',
+  },
+  redisUrl: {
+    key: 'redisUrl',
+    env: 'QUIRE_REDIS_URL',
+    default: '',
+    parse: redisUrl,
+    description:
+      'A redis:// URL moves rate limits and key-revocation notices to Redis (shared by every instance); unset keeps them in process.',
+  },
+  redisCommandTimeoutMs: {
+    key: 'redisCommandTimeoutMs',
+    env: 'QUIRE_REDIS_COMMAND_TIMEOUT_MS',
+    default: '500',
+    parse: integer(10, 60000),
+    description:
+      'How long one Redis command may take before it counts as failed (then rate limits fail open or closed).',
+  },
+  auth: {
+    key: 'auth',
+    env: 'QUIRE_AUTH',
+    default: 'on',
+    parse: boolean,
+    description:
+      '`on`: every /v1 request needs an API key or JWT. `off`: everything is served as tenant `default` (warned at every start).',
+  },
+  bootstrapAdminKey: {
+    key: 'bootstrapAdminKey',
+    env: 'QUIRE_BOOTSTRAP_ADMIN_KEY',
+    default: '',
+    parse: bootstrapKey,
+    description:
+      'On the first start with no keys, this (qk_…) becomes the admin key of tenant `default`; unset: one is generated and printed once.',
+  },
+  jwtSecret: {
+    key: 'jwtSecret',
+    env: 'QUIRE_JWT_SECRET',
+    default: '',
+    parse: optional(text(32, 4096)),
+    description:
+      'HMAC secret (≥ 32 characters) for HS256/384/512 JWTs. Unset with no key file: JWTs are refused.',
+  },
+  jwtPublicKeyFile: {
+    key: 'jwtPublicKeyFile',
+    env: 'QUIRE_JWT_PUBLIC_KEY_FILE',
+    default: '',
+    parse: optional(text(1, 4096)),
+    description: 'PEM public key file for RS*/PS*/ES*/EdDSA JWTs.',
+  },
+  jwtJwksFile: {
+    key: 'jwtJwksFile',
+    env: 'QUIRE_JWT_JWKS_FILE',
+    default: '',
+    parse: optional(text(1, 4096)),
+    description: 'JWKS file (a JSON key set); the token header `kid` picks the key.',
+  },
+  jwtAlgorithms: {
+    key: 'jwtAlgorithms',
+    env: 'QUIRE_JWT_ALGORITHMS',
+    default: '',
+    parse: algorithms,
+    description:
+      'Allowed JWT algorithms (comma list). Default: HS256 with a secret, RS256 and ES256 with a key file. `none` is never allowed.',
+  },
+  jwtIssuer: {
+    key: 'jwtIssuer',
+    env: 'QUIRE_JWT_ISSUER',
+    default: '',
+    parse: optional(text(1, 1024)),
+    description: 'When set, a JWT’s `iss` must equal it.',
+  },
+  jwtAudience: {
+    key: 'jwtAudience',
+    env: 'QUIRE_JWT_AUDIENCE',
+    default: '',
+    parse: optional(text(1, 1024)),
+    description: 'When set, a JWT’s `aud` must contain it.',
+  },
+  authCacheTtlMs: {
+    key: 'authCacheTtlMs',
+    env: 'QUIRE_AUTH_CACHE_TTL_MS',
+    default: '10000',
+    parse: integer(0, 600000),
+    description:
+      'How long a verified API key is cached in process. Revocation clears it at once here and, with Redis, on every instance; without Redis other instances notice within this time.',
+  },
+  authFailureLimit: {
+    key: 'authFailureLimit',
+    env: 'QUIRE_AUTH_FAILURE_LIMIT',
+    default: '20',
+    parse: integer(1, 1_000_000),
+    description:
+      'Failed authentications one client address may make per window before it gets 429 (brute-force guard).',
+  },
+  authFailureWindowS: {
+    key: 'authFailureWindowS',
+    env: 'QUIRE_AUTH_FAILURE_WINDOW_S',
+    default: '300',
+    parse: integer(1, 86400),
+    description: 'The brute-force guard’s window.',
+  },
+  rateLimitMeta: {
+    key: 'rateLimitMeta',
+    env: 'QUIRE_RATE_LIMIT_META',
+    default: '600',
+    parse: integer(0),
+    description: rateLimit('meta', 600),
+  },
+  rateLimitRead: {
+    key: 'rateLimitRead',
+    env: 'QUIRE_RATE_LIMIT_READ',
+    default: '600',
+    parse: integer(0),
+    description: rateLimit('read', 600),
+  },
+  rateLimitWrite: {
+    key: 'rateLimitWrite',
+    env: 'QUIRE_RATE_LIMIT_WRITE',
+    default: '120',
+    parse: integer(0),
+    description: rateLimit('write', 120),
+  },
+  rateLimitUpload: {
+    key: 'rateLimitUpload',
+    env: 'QUIRE_RATE_LIMIT_UPLOAD',
+    default: '60',
+    parse: integer(0),
+    description: rateLimit('upload', 60),
+  },
+  rateLimitSearch: {
+    key: 'rateLimitSearch',
+    env: 'QUIRE_RATE_LIMIT_SEARCH',
+    default: '300',
+    parse: integer(0),
+    description: rateLimit('search', 300),
+  },
+  rateLimitAdmin: {
+    key: 'rateLimitAdmin',
+    env: 'QUIRE_RATE_LIMIT_ADMIN',
+    default: '120',
+    parse: integer(0),
+    description: rateLimit('admin', 120),
+  },
+  rateLimitElevatedFactor: {
+    key: 'rateLimitElevatedFactor',
+    env: 'QUIRE_RATE_LIMIT_ELEVATED_FACTOR',
+    default: '10',
+    parse: integer(1, 10000),
+    description:
+      'Keys with rate_tier `elevated` get this many times every limit (`unlimited` keys are not limited).',
+  },
+  rateLimitOnStoreFailure: {
+    key: 'rateLimitOnStoreFailure',
+    env: 'QUIRE_RATE_LIMIT_ON_STORE_FAILURE',
+    default: 'open',
+    parse: oneOf(['open', 'closed'] as const),
+    description:
+      'When the rate-limit store (Redis) fails: `open` lets requests through (counted, /health degraded), `closed` answers 503.',
   },
 };
 

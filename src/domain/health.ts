@@ -32,14 +32,26 @@ function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
 }
 
+export interface HealthReport {
+  checks: Record<string, CheckResult>;
+  /** Every critical check passed: the process can serve traffic. */
+  ready: boolean;
+  /** Some non-critical check failed: serving, with less (e.g. rate limits failing open). */
+  degraded: boolean;
+}
+
 export async function runHealthChecks(
   checks: readonly HealthCheck[],
   timeoutMs: number,
-): Promise<Record<string, CheckResult>> {
+): Promise<HealthReport> {
   const results = await Promise.all(checks.map((check) => runOne(check, timeoutMs)));
-  return Object.fromEntries(checks.map((check, i) => [check.name, results[i] as CheckResult]));
-}
-
-export function allOk(results: Record<string, CheckResult>): boolean {
-  return Object.values(results).every((result) => result.status === 'ok');
+  const failed = (critical: boolean): boolean =>
+    checks.some(
+      (check, i) => (check.critical ?? true) === critical && results[i]?.status === 'fail',
+    );
+  return {
+    checks: Object.fromEntries(checks.map((check, i) => [check.name, results[i] as CheckResult])),
+    ready: !failed(true),
+    degraded: failed(false),
+  };
 }

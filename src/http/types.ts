@@ -1,6 +1,8 @@
 /** What Quire's plugins add to Fastify's types, declared once. */
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
+import type { ErrorCode } from '../errors.js';
+import type { Principal, RouteClass, Scope } from '../domain/principal.js';
 import type { HealthCheck } from '../ports/health.js';
 import type { ProcessStats } from './plugins/process-stats.js';
 import type { TraceContext } from './plugins/trace-context.js';
@@ -23,11 +25,21 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     trace: TraceContext;
+    /** The authenticated caller; null on public routes. */
+    principal: Principal | null;
+  }
+  interface FastifyReply {
+    /** The catalogue code of the problem this reply answers with; null on success. */
+    problemCode: ErrorCode | null;
   }
   interface FastifyContextConfig {
     /** under-pressure's per-route handler; meta routes set one that lets the request through. */
     pressureHandler?: () => undefined;
     /** Answer this route normally while the app drains (liveness, readiness). */
     servedWhileDraining?: boolean;
+    /** The scope a caller needs; absent on public (meta) routes. Required under /v1. */
+    scope?: Scope;
+    /** Which rate limit applies; `none` for probes. Default `meta`. */
+    rateClass?: RouteClass | 'none';
   }
 }

@@ -4,6 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { withTransaction } from '../../src/adapters/sql/database.js';
 import { migrateToLatest } from '../../src/adapters/sql/migrate.js';
+import { postgresMigrations } from '../../src/migrations/postgres/index.js';
+import { sqliteMigrations } from '../../src/migrations/sqlite/index.js';
 import { DATABASE_TARGETS, type DatabaseFixture } from '../helpers/databases.js';
 
 for (const target of DATABASE_TARGETS) {
@@ -24,7 +26,10 @@ for (const target of DATABASE_TARGETS) {
       const { rows } = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(
         fixture.database.db,
       );
-      assert.equal(Number(rows[0]?.n), 1);
+      assert.equal(
+        Number(rows[0]?.n),
+        Object.keys(target.name === 'sqlite' ? sqliteMigrations : postgresMigrations).length,
+      );
     });
 
     it('commits a transaction that resolves', async () => {

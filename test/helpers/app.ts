@@ -10,8 +10,13 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { captureLogs, type LogLine } from './logs.js';
 
+/** The bootstrap admin key every test app starts with (tenant `default`, every scope). */
+export const TEST_ADMIN_KEY = 'qk_test-admin-key-000000000000000000000000';
+
 export interface TestApp {
   app: App;
+  /** `Authorization` headers of the bootstrap admin key. */
+  admin: { authorization: string };
   config: Config;
   logs: LogLine[];
   dataDir: string;
@@ -38,11 +43,22 @@ export function tempDir(prefix = 'quire-test-'): string {
 /** `env` uses the real variable names, so tests exercise the config parser too. */
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = tempDir();
-  const config = loadConfig({ QUIRE_DATA_DIR: dataDir, QUIRE_LOG_LEVEL: 'debug', ...env });
+  const config = loadConfig({
+    QUIRE_DATA_DIR: dataDir,
+    QUIRE_LOG_LEVEL: 'debug',
+    QUIRE_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY,
+    ...env,
+  });
   const { logger, lines } = captureLogs();
   const app = await buildApp({ config, logger });
   onCleanup(() => app.close());
-  return { app, config, logs: lines, dataDir };
+  return {
+    app,
+    config,
+    logs: lines,
+    dataDir,
+    admin: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+  };
 }
 
 /** The request log line written for one request id. */

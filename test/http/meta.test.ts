@@ -28,7 +28,7 @@ describe('liveness, readiness, health', () => {
   });
 
   it('GET /health reports version, uptime, checks, process figures and breakers', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/health' });
+    const response = await t.app.inject({ method: 'GET', url: '/health', headers: t.admin });
     assert.equal(response.statusCode, 200);
     const body = response.json();
     assert.equal(body.status, 'ok');
@@ -57,6 +57,11 @@ describe('readiness follows the database (PostgreSQL behind a proxy the test cut
 
     const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
     assert.equal(ready.statusCode, 200);
+    // The admin key is verified (and cached) while the database is up.
+    assert.equal(
+      (await t.app.inject({ method: 'GET', url: '/health', headers: t.admin })).statusCode,
+      200,
+    );
 
     await proxy.cut();
     const down = await t.app.inject({ method: 'GET', url: '/readyz' });
@@ -64,7 +69,7 @@ describe('readiness follows the database (PostgreSQL behind a proxy the test cut
     assert.equal(down.json().status, 'not_ready');
     assert.equal(down.json().checks.database.status, 'fail');
     assert.equal(down.json().checks.database.error, undefined, 'readyz leaks no internal message');
-    const health = await t.app.inject({ method: 'GET', url: '/health' });
+    const health = await t.app.inject({ method: 'GET', url: '/health', headers: t.admin });
     assert.equal(health.statusCode, 503);
     assert.equal(health.json().status, 'unhealthy');
     assert.equal(typeof health.json().checks.database.error, 'string');
@@ -73,6 +78,14 @@ describe('readiness follows the database (PostgreSQL behind a proxy the test cut
       200,
       'liveness is unaffected',
     );
+    // A request that needs the database answers 503 DEPENDENCY_UNAVAILABLE, not 500.
+    const fresh = await t.app.inject({
+      method: 'GET',
+      url: '/v1/admin/api-keys',
+      headers: { authorization: 'Bearer qk_unknown-key-000000000000000000000000000' },
+    });
+    assertProblem(fresh, 503, 'DEPENDENCY_UNAVAILABLE');
+    assert.ok(Number(fresh.headers['retry-after']) >= 1);
 
     await proxy.restore();
     const back = await t.app.inject({ method: 'GET', url: '/readyz' });

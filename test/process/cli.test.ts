@@ -43,7 +43,7 @@ describe('quire CLI', () => {
     const first = await runScript(CLI, ['migrate'], { QUIRE_DATA_DIR: dataDir });
     assert.equal(first.code, 0, first.stderr);
     assert.ok(existsSync(join(dataDir, 'quire.db')));
-    assert.match(first.stdout, /"applied":\["0001-tenants"\]/);
+    assert.match(first.stdout, /"applied":\["0001-tenants","0002-api-keys-and-audit-log"\]/);
     const second = await runScript(CLI, ['migrate'], { QUIRE_DATA_DIR: dataDir });
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /database is up to date/);

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import Router, { type HTTPMethod } from 'find-my-way';
+import { isDependencyFailure } from '../../domain/failures.js';
 import {
   AppError,
   ERROR_CATALOGUE,
@@ -71,6 +72,16 @@ export function toAppError(error: unknown): AppError {
       cause: error,
     });
   }
+  if (isDependencyFailure(error)) {
+    return new AppError(
+      'DEPENDENCY_UNAVAILABLE',
+      'A service this request needs is unreachable; retry shortly',
+      {
+        retryAfterSeconds: 2,
+        cause: error,
+      },
+    );
+  }
   return new AppError('INTERNAL', INTERNAL_DETAIL, { cause: error });
 }
 
@@ -124,6 +135,7 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
 }
 
 async function errorHandler(app: FastifyInstance): Promise<void> {
+  app.decorateReply('problemCode', null);
   // A shadow router of every registered path, to tell "no such path" (404) from
   // "path exists with other methods" (405, with Allow).
   const routes = Router();

@@ -15,6 +15,7 @@ async function requestLog(app: FastifyInstance): Promise<void> {
       path: request.url.split('?', 1)[0],
       status,
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+      ...(reply.problemCode === null ? {} : { code: reply.problemCode }),
     };
     if (status >= 500) request.log.error(line, 'request');
     else request.log.info(line, 'request');

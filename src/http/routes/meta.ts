@@ -3,18 +3,13 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { allOk, runHealthChecks } from '../../domain/health.js';
+import { runHealthChecks } from '../../domain/health.js';
 import { AppError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { SERVED_WHILE_DRAINING } from '../plugins/lifecycle.js';
 import { EXEMPT_FROM_SHEDDING } from '../plugins/load-shedding.js';
+import { problemResponse } from '../schemas/common.js';
 import { HealthSchema, LivenessSchema, ReadinessSchema } from '../schemas/meta.js';
-
-/** A problem+json response, documented with the shared Problem schema. */
-export const problemResponse = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
-});
 
 function bearerTokenMatches(request: FastifyRequest, expected: string): boolean {
   const header = request.headers.authorization ?? '';
@@ -29,7 +24,7 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/livez',
     {
-      config: { ...EXEMPT_FROM_SHEDDING, ...SERVED_WHILE_DRAINING },
+      config: { ...EXEMPT_FROM_SHEDDING, ...SERVED_WHILE_DRAINING, rateClass: 'none' },
       schema: {
         tags: ['meta'],
         summary: 'The process answers (touches no dependency)',
@@ -42,7 +37,7 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/readyz',
     {
-      config: SERVED_WHILE_DRAINING,
+      config: { ...SERVED_WHILE_DRAINING, rateClass: 'none' },
       schema: {
         tags: ['meta'],
         summary: 'Ready for traffic: every dependency answers and no shutdown is under way',
@@ -56,16 +51,24 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
           checks: { shutdown: { status: 'fail' as const, latency_ms: 0 } },
         });
       }
-      const checks = await runHealthChecks(app.healthChecks, config.readyCheckTimeoutMs);
-      const ready = allOk(checks);
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+      const { checks, ready } = await runHealthChecks(app.healthChecks, config.readyCheckTimeoutMs);
+      // The public answer says which check failed, never why (that is on the admin /health).
+      const publicChecks = Object.fromEntries(
+        Object.entries(checks).map(([name, { status, latency_ms }]) => [
+          name,
+          { status, latency_ms },
+        ]),
+      );
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not_ready', checks: publicChecks });
     },
   );
 
   app.get(
     '/health',
     {
-      config: EXEMPT_FROM_SHEDDING,
+      config: { ...EXEMPT_FROM_SHEDDING, scope: 'admin', rateClass: 'meta' },
       schema: {
         tags: ['meta'],
         summary: 'Detailed health: dependencies, process figures, circuit breakers',
@@ -73,10 +76,12 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (_request, reply) => {
-      const checks = await runHealthChecks(app.healthChecks, config.readyCheckTimeoutMs);
-      const healthy = allOk(checks);
-      return reply.code(healthy ? 200 : 503).send({
-        status: healthy ? 'ok' : 'unhealthy',
+      const { checks, ready, degraded } = await runHealthChecks(
+        app.healthChecks,
+        config.readyCheckTimeoutMs,
+      );
+      return reply.code(ready ? 200 : 503).send({
+        status: !ready ? 'unhealthy' : degraded ? 'degraded' : 'ok',
         version: VERSION,
         uptime_s: Math.round((Date.now() - app.lifecycle.startedAt) / 1000),
         checks,

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as tenants from './0001-tenants.js';
+import * as apiKeysAndAuditLog from './0002-api-keys-and-audit-log.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const postgresMigrations: Record<string, Migration> = {
   '0001-tenants': tenants,
+  '0002-api-keys-and-audit-log': apiKeysAndAuditLog,
 };

@@ -1,0 +1,110 @@
+/**
+ * Builds one adapter per port for the configured mode: SQLite and in-process stores by default,
+ * PostgreSQL when QUIRE_DATABASE_URL is set, Redis-backed limits and notices when QUIRE_REDIS_URL
+ * is set. The composition root (app.ts) and the CLI both start here.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { ApiKeyStore } from '../ports/api-key-store.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { HealthCheck } from '../ports/health.js';
+import type { KeyRevocations } from '../ports/key-revocations.js';
+import type { RateLimitStore } from '../ports/rate-limit-store.js';
+import type { TenantStore } from '../ports/tenant-store.js';
+import { createMemoryKeyRevocations } from './memory/key-revocations.js';
+import { createMemoryRateLimitStore } from './memory/rate-limit-store.js';
+import { createRedis } from './redis/client.js';
+import { createRedisKeyRevocations } from './redis/key-revocations.js';
+import { createRedisRateLimitStore } from './redis/rate-limit-store.js';
+import { createSqlApiKeyStore } from './sql/api-key-store.js';
+import { createSqlAuditLog } from './sql/audit-log.js';
+import type { SqlDatabase } from './sql/database.js';
+import { migrateToLatest } from './sql/migrate.js';
+import { openDatabase } from './sql/open.js';
+import { createSqlTenantStore } from './sql/tenant-store.js';
+
+export interface Adapters {
+  database: SqlDatabase;
+  tenants: TenantStore;
+  apiKeys: ApiKeyStore;
+  audit: AuditLog;
+  rateLimits: RateLimitStore;
+  revocations: KeyRevocations;
+  healthChecks: HealthCheck[];
+  /** Closes everything opened here, in reverse order. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenAdaptersOptions {
+  config: Config;
+  logger: Logger;
+  /** Use this database instead of opening one (the caller closes it). */
+  database?: SqlDatabase;
+  migrate?: boolean;
+}
+
+export async function openAdapters({
+  config,
+  logger,
+  database: given,
+  migrate,
+}: OpenAdaptersOptions): Promise<Adapters> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const closer of closers.splice(0).reverse()) await closer();
+  };
+  try {
+    const database = given ?? openDatabase(config, logger);
+    if (given === undefined) closers.push(() => database.close());
+    if (migrate ?? config.autoMigrate) {
+      const { applied } = await migrateToLatest(database);
+      if (applied.length > 0)
+        logger.info({ applied, dialect: database.dialect }, 'migrations applied');
+    }
+    const healthChecks: HealthCheck[] = [
+      { name: 'database', check: (signal) => database.ping(signal) },
+    ];
+
+    let rateLimits: RateLimitStore;
+    let revocations: KeyRevocations;
+    if (config.redisUrl !== undefined) {
+      const redisOptions = {
+        url: config.redisUrl,
+        commandTimeoutMs: config.redisCommandTimeoutMs,
+        logger,
+      };
+      const redis = createRedis({ ...redisOptions, role: 'commands' });
+      const subscriber = createRedis({ ...redisOptions, role: 'revocations-subscriber' });
+      rateLimits = createRedisRateLimitStore(redis);
+      revocations = createRedisKeyRevocations(redis, subscriber);
+      closers.push(async () => {
+        await revocations.close();
+        await rateLimits.close();
+      });
+      healthChecks.push({
+        name: 'redis',
+        critical: false, // rate limits fail open or closed without it; nothing else needs it yet
+        check: async () => {
+          await redis.ping();
+        },
+      });
+    } else {
+      rateLimits = createMemoryRateLimitStore();
+      revocations = createMemoryKeyRevocations();
+    }
+
+    return {
+      database,
+      tenants: createSqlTenantStore(database),
+      apiKeys: createSqlApiKeyStore(database),
+      audit: createSqlAuditLog(database),
+      rateLimits,
+      revocations,
+      healthChecks,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * API keys: generated with 192 bits of randomness, shown once, stored as a SHA-256 hash and
+ * found by a non-secret prefix. Verification compares hashes in constant time and caches the
+ * verified record briefly; a revocation clears the cache here and, through KeyRevocations, on
+ * every other instance.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../errors.js';
+import type { ApiKeyRecord, ApiKeyStore } from '../ports/api-key-store.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { KeyRevocations } from '../ports/key-revocations.js';
+import type { ListOptions, Page } from '../ports/page.js';
+import type { TenantStore } from '../ports/tenant-store.js';
+import { newId } from './ids.js';
+import type { Principal, RateTier, Scope } from './principal.js';
+
+export const KEY_PREFIX_LENGTH = 12;
+const KEY_PATTERN = /^qk_[A-Za-z0-9_-]{32,128}$/;
+
+export function generateApiKey(): string {
+  return `qk_${randomBytes(24).toString('base64url')}`;
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function looksLikeApiKey(token: string): boolean {
+  return KEY_PATTERN.test(token);
+}
+
+/** The public view of a key: everything but its hash. */
+export type ApiKeyView = Omit<ApiKeyRecord, 'key_hash' | 'prefix'> & {
+  prefix: string;
+  status: 'active' | 'revoked' | 'expired';
+};
+
+export function viewOf(record: ApiKeyRecord, now = Date.now()): ApiKeyView {
+  const { key_hash: _hash, ...rest } = record;
+  const status =
+    record.revoked_at !== null
+      ? 'revoked'
+      : record.expires_at !== null && Date.parse(record.expires_at) <= now
+        ? 'expired'
+        : 'active';
+  return { ...rest, status };
+}
+
+export interface NewApiKey {
+  name: string;
+  tenantId: string;
+  scopes: Scope[];
+  rateTier: RateTier;
+  expiresAt: string | null;
+}
+
+export interface Actor {
+  actor: string;
+  tenantId: string;
+  requestId: string | null;
+  ip: string | null;
+}
+
+interface CachedKey {
+  record: ApiKeyRecord;
+  until: number;
+}
+
+export interface ApiKeyServiceOptions {
+  keys: ApiKeyStore;
+  tenants: TenantStore;
+  audit: AuditLog;
+  revocations: KeyRevocations;
+  cacheTtlMs: number;
+  /** Most keys cached at once. */
+  cacheSize?: number;
+  onPublishFailure?: (error: unknown) => void;
+  now?: () => number;
+}
+
+export class ApiKeyService {
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: ApiKeyServiceOptions) {
+    this.now = options.now ?? Date.now;
+    options.revocations.subscribe((keyId) => this.forget(keyId));
+  }
+
+  /** Creates a key; returns it in clear text once, with its stored record. */
+  async create(input: NewApiKey, by: Actor): Promise<{ key: string; record: ApiKeyRecord }> {
+    if (input.expiresAt !== null && Date.parse(input.expiresAt) <= this.now()) {
+      throw new AppError('VALIDATION_FAILED', 'expires_at must be in the future', {
+        errors: [{ path: '/body/expires_at', message: 'must be in the future' }],
+      });
+    }
+    await this.options.tenants.ensure({ id: input.tenantId, name: input.tenantId });
+    return this.insert(input, generateApiKey(), by);
+  }
+
+  /** Stores a key whose clear text the caller chose (the bootstrap admin key). */
+  async adopt(input: NewApiKey, key: string, by: Actor): Promise<ApiKeyRecord> {
+    if (!looksLikeApiKey(key)) throw new AppError('VALIDATION_FAILED', 'not an API key (qk_…)');
+    await this.options.tenants.ensure({ id: input.tenantId, name: input.tenantId });
+    return (await this.insert(input, key, by)).record;
+  }
+
+  private async insert(
+    input: NewApiKey,
+    key: string,
+    by: Actor,
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
+    const record: ApiKeyRecord = {
+      id: newId('key'),
+      tenant_id: input.tenantId,
+      name: input.name,
+      prefix: key.slice(0, KEY_PREFIX_LENGTH),
+      key_hash: hashApiKey(key),
+      scopes: [...new Set(input.scopes)],
+      rate_tier: input.rateTier,
+      expires_at: input.expiresAt,
+      created_at: new Date(this.now()).toISOString(),
+      revoked_at: null,
+    };
+    await this.options.keys.insert(record);
+    await this.options.audit.record({
+      tenant_id: record.tenant_id,
+      actor: by.actor,
+      action: 'api_key.created',
+      target_type: 'api_key',
+      target_id: record.id,
+      request_id: by.requestId,
+      ip: by.ip,
+      details: {
+        name: record.name,
+        scopes: record.scopes,
+        rate_tier: record.rate_tier,
+        by_tenant: by.tenantId,
+      },
+    });
+    return { key, record };
+  }
+
+  list(options: ListOptions): Promise<Page<ApiKeyRecord>> {
+    return this.options.keys.list(options);
+  }
+
+  async get(id: string): Promise<ApiKeyRecord> {
+    const record = await this.options.keys.get(id);
+    if (record === null) throw new AppError('NOT_FOUND', `no API key ${id}`);
+    return record;
+  }
+
+  /** Revokes at once here, and on every instance as soon as the notice arrives. */
+  async revoke(id: string, by: Actor): Promise<void> {
+    const record = await this.get(id);
+    const revoked = await this.options.keys.revoke(id, new Date(this.now()).toISOString());
+    this.forget(id);
+    if (!revoked) return; // already revoked: DELETE is idempotent
+    await this.options.audit.record({
+      tenant_id: record.tenant_id,
+      actor: by.actor,
+      action: 'api_key.revoked',
+      target_type: 'api_key',
+      target_id: id,
+      request_id: by.requestId,
+      ip: by.ip,
+      details: { name: record.name, by_tenant: by.tenantId },
+    });
+    try {
+      await this.options.revocations.publish(id);
+    } catch (error) {
+      // Stored as revoked already; other instances fall back to the cache TTL.
+      this.options.onPublishFailure?.(error);
+    }
+  }
+
+  countActive(): Promise<number> {
+    return this.options.keys.countActive(new Date(this.now()).toISOString());
+  }
+
+  /** The principal for a presented key, or null when it is unknown, wrong, revoked or expired. */
+  async authenticate(key: string): Promise<Principal | null> {
+    if (!looksLikeApiKey(key)) return null;
+    const prefix = key.slice(0, KEY_PREFIX_LENGTH);
+    const record = await this.lookup(prefix);
+    if (record === null) return null;
+    const given = Buffer.from(hashApiKey(key), 'hex');
+    const stored = Buffer.from(record.key_hash, 'hex');
+    if (given.length !== stored.length || !timingSafeEqual(given, stored)) return null;
+    if (record.revoked_at !== null) return null;
+    if (record.expires_at !== null && Date.parse(record.expires_at) <= this.now()) return null;
+    return {
+      kind: 'api_key',
+      tenantId: record.tenant_id,
+      scopes: new Set(record.scopes),
+      rateTier: record.rate_tier,
+      actor: record.id,
+    };
+  }
+
+  private async lookup(prefix: string): Promise<ApiKeyRecord | null> {
+    const cached = this.cache.get(prefix);
+    const at = this.now();
+    if (cached !== undefined && cached.until > at) return cached.record;
+    const record = await this.options.keys.findByPrefix(prefix);
+    if (record !== null && this.options.cacheTtlMs > 0) {
+      if (this.cache.size >= (this.options.cacheSize ?? 10_000)) this.cache.clear();
+      this.cache.set(prefix, { record, until: at + this.options.cacheTtlMs });
+    }
+    return record;
+  }
+
+  private forget(keyId: string): void {
+    for (const [prefix, cached] of this.cache)
+      if (cached.record.id === keyId) this.cache.delete(prefix);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Authentication and scopes. A route that declares `config.scope` needs credentials —
+ * `Authorization: Bearer <API key or JWT>` or `X-API-Key: <API key>` — carrying that scope:
+ * 401 UNAUTHENTICATED without valid ones, 403 FORBIDDEN naming the missing scope. Routes without
+ * a scope are public (meta endpoints); every /v1 route must declare one, or the app refuses to
+ * start. Failed attempts are counted per client address (brute-force guard), and failures on
+ * admin routes are written to the audit log.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter } from 'prom-client';
+import type { ApiKeyService } from '../../domain/api-keys.js';
+import { looksLikeJwt, type JwtAuthenticator } from '../../domain/jwt.js';
+import type { Principal, Scope } from '../../domain/principal.js';
+import { SCOPES } from '../../domain/principal.js';
+import type { AuthFailureGuard } from '../../domain/rate-limits.js';
+import { AppError } from '../../errors.js';
+import type { AuditLog } from '../../ports/audit-log.js';
+
+const MAX_TOKEN_LENGTH = 8192;
+
+export const AUTH_OFF_PRINCIPAL: Principal = {
+  kind: 'auth_off',
+  tenantId: 'default',
+  scopes: new Set(SCOPES),
+  rateTier: 'standard',
+  actor: 'auth-off',
+};
+
+export interface AuthOptions {
+  enabled: boolean;
+  apiKeys: ApiKeyService;
+  jwt: JwtAuthenticator | null;
+  guard: AuthFailureGuard;
+  audit: AuditLog;
+}
+
+function unauthenticated(detail: string): AppError {
+  return new AppError('UNAUTHENTICATED', detail, {
+    headers: { 'www-authenticate': 'Bearer realm="quire"' },
+  });
+}
+
+/** The presented token, or an error saying what is wrong with the headers. */
+function presentedToken(request: FastifyRequest): string {
+  const authorization = request.headers.authorization;
+  const apiKeyHeader = request.headers['x-api-key'];
+  if (authorization !== undefined) {
+    const match = /^Bearer[ ]+(\S*)\s*$/i.exec(authorization);
+    if (match === null) throw unauthenticated('Authorization must be "Bearer <API key or JWT>"');
+    const token = match[1] ?? '';
+    if (token === '') throw unauthenticated('Authorization: Bearer carries no token');
+    return token;
+  }
+  if (typeof apiKeyHeader === 'string' && apiKeyHeader !== '') return apiKeyHeader;
+  throw unauthenticated(
+    'Credentials are required: Authorization: Bearer <API key or JWT>, or X-API-Key',
+  );
+}
+
+async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
+  const failures = new Counter({
+    name: 'auth_failures_total',
+    help: 'Requests refused by authentication or scope checks, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [app.metricsRegistry],
+  });
+  app.decorateRequest('principal', null);
+
+  // Every business route must say which scope it needs: a route that forgot would be public.
+  app.addHook('onRoute', function requireScopeDeclaration(route) {
+    if (route.url.startsWith('/v1/') && route.config?.scope === undefined) {
+      throw new Error(`route ${String(route.method)} ${route.url} declares no scope`);
+    }
+  });
+
+  async function authenticate(token: string): Promise<Principal | null> {
+    if (token.length > MAX_TOKEN_LENGTH) return null;
+    if (token.startsWith('qk_')) return options.apiKeys.authenticate(token);
+    if (options.jwt !== null && looksLikeJwt(token)) return options.jwt(token);
+    return null;
+  }
+
+  async function refuse(
+    request: FastifyRequest,
+    scope: Scope,
+    error: AppError,
+    reason: string,
+  ): Promise<never> {
+    failures.inc({ reason });
+    if (scope === 'admin') {
+      await options.audit.record({
+        tenant_id: request.principal?.tenantId ?? 'unauthenticated',
+        actor: request.principal?.actor ?? `ip:${request.ip}`,
+        action: 'admin.auth_failed',
+        target_type: 'route',
+        target_id: `${request.method} ${request.routeOptions.url ?? request.url}`,
+        request_id: request.id,
+        ip: request.ip,
+        details: { reason, status: error.status },
+      });
+    }
+    throw error;
+  }
+
+  app.addHook('onRequest', async function checkCredentials(request) {
+    const scope = request.routeOptions.config.scope;
+    if (scope === undefined) return;
+    if (!options.enabled) {
+      request.principal = AUTH_OFF_PRINCIPAL;
+      return;
+    }
+    const blockedFor = await options.guard.blockedFor(request.ip);
+    if (blockedFor > 0) {
+      failures.inc({ reason: 'blocked' });
+      throw new AppError(
+        'RATE_LIMITED',
+        'Too many failed authentications from this address; wait and retry',
+        {
+          retryAfterSeconds: blockedFor,
+        },
+      );
+    }
+    let principal: Principal;
+    try {
+      const found = await authenticate(presentedToken(request));
+      if (found === null)
+        throw unauthenticated('The API key or token is invalid, expired or revoked');
+      principal = found;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      await options.guard.recordFailure(request.ip);
+      return refuse(request, scope, error, 'unauthenticated');
+    }
+    request.principal = principal;
+    if (!principal.scopes.has(scope)) {
+      return refuse(
+        request,
+        scope,
+        new AppError('FORBIDDEN', `This route needs the scope "${scope}"`),
+        'forbidden',
+      );
+    }
+  });
+}
+
+export default fp(auth, {
+  name: 'quire-auth',
+  fastify: '5.x',
+  decorators: { fastify: ['metricsRegistry'] },
+});

@@ -1,0 +1,53 @@
+/**
+ * Tiered rate limits on every route but the probes: per caller (API key or JWT subject; client
+ * IP when unauthenticated or with auth off) and per route class. Every limited response carries
+ * RateLimit-Limit/-Remaining/-Reset; past the limit, 429 RATE_LIMITED with Retry-After.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter } from 'prom-client';
+import type { RateLimiter } from '../../domain/rate-limits.js';
+import { AppError } from '../../errors.js';
+
+export interface RateLimitPluginOptions {
+  limiter: RateLimiter;
+}
+
+async function rateLimit(app: FastifyInstance, { limiter }: RateLimitPluginOptions): Promise<void> {
+  const rejections = new Counter({
+    name: 'rate_limit_rejections_total',
+    help: 'Requests refused with 429 by the rate limits, by route class.',
+    labelNames: ['tier'] as const,
+    registers: [app.metricsRegistry],
+  });
+
+  app.addHook('onRequest', async function applyRateLimit(request, reply) {
+    const routeClass = request.routeOptions.config.rateClass ?? 'meta';
+    if (routeClass === 'none') return;
+    const principal = request.principal;
+    const caller =
+      principal === null || principal.kind === 'auth_off' ? `ip:${request.ip}` : principal.actor;
+    const decision = await limiter.check(caller, routeClass, principal?.rateTier ?? 'standard');
+    if (decision === null) return;
+    reply.header('ratelimit-limit', String(decision.limit));
+    reply.header('ratelimit-remaining', String(decision.remaining));
+    reply.header('ratelimit-reset', String(decision.resetSeconds));
+    if (!decision.allowed) {
+      rejections.inc({ tier: routeClass });
+      throw new AppError(
+        'RATE_LIMITED',
+        `Rate limit of ${decision.limit} ${routeClass} requests per minute reached`,
+        {
+          retryAfterSeconds: decision.resetSeconds,
+        },
+      );
+    }
+  });
+}
+
+export default fp(rateLimit, {
+  name: 'quire-rate-limit',
+  fastify: '5.x',
+  dependencies: ['quire-auth'],
+  decorators: { fastify: ['metricsRegistry'] },
+});

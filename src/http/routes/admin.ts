@@ -1,0 +1,165 @@
+/**
+ * Administration (scope `admin`): API keys, deployment stats and the audit log. The admin scope
+ * is the operator's: it manages keys of any tenant (`tenant_id`, default the caller's own).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { viewOf, type Actor, type ApiKeyService } from '../../domain/api-keys.js';
+import type { Principal } from '../../domain/principal.js';
+import { REJECTION_WINDOW_MS, type RejectionStats } from '../../domain/rejection-stats.js';
+import type { AuditLog } from '../../ports/audit-log.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import {
+  AdminListQuery,
+  ApiKeyList,
+  AuditList,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  KeyIdParams,
+  Stats,
+} from '../schemas/admin.js';
+import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
+
+export interface AdminRoutesOptions {
+  apiKeys: ApiKeyService;
+  audit: AuditLog;
+  rejections: RejectionStats;
+}
+
+const ADMIN = { scope: 'admin', rateClass: 'admin' } as const;
+
+export function actorOf(request: FastifyRequest): Actor {
+  const principal = request.principal as Principal;
+  return {
+    actor: principal.actor,
+    tenantId: principal.tenantId,
+    requestId: request.id,
+    ip: request.ip,
+  };
+}
+
+export async function adminRoutes(
+  plain: FastifyInstance,
+  { apiKeys, audit, rejections }: AdminRoutesOptions,
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['admin'];
+
+  app.post(
+    '/v1/admin/api-keys',
+    {
+      config: ADMIN,
+      schema: {
+        tags,
+        summary: 'Create an API key (the key is in this answer only)',
+        body: CreateApiKeyBody,
+        response: { 201: CreatedApiKey, ...AUTHENTICATED_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const { key, record } = await apiKeys.create(
+        {
+          name: body.name,
+          tenantId: body.tenant_id ?? (request.principal as Principal).tenantId,
+          scopes: body.scopes,
+          rateTier: body.rate_tier ?? 'standard',
+          expiresAt: body.expires_at === undefined ? null : new Date(body.expires_at).toISOString(),
+        },
+        actorOf(request),
+      );
+      reply
+        .code(201)
+        .header('location', `/v1/admin/api-keys/${record.id}`)
+        .header('cache-control', 'no-store');
+      return { ...viewOf(record), key };
+    },
+  );
+
+  app.get(
+    '/v1/admin/api-keys',
+    {
+      config: ADMIN,
+      schema: {
+        tags,
+        summary: 'List API keys, newest first (never the keys themselves)',
+        querystring: AdminListQuery,
+        response: { 200: ApiKeyList, ...AUTHENTICATED_ERRORS },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, tenant_id: tenantId } = request.query;
+      const after = decodeCursor(cursor);
+      const page = await apiKeys.list({
+        limit,
+        ...(tenantId ? { tenantId } : {}),
+        ...(after ? { after } : {}),
+      });
+      return {
+        data: page.data.map((record) => viewOf(record)),
+        next_cursor: encodeCursor(page.next_cursor),
+      };
+    },
+  );
+
+  app.delete(
+    '/v1/admin/api-keys/:id',
+    {
+      config: ADMIN,
+      schema: {
+        tags,
+        summary: 'Revoke an API key (at once, on every instance)',
+        params: KeyIdParams,
+        response: {
+          204: { type: 'null', description: 'Revoked' },
+          404: problemResponse('No such key'),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
+    },
+    async (request, reply) => {
+      await apiKeys.revoke(request.params.id, actorOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/admin/stats',
+    {
+      config: ADMIN,
+      schema: {
+        tags,
+        summary: 'Counts across the deployment',
+        response: { 200: Stats, ...AUTHENTICATED_ERRORS },
+      },
+    },
+    async () => ({
+      api_keys: { active: await apiKeys.countActive() },
+      rejections: { window_s: REJECTION_WINDOW_MS / 1000, by_reason: await rejections.byReason() },
+    }),
+  );
+
+  app.get(
+    '/v1/admin/audit-log',
+    {
+      config: ADMIN,
+      schema: {
+        tags,
+        summary:
+          'Who created or revoked keys, deleted documents, changed webhooks, failed admin auth',
+        querystring: AdminListQuery,
+        response: { 200: AuditList, ...AUTHENTICATED_ERRORS },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, tenant_id: tenantId } = request.query;
+      const after = decodeCursor(cursor);
+      const page = await audit.list({
+        limit,
+        ...(tenantId ? { tenantId } : {}),
+        ...(after ? { after } : {}),
+      });
+      return { data: page.data, next_cursor: encodeCursor(page.next_cursor) };
+    },
+  );
+}

@@ -1,0 +1,118 @@
+/**
+ * `quire keys create|list|revoke`: manage API keys offline, straight against the configured
+ * database (for the first key of a tenant, or when the admin key is lost).
+ */
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import { openAdapters } from './adapters/index.js';
+import type { Config } from './config.js';
+import { ApiKeyService, viewOf } from './domain/api-keys.js';
+import { isScope, RATE_TIERS, type RateTier, type Scope } from './domain/principal.js';
+
+export const KEYS_USAGE = `usage:
+  quire keys create --name NAME --scopes a,b [--tenant ID] [--tier standard|elevated|unlimited] [--expires RFC3339]
+  quire keys list [--tenant ID]
+  quire keys revoke KEY_ID`;
+
+class UsageError extends Error {}
+
+function scopesFrom(raw: string | undefined): Scope[] {
+  const names = (raw ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const bad = names.filter((name) => !isScope(name));
+  if (names.length === 0 || bad.length > 0)
+    throw new UsageError(
+      `--scopes must list scopes among documents:read, documents:write, search, admin`,
+    );
+  return names as Scope[];
+}
+
+export async function keysCommand(argv: string[], config: Config, logger: Logger): Promise<number> {
+  const [action, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        scopes: { type: 'string' },
+        tenant: { type: 'string' },
+        tier: { type: 'string' },
+        expires: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    console.error(`quire keys: ${(error as Error).message}\n${KEYS_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const adapters = await openAdapters({ config, logger });
+  const service = new ApiKeyService({
+    keys: adapters.apiKeys,
+    tenants: adapters.tenants,
+    audit: adapters.audit,
+    revocations: adapters.revocations,
+    cacheTtlMs: 0,
+  });
+  const by = { actor: 'cli', tenantId: values.tenant ?? 'default', requestId: null, ip: null };
+  try {
+    switch (action) {
+      case 'create': {
+        if (values.name === undefined) throw new UsageError('--name is required');
+        const tier = (values.tier ?? 'standard') as RateTier;
+        if (!RATE_TIERS.includes(tier))
+          throw new UsageError(`--tier must be one of ${RATE_TIERS.join(', ')}`);
+        const expires = values.expires === undefined ? null : new Date(values.expires);
+        if (expires !== null && Number.isNaN(expires.getTime()))
+          throw new UsageError('--expires must be an RFC 3339 time');
+        const { key, record } = await service.create(
+          {
+            name: values.name,
+            tenantId: values.tenant ?? 'default',
+            scopes: scopesFrom(values.scopes),
+            rateTier: tier,
+            expiresAt: expires === null ? null : expires.toISOString(),
+          },
+          by,
+        );
+        console.log(JSON.stringify({ ...viewOf(record), key }));
+        return 0;
+      }
+      case 'list': {
+        let after: string | undefined;
+        do {
+          const page = await service.list({
+            limit: 200,
+            ...(values.tenant ? { tenantId: values.tenant } : {}),
+            ...(after ? { after } : {}),
+          });
+          for (const record of page.data) console.log(JSON.stringify(viewOf(record)));
+          after = page.next_cursor ?? undefined;
+        } while (after !== undefined);
+        return 0;
+      }
+      case 'revoke': {
+        const id = positionals[0];
+        if (id === undefined) throw new UsageError('the key id to revoke is required');
+        await service.revoke(id, by);
+        console.log(JSON.stringify({ id, revoked: true }));
+        return 0;
+      }
+      default:
+        throw new UsageError(
+          action === undefined ? 'an action is required' : `unknown action "${action}"`,
+        );
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`quire keys: ${error.message}\n${KEYS_USAGE}`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    await adapters.close();
+  }
+}
