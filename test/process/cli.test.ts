@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { onCleanup, tempDir } from '../helpers/app.js';
+import { buildTestApp, onCleanup, tempDir } from '../helpers/app.js';
 import { createPostgresSchema } from '../helpers/databases.js';
 import { runScript } from '../helpers/process.js';
 
@@ -70,5 +70,85 @@ describe('quire CLI', () => {
     });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^quire: failed to start: /m);
+  });
+});
+
+describe('quire keys (offline)', () => {
+  it('creates, lists and revokes keys against the configured database; the key works over HTTP', async () => {
+    const dataDir = tempDir();
+    const env = { QUIRE_DATA_DIR: dataDir };
+    const created = await runScript(
+      CLI,
+      [
+        'keys',
+        'create',
+        '--name',
+        'ci bot',
+        '--tenant',
+        'acme',
+        '--scopes',
+        'search,documents:read',
+      ],
+      env,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const key = JSON.parse(created.stdout) as {
+      id: string;
+      key: string;
+      tenant_id: string;
+      scopes: string[];
+    };
+    assert.match(key.key, /^qk_/);
+    assert.equal(key.tenant_id, 'acme');
+
+    const listed = await runScript(CLI, ['keys', 'list', '--tenant', 'acme'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(key.id));
+    assert.doesNotMatch(listed.stdout, new RegExp(key.key.slice(12)));
+
+    const t = await buildTestApp({ QUIRE_DATA_DIR: dataDir });
+    t.app.get('/test/who', { config: { scope: 'search', rateClass: 'read' } }, async (request) => ({
+      tenant: request.principal?.tenantId,
+    }));
+    const who = await t.app.inject({
+      method: 'GET',
+      url: '/test/who',
+      headers: { 'x-api-key': key.key },
+    });
+    assert.deepEqual(who.json(), { tenant: 'acme' });
+    await t.app.close();
+
+    const revoked = await runScript(CLI, ['keys', 'revoke', key.id], env);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const after = await buildTestApp({ QUIRE_DATA_DIR: dataDir });
+    after.app.get(
+      '/test/who',
+      { config: { scope: 'search', rateClass: 'read' } },
+      async () => ({}),
+    );
+    assert.equal(
+      (
+        await after.app.inject({
+          method: 'GET',
+          url: '/test/who',
+          headers: { 'x-api-key': key.key },
+        })
+      ).statusCode,
+      401,
+    );
+  });
+
+  it('refuses bad arguments with exit 2 and the usage', async () => {
+    const env = { QUIRE_DATA_DIR: tempDir() };
+    for (const args of [
+      ['keys'],
+      ['keys', 'create', '--name', 'x', '--scopes', 'root'],
+      ['keys', 'create', '--scopes', 'search'],
+      ['keys', 'frob'],
+    ]) {
+      const result = await runScript(CLI, args, env);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /usage:/);
+    }
   });
 });

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { httpGet } from '../helpers/http-client.js';
 import { spawnServer } from '../helpers/process.js';
@@ -70,21 +71,28 @@ describe('graceful shutdown (spawned server)', () => {
 
   it('a request arriving on a kept-alive connection while draining gets 503 SHUTTING_DOWN problem+json', async () => {
     const server = await spawnServer(SLOW_SERVER);
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    // The connection is busy with a slow request when shutdown starts, so it is not idle-closed;
-    // the next request queued on it arrives while the app drains.
-    const slow = httpGet(`${server.url}/test/slow?ms=800`, { agent });
+    const { hostname, port } = new URL(server.url);
+    // The second request is written on the same connection while the first is still in flight
+    // and shutdown has begun: the connection is busy, so it is not closed as idle, and the
+    // request reaches the draining app.
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.write(`GET /test/slow?ms=1500 HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
     await waitForStarted(server, 1);
-    const queued = httpGet(`${server.url}/test/slow?ms=10`, { agent });
     server.child.kill('SIGTERM');
-    assert.equal((await slow).status, 200);
-    const refused = await queued;
-    assert.equal(refused.status, 503);
-    assert.match(String(refused.headers['content-type']), /application\/problem\+json/);
-    assert.equal(JSON.parse(refused.body).code, 'SHUTTING_DOWN');
-    assert.equal(refused.headers.connection, 'close');
+    await server.waitForLog((line) => line.msg === 'shutdown started: readiness off');
+    socket.write(`GET /test/slow?ms=10 HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+    await closed;
+    const responses = received.split(/(?=HTTP\/1\.1 )/);
+    assert.equal(responses.length, 2, received);
+    assert.match(responses[0] ?? '', /^HTTP\/1\.1 200/);
+    assert.match(responses[1] ?? '', /^HTTP\/1\.1 503/);
+    assert.match(responses[1] ?? '', /content-type: application\/problem\+json/i);
+    assert.match(responses[1] ?? '', /connection: close/i);
+    assert.match(responses[1] ?? '', /"code":"SHUTTING_DOWN"/);
     assert.equal(await server.exited, 0);
-    agent.destroy();
   });
 
   it('a second signal exits at once with code 1', async () => {

@@ -1,9 +1,39 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Sqlite from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type SqliteDriver from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { SqlDatabase } from '../sql/database.js';
 import type { DatabaseSchema } from '../sql/schema.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * better-sqlite3 12 (the last major that runs on Node 20) aborts the process on Node ≥ 24.19
+ * when the garbage collector finalizes a prepared statement (WiseLibs/better-sqlite3#1515,
+ * nodejs/node#65446); 13 fixes it but needs Node ≥ 22. Both are installed where they can be
+ * (13 as the optional alias `better-sqlite3-node24`, skipped by npm on Node 20), and Node 24+
+ * loads 13. See docs/adr/0003-sqlite-driver-per-node-version.md.
+ */
+function loadDriver(): { Database: typeof SqliteDriver; driver: string } {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 24) {
+    try {
+      return {
+        Database: require('better-sqlite3-node24') as typeof SqliteDriver,
+        driver: 'better-sqlite3@13',
+      };
+    } catch {
+      throw new Error(
+        'Node 24+ needs the better-sqlite3-node24 package: run `npm ci` (or `npm install`) with this Node version',
+      );
+    }
+  }
+  return {
+    Database: require('better-sqlite3') as typeof SqliteDriver,
+    driver: 'better-sqlite3@12',
+  };
+}
 
 export interface SqliteOptions {
   /** A file path, or `:memory:` for tests. */
@@ -14,7 +44,8 @@ export interface SqliteOptions {
 /** Opens the embedded database file in WAL mode, so readers never wait for the writer. */
 export function openSqlite({ filename, busyTimeoutMs = 5000 }: SqliteOptions): SqlDatabase {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-  const connection = new Sqlite(filename);
+  const { Database } = loadDriver();
+  const connection = new Database(filename);
   connection.pragma('journal_mode = WAL');
   // NORMAL is durable in WAL mode except for the last commits on power loss, never corrupting.
   connection.pragma('synchronous = NORMAL');
