@@ -1,0 +1,55 @@
+/**
+ * Outbound HTTP for URL ingestion and webhooks: http/https only, every resolved address checked
+ * at connect time and after every redirect (SSRF guard), bounded in time and bytes, retried with
+ * jittered backoff where retrying can help, and behind a circuit breaker per host.
+ */
+import type { Readable } from 'node:stream';
+
+export interface FetchOptions {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Past this many response bytes the body stream errors with AppError PAYLOAD_TOO_LARGE. */
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface FetchResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The URL the response came from, after redirects. */
+  url: string;
+  /** The body, capped at maxBytes; consume or destroy it. */
+  body: Readable;
+}
+
+/** Why a fetch failed; `retryable` tells a job whether trying again later can help. */
+export type FetchFailureKind = 'not_allowed' | 'timeout' | 'network' | 'upstream_status' | 'too_large' | 'circuit_open';
+
+export class FetchError extends Error {
+  constructor(
+    readonly kind: FetchFailureKind,
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'FetchError';
+  }
+}
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface Fetcher {
+  /**
+   * Throws FetchError('not_allowed') at once for a forbidden scheme or literal address, without
+   * connecting (for 422 URL_NOT_ALLOWED at request time).
+   */
+  assertAllowed(url: string): void;
+  /** Resolves with a 2xx response; throws FetchError otherwise (after its retries). */
+  fetch(url: string, options: FetchOptions): Promise<FetchResponse>;
+  /** Circuit-breaker state per host, for /health and metrics. */
+  breakers(): Record<string, BreakerState>;
+  close(): Promise<void>;
+}
