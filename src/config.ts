@@ -55,6 +55,14 @@ export interface Config {
   rateLimitElevatedFactor: number;
   rateLimitOnStoreFailure: 'open' | 'closed';
   redisCommandTimeoutMs: number;
+  maxUploadBytes: number;
+  maxTextBytes: number;
+  encryptionKey: Buffer | undefined;
+  fetchAllowHosts: string[];
+  fetchConnectTimeoutMs: number;
+  fetchTotalTimeoutMs: number;
+  fetchMaxBytes: number;
+  fetchRetries: number;
 }
 
 export const JWT_ALGORITHMS = [
@@ -235,6 +243,26 @@ const algorithms: Parser<JwtAlgorithm[]> = (raw) =>
 
 const rateLimit = (tier: string, perMinute: number): string =>
   `Requests per minute per API key (per client IP when unauthenticated) on ${tier} routes (0: unlimited). Default ${perMinute}.`;
+
+const encryptionKey: Parser<Buffer | undefined> = (raw) => {
+  if (raw === '') return undefined;
+  const key = Buffer.from(raw, 'base64');
+  if (
+    key.length !== 32 ||
+    key.toString('base64').replace(/=+$/, '') !== raw.trim().replace(/=+$/, '')
+  ) {
+    throw new Error('must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+  }
+  return key;
+};
+
+const hostList: Parser<string[]> = (raw) =>
+  commaList(raw).map((entry) => {
+    if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(entry)) {
+      throw new Error(`"${entry}" is not host or host:port`);
+    }
+    return entry.toLowerCase();
+  });
 
 /** 90% of V8's heap limit: shedding starts before the process would die of out-of-memory. */
 const defaultHeapThreshold = (): string =>
@@ -566,6 +594,63 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     parse: oneOf(['open', 'closed'] as const),
     description:
       'When the rate-limit store (Redis) fails: `open` lets requests through (counted, /health degraded), `closed` answers 503.',
+  },
+  maxUploadBytes: {
+    key: 'maxUploadBytes',
+    env: 'QUIRE_MAX_UPLOAD_BYTES',
+    default: String(1024 ** 3),
+    parse: integer(1, 1024 ** 4),
+    description: 'Largest file accepted by upload or URL fetch (413 as soon as it is crossed).',
+  },
+  maxTextBytes: {
+    key: 'maxTextBytes',
+    env: 'QUIRE_MAX_TEXT_BYTES',
+    default: String(10 * 1024 ** 2),
+    parse: integer(1, 1024 ** 3),
+    description: 'Largest `text` accepted by JSON text ingestion, in UTF-8 bytes.',
+  },
+  encryptionKey: {
+    key: 'encryptionKey',
+    env: 'QUIRE_ENCRYPTION_KEY',
+    default: '',
+    parse: encryptionKey,
+    description:
+      'When set (32 bytes, base64), stored files are encrypted at rest with AES-256-GCM.',
+  },
+  fetchAllowHosts: {
+    key: 'fetchAllowHosts',
+    env: 'QUIRE_FETCH_ALLOW_HOSTS',
+    default: '',
+    parse: hostList,
+    description: 'Comma list of host[:port] exempt from the SSRF guard (tests, intranets).',
+  },
+  fetchConnectTimeoutMs: {
+    key: 'fetchConnectTimeoutMs',
+    env: 'QUIRE_FETCH_CONNECT_TIMEOUT_MS',
+    default: '5000',
+    parse: integer(100, 120000),
+    description: 'URL ingestion: time to connect (and to receive response headers).',
+  },
+  fetchTotalTimeoutMs: {
+    key: 'fetchTotalTimeoutMs',
+    env: 'QUIRE_FETCH_TOTAL_TIMEOUT_MS',
+    default: '300000',
+    parse: integer(1000, 24 * 3600 * 1000),
+    description: 'URL ingestion: time for one whole download.',
+  },
+  fetchMaxBytes: {
+    key: 'fetchMaxBytes',
+    env: 'QUIRE_FETCH_MAX_BYTES',
+    default: String(1024 ** 3),
+    parse: integer(1, 1024 ** 4),
+    description: 'URL ingestion: largest download; the fetch stops at this many bytes.',
+  },
+  fetchRetries: {
+    key: 'fetchRetries',
+    env: 'QUIRE_FETCH_RETRIES',
+    default: '3',
+    parse: integer(0, 10),
+    description: 'URL ingestion: retries of one fetch on network errors, timeouts, 5xx and 429.',
   },
 };
 

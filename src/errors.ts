@@ -19,6 +19,7 @@ export const ERROR_CATALOGUE = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', retryable: false },
+  RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable', retryable: false },
   UNPROCESSABLE_DOCUMENT: { status: 422, title: 'Unprocessable document', retryable: false },
   DOCUMENT_ENCRYPTED: { status: 422, title: 'Document is encrypted', retryable: false },
   URL_NOT_ALLOWED: { status: 422, title: 'URL not allowed', retryable: false },

@@ -24,7 +24,8 @@ export interface FetchResponse {
 }
 
 /** Why a fetch failed; `retryable` tells a job whether trying again later can help. */
-export type FetchFailureKind = 'not_allowed' | 'timeout' | 'network' | 'upstream_status' | 'too_large' | 'circuit_open';
+export type FetchFailureKind =
+  'not_allowed' | 'timeout' | 'network' | 'upstream_status' | 'too_large' | 'circuit_open';
 
 export class FetchError extends Error {
   constructor(

@@ -17,7 +17,12 @@ export type IdempotencyClaim =
 
 export interface IdempotencyStore {
   /** Claims `key` for this request, or reports what is already recorded under it. Atomic. */
-  claim(tenantId: string, key: string, requestHash: string, ttlMs: number): Promise<IdempotencyClaim>;
+  claim(
+    tenantId: string,
+    key: string,
+    requestHash: string,
+    ttlMs: number,
+  ): Promise<IdempotencyClaim>;
   /** Records the response of a claimed key (kept until the key expires). */
   complete(tenantId: string, key: string, response: StoredResponse): Promise<void>;
   /** Forgets a claimed key whose request failed, so a retry runs again. */

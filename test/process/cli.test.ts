@@ -43,7 +43,10 @@ describe('quire CLI', () => {
     const first = await runScript(CLI, ['migrate'], { QUIRE_DATA_DIR: dataDir });
     assert.equal(first.code, 0, first.stderr);
     assert.ok(existsSync(join(dataDir, 'quire.db')));
-    assert.match(first.stdout, /"applied":\["0001-tenants","0002-api-keys-and-audit-log"\]/);
+    assert.match(
+      first.stdout,
+      /"applied":\["0001-tenants","0002-api-keys-and-audit-log","0003-idempotency-keys","0004-documents-and-jobs"\]/,
+    );
     const second = await runScript(CLI, ['migrate'], { QUIRE_DATA_DIR: dataDir });
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /database is up to date/);

@@ -36,8 +36,86 @@ export interface AuditLogTable {
   created_at: string;
 }
 
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  /** The client's Idempotency-Key, opaque (1–255 characters). */
+  key: string;
+  /** `in_progress` while the first request runs, then `completed`. */
+  state: 'in_progress' | 'completed';
+  request_hash: string;
+  /** JSON StoredResponse once completed, else null. */
+  response: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface DatabaseSchema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeysTable;
+  documents: DocumentsTable;
+  document_tags: DocumentTagsTable;
+  blob_refs: BlobRefsTable;
+  jobs: JobsTable;
+}
+
+export interface DocumentsTable {
+  id: string;
+  tenant_id: string;
+  title: string;
+  /** The title lowercased: what title sorts and prefix search compare (bytewise). */
+  title_key: string;
+  status: string;
+  media_type: string | null;
+  size_bytes: number;
+  sha256: string | null;
+  filename: string | null;
+  page_count: number | null;
+  /** JSON array. */
+  tags: string;
+  /** JSON object. */
+  metadata: string;
+  source_type: string;
+  source_url: string | null;
+  /** JSON object. */
+  extracted: string;
+  /** JSON object or null. */
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DocumentTagsTable {
+  document_id: string;
+  tenant_id: string;
+  tag: string;
+}
+
+export interface BlobRefsTable {
+  sha256: string;
+  refs: number;
+}
+
+export interface JobsTable {
+  id: string;
+  tenant_id: string;
+  document_id: string | null;
+  type: string;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  /** JSON object. */
+  payload: string;
+  /** JSON object. */
+  progress: string;
+  /** JSON object or null. */
+  error: string | null;
+  request_id: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  next_attempt_at: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
 }

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 /** `limit` (1–200, default 50) and `cursor`, as every list takes them. */
 export const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
 };
 
 export const TenantId = Type.String({

@@ -1,0 +1,285 @@
+/**
+ * Documents: ingest (upload, text, URL), dedupe by content per tenant, read, update, delete.
+ * Bytes go to the blob store first (staged, hashed while streaming); the document row, the blob's
+ * reference count and the first job are then written in one transaction, inside which the staged
+ * bytes are committed — so no row ever points at missing bytes and no bytes outlive their last row.
+ */
+import type { Readable } from 'node:stream';
+import { AppError } from '../errors.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { BlobStore, ByteRange, StagedBlob } from '../ports/blob-store.js';
+import type {
+  DocumentCursor,
+  DocumentFilter,
+  DocumentPage,
+  DocumentPatch,
+  DocumentRecord,
+  DocumentSort,
+} from '../ports/document-store.js';
+import type { JobRecord, JobType } from '../ports/job-store.js';
+import type { TenantStore } from '../ports/tenant-store.js';
+import type { UnitOfWork } from '../ports/unit-of-work.js';
+import type { Actor } from './api-keys.js';
+import { newId } from './ids.js';
+import { sniffMediaType, SUPPORTED_MEDIA_TYPES } from './media-type.js';
+
+const HEAD_BYTES = 64 * 1024;
+export const MAX_JOB_ATTEMPTS = 3;
+
+export interface IngestMeta {
+  title?: string;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  filename?: string;
+}
+
+export interface Created {
+  document: DocumentRecord;
+  job: JobRecord | null;
+  deduplicated: boolean;
+}
+
+export interface StagedUpload {
+  staged: StagedBlob;
+  head: Uint8Array;
+}
+
+export interface DocumentServiceOptions {
+  uow: UnitOfWork;
+  blobs: BlobStore;
+  tenants: TenantStore;
+  audit: AuditLog;
+  maxUploadBytes: number;
+  now?: () => number;
+}
+
+/** Copies the first bytes of a stream aside while passing every chunk on. */
+async function* tapHead(
+  source: AsyncIterable<Uint8Array>,
+  head: Uint8Array[],
+): AsyncGenerator<Uint8Array> {
+  let kept = 0;
+  for await (const chunk of source) {
+    if (kept < HEAD_BYTES) {
+      const part = chunk.subarray(0, HEAD_BYTES - kept);
+      head.push(Uint8Array.from(part));
+      kept += part.length;
+    }
+    yield chunk;
+  }
+}
+
+export class DocumentService {
+  private readonly now: () => number;
+
+  constructor(private readonly options: DocumentServiceOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Streams an upload to the blob store, keeping its head for type detection. */
+  async stage(
+    source: AsyncIterable<Uint8Array> | Readable,
+    signal?: AbortSignal,
+  ): Promise<StagedUpload> {
+    const head: Uint8Array[] = [];
+    const staged = await this.options.blobs.stage(tapHead(source, head), {
+      maxBytes: this.options.maxUploadBytes,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    return { staged, head: Buffer.concat(head) };
+  }
+
+  /** Creates a document from staged bytes; the staged file is committed or discarded. */
+  async ingest(
+    tenantId: string,
+    upload: StagedUpload,
+    meta: IngestMeta,
+    source: DocumentRecord['source'],
+    dedupe: boolean,
+    by: Actor,
+  ): Promise<Created> {
+    const { staged, head } = upload;
+    try {
+      if (staged.size === 0) {
+        throw new AppError('VALIDATION_FAILED', 'The file is empty', {
+          errors: [{ path: '/body/file', message: 'must not be empty' }],
+        });
+      }
+      const sniffed = await sniffMediaType(head, meta.filename ?? '');
+      if ('unsupported' in sniffed) {
+        throw new AppError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `${sniffed.unsupported} is not supported; send one of ${SUPPORTED_MEDIA_TYPES.join(', ')}`,
+        );
+      }
+      const { uow } = this.options;
+      if (dedupe) {
+        const existing = await uow.stores.documents.findBySha256(tenantId, staged.sha256);
+        if (existing !== null) {
+          await staged.discard();
+          return { document: existing, job: null, deduplicated: true };
+        }
+      }
+      await this.options.tenants.ensure({ id: tenantId, name: tenantId });
+      const at = new Date(this.now()).toISOString();
+      const document: DocumentRecord = {
+        id: newId('doc'),
+        tenant_id: tenantId,
+        title: meta.title ?? meta.filename ?? 'Untitled',
+        status: 'pending',
+        media_type: sniffed.mediaType,
+        size_bytes: staged.size,
+        sha256: staged.sha256,
+        filename: meta.filename ?? null,
+        page_count: null,
+        tags: meta.tags,
+        metadata: meta.metadata,
+        source,
+        extracted: { word_count: 0 },
+        error: null,
+        created_at: at,
+        updated_at: at,
+      };
+      const job = this.newJob(tenantId, document.id, 'extract', {}, by.requestId, at);
+      await uow.run(async (stores) => {
+        await stores.documents.insert(document);
+        await stores.blobRefs.increment(staged.sha256);
+        await stores.jobs.insert(job);
+        await this.options.blobs.commit(staged);
+      });
+      return { document, job, deduplicated: false };
+    } catch (error) {
+      await staged.discard();
+      throw error;
+    }
+  }
+
+  /** Creates a pending document whose bytes a background job fetches. */
+  async createFromUrl(
+    tenantId: string,
+    url: string,
+    headers: Record<string, string>,
+    meta: IngestMeta,
+    by: Actor,
+  ): Promise<Created> {
+    await this.options.tenants.ensure({ id: tenantId, name: tenantId });
+    const at = new Date(this.now()).toISOString();
+    const lastSegment = decodeURIComponent(
+      new URL(url).pathname.split('/').filter(Boolean).pop() ?? '',
+    );
+    const document: DocumentRecord = {
+      id: newId('doc'),
+      tenant_id: tenantId,
+      title: meta.title ?? (lastSegment || new URL(url).hostname),
+      status: 'pending',
+      media_type: null,
+      size_bytes: 0,
+      sha256: null,
+      filename: meta.filename ?? (lastSegment || null),
+      page_count: null,
+      tags: meta.tags,
+      metadata: meta.metadata,
+      source: { type: 'url', url },
+      extracted: { word_count: 0 },
+      error: null,
+      created_at: at,
+      updated_at: at,
+    };
+    const job = this.newJob(tenantId, document.id, 'fetch', { url, headers }, by.requestId, at);
+    await this.options.uow.run(async (stores) => {
+      await stores.documents.insert(document);
+      await stores.jobs.insert(job);
+    });
+    return { document, job, deduplicated: false };
+  }
+
+  private newJob(
+    tenantId: string,
+    documentId: string,
+    type: JobType,
+    payload: Record<string, unknown>,
+    requestId: string | null,
+    at: string,
+  ): JobRecord {
+    return {
+      id: newId('job'),
+      tenant_id: tenantId,
+      document_id: documentId,
+      type,
+      status: 'queued',
+      attempts: 0,
+      max_attempts: MAX_JOB_ATTEMPTS,
+      payload,
+      progress: { done: 0, total: 0, unit: type === 'fetch' ? 'bytes' : 'pages' },
+      error: null,
+      request_id: requestId,
+      next_attempt_at: at,
+      created_at: at,
+      started_at: null,
+      finished_at: null,
+    };
+  }
+
+  async get(tenantId: string, id: string): Promise<DocumentRecord> {
+    const document = await this.options.uow.stores.documents.get(tenantId, id);
+    if (document === null) throw new AppError('NOT_FOUND', `No document ${id}`);
+    return document;
+  }
+
+  list(
+    tenantId: string,
+    filter: DocumentFilter,
+    sort: DocumentSort,
+    limit: number,
+    after?: DocumentCursor,
+  ): Promise<DocumentPage> {
+    return this.options.uow.stores.documents.list(tenantId, filter, sort, limit, after);
+  }
+
+  async update(tenantId: string, id: string, patch: DocumentPatch): Promise<DocumentRecord> {
+    const updated = await this.options.uow.stores.documents.update(
+      tenantId,
+      id,
+      patch,
+      new Date(this.now()).toISOString(),
+    );
+    if (updated === null) throw new AppError('NOT_FOUND', `No document ${id}`);
+    return updated;
+  }
+
+  /** Deletes the document, its unfinished jobs and, with its last reference, its bytes. */
+  async delete(tenantId: string, id: string, by: Actor): Promise<void> {
+    const deleted = await this.options.uow.run(async (stores) => {
+      const document = await stores.documents.delete(tenantId, id);
+      if (document === null) return null;
+      await stores.jobs.deleteForDocument(tenantId, id);
+      if (document.sha256 !== null && (await stores.blobRefs.decrement(document.sha256)) === 0) {
+        await this.options.blobs.remove(document.sha256);
+      }
+      return document;
+    });
+    if (deleted === null) throw new AppError('NOT_FOUND', `No document ${id}`);
+    await this.options.audit.record({
+      tenant_id: tenantId,
+      actor: by.actor,
+      action: 'document.deleted',
+      target_type: 'document',
+      target_id: id,
+      request_id: by.requestId,
+      ip: by.ip,
+      details: { title: deleted.title, sha256: deleted.sha256 },
+    });
+  }
+
+  /** The original bytes (or a range of them) of a document that has them. */
+  async openFile(
+    tenantId: string,
+    id: string,
+    range?: ByteRange,
+  ): Promise<{ document: DocumentRecord; body: Readable }> {
+    const document = await this.get(tenantId, id);
+    if (document.sha256 === null)
+      throw new AppError('CONFLICT', `Document ${id} has no file yet (it is still being fetched)`);
+    return { document, body: await this.options.blobs.open(document.sha256, range) };
+  }
+}

@@ -1,0 +1,128 @@
+import { Type } from 'typebox';
+import { DOCUMENT_SORTS, DOCUMENT_STATUSES } from '../../ports/document-store.js';
+import { JOB_STATUSES } from '../../ports/job-store.js';
+import { PageQuery } from './common.js';
+
+export const MAX_TAGS = 50;
+export const MAX_METADATA_BYTES = 16 * 1024;
+
+export const Tag = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f,]+$' });
+export const Tags = Type.Array(Tag, { maxItems: MAX_TAGS, uniqueItems: true });
+export const Metadata = Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), {
+  description: `A JSON object of at most ${MAX_METADATA_BYTES / 1024} KiB.`,
+});
+export const Title = Type.String({ minLength: 1, maxLength: 500 });
+
+const common = {
+  tags: Type.Optional(Tags),
+  metadata: Type.Optional(Metadata),
+  title: Type.Optional(Title),
+};
+
+/**
+ * The JSON form of POST /v1/documents: exactly one of `url` or `text` (checked by the route; an
+ * anyOf of two closed objects would let the validator strip one branch's fields while trying
+ * the other).
+ */
+export const CreateBody = Type.Object(
+  {
+    url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    headers: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }),
+        Type.String({ maxLength: 1024 }),
+        {
+          maxProperties: 20,
+        },
+      ),
+    ),
+    text: Type.Optional(Type.String({ minLength: 1 })),
+    filename: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    ...common,
+  },
+  { additionalProperties: false },
+);
+
+export const CreateQuery = Type.Object(
+  { dedupe: Type.Boolean({ default: true }) },
+  { additionalProperties: false },
+);
+
+export const DocumentView = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  status: Type.Union(DOCUMENT_STATUSES.map((s) => Type.Literal(s))),
+  media_type: Type.Union([Type.String(), Type.Null()]),
+  size_bytes: Type.Integer(),
+  sha256: Type.Union([Type.String(), Type.Null()]),
+  filename: Type.Union([Type.String(), Type.Null()]),
+  page_count: Type.Union([Type.Integer(), Type.Null()]),
+  tags: Type.Array(Type.String()),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  source: Type.Object({
+    type: Type.Union([Type.Literal('upload'), Type.Literal('url'), Type.Literal('text')]),
+    url: Type.Optional(Type.String()),
+  }),
+  extracted: Type.Object({
+    title: Type.Optional(Type.String()),
+    author: Type.Optional(Type.String()),
+    created: Type.Optional(Type.String()),
+    language: Type.Optional(Type.String()),
+    word_count: Type.Integer(),
+  }),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+
+export const JobView = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))),
+  document_id: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer(),
+  max_attempts: Type.Integer(),
+  progress: Type.Object({ done: Type.Integer(), total: Type.Integer(), unit: Type.String() }),
+  error: Type.Optional(
+    Type.Object({ code: Type.String(), message: Type.String(), retryable: Type.Boolean() }),
+  ),
+  created_at: Type.String(),
+  started_at: Type.Optional(Type.String()),
+  finished_at: Type.Optional(Type.String()),
+  next_attempt_at: Type.Optional(Type.String()),
+});
+
+export const CreatedDocument = Type.Object({
+  document: DocumentView,
+  job: Type.Union([JobView, Type.Null()]),
+  deduplicated: Type.Optional(Type.Boolean()),
+});
+
+export const ListQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(Type.Union(DOCUMENT_STATUSES.map((s) => Type.Literal(s)))),
+    media_type: Type.Optional(Type.String({ maxLength: 200 })),
+    tag: Type.Optional(Type.Array(Tag, { maxItems: 20 })),
+    created_after: Type.Optional(Type.String({ format: 'date-time' })),
+    created_before: Type.Optional(Type.String({ format: 'date-time' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    sort: Type.Union(
+      DOCUMENT_SORTS.map((s) => Type.Literal(s)),
+      { default: '-created_at' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const DocumentList = Type.Object({
+  data: Type.Array(DocumentView),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const PatchBody = Type.Object(
+  { title: Type.Optional(Title), tags: Type.Optional(Tags), metadata: Type.Optional(Metadata) },
+  { additionalProperties: false, minProperties: 1 },
+);

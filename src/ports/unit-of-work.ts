@@ -1,0 +1,16 @@
+import type { BlobRefStore, DocumentStore } from './document-store.js';
+import type { JobStore } from './job-store.js';
+
+/** The stores that change together, inside one transaction. */
+export interface TransactionalStores {
+  documents: DocumentStore;
+  blobRefs: BlobRefStore;
+  jobs: JobStore;
+}
+
+export interface UnitOfWork {
+  /** The stores outside any transaction. */
+  readonly stores: TransactionalStores;
+  /** Runs `work` in one transaction: all of it commits, or none. */
+  run<T>(work: (stores: TransactionalStores) => Promise<T>): Promise<T>;
+}
