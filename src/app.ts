@@ -31,6 +31,10 @@ import serverTiming from './http/plugins/server-timing.js';
 import traceContext from './http/plugins/trace-context.js';
 import { metaRoutes } from './http/routes/meta.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { documentRoutes, MULTIPART_FIELD_BYTES } from './http/routes/documents.js';
+import idempotency from './http/plugins/idempotency.js';
+import multipart from '@fastify/multipart';
+import { DocumentService } from './domain/documents.js';
 import auth from './http/plugins/auth.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import rejectionStats from './http/plugins/rejection-stats.js';
@@ -206,10 +210,34 @@ async function assemble(
     );
   }
 
+  const documents = new DocumentService({
+    uow: adapters.uow,
+    blobs: adapters.blobs,
+    tenants: adapters.tenants,
+    audit: adapters.audit,
+    maxUploadBytes: config.maxUploadBytes,
+  });
+
   // Who may call, then how often: the principal decides which limit applies.
   await app.register(auth, { enabled: config.auth, apiKeys, jwt, guard, audit: adapters.audit });
   await app.register(rateLimit, { limiter });
   await app.register(rejectionStats, { stats: rejections });
+  await app.register(idempotency, {
+    store: adapters.idempotency,
+    ttlMs: config.idempotencyTtlS * 1000,
+  });
+  // Uploads are streamed part by part; these limits stop a request before it costs anything.
+  await app.register(multipart, {
+    limits: {
+      fileSize: config.maxUploadBytes + 1, // the blob store answers 413 past the real limit
+      files: 1,
+      fields: 10,
+      fieldSize: MULTIPART_FIELD_BYTES,
+      parts: 20,
+      headerPairs: 200,
+    },
+    throwFileSizeLimit: true,
+  });
   // After the request decorators above (child contexts see only those made before them), before
   // the routes it documents.
   await app.register(openapi);
@@ -217,6 +245,11 @@ async function assemble(
   // Routes: the whole API surface, in one place.
   await app.register(metaRoutes);
   await app.register(adminRoutes, { apiKeys, audit: adapters.audit, rejections });
+  await app.register(documentRoutes, {
+    documents,
+    fetcher: adapters.fetcher,
+    maxTextBytes: config.maxTextBytes,
+  });
 
   return app;
 }

@@ -63,6 +63,7 @@ export interface Config {
   fetchTotalTimeoutMs: number;
   fetchMaxBytes: number;
   fetchRetries: number;
+  idempotencyTtlS: number;
 }
 
 export const JWT_ALGORITHMS = [
@@ -651,6 +652,13 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     default: '3',
     parse: integer(0, 10),
     description: 'URL ingestion: retries of one fetch on network errors, timeouts, 5xx and 429.',
+  },
+  idempotencyTtlS: {
+    key: 'idempotencyTtlS',
+    env: 'QUIRE_IDEMPOTENCY_TTL_S',
+    default: '86400',
+    parse: integer(60, 30 * 86400),
+    description: 'How long an Idempotency-Key and the answer kept under it live.',
   },
 };
 

@@ -11,6 +11,15 @@ import type { HealthCheck } from '../ports/health.js';
 import type { KeyRevocations } from '../ports/key-revocations.js';
 import type { RateLimitStore } from '../ports/rate-limit-store.js';
 import type { TenantStore } from '../ports/tenant-store.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Fetcher } from '../ports/fetcher.js';
+import type { IdempotencyStore } from '../ports/idempotency-store.js';
+import type { UnitOfWork } from '../ports/unit-of-work.js';
+import { createFsBlobStore } from './fs-blobs/blob-store.js';
+import { createHttpFetcher } from './http-fetcher/fetcher.js';
+import { createRedisIdempotencyStore } from './redis/idempotency-store.js';
+import { createSqlIdempotencyStore } from './sql/idempotency-store.js';
+import { createSqlUnitOfWork } from './sql/unit-of-work.js';
 import { createMemoryKeyRevocations } from './memory/key-revocations.js';
 import { createMemoryRateLimitStore } from './memory/rate-limit-store.js';
 import { createRedis } from './redis/client.js';
@@ -30,6 +39,10 @@ export interface Adapters {
   audit: AuditLog;
   rateLimits: RateLimitStore;
   revocations: KeyRevocations;
+  idempotency: IdempotencyStore;
+  blobs: BlobStore;
+  uow: UnitOfWork;
+  fetcher: Fetcher;
   healthChecks: HealthCheck[];
   /** Closes everything opened here, in reverse order. Idempotent. */
   close(): Promise<void>;
@@ -65,8 +78,25 @@ export async function openAdapters({
       { name: 'database', check: (signal) => database.ping(signal) },
     ];
 
+    const blobs = createFsBlobStore({
+      root: config.dataDir,
+      ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }),
+    });
+    healthChecks.push({ name: 'blob_store', check: (signal) => blobs.check(signal) });
+    const fetcher = createHttpFetcher({
+      allowHosts: config.fetchAllowHosts,
+      connectTimeoutMs: config.fetchConnectTimeoutMs,
+      headersTimeoutMs: config.fetchConnectTimeoutMs * 2,
+      totalTimeoutMs: config.fetchTotalTimeoutMs,
+      retries: config.fetchRetries,
+      onBreakerChange: (host, state) =>
+        logger.warn({ host, state }, 'circuit breaker changed state'),
+    });
+    closers.push(() => fetcher.close());
+
     let rateLimits: RateLimitStore;
     let revocations: KeyRevocations;
+    let idempotency: IdempotencyStore;
     if (config.redisUrl !== undefined) {
       const redisOptions = {
         url: config.redisUrl,
@@ -77,6 +107,7 @@ export async function openAdapters({
       const subscriber = createRedis({ ...redisOptions, role: 'revocations-subscriber' });
       rateLimits = createRedisRateLimitStore(redis);
       revocations = createRedisKeyRevocations(redis, subscriber);
+      idempotency = createRedisIdempotencyStore(redis);
       closers.push(async () => {
         await revocations.close();
         await rateLimits.close();
@@ -91,6 +122,7 @@ export async function openAdapters({
     } else {
       rateLimits = createMemoryRateLimitStore();
       revocations = createMemoryKeyRevocations();
+      idempotency = createSqlIdempotencyStore(database);
     }
 
     return {
@@ -100,6 +132,10 @@ export async function openAdapters({
       audit: createSqlAuditLog(database),
       rateLimits,
       revocations,
+      idempotency,
+      blobs,
+      uow: createSqlUnitOfWork(database),
+      fetcher,
       healthChecks,
       close,
     };

@@ -35,6 +35,8 @@ export interface JobRecord {
 export interface JobStore {
   insert(job: JobRecord): Promise<void>;
   get(tenantId: string, id: string): Promise<JobRecord | null>;
+  /** Marks a job its `owner` holds as succeeded; false when it no longer holds it. */
+  complete(jobId: string, owner: string, at: string): Promise<boolean>;
   /** Removes the document's jobs that have not finished (when the document is deleted). */
   deleteForDocument(tenantId: string, documentId: string): Promise<number>;
 }

@@ -22,6 +22,29 @@ export function toJobRecord(row: JobsTable): JobRecord {
   };
 }
 
+/** Marks a leased job succeeded (inside the caller's transaction, with what it produced). */
+export async function completeJob(
+  db: SqlExecutor,
+  jobId: string,
+  owner: string,
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({
+      status: 'succeeded',
+      finished_at: at,
+      lease_owner: null,
+      lease_until: null,
+      error: null,
+    })
+    .where('id', '=', jobId)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 export function createSqlJobStore(db: SqlExecutor): JobStore {
   return {
     async insert(job) {
@@ -47,6 +70,8 @@ export function createSqlJobStore(db: SqlExecutor): JobStore {
         .executeTakeFirst();
       return row === undefined ? null : toJobRecord(row);
     },
+
+    complete: (jobId, owner, at) => completeJob(db, jobId, owner, at),
 
     async deleteForDocument(tenantId, documentId) {
       const result = await db

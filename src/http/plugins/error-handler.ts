@@ -187,6 +187,7 @@ async function errorHandler(app: FastifyInstance): Promise<void> {
         {
           err: error,
           code: appError.code,
+          trace_id: request.trace?.traceId,
           method: request.method,
           url: request.url,
           headers: request.headers,

@@ -28,7 +28,7 @@ async function metrics(app: FastifyInstance): Promise<void> {
     registers: [registry],
   });
 
-  app.addHook('onResponse', async function countRequest(request, reply) {
+  app.addHook('onResponse', function countRequest(request, reply, done) {
     const labels = {
       method: request.method,
       route: request.routeOptions.url ?? UNMATCHED_ROUTE,
@@ -36,6 +36,7 @@ async function metrics(app: FastifyInstance): Promise<void> {
     };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
 }
 

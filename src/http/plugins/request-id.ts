@@ -18,8 +18,9 @@ export function requestIdFrom(request: IncomingMessage): string {
 }
 
 async function requestId(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', async function echoRequestId(request, reply) {
+  app.addHook('onRequest', function echoRequestId(request, reply, done) {
     reply.header(REQUEST_ID_HEADER, request.id);
+    done();
   });
 }
 

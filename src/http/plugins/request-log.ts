@@ -1,15 +1,19 @@
 /**
- * One log line per request, written when the response is done: request_id (bound by Fastify),
- * trace_id, method, route pattern, path, status, duration. Fastify's own two-line request logging
- * is switched off in app.ts so this is the only one.
+ * One log line per request, written when the response is done: request_id, trace_id, method,
+ * route pattern, path, status, duration and the problem code of an error. Fastify's own two-line
+ * request logging is off (app.ts). The line holds only these fixed fields, so it is written by a
+ * logger without the redaction pass, which costs ~30 µs a line with our paths (bench/http.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 async function requestLog(app: FastifyInstance): Promise<void> {
-  app.addHook('onResponse', async function logRequest(request, reply) {
+  const lines = app.log.child({}, { redact: { paths: [] } });
+  app.addHook('onResponse', function logRequest(request, reply, done) {
     const status = reply.statusCode;
     const line = {
+      request_id: request.id,
+      trace_id: request.trace.traceId,
       method: request.method,
       route: request.routeOptions.url ?? null,
       path: request.url.split('?', 1)[0],
@@ -17,9 +21,14 @@ async function requestLog(app: FastifyInstance): Promise<void> {
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       ...(reply.problemCode === null ? {} : { code: reply.problemCode }),
     };
-    if (status >= 500) request.log.error(line, 'request');
-    else request.log.info(line, 'request');
+    if (status >= 500) lines.error(line, 'request');
+    else lines.info(line, 'request');
+    done();
   });
 }
 
-export default fp(requestLog, { name: 'quire-request-log', fastify: '5.x' });
+export default fp(requestLog, {
+  name: 'quire-request-log',
+  fastify: '5.x',
+  dependencies: ['quire-trace-context'],
+});

@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 async function serverTiming(app: FastifyInstance): Promise<void> {
-  app.addHook('onSend', async function addServerTiming(_request, reply, payload) {
+  app.addHook('onSend', function addServerTiming(_request, reply, payload, done) {
     reply.header('server-timing', `total;dur=${reply.elapsedTime.toFixed(1)}`);
-    return payload;
+    done(null, payload);
   });
 }
 

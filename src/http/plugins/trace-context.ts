@@ -1,9 +1,11 @@
 /**
  * W3C Trace Context: a valid incoming `traceparent` is continued (same trace id, the caller's
  * span as parent); a missing or malformed one starts a new trace. Each request gets its own
- * span id, so calls it makes downstream (fetches, jobs, webhooks) carry `outgoing`.
+ * span id, so calls it makes downstream (fetches, jobs, webhooks) carry `outgoing`. The trace id
+ * goes on the request's log line (request-log) and error lines, not into a per-request child
+ * logger: that child cost ~40 µs a request (bench/http.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -21,11 +23,19 @@ export interface TraceContext {
   outgoing: string;
 }
 
+/** 32 random hex digits. randomUUID draws from a cached entropy pool, unlike randomBytes. */
+function randomHex32(): string {
+  const uuid = randomUUID();
+  return (
+    uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24)
+  );
+}
+
 export function parseTraceparent(header: unknown): TraceContext {
-  const spanId = randomBytes(8).toString('hex');
+  const spanId = randomHex32().slice(0, 16);
   const match = typeof header === 'string' ? TRACEPARENT.exec(header.trim()) : null;
   const valid = match !== null && match[1] !== ZERO_TRACE && match[2] !== ZERO_SPAN;
-  const traceId = valid ? (match[1] as string) : randomBytes(16).toString('hex');
+  const traceId = valid ? (match[1] as string) : randomHex32();
   const flags = valid ? (match[3] as string) : '01';
   return {
     traceId,
@@ -38,9 +48,9 @@ export function parseTraceparent(header: unknown): TraceContext {
 
 async function traceContext(app: FastifyInstance): Promise<void> {
   app.decorateRequest('trace', null as unknown as TraceContext);
-  app.addHook('onRequest', async function continueTrace(request) {
+  app.addHook('onRequest', function continueTrace(request, _reply, done) {
     request.trace = parseTraceparent(request.headers.traceparent);
-    request.log = request.log.child({ trace_id: request.trace.traceId });
+    done();
   });
 }
 

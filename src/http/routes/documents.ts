@@ -40,7 +40,7 @@ export interface DocumentRoutesOptions {
 
 const READ = { scope: 'documents:read', rateClass: 'read' } as const;
 const WRITE = { scope: 'documents:write', rateClass: 'write' } as const;
-const UPLOAD = { scope: 'documents:write', rateClass: 'upload' } as const;
+const UPLOAD = { scope: 'documents:write', rateClass: 'upload', idempotent: true } as const;
 export const MULTIPART_FIELD_BYTES = 64 * 1024;
 type CreateBodyType = Static<typeof CreateBody>;
 
@@ -270,18 +270,6 @@ export async function documentRoutes(
         body: {
           content: {
             'application/json': { schema: CreateBody },
-            'multipart/form-data': {
-              schema: {
-                type: 'object',
-                properties: {
-                  file: { type: 'string', format: 'binary' },
-                  tags: { type: 'string', description: 'comma list' },
-                  metadata: { type: 'string', description: 'a JSON object' },
-                  title: { type: 'string' },
-                  password: { type: 'string', description: 'for encrypted PDFs' },
-                },
-              },
-            },
           },
         },
         response: {

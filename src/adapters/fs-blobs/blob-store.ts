@@ -1,0 +1,151 @@
+/**
+ * The local-directory BlobStore: content-addressed files under `<root>/blobs/ab/cd/<sha256>`,
+ * staged in `<root>/tmp/`, optionally encrypted at rest (chunked-encryption.ts). Blobs written
+ * without a key stay readable after a key is configured, so encryption can be turned on in place.
+ */
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { AppError } from '../../errors.js';
+import type { BlobStore, StagedBlob } from '../../ports/blob-store.js';
+import { DEFAULT_CHUNK_SIZE, assertChunkSize, assertKey } from './chunked-encryption.js';
+import { isMissing, renameDurable } from './durable.js';
+import { blobLayout, isSha256 } from './layout.js';
+import { inspectBlobFile, readBlobFile } from './read.js';
+import { stageFile } from './stage.js';
+
+export interface FsBlobStoreOptions {
+  /** The store's directory; `blobs/` and `tmp/` are created in it as needed. */
+  root: string;
+  /** 32 bytes: encrypt new blobs with AES-256-GCM. Without it blobs are written as they are. */
+  encryptionKey?: Buffer;
+  /** Plaintext bytes per encrypted chunk (default 64 KiB); a Range read decrypts whole chunks. */
+  chunkSize?: number;
+}
+
+interface StagedState {
+  path: string;
+  state: 'staged' | 'committed' | 'discarded';
+  /** The commit under way or done, so concurrent commits of one staged blob share it. */
+  commit?: Promise<void>;
+}
+
+export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
+  const layout = blobLayout(options.root);
+  if (options.encryptionKey !== undefined) assertKey(options.encryptionKey);
+  // A copy: the caller may wipe or reuse its buffer.
+  const encryptionKey =
+    options.encryptionKey === undefined ? undefined : Buffer.from(options.encryptionKey);
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  assertChunkSize(chunkSize);
+  /** What only this store knows about the blobs it staged. */
+  const staged = new WeakMap<StagedBlob, StagedState>();
+
+  function stagedState(blob: StagedBlob): StagedState {
+    const state = staged.get(blob);
+    if (state === undefined) throw new Error('this staged blob does not belong to this store');
+    return state;
+  }
+
+  /** Opens the blob's file, or null when there is none (or `sha256` is not a SHA-256). */
+  async function openBlob(sha256: string): Promise<FileHandle | null> {
+    if (!isSha256(sha256)) return null;
+    try {
+      return await open(layout.blobPath(sha256), 'r');
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  async function moveIntoPlace(state: StagedState, sha256: string): Promise<void> {
+    const target = layout.blobPath(sha256);
+    // Same content, same name: if it is already there, the staged copy is not needed. Two
+    // commits racing past this check both rename; the second replaces the first atomically.
+    const exists = await stat(target).then(
+      () => true,
+      (error: unknown) => {
+        if (isMissing(error)) return false;
+        throw error;
+      },
+    );
+    if (exists) await rm(state.path, { force: true });
+    else await renameDurable(state.path, target);
+    state.state = 'committed';
+  }
+
+  return {
+    async stage(source, stageOptions) {
+      await mkdir(layout.tmpDir, { recursive: true });
+      const file = await stageFile(source, {
+        ...stageOptions,
+        path: layout.tempPath('stage'),
+        encryptionKey,
+        chunkSize,
+      });
+      const state: StagedState = { path: file.path, state: 'staged' };
+      const blob: StagedBlob = {
+        sha256: file.sha256,
+        size: file.size,
+        async discard() {
+          if (state.commit !== undefined) await state.commit.catch(() => undefined);
+          if (state.state !== 'staged') return;
+          state.state = 'discarded';
+          await rm(state.path, { force: true });
+        },
+      };
+      staged.set(blob, state);
+      return blob;
+    },
+
+    async commit(blob) {
+      const state = stagedState(blob);
+      if (state.state === 'discarded') throw new Error('cannot commit a discarded blob');
+      state.commit ??= moveIntoPlace(state, blob.sha256).catch((error: unknown) => {
+        state.commit = undefined; // a failed commit may be retried, or discarded
+        throw error;
+      });
+      await state.commit;
+    },
+
+    async open(sha256, range) {
+      const handle = await openBlob(sha256);
+      if (handle === null)
+        throw new AppError(
+          'NOT_FOUND',
+          isSha256(sha256) ? `Blob ${sha256} was not found.` : 'No blob has that id.',
+        );
+      try {
+        return await readBlobFile(handle, await inspectBlobFile(handle), encryptionKey, range);
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        throw error;
+      }
+    },
+
+    async size(sha256) {
+      const handle = await openBlob(sha256);
+      if (handle === null) return null;
+      try {
+        return (await inspectBlobFile(handle)).size;
+      } finally {
+        await handle.close();
+      }
+    },
+
+    async remove(sha256) {
+      if (!isSha256(sha256)) return;
+      await rm(layout.blobPath(sha256), { force: true });
+    },
+
+    async check(signal) {
+      signal.throwIfAborted();
+      await mkdir(layout.tmpDir, { recursive: true });
+      const probe = layout.tempPath('probe');
+      try {
+        await writeFile(probe, 'quire blob store probe\n', { flag: 'wx', mode: 0o600, signal });
+      } finally {
+        await rm(probe, { force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Idempotency-Key on creating POSTs (routes with `config.idempotent`). The first request with a
+ * key runs and its answer (any status below 500) is kept for QUIRE_IDEMPOTENCY_TTL_S; a replay
+ * with the same key and the same request gets that answer again with `Idempotent-Replayed: true`;
+ * the same key with another request is 409 IDEMPOTENCY_KEY_REUSED; while the first still runs,
+ * 409 CONFLICT. A 5xx releases the key so the client can retry.
+ *
+ * The request fingerprint is method, path and JSON body; for a streamed multipart upload (never
+ * buffered) it is the declared length and media type instead.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Principal } from '../../domain/principal.js';
+import { AppError } from '../../errors.js';
+import type { IdempotencyStore } from '../../ports/idempotency-store.js';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+const REPLAYED_HEADERS = ['content-type', 'location'];
+
+interface IdempotencyState {
+  tenantId: string;
+  key: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency: IdempotencyState | null;
+  }
+  interface FastifyContextConfig {
+    /** This POST creates something: honour Idempotency-Key. */
+    idempotent?: boolean;
+  }
+}
+
+function fingerprint(request: FastifyRequest): string {
+  const hash = createHash('sha256').update(`${request.method} ${request.url.split('?', 1)[0]}\n`);
+  if (request.isMultipart()) {
+    const type = String(request.headers['content-type'] ?? '').split(';', 1)[0];
+    hash.update(`multipart ${type} ${request.headers['content-length'] ?? 'chunked'}`);
+  } else {
+    hash.update(JSON.stringify(request.body ?? null));
+  }
+  hash.update(`\n${request.url.split('?', 2)[1] ?? ''}`);
+  return hash.digest('hex');
+}
+
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  ttlMs: number;
+}
+
+async function idempotency(
+  app: FastifyInstance,
+  { store, ttlMs }: IdempotencyOptions,
+): Promise<void> {
+  app.decorateRequest('idempotency', null);
+
+  app.addHook('preHandler', async function claimKey(request, reply) {
+    if (request.routeOptions.config.idempotent !== true) return;
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return;
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'Idempotency-Key must be 1-255 printable ASCII characters',
+        {
+          errors: [
+            {
+              path: '/headers/idempotency-key',
+              message: 'must be 1-255 printable ASCII characters',
+            },
+          ],
+        },
+      );
+    }
+    const tenantId = (request.principal as Principal).tenantId;
+    const requestHash = fingerprint(request);
+    const claim = await store.claim(tenantId, key, requestHash, ttlMs);
+    if (claim.state === 'claimed') {
+      request.idempotency = { tenantId, key };
+      return;
+    }
+    if (claim.requestHash !== requestHash) {
+      throw new AppError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used with a different request',
+      );
+    }
+    if (claim.state === 'in_progress') {
+      throw new AppError(
+        'CONFLICT',
+        'A request with this Idempotency-Key is still being processed; retry later',
+        {
+          retryAfterSeconds: 1,
+        },
+      );
+    }
+    for (const [name, value] of Object.entries(claim.response.headers)) reply.header(name, value);
+    return reply
+      .code(claim.response.status)
+      .header('idempotent-replayed', 'true')
+      .send(claim.response.body);
+  });
+
+  app.addHook('onSend', async function recordAnswer(request, reply, payload) {
+    const state = request.idempotency;
+    if (state === null) return payload;
+    request.idempotency = null;
+    if (reply.statusCode >= 500 || typeof payload !== 'string') {
+      await store.release(state.tenantId, state.key);
+      return payload;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of REPLAYED_HEADERS) {
+      const value = reply.getHeader(name);
+      if (value !== undefined) headers[name] = String(value);
+    }
+    await store.complete(state.tenantId, state.key, {
+      status: reply.statusCode,
+      headers,
+      body: payload,
+    });
+    return payload;
+  });
+
+  // A request that died before answering (client gone) must not hold its key forever.
+  app.addHook('onResponse', async function releaseUnanswered(request) {
+    const state = request.idempotency;
+    if (state !== null) await store.release(state.tenantId, state.key);
+  });
+}
+
+export default fp(idempotency, {
+  name: 'quire-idempotency',
+  fastify: '5.x',
+  dependencies: ['quire-auth'],
+});
