@@ -30,6 +30,7 @@ import securityHeaders from './http/plugins/security-headers.js';
 import serverTiming from './http/plugins/server-timing.js';
 import traceContext from './http/plugins/trace-context.js';
 import { metaRoutes } from './http/routes/meta.js';
+import { lazyChild } from './http/lazy-logger.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { documentRoutes, MULTIPART_FIELD_BYTES } from './http/routes/documents.js';
 import idempotency from './http/plugins/idempotency.js';
@@ -43,7 +44,10 @@ import { ensureBootstrapAdminKey } from './domain/bootstrap.js';
 import { createJwtAuthenticator } from './domain/jwt.js';
 import { AuthFailureGuard, RateLimiter } from './domain/rate-limits.js';
 import { RejectionStats } from './domain/rejection-stats.js';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { FetchWorker } from './domain/fetch-worker.js';
 import './http/types.js';
 
 export interface BuildAppOptions {
@@ -104,6 +108,9 @@ async function assemble(
       disableRequestLogging: true,
       requestIdLogLabel: 'request_id',
     }),
+    // Most requests never log through their child logger: build it on first use.
+    childLoggerFactory: (parent, bindings, childOptions) =>
+      lazyChild(() => parent.child(bindings, childOptions), parent.level),
     requestIdHeader: false, // requestIdFrom validates the client's header itself
     genReqId: requestIdFrom,
     bodyLimit: config.bodyLimitBytes,
@@ -144,7 +151,12 @@ async function assemble(
   await app.register(loadShedding);
 
   // Stores (opened by buildApp) close after HTTP has drained: onClose runs last.
-  app.addHook('onClose', () => adapters.close());
+  // Workers stop (handing unfinished jobs back) before the stores they use close.
+  const workers: { stop(): Promise<void> }[] = [];
+  app.addHook('onClose', async () => {
+    for (const worker of workers) await worker.stop();
+    await adapters.close();
+  });
   app.healthChecks.push(...adapters.healthChecks);
 
   // Services.
@@ -217,6 +229,35 @@ async function assemble(
     audit: adapters.audit,
     maxUploadBytes: config.maxUploadBytes,
   });
+
+  if (config.role !== 'api') {
+    const fetchWorker = new FetchWorker({
+      queue: adapters.jobs,
+      fetcher: adapters.fetcher,
+      documents,
+      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      maxBytes: Math.min(config.fetchMaxBytes, config.maxUploadBytes),
+      retryBaseMs: config.jobRetryBaseMs,
+      pollMs: config.workerPollMs,
+      onError: (error, job) =>
+        logger.error({ err: error, job_id: job.id }, 'fetch job failed unexpectedly'),
+    });
+    workers.push(fetchWorker);
+    app.addHook('onReady', async () => fetchWorker.start());
+  }
+  new Gauge({
+    name: 'circuit_breaker_state',
+    help: 'Circuit breakers per upstream host: 0 closed, 1 half open, 2 open.',
+    labelNames: ['name'] as const,
+    registers: [app.metricsRegistry],
+    collect() {
+      this.reset();
+      for (const [name, state] of Object.entries(adapters.fetcher.breakers())) {
+        this.set({ name }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
+      }
+    },
+  });
+  app.decorate('breakers', () => adapters.fetcher.breakers());
 
   // Who may call, then how often: the principal decides which limit applies.
   await app.register(auth, { enabled: config.auth, apiKeys, jwt, guard, audit: adapters.audit });

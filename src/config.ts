@@ -64,6 +64,8 @@ export interface Config {
   fetchMaxBytes: number;
   fetchRetries: number;
   idempotencyTtlS: number;
+  jobRetryBaseMs: number;
+  workerPollMs: number;
 }
 
 export const JWT_ALGORITHMS = [
@@ -659,6 +661,21 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     default: '86400',
     parse: integer(60, 30 * 86400),
     description: 'How long an Idempotency-Key and the answer kept under it live.',
+  },
+  jobRetryBaseMs: {
+    key: 'jobRetryBaseMs',
+    env: 'QUIRE_JOB_RETRY_BASE_MS',
+    default: '5000',
+    parse: integer(10, 3600000),
+    description:
+      'First retry delay of a failed job; doubled each attempt, jittered, capped at 15 minutes.',
+  },
+  workerPollMs: {
+    key: 'workerPollMs',
+    env: 'QUIRE_WORKER_POLL_MS',
+    default: '250',
+    parse: integer(10, 60000),
+    description: 'How often an idle worker looks for due jobs.',
   },
 };
 

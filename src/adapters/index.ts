@@ -15,6 +15,8 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Fetcher } from '../ports/fetcher.js';
 import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { UnitOfWork } from '../ports/unit-of-work.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import { createSqlJobQueue } from './sql/job-queue.js';
 import { createFsBlobStore } from './fs-blobs/blob-store.js';
 import { createHttpFetcher } from './http-fetcher/fetcher.js';
 import { createRedisIdempotencyStore } from './redis/idempotency-store.js';
@@ -42,6 +44,7 @@ export interface Adapters {
   idempotency: IdempotencyStore;
   blobs: BlobStore;
   uow: UnitOfWork;
+  jobs: JobQueue;
   fetcher: Fetcher;
   healthChecks: HealthCheck[];
   /** Closes everything opened here, in reverse order. Idempotent. */
@@ -135,6 +138,7 @@ export async function openAdapters({
       idempotency,
       blobs,
       uow: createSqlUnitOfWork(database),
+      jobs: createSqlJobQueue(database),
       fetcher,
       healthChecks,
       close,

@@ -193,6 +193,60 @@ export class DocumentService {
     return { document, job, deduplicated: false };
   }
 
+  /**
+   * Attaches fetched bytes to a URL document and queues its extraction, completing the fetch job
+   * in the same transaction (rolled back if the job's lease was lost meanwhile).
+   */
+  async attachFetched(job: JobRecord, upload: StagedUpload, owner: string): Promise<void> {
+    const { staged, head } = upload;
+    try {
+      const documentId = job.document_id as string;
+      const current = await this.options.uow.stores.documents.get(job.tenant_id, documentId);
+      if (staged.size === 0)
+        throw new AppError('VALIDATION_FAILED', 'The URL answered with an empty body');
+      const sniffed = await sniffMediaType(head, current?.filename ?? '');
+      if ('unsupported' in sniffed) {
+        throw new AppError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `The URL answered with ${sniffed.unsupported}, which is not supported`,
+        );
+      }
+      const at = new Date(this.now()).toISOString();
+      await this.options.uow.run(async (stores) => {
+        const updated = await stores.documents.update(
+          job.tenant_id,
+          documentId,
+          { sha256: staged.sha256, size_bytes: staged.size, media_type: sniffed.mediaType },
+          at,
+        );
+        if (!(await stores.jobs.complete(job.id, owner, at)))
+          throw new Error(`lost the lease on job ${job.id}`);
+        if (updated === null) return; // deleted while it was being fetched: nothing to attach
+        await stores.blobRefs.increment(staged.sha256);
+        await stores.jobs.insert(
+          this.newJob(job.tenant_id, documentId, 'extract', {}, job.request_id, at),
+        );
+        await this.options.blobs.commit(staged);
+      });
+    } finally {
+      await staged.discard();
+    }
+  }
+
+  /** Settles a document whose job failed for good. */
+  async markFailed(
+    tenantId: string,
+    id: string,
+    failure: { code: string; message: string },
+  ): Promise<void> {
+    await this.options.uow.stores.documents.update(
+      tenantId,
+      id,
+      { status: 'failed', error: { code: failure.code, message: failure.message } },
+      new Date(this.now()).toISOString(),
+    );
+  }
+
   private newJob(
     tenantId: string,
     documentId: string,

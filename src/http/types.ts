@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { ErrorCode } from '../errors.js';
 import type { Principal, RouteClass, Scope } from '../domain/principal.js';
 import type { HealthCheck } from '../ports/health.js';
+import type { BreakerState } from '../ports/fetcher.js';
 import type { ProcessStats } from './plugins/process-stats.js';
 import type { TraceContext } from './plugins/trace-context.js';
 
@@ -22,6 +23,8 @@ declare module 'fastify' {
     healthChecks: HealthCheck[];
     metricsRegistry: Registry;
     processStats(): ProcessStats;
+    /** Circuit-breaker state per upstream host. */
+    breakers(): Record<string, BreakerState>;
   }
   interface FastifyRequest {
     trace: TraceContext;

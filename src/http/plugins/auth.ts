@@ -16,6 +16,7 @@ import { SCOPES } from '../../domain/principal.js';
 import type { AuthFailureGuard } from '../../domain/rate-limits.js';
 import { AppError } from '../../errors.js';
 import type { AuditLog } from '../../ports/audit-log.js';
+import { appendRouteHook } from '../route-hooks.js';
 
 const MAX_TOKEN_LENGTH = 8192;
 
@@ -67,13 +68,6 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
   });
   app.decorateRequest('principal', null);
 
-  // Every business route must say which scope it needs: a route that forgot would be public.
-  app.addHook('onRoute', function requireScopeDeclaration(route) {
-    if (route.url.startsWith('/v1/') && route.config?.scope === undefined) {
-      throw new Error(`route ${String(route.method)} ${route.url} declares no scope`);
-    }
-  });
-
   async function authenticate(token: string): Promise<Principal | null> {
     if (token.length > MAX_TOKEN_LENGTH) return null;
     if (token.startsWith('qk_')) return options.apiKeys.authenticate(token);
@@ -103,9 +97,8 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
     throw error;
   }
 
-  app.addHook('onRequest', async function checkCredentials(request) {
-    const scope = request.routeOptions.config.scope;
-    if (scope === undefined) return;
+  async function checkCredentials(request: FastifyRequest): Promise<void> {
+    const scope = request.routeOptions.config.scope as Scope;
     if (!options.enabled) {
       request.principal = AUTH_OFF_PRINCIPAL;
       return;
@@ -141,6 +134,17 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
         'forbidden',
       );
     }
+  }
+
+  // Every business route must say which scope it needs (a route that forgot would be public);
+  // routes with a scope get the credentials check, the others do not pay for it.
+  app.addHook('onRoute', function attachCredentialsCheck(route) {
+    if (route.config?.scope === undefined) {
+      if (route.url.startsWith('/v1/'))
+        throw new Error(`route ${String(route.method)} ${route.url} declares no scope`);
+      return;
+    }
+    appendRouteHook(route, 'onRequest', checkCredentials);
   });
 }
 

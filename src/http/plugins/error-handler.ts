@@ -172,8 +172,8 @@ async function errorHandler(app: FastifyInstance): Promise<void> {
 
   // Answer unknown routes before their body is read or parsed: a POST of bad JSON to a path
   // that takes no POST is a 405, not a 400, and costs no parsing.
-  app.addHook('onRequest', async function rejectUnknownRoute(request) {
-    if (request.is404) throw routeNotFound(request.method, request.url);
+  app.addHook('onRequest', function rejectUnknownRoute(request, _reply, done) {
+    done(request.is404 ? routeNotFound(request.method, request.url) : undefined);
   });
   app.setNotFoundHandler(function notFound(request, reply) {
     return sendProblem(request, reply, routeNotFound(request.method, request.url));

@@ -9,7 +9,8 @@
  * buffered) it is the declared length and media type instead.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { appendRouteHook } from '../route-hooks.js';
 import fp from 'fastify-plugin';
 import type { Principal } from '../../domain/principal.js';
 import { AppError } from '../../errors.js';
@@ -56,10 +57,12 @@ async function idempotency(
 ): Promise<void> {
   app.decorateRequest('idempotency', null);
 
-  app.addHook('preHandler', async function claimKey(request, reply) {
-    if (request.routeOptions.config.idempotent !== true) return;
+  async function claimKey(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
     const key = request.headers['idempotency-key'];
-    if (key === undefined) return;
+    if (key === undefined) return undefined;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new AppError(
         'VALIDATION_FAILED',
@@ -79,7 +82,7 @@ async function idempotency(
     const claim = await store.claim(tenantId, key, requestHash, ttlMs);
     if (claim.state === 'claimed') {
       request.idempotency = { tenantId, key };
-      return;
+      return undefined;
     }
     if (claim.requestHash !== requestHash) {
       throw new AppError(
@@ -101,9 +104,13 @@ async function idempotency(
       .code(claim.response.status)
       .header('idempotent-replayed', 'true')
       .send(claim.response.body);
-  });
+  }
 
-  app.addHook('onSend', async function recordAnswer(request, reply, payload) {
+  async function recordAnswer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+  ): Promise<unknown> {
     const state = request.idempotency;
     if (state === null) return payload;
     request.idempotency = null;
@@ -122,12 +129,20 @@ async function idempotency(
       body: payload,
     });
     return payload;
-  });
+  }
 
   // A request that died before answering (client gone) must not hold its key forever.
-  app.addHook('onResponse', async function releaseUnanswered(request) {
+  async function releaseUnanswered(request: FastifyRequest): Promise<void> {
     const state = request.idempotency;
     if (state !== null) await store.release(state.tenantId, state.key);
+  }
+
+  // Only routes that create things pay for this.
+  app.addHook('onRoute', function attachIdempotency(route) {
+    if (route.config?.idempotent !== true) return;
+    appendRouteHook(route, 'preHandler', claimKey);
+    appendRouteHook(route, 'onSend', recordAnswer);
+    appendRouteHook(route, 'onResponse', releaseUnanswered);
   });
 }
 

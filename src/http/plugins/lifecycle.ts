@@ -22,12 +22,14 @@ async function lifecycle(app: FastifyInstance): Promise<void> {
   const state: Lifecycle = { shuttingDown: false, draining: false, startedAt: Date.now() };
   app.decorate('lifecycle', state);
 
-  app.addHook('onRequest', async function refuseWhileDraining(request, reply) {
-    if (!state.draining || request.routeOptions.config.servedWhileDraining === true) return;
+  app.addHook('onRequest', function refuseWhileDraining(request, reply, done) {
+    if (!state.draining || request.routeOptions.config.servedWhileDraining === true) return done();
     reply.header('connection', 'close');
-    throw new AppError('SHUTTING_DOWN', 'This instance is shutting down; retry the request', {
-      retryAfterSeconds: 1,
-    });
+    done(
+      new AppError('SHUTTING_DOWN', 'This instance is shutting down; retry the request', {
+        retryAfterSeconds: 1,
+      }),
+    );
   });
 
   let sweeper: NodeJS.Timeout | undefined;

@@ -3,7 +3,9 @@
  * IP when unauthenticated or with auth off) and per route class. Every limited response carries
  * RateLimit-Limit/-Remaining/-Reset; past the limit, 429 RATE_LIMITED with Retry-After.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RouteClass } from '../../domain/principal.js';
+import { appendRouteHook } from '../route-hooks.js';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
 import type { RateLimiter } from '../../domain/rate-limits.js';
@@ -21,9 +23,8 @@ async function rateLimit(app: FastifyInstance, { limiter }: RateLimitPluginOptio
     registers: [app.metricsRegistry],
   });
 
-  app.addHook('onRequest', async function applyRateLimit(request, reply) {
-    const routeClass = request.routeOptions.config.rateClass ?? 'meta';
-    if (routeClass === 'none') return;
+  async function applyRateLimit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const routeClass = (request.routeOptions.config.rateClass ?? 'meta') as RouteClass;
     const principal = request.principal;
     const caller =
       principal === null || principal.kind === 'auth_off' ? `ip:${request.ip}` : principal.actor;
@@ -42,6 +43,11 @@ async function rateLimit(app: FastifyInstance, { limiter }: RateLimitPluginOptio
         },
       );
     }
+  }
+
+  // After auth's route hook (registered earlier), so the principal decides the caller.
+  app.addHook('onRoute', function attachRateLimit(route) {
+    if (route.config?.rateClass !== 'none') appendRouteHook(route, 'onRequest', applyRateLimit);
   });
 }
 

@@ -7,8 +7,9 @@ async function rejectionStats(
   app: FastifyInstance,
   { stats }: { stats: RejectionStats },
 ): Promise<void> {
-  app.addHook('onResponse', async function countRejection(_request, reply) {
+  app.addHook('onResponse', function countRejection(_request, reply, done) {
     if (reply.problemCode !== null) stats.record(reply.problemCode);
+    done();
   });
 }
 

@@ -86,7 +86,7 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
         uptime_s: Math.round((Date.now() - app.lifecycle.startedAt) / 1000),
         checks,
         process: app.processStats(),
-        breakers: {},
+        breakers: app.breakers(),
       });
     },
   );
