@@ -8,23 +8,9 @@
  * first stdout line. Exits on SIGTERM/SIGINT, when its stdin closes (the parent went away), or
  * past a maximum lifetime, so it can never outlive the benchmark for long.
  */
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Fastify from 'fastify';
-import { pino } from 'pino';
-import { buildApp, type App } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
 import { BENCH_PAYLOAD, BENCH_ROUTE } from './lib/bench-route.js';
-
-const HOST = '127.0.0.1';
-const CLOSE_TIMEOUT_MS = 5_000;
-const MAX_LIFETIME_MS = ((): number => {
-  const value = Number(process.env.BENCH_TARGET_MAX_LIFETIME_MS);
-  return Number.isFinite(value) && value > 0 ? value : 30 * 60 * 1000;
-})();
+import { HOST, serveUntilStopped, startQuire, type RunningTarget } from './lib/target-process.js';
 
 /**
  * One load generator on one address would hit per-client rate limits within a second and then
@@ -41,55 +27,17 @@ const NEVER_TRIPPING_RATE_LIMITS = {
   QUIRE_RATE_LIMIT_ADMIN: NEVER_TRIPPING,
 };
 
-interface Target {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function startBare(): Promise<Target> {
+async function startBare(): Promise<RunningTarget> {
   const app = Fastify({ logger: false });
   app.get(BENCH_ROUTE, async () => BENCH_PAYLOAD);
   const url = await app.listen({ host: HOST, port: 0 });
   return { url, close: () => app.close() };
 }
 
-async function startFull(givenDataDir: string | undefined): Promise<Target> {
-  const dataDir = givenDataDir ?? mkdtempSync(join(tmpdir(), 'quire-bench-'));
-  const removeDataDir = (): void => {
-    if (givenDataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
-  };
-  let app: App | undefined;
-  try {
-    const config = loadConfig({
-      ...NEVER_TRIPPING_RATE_LIMITS,
-      ...process.env,
-      QUIRE_DATA_DIR: dataDir,
-      QUIRE_LOG_LEVEL: 'info',
-      QUIRE_PORT: '0',
-      QUIRE_HOST: HOST,
-    });
-    const destination = pino.destination('/dev/null');
-    await once(destination, 'ready'); // an exit before the file is open would throw in pino's flush
-    const logger = createLogger(config.logLevel, destination);
-    const built = await buildApp({ config, logger });
-    app = built;
-    built.get(BENCH_ROUTE, async () => BENCH_PAYLOAD);
-    const url = await built.listen({ host: config.host, port: config.port });
-    return {
-      url,
-      close: async () => {
-        try {
-          await built.close();
-        } finally {
-          removeDataDir();
-        }
-      },
-    };
-  } catch (error) {
-    await app?.close().catch(() => undefined);
-    removeDataDir();
-    throw error;
-  }
+function startFull(givenDataDir: string | undefined): Promise<RunningTarget> {
+  return startQuire({ ...NEVER_TRIPPING_RATE_LIMITS, ...process.env }, givenDataDir, (app) => {
+    app.get(BENCH_ROUTE, async () => BENCH_PAYLOAD);
+  });
 }
 
 async function main(): Promise<void> {
@@ -99,32 +47,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const target = mode === 'bare' ? await startBare() : await startFull(dataDir);
-
-  let closing = false;
-  const stop = (reason: string): void => {
-    if (closing) return;
-    closing = true;
-    const deadline = setTimeout(() => {
-      console.error(`http-target(${mode}): close timed out after ${reason}; exiting`);
-      process.exit(1);
-    }, CLOSE_TIMEOUT_MS);
-    deadline.unref();
-    target.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`http-target(${mode}): close failed`, error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.stdin.on('end', () => stop('stdin closed'));
-  process.stdin.on('error', () => stop('stdin error'));
-  process.stdin.resume();
-  setTimeout(() => stop('maximum lifetime'), MAX_LIFETIME_MS).unref();
-
-  process.stdout.write(`${target.url}\n`);
+  serveUntilStopped(`http-target(${mode})`, target);
 }
 
 main().catch((error: unknown) => {

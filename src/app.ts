@@ -31,6 +31,7 @@ import serverTiming from './http/plugins/server-timing.js';
 import traceContext from './http/plugins/trace-context.js';
 import { metaRoutes } from './http/routes/meta.js';
 import { lazyChild } from './http/lazy-logger.js';
+import { buildValidators } from './http/validators.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { documentRoutes, MULTIPART_FIELD_BYTES } from './http/routes/documents.js';
 import idempotency from './http/plugins/idempotency.js';
@@ -120,6 +121,7 @@ async function assemble(
     return503OnClosing: false, // lifecycle answers 503 SHUTTING_DOWN as problem+json instead
     clientErrorHandler: handleClientError,
     routerOptions: { maxParamLength: 200 },
+    schemaController: { compilersFactory: { buildValidator: buildValidators() } },
     http: {
       headersTimeout: config.headersTimeoutMs,
       // Node enforces the header and request timeouts only when it sweeps connections (every

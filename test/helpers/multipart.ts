@@ -6,7 +6,10 @@ export interface Part {
   contentType?: string;
 }
 
-export function multipart(parts: Part[], boundary = 'quire-test-boundary'): { payload: Buffer; headers: Record<string, string> } {
+export function multipart(
+  parts: Part[],
+  boundary = 'quire-test-boundary',
+): { payload: Buffer; headers: Record<string, string> } {
   const chunks: Buffer[] = [];
   for (const part of parts) {
     const disposition = `form-data; name="${part.name}"${part.filename === undefined ? '' : `; filename="${part.filename}"`}`;
@@ -16,7 +19,10 @@ export function multipart(parts: Part[], boundary = 'quire-test-boundary'): { pa
     chunks.push(Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+  return {
+    payload: Buffer.concat(chunks),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
 }
 
 /** A minimal valid one-page PDF (enough for type detection; extraction tests make real ones). */
@@ -26,4 +32,7 @@ export const TINY_PDF = Buffer.from(
 );
 
 /** The first bytes of a PNG: a binary type Quire does not take. */
-export const PNG_BYTES = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+export const PNG_BYTES = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000',
+  'hex',
+);

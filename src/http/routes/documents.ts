@@ -14,7 +14,7 @@ import type { Principal } from '../../domain/principal.js';
 import { AppError, type FieldError } from '../../errors.js';
 import type { DocumentRecord } from '../../ports/document-store.js';
 import type { JobRecord } from '../../ports/job-store.js';
-import type { Fetcher } from '../../ports/fetcher.js';
+import { FetchError, type Fetcher } from '../../ports/fetcher.js';
 import type { Static } from 'typebox';
 import { contentDisposition, etagMatches, parseRange } from '../byte-range.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../cursor.js';
@@ -234,7 +234,13 @@ export async function documentRoutes(
       ...(body.title ? { title: body.title } : {}),
     };
     if (body.url !== undefined) {
-      fetcher.assertAllowed(body.url);
+      try {
+        fetcher.assertAllowed(body.url);
+      } catch (error) {
+        if (error instanceof FetchError)
+          throw new AppError('URL_NOT_ALLOWED', error.message, { cause: error });
+        throw error;
+      }
       return documents.createFromUrl(
         tenantId,
         body.url,

@@ -1,0 +1,32 @@
+/**
+ * Request validation. Query strings, params and headers arrive as text, so those parts coerce
+ * types (`?limit=10` is a number); a JSON body already has types, so it does not coerce: `tags:
+ * [1, 2]` is a 400, not silently `["1", "2"]`. Both use Fastify's ajv defaults otherwise (no
+ * allErrors: it is a DoS vector on large inputs).
+ */
+import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
+
+/** What Fastify passes to the compiler for each route part (the published types say less). */
+interface RoutePart {
+  schema: unknown;
+  httpPart?: string;
+}
+type Compile = (part: RoutePart) => unknown;
+type Factory = (
+  externalSchemas: unknown,
+  options: { customOptions?: Record<string, unknown> },
+) => Compile;
+
+export function buildValidators(): ValidatorFactory {
+  const pool = AjvCompiler() as unknown as Factory;
+  const factory: Factory = (externalSchemas, options) => {
+    const customOptions = options.customOptions ?? {};
+    const coercing = pool(externalSchemas, { ...options, customOptions });
+    const strict = pool(externalSchemas, {
+      ...options,
+      customOptions: { ...customOptions, coerceTypes: false },
+    });
+    return (part) => (part.httpPart === 'body' ? strict : coercing)(part);
+  };
+  return factory as unknown as ValidatorFactory;
+}

@@ -1,0 +1,672 @@
+/** Documents through HTTP: ingest, read, update, delete, download, idempotency and tenancy. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { multipart, PNG_BYTES, TINY_PDF } from '../helpers/multipart.js';
+import { assertProblem } from '../helpers/problem.js';
+
+const DOCS = '/v1/documents';
+
+async function keyFor(
+  t: TestApp,
+  tenant: string,
+  scopes: string[],
+): Promise<Record<string, string>> {
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/v1/admin/api-keys',
+    headers: t.admin,
+    payload: {
+      name: `${tenant} ${scopes.join(' ')}`,
+      tenant_id: tenant,
+      scopes,
+      rate_tier: 'unlimited',
+    },
+  });
+  assert.equal(response.statusCode, 201, response.body);
+  return { authorization: `Bearer ${response.json().key}` };
+}
+
+function upload(
+  t: TestApp,
+  headers: Record<string, string>,
+  parts: Parameters<typeof multipart>[0],
+  query = '',
+) {
+  const body = multipart(parts);
+  return t.app.inject({
+    method: 'POST',
+    url: `${DOCS}${query}`,
+    headers: { ...headers, ...body.headers },
+    payload: body.payload,
+  });
+}
+
+const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
+
+/** Files left in the blob store's staging area: must always be none after a request. */
+function staged(t: TestApp): string[] {
+  try {
+    return readdirSync(join(t.dataDir, 'tmp')).filter((name) => name.startsWith('stage'));
+  } catch {
+    return [];
+  }
+}
+
+describe('documents: ingest', () => {
+  let t: TestApp;
+  let writer: Record<string, string>;
+  before(async () => {
+    t = await buildTestApp({
+      QUIRE_MAX_UPLOAD_BYTES: String(64 * 1024),
+      QUIRE_MAX_TEXT_BYTES: '10000',
+    });
+    writer = await keyFor(t, 'acme', ['documents:read', 'documents:write']);
+  });
+
+  it('uploads a file: 202, Location, pending document and a queued extraction job', async () => {
+    const content = Buffer.from('# Heading\n\nSome markdown text.\n');
+    const response = await upload(t, writer, [
+      { name: 'title', value: 'My notes' },
+      { name: 'tags', value: 'alpha, beta' },
+      { name: 'metadata', value: '{"project":"x"}' },
+      { name: 'file', value: content, filename: 'notes.md', contentType: 'text/markdown' },
+    ]);
+    assert.equal(response.statusCode, 202, response.body);
+    const { document, job } = response.json();
+    assert.equal(response.headers.location, `${DOCS}/${document.id}`);
+    assert.match(document.id, /^doc_/);
+    assert.deepEqual(
+      {
+        title: document.title,
+        status: document.status,
+        media_type: document.media_type,
+        size_bytes: document.size_bytes,
+        sha256: document.sha256,
+        tags: document.tags,
+        metadata: document.metadata,
+        source: document.source,
+        filename: document.filename,
+      },
+      {
+        title: 'My notes',
+        status: 'pending',
+        media_type: 'text/markdown',
+        size_bytes: content.length,
+        sha256: sha256(content),
+        tags: ['alpha', 'beta'],
+        metadata: { project: 'x' },
+        source: { type: 'upload' },
+        filename: 'notes.md',
+      },
+    );
+    assert.equal(document.extracted.word_count, 0);
+    assert.equal(document.tenant_id, undefined);
+    assert.match(job.id, /^job_/);
+    assert.deepEqual(
+      [job.type, job.status, job.document_id, job.attempts],
+      ['extract', 'queued', document.id, 0],
+    );
+  });
+
+  it('detects PDF and refuses a PNG (415 listing what is supported), even one named .pdf', async () => {
+    const pdf = await upload(t, writer, [{ name: 'file', value: TINY_PDF, filename: 'tiny.pdf' }]);
+    assert.equal(pdf.statusCode, 202, pdf.body);
+    assert.equal(pdf.json().document.media_type, 'application/pdf');
+    for (const filename of ['image.png', 'fake.pdf']) {
+      const png = await upload(t, writer, [{ name: 'file', value: PNG_BYTES, filename }]);
+      const body = assertProblem(png, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      assert.match(String(body.detail), /application\/pdf/);
+    }
+    assert.deepEqual(staged(t), []);
+  });
+
+  it('ingests text as a document', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: DOCS,
+      headers: writer,
+      payload: { text: 'plain words here', title: 'T', tags: ['x'] },
+    });
+    assert.equal(response.statusCode, 202, response.body);
+    assert.equal(response.json().document.source.type, 'text');
+    assert.equal(response.json().document.media_type, 'text/plain');
+    const csv = await t.app.inject({
+      method: 'POST',
+      url: DOCS,
+      headers: writer,
+      payload: { text: 'a,b\n1,2\n', filename: 'data.csv' },
+    });
+    assert.equal(csv.json().document.media_type, 'text/csv');
+  });
+
+  it('dedupes identical content per tenant (200, deduplicated) unless ?dedupe=false', async () => {
+    const first = await t.app.inject({
+      method: 'POST',
+      url: DOCS,
+      headers: writer,
+      payload: { text: 'same content twice' },
+    });
+    assert.equal(first.statusCode, 202);
+    const again = await t.app.inject({
+      method: 'POST',
+      url: DOCS,
+      headers: writer,
+      payload: { text: 'same content twice' },
+    });
+    assert.equal(again.statusCode, 200);
+    assert.equal(again.json().deduplicated, true);
+    assert.equal(again.json().job, null);
+    assert.equal(again.json().document.id, first.json().document.id);
+    const forced = await t.app.inject({
+      method: 'POST',
+      url: `${DOCS}?dedupe=false`,
+      headers: writer,
+      payload: { text: 'same content twice' },
+    });
+    assert.equal(forced.statusCode, 202);
+    assert.notEqual(forced.json().document.id, first.json().document.id);
+    // Another tenant with the same content gets its own document.
+    const other = await keyFor(t, 'globex', ['documents:write']);
+    const theirs = await t.app.inject({
+      method: 'POST',
+      url: DOCS,
+      headers: other,
+      payload: { text: 'same content twice' },
+    });
+    assert.equal(theirs.statusCode, 202);
+  });
+
+  const badUploads: [string, Parameters<typeof multipart>[0], number, string][] = [
+    [
+      'a zero-byte file',
+      [{ name: 'file', value: Buffer.alloc(0), filename: 'empty.txt' }],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['no file part', [{ name: 'title', value: 'x' }], 400, 'VALIDATION_FAILED'],
+    [
+      'two file parts',
+      [
+        { name: 'file', value: 'one', filename: 'a.txt' },
+        { name: 'file', value: 'two', filename: 'b.txt' },
+      ],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'metadata that is not an object',
+      [
+        { name: 'metadata', value: '[1,2]' },
+        { name: 'file', value: 'x', filename: 'a.txt' },
+      ],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'metadata that is not JSON',
+      [
+        { name: 'file', value: 'x', filename: 'a.txt' },
+        { name: 'metadata', value: '{oops' },
+      ],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a 10 MB metadata field',
+      [
+        { name: 'metadata', value: `{"a":"${'x'.repeat(10 * 1024 * 1024)}"}` },
+        { name: 'file', value: 'x', filename: 'a.txt' },
+      ],
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      '1,000 tags',
+      [
+        { name: 'tags', value: Array.from({ length: 1000 }, (_, i) => `t${i}`).join(',') },
+        { name: 'file', value: 'x', filename: 'a.txt' },
+      ],
+      400,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a file over the upload cap',
+      [{ name: 'file', value: Buffer.alloc(65 * 1024, 0x61), filename: 'big.txt' }],
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'an unknown field',
+      [
+        { name: 'evil', value: 'x' },
+        { name: 'file', value: 'x', filename: 'a.txt' },
+      ],
+      400,
+      'VALIDATION_FAILED',
+    ],
+  ];
+  for (const [label, parts, status, code] of badUploads) {
+    it(`refuses ${label} (${status}), leaving no staged file and no document`, async () => {
+      const before = (
+        await t.app.inject({ method: 'GET', url: `${DOCS}?limit=200`, headers: writer })
+      ).json().data.length;
+      assertProblem(
+        await upload(t, writer, parts),
+        status,
+        code as Parameters<typeof assertProblem>[2],
+      );
+      assert.deepEqual(staged(t), []);
+      const after = (
+        await t.app.inject({ method: 'GET', url: `${DOCS}?limit=200`, headers: writer })
+      ).json().data.length;
+      assert.equal(after, before);
+    });
+  }
+
+  it('sanitises hostile filenames', async () => {
+    for (const [filename, expected] of [
+      ['../../etc/passwd', 'passwd'],
+      ['..', 'document'],
+      ['a\u0000b\u202e.txt', 'ab.txt'],
+    ] as const) {
+      const response = await upload(t, writer, [
+        { name: 'file', value: `content for ${filename}`, filename },
+      ]);
+      assert.equal(response.statusCode, 202, response.body);
+      assert.equal(response.json().document.filename, expected);
+    }
+    const long = await upload(t, writer, [
+      { name: 'file', value: 'long name', filename: `${'n'.repeat(5000)}.txt` },
+    ]);
+    assert.equal(long.statusCode, 202);
+    assert.ok(Buffer.byteLength(long.json().document.filename) <= 255);
+    assert.ok(long.json().document.filename.endsWith('.txt'));
+  });
+
+  const badJson: [string, Record<string, unknown>, number, string][] = [
+    ['neither url nor text', { title: 'x' }, 400, 'VALIDATION_FAILED'],
+    [
+      'both url and text',
+      { url: 'https://example.com/a.pdf', text: 'x' },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['empty text', { text: '' }, 400, 'VALIDATION_FAILED'],
+    ['text over the limit', { text: 'x'.repeat(10_001) }, 413, 'PAYLOAD_TOO_LARGE'],
+    ['tags that are not strings', { text: 'x', tags: [1, 2] }, 400, 'VALIDATION_FAILED'],
+    [
+      'metadata over 16 KiB',
+      { text: 'x', metadata: { a: 'x'.repeat(17_000) } },
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['a title of 501 characters', { text: 'x', title: 't'.repeat(501) }, 400, 'VALIDATION_FAILED'],
+  ];
+  for (const [label, payload, status, code] of badJson) {
+    it(`refuses JSON with ${label} (${status})`, async () => {
+      assertProblem(
+        await t.app.inject({ method: 'POST', url: DOCS, headers: writer, payload }),
+        status,
+        code as Parameters<typeof assertProblem>[2],
+      );
+    });
+  }
+
+  for (const url of [
+    'http://127.0.0.1/a.pdf',
+    'http://[::1]/a.pdf',
+    'http://10.0.0.1/a.pdf',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://0x7f000001/',
+    'http://[::ffff:127.0.0.1]/',
+    'file:///etc/passwd',
+    'gopher://example.com/',
+    'not a url',
+  ]) {
+    it(`refuses the URL ${url} with 422 URL_NOT_ALLOWED, creating nothing`, async () => {
+      assertProblem(
+        await t.app.inject({ method: 'POST', url: DOCS, headers: writer, payload: { url } }),
+        422,
+        'URL_NOT_ALLOWED',
+      );
+    });
+  }
+
+  it('answers 403 to a documents:read key that writes', async () => {
+    const reader = await keyFor(t, 'acme', ['documents:read']);
+    const body = assertProblem(
+      await t.app.inject({ method: 'POST', url: DOCS, headers: reader, payload: { text: 'x' } }),
+      403,
+      'FORBIDDEN',
+    );
+    assert.match(String(body.detail), /documents:write/);
+  });
+});
+
+describe('documents: Idempotency-Key', () => {
+  let t: TestApp;
+  let writer: Record<string, string>;
+  before(async () => {
+    t = await buildTestApp();
+    writer = await keyFor(t, 'acme', ['documents:read', 'documents:write']);
+  });
+
+  it('replays the first answer for the same key and body', async () => {
+    const headers = { ...writer, 'idempotency-key': 'create-1' };
+    const first = await t.app.inject({
+      method: 'POST',
+      url: `${DOCS}?dedupe=false`,
+      headers,
+      payload: { text: 'idempotent' },
+    });
+    assert.equal(first.statusCode, 202);
+    const replay = await t.app.inject({
+      method: 'POST',
+      url: `${DOCS}?dedupe=false`,
+      headers,
+      payload: { text: 'idempotent' },
+    });
+    assert.equal(replay.statusCode, 202);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    assert.equal(replay.headers.location, first.headers.location);
+    assert.deepEqual(replay.json(), first.json());
+    const list = await t.app.inject({ method: 'GET', url: DOCS, headers: writer });
+    assert.equal(list.json().data.length, 1, 'one document, not two');
+  });
+
+  it('409 IDEMPOTENCY_KEY_REUSED for the same key with another body', async () => {
+    const headers = { ...writer, 'idempotency-key': 'create-2' };
+    await t.app.inject({ method: 'POST', url: DOCS, headers, payload: { text: 'first body' } });
+    assertProblem(
+      await t.app.inject({ method: 'POST', url: DOCS, headers, payload: { text: 'second body' } }),
+      409,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+  });
+
+  it('keys are per tenant, and a malformed key is 400', async () => {
+    const other = await keyFor(t, 'globex', ['documents:write']);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: DOCS,
+      headers: { ...other, 'idempotency-key': 'create-1' },
+      payload: { text: 'idempotent' },
+    });
+    assert.equal(response.statusCode, 202);
+    assert.equal(response.headers['idempotent-replayed'], undefined);
+    assertProblem(
+      await t.app.inject({
+        method: 'POST',
+        url: DOCS,
+        headers: { ...writer, 'idempotency-key': 'x'.repeat(300) },
+        payload: { text: 'x' },
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+});
+
+describe('documents: read, list, update, delete, download', () => {
+  let t: TestApp;
+  let acme: Record<string, string>;
+  let globex: Record<string, string>;
+  const content = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz\n'.repeat(100));
+  let id: string;
+  before(async () => {
+    t = await buildTestApp();
+    acme = await keyFor(t, 'acme', ['documents:read', 'documents:write']);
+    globex = await keyFor(t, 'globex', ['documents:read', 'documents:write']);
+    const created = await upload(t, acme, [
+      { name: 'file', value: content, filename: 'Ünïcode réport.txt' },
+      { name: 'tags', value: 'report' },
+    ]);
+    id = created.json().document.id;
+  });
+
+  it('GET carries a strong ETag and answers 304 to If-None-Match', async () => {
+    const response = await t.app.inject({ method: 'GET', url: `${DOCS}/${id}`, headers: acme });
+    assert.equal(response.statusCode, 200);
+    const etag = String(response.headers.etag);
+    assert.match(etag, /^"[^"]+"$/);
+    const cached = await t.app.inject({
+      method: 'GET',
+      url: `${DOCS}/${id}`,
+      headers: { ...acme, 'if-none-match': etag },
+    });
+    assert.equal(cached.statusCode, 304);
+    assert.equal(cached.body, '');
+  });
+
+  it('downloads the original bytes with ETag, Content-Disposition (RFC 6266) and Range', async () => {
+    const file = await t.app.inject({ method: 'GET', url: `${DOCS}/${id}/file`, headers: acme });
+    assert.equal(file.statusCode, 200);
+    assert.deepEqual(file.rawPayload, content);
+    assert.equal(file.headers.etag, `"${sha256(content)}"`);
+    assert.equal(file.headers['accept-ranges'], 'bytes');
+    assert.match(
+      String(file.headers['content-disposition']),
+      /^attachment; filename="_n_code r_port\.txt"; filename\*=UTF-8''%C3%9Cn%C3%AFcode%20r%C3%A9port\.txt$/,
+    );
+    const part = await t.app.inject({
+      method: 'GET',
+      url: `${DOCS}/${id}/file`,
+      headers: { ...acme, range: 'bytes=10-19' },
+    });
+    assert.equal(part.statusCode, 206);
+    assert.equal(part.headers['content-range'], `bytes 10-19/${content.length}`);
+    assert.deepEqual(part.rawPayload, content.subarray(10, 20));
+    const suffix = await t.app.inject({
+      method: 'GET',
+      url: `${DOCS}/${id}/file`,
+      headers: { ...acme, range: 'bytes=-5' },
+    });
+    assert.deepEqual(suffix.rawPayload, content.subarray(content.length - 5));
+    const unsatisfiable = await t.app.inject({
+      method: 'GET',
+      url: `${DOCS}/${id}/file`,
+      headers: { ...acme, range: 'bytes=999999999-' },
+    });
+    assertProblem(unsatisfiable, 416, 'RANGE_NOT_SATISFIABLE');
+    assert.equal(unsatisfiable.headers['content-range'], `bytes */${content.length}`);
+    const cached = await t.app.inject({
+      method: 'GET',
+      url: `${DOCS}/${id}/file`,
+      headers: { ...acme, 'if-none-match': `"${sha256(content)}"` },
+    });
+    assert.equal(cached.statusCode, 304);
+  });
+
+  it('PATCH updates title, tags and metadata; the ETag changes', async () => {
+    const before = await t.app.inject({ method: 'GET', url: `${DOCS}/${id}`, headers: acme });
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `${DOCS}/${id}`,
+      headers: acme,
+      payload: { title: 'Renamed', tags: ['report', 'q3'], metadata: { k: 1 } },
+    });
+    assert.equal(patched.statusCode, 200, patched.body);
+    assert.deepEqual(
+      [patched.json().title, patched.json().tags, patched.json().metadata],
+      ['Renamed', ['report', 'q3'], { k: 1 }],
+    );
+    const after = await t.app.inject({ method: 'GET', url: `${DOCS}/${id}`, headers: acme });
+    assert.notEqual(after.headers.etag, before.headers.etag);
+    assertProblem(
+      await t.app.inject({ method: 'PATCH', url: `${DOCS}/${id}`, headers: acme, payload: {} }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+
+  it('tenant isolation: another tenant reads, patches, deletes, downloads and lists nothing of ours (404)', async () => {
+    assertProblem(
+      await t.app.inject({ method: 'GET', url: `${DOCS}/${id}`, headers: globex }),
+      404,
+      'NOT_FOUND',
+    );
+    assertProblem(
+      await t.app.inject({ method: 'GET', url: `${DOCS}/${id}/file`, headers: globex }),
+      404,
+      'NOT_FOUND',
+    );
+    assertProblem(
+      await t.app.inject({
+        method: 'PATCH',
+        url: `${DOCS}/${id}`,
+        headers: globex,
+        payload: { title: 'pwned' },
+      }),
+      404,
+      'NOT_FOUND',
+    );
+    assertProblem(
+      await t.app.inject({ method: 'DELETE', url: `${DOCS}/${id}`, headers: globex }),
+      404,
+      'NOT_FOUND',
+    );
+    const list = await t.app.inject({ method: 'GET', url: `${DOCS}?limit=200`, headers: globex });
+    assert.equal(list.statusCode, 200);
+    assert.ok(list.json().data.every((document: { id: string }) => document.id !== id));
+    // …and ours is untouched.
+    const ours = await t.app.inject({ method: 'GET', url: `${DOCS}/${id}`, headers: acme });
+    assert.equal(ours.json().title, 'Renamed');
+  });
+
+  it('lists with filters and sorts, and pages stay correct while documents come and go', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: DOCS,
+        headers: acme,
+        payload: {
+          text: `page doc ${i}`,
+          title: `Doc ${String.fromCharCode(71 - i)}`,
+          tags: i % 2 === 0 ? ['even', 'paged'] : ['paged'],
+        },
+      });
+      made.push(response.json().document.id);
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    const byTag = await t.app.inject({
+      method: 'GET',
+      url: `${DOCS}?tag=paged&tag=even`,
+      headers: acme,
+    });
+    assert.equal(byTag.json().data.length, 4);
+    const byPrefix = await t.app.inject({ method: 'GET', url: `${DOCS}?q=doc%20a`, headers: acme });
+    assert.deepEqual(
+      byPrefix.json().data.map((d: { title: string }) => d.title),
+      ['Doc A'],
+    );
+    const byTitle = await t.app.inject({
+      method: 'GET',
+      url: `${DOCS}?tag=paged&sort=title`,
+      headers: acme,
+    });
+    assert.deepEqual(
+      byTitle.json().data.map((d: { title: string }) => d.title),
+      ['Doc A', 'Doc B', 'Doc C', 'Doc D', 'Doc E', 'Doc F', 'Doc G'],
+    );
+
+    // Page through newest first, 3 at a time, deleting and inserting between pages.
+    const first = await t.app.inject({
+      method: 'GET',
+      url: `${DOCS}?tag=paged&limit=3`,
+      headers: acme,
+    });
+    assert.deepEqual(
+      first.json().data.map((d: { id: string }) => d.id),
+      [made[6], made[5], made[4]],
+    );
+    await t.app.inject({ method: 'DELETE', url: `${DOCS}/${made[5]}`, headers: acme }); // already shown
+    await t.app.inject({ method: 'DELETE', url: `${DOCS}/${made[2]}`, headers: acme }); // not shown yet
+    await t.app.inject({
+      method: 'POST',
+      url: DOCS,
+      headers: acme,
+      payload: { text: 'newcomer', tags: ['paged'] },
+    }); // newer than the cursor
+    const second = await t.app.inject({
+      method: 'GET',
+      url: `${DOCS}?tag=paged&limit=3&cursor=${first.json().next_cursor}`,
+      headers: acme,
+    });
+    assert.deepEqual(
+      second.json().data.map((d: { id: string }) => d.id),
+      [made[3], made[1], made[0]],
+    );
+
+    for (const cursor of [
+      'garbage',
+      Buffer.from('{"s":"title","v":"x","i":"doc_x"}').toString('base64url'),
+    ]) {
+      assertProblem(
+        await t.app.inject({ method: 'GET', url: `${DOCS}?cursor=${cursor}`, headers: acme }),
+        400,
+        'VALIDATION_FAILED',
+      );
+    }
+    assertProblem(
+      await t.app.inject({ method: 'GET', url: `${DOCS}?sort=random`, headers: acme }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await t.app.inject({ method: 'GET', url: `${DOCS}?limit=201`, headers: acme }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+
+  it('DELETE removes the document and, with its last reference, its bytes', async () => {
+    const text = 'shared bytes between two documents';
+    const a = (
+      await t.app.inject({ method: 'POST', url: DOCS, headers: acme, payload: { text } })
+    ).json().document;
+    const b = (
+      await t.app.inject({
+        method: 'POST',
+        url: `${DOCS}?dedupe=false`,
+        headers: acme,
+        payload: { text },
+      })
+    ).json().document;
+    assert.equal(a.sha256, b.sha256);
+    assert.equal(
+      (await t.app.inject({ method: 'DELETE', url: `${DOCS}/${a.id}`, headers: acme })).statusCode,
+      204,
+    );
+    assertProblem(
+      await t.app.inject({ method: 'GET', url: `${DOCS}/${a.id}`, headers: acme }),
+      404,
+      'NOT_FOUND',
+    );
+    const still = await t.app.inject({ method: 'GET', url: `${DOCS}/${b.id}/file`, headers: acme });
+    assert.equal(still.body, text, 'the other document keeps the bytes');
+    assert.equal(
+      (await t.app.inject({ method: 'DELETE', url: `${DOCS}/${b.id}`, headers: acme })).statusCode,
+      204,
+    );
+    const blobPath = join(t.dataDir, 'blobs', b.sha256.slice(0, 2), b.sha256.slice(2, 4), b.sha256);
+    assert.throws(() => readdirSync(blobPath), 'the bytes are gone with the last reference');
+    const audit = await t.app.inject({
+      method: 'GET',
+      url: '/v1/admin/audit-log?limit=200',
+      headers: t.admin,
+    });
+    assert.ok(
+      audit
+        .json()
+        .data.some(
+          (e: { action: string; target_id: string }) =>
+            e.action === 'document.deleted' && e.target_id === b.id,
+        ),
+    );
+  });
+});
