@@ -670,3 +670,54 @@ describe('documents: read, list, update, delete, download', () => {
     );
   });
 });
+
+describe('documents: batch', () => {
+  it('creates each item or says why not, item by item', async () => {
+    const t = await buildTestApp();
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `${DOCS}/batch`,
+      headers: t.admin,
+      payload: {
+        items: [
+          { text: 'first item' },
+          { url: 'http://169.254.169.254/' },
+          { text: 'x'.repeat(20_000_000) },
+          { text: 'first item' },
+        ],
+      },
+    });
+    assert.equal(response.statusCode, 202, response.body.slice(0, 300));
+    const results = response.json().results;
+    assert.equal(results.length, 4);
+    assert.match(results[0].document.id, /^doc_/);
+    assert.equal(results[1].error.code, 'URL_NOT_ALLOWED');
+    assert.equal(results[2].error.code, 'PAYLOAD_TOO_LARGE');
+    assert.equal(results[3].deduplicated, true);
+  });
+
+  it('refuses more than 100 items and an empty batch', async () => {
+    const t = await buildTestApp();
+    const items = Array.from({ length: 101 }, (_, i) => ({ text: `item ${i}` }));
+    assertProblem(
+      await t.app.inject({
+        method: 'POST',
+        url: `${DOCS}/batch`,
+        headers: t.admin,
+        payload: { items },
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    assertProblem(
+      await t.app.inject({
+        method: 'POST',
+        url: `${DOCS}/batch`,
+        headers: t.admin,
+        payload: { items: [] },
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+});

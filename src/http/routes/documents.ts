@@ -20,6 +20,8 @@ import { contentDisposition, etagMatches, parseRange } from '../byte-range.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../cursor.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import {
+  BatchBody,
+  BatchResult,
   CreateBody,
   CreatedDocument,
   CreateQuery,
@@ -308,6 +310,44 @@ export async function documentRoutes(
         reply,
         await createFromJson(request, request.body as CreateBodyType, dedupe),
       );
+    },
+  );
+
+  app.post(
+    '/v1/documents/batch',
+    {
+      config: UPLOAD,
+      bodyLimit: Math.max(2 * maxTextBytes + 64 * 1024, 1024 * 1024),
+      schema: {
+        tags,
+        summary:
+          'Create up to 100 documents from {url} or {text} items; each item answers for itself',
+        querystring: CreateQuery,
+        body: BatchBody,
+        response: {
+          202: BatchResult,
+          413: problemResponse('Over a size limit (PAYLOAD_TOO_LARGE)'),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
+    },
+    async (request, reply) => {
+      const results: Record<string, unknown>[] = [];
+      for (const item of request.body.items) {
+        try {
+          const created = await createFromJson(request, item, request.query.dedupe);
+          results.push({
+            document: documentView(created.document),
+            job: jobView(created.job),
+            ...(created.deduplicated ? { deduplicated: true } : {}),
+          });
+        } catch (error) {
+          if (!(error instanceof AppError) || error.status >= 500) throw error;
+          results.push({ error: { status: error.status, code: error.code, detail: error.detail } });
+        }
+      }
+      // Views are built by documentView/jobView (checked by the response schema on the way out).
+      return (reply as FastifyReply).code(202).send({ results });
     },
   );
 

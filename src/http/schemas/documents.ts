@@ -126,3 +126,25 @@ export const PatchBody = Type.Object(
   { title: Type.Optional(Title), tags: Type.Optional(Tags), metadata: Type.Optional(Metadata) },
   { additionalProperties: false, minProperties: 1 },
 );
+
+export const MAX_BATCH_ITEMS = 100;
+
+export const BatchBody = Type.Object(
+  { items: Type.Array(CreateBody, { minItems: 1, maxItems: MAX_BATCH_ITEMS }) },
+  { additionalProperties: false },
+);
+
+export const BatchResult = Type.Object({
+  results: Type.Array(
+    Type.Union([
+      Type.Object({
+        document: DocumentView,
+        job: Type.Union([JobView, Type.Null()]),
+        deduplicated: Type.Optional(Type.Boolean()),
+      }),
+      Type.Object({
+        error: Type.Object({ status: Type.Integer(), code: Type.String(), detail: Type.String() }),
+      }),
+    ]),
+  ),
+});
