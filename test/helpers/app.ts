@@ -47,6 +47,9 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     QUIRE_DATA_DIR: dataDir,
     QUIRE_LOG_LEVEL: 'debug',
     QUIRE_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY,
+    // Many apps start in one test process, each start blocking the shared event loop; shedding
+    // on that delay would fail unrelated tests. The load-shedding tests turn it back on.
+    QUIRE_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
   const { logger, lines } = captureLogs();

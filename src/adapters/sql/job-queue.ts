@@ -55,24 +55,25 @@ export function createSqlJobQueue({ db }: SqlDatabase, now: () => number = Date.
 
     async fail(jobId, owner, failure: JobFailure, retryAt) {
       const at = iso(now());
-      const exhausted = sql<boolean>`attempts >= max_attempts`;
+      // The owner holds the lease, so reading the attempt count first cannot race another writer.
+      const current = await db
+        .selectFrom('jobs')
+        .select(['attempts', 'max_attempts'])
+        .where('id', '=', jobId)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      if (current === undefined) return;
+      const exhausted = Number(current.attempts) >= Number(current.max_attempts);
+      const retry = failure.retryable && retryAt !== null && !exhausted;
       await db
         .updateTable('jobs')
         .set({
-          status:
-            retryAt === null || !failure.retryable
-              ? failure.retryable
-                ? 'dead'
-                : 'failed'
-              : sql<string>`case when ${exhausted} then 'dead' else 'queued' end`,
+          status: retry ? 'queued' : failure.retryable ? 'dead' : 'failed',
           error: JSON.stringify(failure),
-          next_attempt_at: retryAt ?? at,
+          next_attempt_at: retry ? (retryAt as string) : at,
           lease_owner: null,
           lease_until: null,
-          finished_at:
-            retryAt === null || !failure.retryable
-              ? at
-              : sql<string | null>`case when ${exhausted} then ${at} else null end`,
+          finished_at: retry ? null : at,
         })
         .where('id', '=', jobId)
         .where('lease_owner', '=', owner)
