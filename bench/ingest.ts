@@ -2,30 +2,37 @@
  * `npm run bench:ingest`: how fast a large file goes through the real upload API to disk, and
  * what it costs the server in memory, against writing the same bytes with a plain Node stream.
  *
- * Cases, for 50 MiB and 1 GiB:
+ * Cases, for 50 MiB and 1 GiB, each repeated BENCH_INGEST_REPEAT times (default 3), all cases of
+ * a repetition back to back:
  *   - reference: fs.createWriteStream (flush: true, i.e. fsync'd before close, as Quire's blob
  *     store fsyncs its files) fed by the same generator, in this process, into the directory the
  *     servers' data dirs are in (same filesystem, under os.tmpdir());
- *   - plain: POST /v1/documents?dedupe=false to Quire's full app (bench/app-target.ts, its own
- *     process, SQLite in a temporary data dir), multipart/form-data with one part `file`,
- *     filename bench.txt, Content-Type text/plain, with a Content-Length;
- *   - encrypted: the same with QUIRE_ENCRYPTION_KEY (32 random bytes, base64): AES-256-GCM at rest.
- * The body is streamed from a generator of random printable ASCII lines (slices of an 8 MiB pool
- * generated once, each upload starting with its own random line, so nothing is deduplicated and
- * the server detects text/plain); the bench never holds a whole file. Each upload must answer
- * 202 with media_type text/plain and size_bytes equal to what was sent, and GET
- * /v1/documents/{id} (with the bootstrap admin key) must say the same size.
+ *   - blob store plain / encrypted, for attribution: Quire's fs blob store alone, in this process
+ *     (stage + commit: hashing, metering, encrypting, fsync, rename; no HTTP, no database);
+ *   - upload plain: POST /v1/documents?dedupe=false to Quire's full app (bench/app-target.ts,
+ *     its own process, SQLite in a temporary data dir), multipart/form-data with one part
+ *     `file`, filename bench.txt, Content-Type text/plain, with a Content-Length;
+ *   - upload encrypted: the same to a second server with QUIRE_ENCRYPTION_KEY (32 random bytes,
+ *     base64): AES-256-GCM at rest.
+ * Both servers run with QUIRE_MAX_UPLOAD_BYTES = 2 GiB and otherwise default settings. The body
+ * is streamed from a generator of random printable ASCII lines (slices of an 8 MiB pool generated
+ * once, each file starting with its own random line, so nothing is deduplicated and the server
+ * detects text/plain); the bench never holds a whole file. Each upload must answer 202 with
+ * media_type text/plain and size_bytes equal to what was sent, and GET /v1/documents/{id} (with
+ * the bootstrap admin key) must say the same size; the document is then deleted (unmeasured) to
+ * free the disk.
  *
- * Server memory: VmRSS of the server process from /proc/<pid>/status, sampled every 50 ms. The
- * baseline is the median of 5 samples over 200 ms before the upload, the peak the highest sample
- * from the request's start to its response. Throughput is bytes sent / time from the request's
- * start to its full response (so it includes the server's fsync and commit); "tail" is the part
- * of that after the last byte was sent.
+ * Throughput is bytes sent / time from the request's start to its full response (so it includes
+ * the server's fsync and commit); "tail" is the part of that after the last byte was sent. A
+ * case's throughput is its median repetition's. Server memory: VmRSS of the server process from
+ * /proc/<pid>/status, sampled every 50 ms; the baseline is the median of 5 samples over 250 ms
+ * before the upload, the peak the highest sample from the request's start to its response, and
+ * a case shows the repetition whose RSS grew most.
  *
  * Targets (PASS/FAIL, a miss does not fail the process): every upload ≥ 0.5 × the reference's
  * MiB/s; the peak RSS growth during each 1 GiB upload < 100 MiB. The 1 GiB cases are skipped,
  * with a message, when the temporary directory's filesystem has less than 10 GB free. Temporary
- * data (1 GiB files) is removed as soon as a server stops and in any case at the end.
+ * data is removed at the end, whatever the end is.
  * Results: bench/results/ingest-<timestamp>.json and bench/results/ingest-latest.json.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -45,6 +52,7 @@ import {
   stopChild,
   type Target,
 } from './lib/children.js';
+import { createFsBlobStore } from '../src/adapters/fs-blobs/blob-store.js';
 import { requestOnce } from './lib/http-client.js';
 import { processCpuMs, processRssBytes, RssSampler } from './lib/proc.js';
 import {
@@ -78,7 +86,17 @@ const CHUNK_BYTES = 64 * 1024;
 const POOL_BYTES = 8 * MiB;
 
 type Mode = 'plain' | 'encrypted';
-type CaseKind = 'reference' | Mode;
+type CaseKind = 'reference' | 'store-plain' | 'store-encrypted' | Mode;
+const isUpload = (row: { kind: CaseKind }): boolean =>
+  row.kind === 'plain' || row.kind === 'encrypted';
+/** The order rows are printed in, within one size. */
+const KIND_ORDER: CaseKind[] = [
+  'reference',
+  'store-plain',
+  'store-encrypted',
+  'plain',
+  'encrypted',
+];
 
 // ---------------------------------------------------------------------------------------------
 // Clean-up: servers are killed and temporary data removed however the process ends.
@@ -128,6 +146,21 @@ function* asciiContent(total: number): Generator<Buffer> {
 // ---------------------------------------------------------------------------------------------
 // Measuring.
 
+/** A case over its repetitions (see summarize). */
+interface CaseResult extends Row {
+  repetitions: {
+    repetition: number;
+    seconds: number;
+    mibPerSec: number;
+    tailMs: number | undefined;
+    rssBaselineBytes: number | undefined;
+    rssPeakBytes: number | undefined;
+    rssGrowthBytes: number | undefined;
+    serverCpuPercent: number | undefined;
+    valid: boolean;
+  }[];
+}
+
 interface Row {
   case: string;
   kind: CaseKind;
@@ -170,9 +203,61 @@ async function writeReference(path: string, bytes: number, sizeLabel: string): P
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   rmSync(path, { force: true });
+  return timingRow(`reference ${sizeLabel}`, 'reference', sizeLabel, bytes, ms, cpu);
+}
+
+/**
+ * For attribution: Quire's blob store alone, in this process (no HTTP, no multipart, no
+ * database): stage() the same generated bytes (hashing, metering, encrypting when keyed, fsync)
+ * and commit() them (rename, directory fsync), into a fresh directory on the same filesystem.
+ */
+async function stageDirectly(
+  root: string,
+  mode: Mode,
+  bytes: number,
+  sizeLabel: string,
+): Promise<Row> {
+  console.log(`  blob store stage+commit ${mode} ${sizeLabel} (in process)`);
+  const store = createFsBlobStore({
+    root,
+    ...(mode === 'encrypted' ? { encryptionKey: randomBytes(32) } : {}),
+  });
+  const problems: string[] = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    const staged = await store.stage(Readable.from(asciiContent(bytes)), {
+      maxBytes: MAX_UPLOAD_BYTES,
+    });
+    await store.commit(staged);
+    if (staged.size !== bytes) problems.push(`staged ${staged.size} bytes, sent ${bytes}`);
+  } catch (error) {
+    problems.push(`stage failed: ${(error as Error).message}`);
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  rmSync(root, { recursive: true, force: true });
+  for (const problem of problems) console.log(`  ! blob store ${mode} ${sizeLabel}: ${problem}`);
+  const kind = mode === 'plain' ? 'store-plain' : 'store-encrypted';
   return {
-    case: `reference ${sizeLabel}`,
-    kind: 'reference',
+    ...timingRow(`blob store ${mode} ${sizeLabel}`, kind, sizeLabel, bytes, ms, cpu),
+    valid: problems.length === 0,
+    problems,
+  };
+}
+
+/** A row with only the timing filled in (the reference and the in-process cases). */
+function timingRow(
+  name: string,
+  kind: CaseKind,
+  sizeLabel: string,
+  bytes: number,
+  ms: number,
+  cpu: NodeJS.CpuUsage,
+): Row {
+  return {
+    case: name,
+    kind,
     sizeLabel,
     bytes,
     seconds: round(ms / 1000),
@@ -338,6 +423,18 @@ async function upload(
       problems.push(`GET /v1/documents/${documentId}: size_bytes ${String(stored.size_bytes)}`);
     }
   }
+  if (documentId !== undefined) {
+    // Frees the disk (the blob goes with its last document); not part of what is measured.
+    const deleted = await requestOnce(
+      `${target.url}/v1/documents/${encodeURIComponent(documentId)}`,
+      { method: 'DELETE', headers: { authorization: `Bearer ${apiKey}` }, timeoutMs: 60_000 },
+    );
+    if (deleted.status !== 204) {
+      console.log(
+        `  (DELETE /v1/documents/${documentId} answered ${deleted.status}; kept until the end)`,
+      );
+    }
+  }
   for (const problem of problems) console.log(`  ! ${mode} ${sizeLabel}: ${problem}`);
 
   const rssGrowthBytes =
@@ -375,7 +472,7 @@ async function upload(
 
 // ---------------------------------------------------------------------------------------------
 
-function printRows(rows: Row[]): void {
+function printRows(rows: CaseResult[]): void {
   const mib = (value: number | undefined): string =>
     value === undefined ? '-' : (value / MiB).toFixed(1);
   printTable(
@@ -408,6 +505,50 @@ function printRows(rows: Row[]): void {
   );
 }
 
+function repetitionsFromEnv(): number {
+  const raw = process.env.BENCH_INGEST_REPEAT;
+  if (raw === undefined || raw.trim() === '') return 3;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 10) {
+    throw new Error(`BENCH_INGEST_REPEAT must be an integer from 1 to 10, got "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * One case over its repetitions: throughput from the median repetition by MiB/s, memory from the
+ * repetition whose RSS grew most; valid only if every repetition was.
+ */
+function summarize(repeated: Row[]): CaseResult {
+  const byThroughput = [...repeated].sort((a, b) => a.mibPerSec - b.mibPerSec);
+  const median = byThroughput[Math.floor((byThroughput.length - 1) / 2)] as Row;
+  const worstRss = repeated.reduce((worst, row) =>
+    (row.rssGrowthBytes ?? -Infinity) > (worst.rssGrowthBytes ?? -Infinity) ? row : worst,
+  );
+  return {
+    ...median,
+    rssBaselineBytes: worstRss.rssBaselineBytes,
+    rssPeakBytes: worstRss.rssPeakBytes,
+    rssGrowthBytes: worstRss.rssGrowthBytes,
+    rssAfterBytes: worstRss.rssAfterBytes,
+    rssSamples: worstRss.rssSamples,
+    rssMaxGapMs: Math.max(0, ...repeated.map((row) => row.rssMaxGapMs ?? 0)),
+    valid: repeated.every((row) => row.valid),
+    problems: repeated.flatMap((row) => row.problems),
+    repetitions: repeated.map((row, i) => ({
+      repetition: i + 1,
+      seconds: row.seconds,
+      mibPerSec: row.mibPerSec,
+      tailMs: row.tailMs,
+      rssBaselineBytes: row.rssBaselineBytes,
+      rssPeakBytes: row.rssPeakBytes,
+      rssGrowthBytes: row.rssGrowthBytes,
+      serverCpuPercent: row.serverCpuPercent,
+      valid: row.valid,
+    })),
+  };
+}
+
 function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('QUIRE_')),
@@ -417,6 +558,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAverageAtStart = os.loadavg();
+  const repetitions = repetitionsFromEnv();
   const tmp = os.tmpdir();
   const fsStats = await statfs(tmp);
   const freeBytes = fsStats.bavail * fsStats.bsize;
@@ -426,7 +568,7 @@ async function main(): Promise<void> {
   console.log(
     `${NAME} — node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ` +
       `${(os.totalmem() / GiB).toFixed(1)} GiB RAM; temporary data in ${tmp} ` +
-      `(${(freeBytes / 1e9).toFixed(1)} GB free)`,
+      `(${(freeBytes / 1e9).toFixed(1)} GB free); ${repetitions} repetitions per case`,
   );
   console.log(loadAverageLine(loadAverageAtStart));
   const skipped = SIZES.filter((size) => !sizes.includes(size)).map((size) => size.label);
@@ -440,8 +582,15 @@ async function main(): Promise<void> {
   const apiKey = `qk_${randomBytes(30).toString('base64url')}`;
   const root = mkdtempSync(join(tmp, 'quire-bench-ingest-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  const rows: Row[] = [];
+  const runs = new Map<string, Row[]>();
+  const record = (row: Row): void => {
+    const key = `${row.kind} ${row.bytes}`;
+    runs.set(key, [...(runs.get(key) ?? []), row]);
+  };
   try {
+    // Both servers run at once (the idle one costs nothing), so every repetition measures each
+    // case back to back and drift in the machine's load hits them alike.
+    const targets = new Map<Mode, Target>();
     for (const mode of ['plain', 'encrypted'] as const) {
       const dataDir = join(root, mode);
       mkdirSync(dataDir);
@@ -459,20 +608,29 @@ async function main(): Promise<void> {
             : {}),
         },
       });
+      targets.set(mode, target);
       console.log(`Quire (${mode}) at ${target.url} (pid ${target.child.pid}), data in ${dataDir}`);
-      for (const { label, bytes } of sizes) {
-        if (mode === 'plain')
-          rows.push(await writeReference(join(root, 'reference'), bytes, label));
-        rows.push(await upload(target, mode, apiKey, bytes, label));
-      }
-      await stopChild(target.child, NAME);
-      rmSync(dataDir, { recursive: true, force: true });
     }
+    for (const { label, bytes } of sizes) {
+      for (let repetition = 1; repetition <= repetitions; repetition++) {
+        console.log(`${label}, repetition ${repetition}/${repetitions}`);
+        record(await writeReference(join(root, 'reference'), bytes, label));
+        for (const mode of ['plain', 'encrypted'] as const) {
+          record(await stageDirectly(join(root, `store-${mode}`), mode, bytes, label));
+        }
+        for (const [mode, target] of targets) {
+          record(await upload(target, mode, apiKey, bytes, label));
+        }
+      }
+    }
+    for (const target of targets.values()) await stopChild(target.child, NAME);
   } finally {
     await stopAll(NAME);
     for (const cleanup of cleanups.splice(0).reverse()) cleanup();
   }
 
+  const rows = [...runs.values()].map(summarize);
+  rows.sort((a, b) => a.bytes - b.bytes || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   for (const row of rows) {
     const reference = rows.find((r) => r.kind === 'reference' && r.bytes === row.bytes);
     if (row.kind !== 'reference' && reference !== undefined && reference.mibPerSec > 0) {
@@ -481,7 +639,7 @@ async function main(): Promise<void> {
   }
   const targets: TargetCheck[] = [
     ...rows
-      .filter((row) => row.kind !== 'reference')
+      .filter(isUpload)
       .map((row) =>
         checkTarget(
           `${row.case}: MiB/s ≥ ${TARGET_MIN_RATIO} × reference`,
@@ -492,7 +650,7 @@ async function main(): Promise<void> {
         ),
       ),
     ...rows
-      .filter((row) => row.kind !== 'reference' && row.bytes === LARGE_BYTES)
+      .filter((row) => isUpload(row) && row.bytes === LARGE_BYTES)
       .map((row) =>
         checkTarget(
           `${row.case}: server peak RSS growth < ${TARGET_MAX_RSS_GROWTH_BYTES / MiB} MiB`,
@@ -509,7 +667,8 @@ async function main(): Promise<void> {
   const gaps = rows.map((row) => row.rssMaxGapMs ?? 0);
   console.log(
     `\nRSS sampled every ${RSS_INTERVAL_MS} ms (longest gap between samples: ${Math.max(0, ...gaps)} ms); ` +
-      'tail = last byte sent → response (fsync, commit, answer)',
+      'tail = last byte sent → response (fsync, commit, answer); MiB/s from the median ' +
+      'repetition, RSS from the repetition whose RSS grew most',
   );
   if (skipped.length > 0) console.log(`SKIPPED: ${skipped.join(', ')} (not enough free disk)`);
   console.log('');

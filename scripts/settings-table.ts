@@ -3,7 +3,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { settingsTableRows } from '../src/config.js';
 
-const table = ['| variable | default | meaning |', '| --- | --- | --- |', ...settingsTableRows()].join('\n');
+const table = [
+  '| variable | default | meaning |',
+  '| --- | --- | --- |',
+  ...settingsTableRows(),
+].join('\n');
 
 if (process.argv.includes('--write')) {
   const path = new URL('../README.md', import.meta.url);
