@@ -7,7 +7,9 @@ import { connect } from 'node:net';
 import { before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { onCleanup, tempDir } from '../helpers/app.js';
+import { onCleanup, tempDir, TEST_ADMIN_KEY } from '../helpers/app.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { httpGet } from '../helpers/http-client.js';
 import { captureLogs, type LogLine } from '../helpers/logs.js';
 
@@ -94,5 +96,50 @@ describe('a listening server', () => {
     const { status, body } = problemOf(answer);
     assert.equal(status, 408);
     assert.equal(body.code, 'REQUEST_TIMEOUT');
+  });
+});
+
+describe('an upload the client abandons mid-way', () => {
+  it('leaves no staged file and no document', async () => {
+    const dataDir = tempDir();
+    const config = loadConfig({
+      QUIRE_HOST: '127.0.0.1',
+      QUIRE_PORT: '0',
+      QUIRE_DATA_DIR: dataDir,
+      QUIRE_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY,
+    });
+    const server = await startServer({
+      config,
+      logger: captureLogs().logger,
+      handleSignals: false,
+    });
+    onCleanup(() => server.shutdown('test over'));
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const head =
+      '--b\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n';
+    socket.write(
+      `POST /v1/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_ADMIN_KEY}\r\n` +
+        `Content-Type: multipart/form-data; boundary=b\r\nContent-Length: ${10 * 1024 * 1024}\r\n\r\n${head}`,
+    );
+    for (let i = 0; i < 16; i++) socket.write(Buffer.alloc(64 * 1024, 0x61)); // 1 MiB of 10 declared
+    const staging = join(dataDir, 'tmp');
+    const deadline = Date.now() + 5000;
+    while (!existsSync(staging) || readdirSync(staging).length === 0) {
+      if (Date.now() > deadline) throw new Error('the upload never started staging');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    socket.destroy();
+    const settled = Date.now() + 5000;
+    while (readdirSync(staging).some((name) => name.startsWith('stage'))) {
+      if (Date.now() > settled)
+        throw new Error(`staged files left: ${readdirSync(staging).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const list = await httpGet(`${server.url}/v1/documents`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+    });
+    assert.deepEqual(JSON.parse(list.body).data, []);
   });
 });
