@@ -10,7 +10,8 @@
  * exits on SIGTERM/SIGINT, when its stdin closes, or past a maximum lifetime.
  */
 import { BENCH_READ_ROUTE } from './lib/bench-route.js';
-import { serveUntilStopped, startQuire } from './lib/target-process.js';
+import { serveUntilStopped } from './lib/serve.js';
+import { startQuire } from './lib/target-process.js';
 
 async function main(): Promise<void> {
   const [dataDir] = process.argv.slice(2);

@@ -42,6 +42,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { BENCH_READ_ROUTE } from './lib/bench-route.js';
 import {
+  envWithoutQuireSettings,
   killAllNow,
   killChildrenOnExit,
   startTarget,
@@ -112,13 +113,6 @@ function rateLimitEnv(value: string): Record<string, string> {
   return Object.fromEntries(RATE_CLASSES.map((name) => [`QUIRE_RATE_LIMIT_${name}`, value]));
 }
 
-/** This process's environment without any QUIRE_* setting: each server gets exactly its own. */
-function baseEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('QUIRE_')),
-  );
-}
-
 // ---------------------------------------------------------------------------------------------
 // Clean-up: servers are killed and temporary data removed however the process ends.
 
@@ -149,6 +143,8 @@ interface Row extends LoadMeasurement {
   breakdown: boolean;
   connections: number;
   rounds: RoundSummary[];
+  /** Redis back end: the Redis commands one request costs (INFO commandstats). */
+  redisCommandsPerRequest?: Record<string, number>;
 }
 
 /** The run with the median req/s (the lower middle one of an even number). */
@@ -275,7 +271,7 @@ function serverEnv(
   credentials: Credentials,
 ): NodeJS.ProcessEnv {
   return {
-    ...baseEnv(),
+    ...envWithoutQuireSettings(),
     ...backendEnv,
     QUIRE_AUTH: authOn(mode) ? 'on' : 'off',
     ...(authOn(mode)
@@ -338,6 +334,39 @@ async function verify(
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+const COMMAND_SAMPLE_REQUESTS = 100;
+
+/** Calls per Redis command so far (INFO commandstats). */
+async function redisCommandCalls(admin: Redis): Promise<Map<string, number>> {
+  const info = await admin.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls.set(match[1] ?? '', Number(match[2]));
+  }
+  return calls;
+}
+
+/**
+ * The Redis commands one request costs: INFO commandstats around COMMAND_SAMPLE_REQUESTS
+ * sequential requests (the INFO calls themselves left out). Counts every client of the Redis
+ * server, so it assumes nothing else uses it meanwhile.
+ */
+async function redisCommandsPerRequest(
+  admin: Redis,
+  url: string,
+  headers: Record<string, string>,
+): Promise<Record<string, number>> {
+  const before = await redisCommandCalls(admin);
+  for (let i = 0; i < COMMAND_SAMPLE_REQUESTS; i++) await requestOnce(url, { headers });
+  const after = await redisCommandCalls(admin);
+  const perRequest: Record<string, number> = {};
+  for (const [command, calls] of after) {
+    const delta = calls - (before.get(command) ?? 0) - (command === 'info' ? 1 : 0);
+    if (delta > 0) perRequest[command] = round(delta / COMMAND_SAMPLE_REQUESTS, 2);
+  }
+  return perRequest;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -431,6 +460,18 @@ async function main(): Promise<void> {
         }
       }
 
+      const commands = new Map<Scenario, Record<string, number>>();
+      if (backend === 'redis' && redis !== null) {
+        for (const scenario of scenarios) {
+          const perRequest = await redisCommandsPerRequest(
+            redis.admin,
+            urlOf(scenario.mode),
+            headersFor(scenario.credential, credentials),
+          );
+          commands.set(scenario, perRequest);
+        }
+      }
+
       const measured = new Map<Scenario, LoadMeasurement[]>(scenarios.map((s) => [s, []]));
       for (let round = 1; round <= rounds; round++) {
         // Odd rounds in order, even rounds in reverse, so no scenario always runs first.
@@ -468,6 +509,7 @@ async function main(): Promise<void> {
           connections: CONNECTIONS,
           ...median,
           valid: runs.length > 0 && runs.every((run) => run.valid),
+          ...(commands.has(scenario) ? { redisCommandsPerRequest: commands.get(scenario) } : {}),
           rounds: runs.map((run, i) => ({
             round: i + 1,
             reqPerSec: run.reqPerSec,
@@ -577,6 +619,18 @@ async function main(): Promise<void> {
     console.log('\nserver CPU per request over auth + limit off (µs):');
     for (const { backend, what, us } of costs) {
       console.log(`  ${backend.padEnd(8)} ${what.padEnd(16)} ${(us ?? 0).toFixed(1).padStart(7)}`);
+    }
+  }
+  const withCommands = rows.filter((row) => row.redisCommandsPerRequest !== undefined);
+  if (withCommands.length > 0) {
+    console.log(
+      `\nredis commands per request (INFO commandstats over ${COMMAND_SAMPLE_REQUESTS} requests):`,
+    );
+    for (const row of withCommands) {
+      const entries = Object.entries(row.redisCommandsPerRequest ?? {});
+      console.log(
+        `  ${row.scenario.padEnd(34)} ${entries.length === 0 ? 'none' : entries.map(([name, calls]) => `${name} ${calls}`).join(', ')}`,
+      );
     }
   }
   console.log('');

@@ -10,7 +10,8 @@
  */
 import Fastify from 'fastify';
 import { BENCH_PAYLOAD, BENCH_ROUTE } from './lib/bench-route.js';
-import { HOST, serveUntilStopped, startQuire, type RunningTarget } from './lib/target-process.js';
+import { HOST, serveUntilStopped, type RunningTarget } from './lib/serve.js';
+import { startQuire } from './lib/target-process.js';
 
 /**
  * One load generator on one address would hit per-client rate limits within a second and then

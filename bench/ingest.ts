@@ -7,6 +7,9 @@
  *   - reference: fs.createWriteStream (flush: true, i.e. fsync'd before close, as Quire's blob
  *     store fsyncs its files) fed by the same generator, in this process, into the directory the
  *     servers' data dirs are in (same filesystem, under os.tmpdir());
+ *   - bare node:http → file, for attribution: the same client uploading to bench/sink-target.ts,
+ *     a bare node:http server piping the raw body into fs.createWriteStream (fsync'd): what HTTP
+ *     over loopback plus a default Node stream pipe reach on this machine, before Quire;
  *   - blob store plain / encrypted, for attribution: Quire's fs blob store alone, in this process
  *     (stage + commit: hashing, metering, encrypting, fsync, rename; no HTTP, no database);
  *   - upload plain: POST /v1/documents?dedupe=false to Quire's full app (bench/app-target.ts,
@@ -45,6 +48,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import {
+  envWithoutQuireSettings,
   killAllNow,
   killChildrenOnExit,
   startTarget,
@@ -70,6 +74,7 @@ import {
 
 const NAME = 'bench:ingest';
 const TARGET_ENTRY = fileURLToPath(new URL('./app-target.ts', import.meta.url));
+const SINK_ENTRY = fileURLToPath(new URL('./sink-target.ts', import.meta.url));
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const SIZES = [
@@ -86,12 +91,13 @@ const CHUNK_BYTES = 64 * 1024;
 const POOL_BYTES = 8 * MiB;
 
 type Mode = 'plain' | 'encrypted';
-type CaseKind = 'reference' | 'store-plain' | 'store-encrypted' | Mode;
+type CaseKind = 'reference' | 'http-sink' | 'store-plain' | 'store-encrypted' | Mode;
 const isUpload = (row: { kind: CaseKind }): boolean =>
   row.kind === 'plain' || row.kind === 'encrypted';
 /** The order rows are printed in, within one size. */
 const KIND_ORDER: CaseKind[] = [
   'reference',
+  'http-sink',
   'store-plain',
   'store-encrypted',
   'plain',
@@ -281,6 +287,42 @@ function timingRow(
   };
 }
 
+/**
+ * For attribution: the same upload, by the same client, to bench/sink-target.ts (bare node:http
+ * piping the raw body into fs.createWriteStream, fsync'd): the transport's own ceiling.
+ */
+async function uploadToSink(target: Target, bytes: number, sizeLabel: string): Promise<Row> {
+  console.log(`  bare node:http → file ${sizeLabel}`);
+  const problems: string[] = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let response: UploadResponse | undefined;
+  try {
+    response = await postUpload(target.url, 'none', bytes, uploadTimeoutMs(bytes));
+  } catch (error) {
+    problems.push(`upload failed: ${(error as Error).message}`);
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (response !== undefined) {
+    const received =
+      response.status === 202 ? (JSON.parse(response.body) as { bytes?: number }) : {};
+    // The sink keeps the multipart envelope too: a few hundred bytes more than the file.
+    if (response.status !== 202 || (received.bytes ?? 0) < bytes) {
+      problems.push(`answered ${response.status} ${response.body.slice(0, 200)}`);
+    }
+  }
+  for (const problem of problems) console.log(`  ! sink ${sizeLabel}: ${problem}`);
+  return {
+    ...timingRow(`bare node:http → file ${sizeLabel}`, 'http-sink', sizeLabel, bytes, ms, cpu),
+    tailMs: response === undefined ? undefined : round(t0 + ms - response.sentAt, 1),
+    valid: problems.length === 0,
+    problems,
+  };
+}
+
+const uploadTimeoutMs = (bytes: number): number => 30_000 + Math.ceil(bytes / (4 * MiB)) * 1000;
+
 interface UploadResponse {
   status: number;
   body: string;
@@ -380,7 +422,7 @@ async function upload(
       `${target.url}/v1/documents?dedupe=false`,
       apiKey,
       bytes,
-      30_000 + Math.ceil(bytes / (4 * MiB)) * 1000,
+      uploadTimeoutMs(bytes),
     );
   } catch (error) {
     problems.push(`upload failed: ${(error as Error).message}`);
@@ -549,12 +591,6 @@ function summarize(repeated: Row[]): CaseResult {
   };
 }
 
-function baseEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('QUIRE_')),
-  );
-}
-
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAverageAtStart = os.loadavg();
@@ -600,7 +636,7 @@ async function main(): Promise<void> {
         args: [dataDir],
         cwd: ROOT,
         env: {
-          ...baseEnv(),
+          ...envWithoutQuireSettings(),
           QUIRE_BOOTSTRAP_ADMIN_KEY: apiKey,
           QUIRE_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
           ...(mode === 'encrypted'
@@ -611,10 +647,15 @@ async function main(): Promise<void> {
       targets.set(mode, target);
       console.log(`Quire (${mode}) at ${target.url} (pid ${target.child.pid}), data in ${dataDir}`);
     }
+    const sinkDir = join(root, 'sink');
+    mkdirSync(sinkDir);
+    const sink = await startTarget({ name: 'sink', entry: SINK_ENTRY, args: [sinkDir], cwd: ROOT });
+    console.log(`bare node:http sink at ${sink.url} (pid ${sink.child.pid}), files in ${sinkDir}`);
     for (const { label, bytes } of sizes) {
       for (let repetition = 1; repetition <= repetitions; repetition++) {
         console.log(`${label}, repetition ${repetition}/${repetitions}`);
         record(await writeReference(join(root, 'reference'), bytes, label));
+        record(await uploadToSink(sink, bytes, label));
         for (const mode of ['plain', 'encrypted'] as const) {
           record(await stageDirectly(join(root, `store-${mode}`), mode, bytes, label));
         }
@@ -623,7 +664,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    for (const target of targets.values()) await stopChild(target.child, NAME);
+    for (const target of [...targets.values(), sink]) await stopChild(target.child, NAME);
   } finally {
     await stopAll(NAME);
     for (const cleanup of cleanups.splice(0).reverse()) cleanup();

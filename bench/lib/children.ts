@@ -73,6 +73,13 @@ export async function stopAll(name: string): Promise<void> {
   await Promise.all([...children].map((child) => stopChild(child, name)));
 }
 
+/** This process's environment without any QUIRE_* setting, for a target given exactly its own. */
+export function envWithoutQuireSettings(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('QUIRE_')),
+  );
+}
+
 export interface StartTargetOptions {
   /** What the target is called in error messages (`bare`, `full`, …). */
   name: string;

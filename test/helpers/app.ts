@@ -68,3 +68,19 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
 export function requestLine(logs: LogLine[], requestId: string): LogLine | undefined {
   return logs.find((line) => line.msg === 'request' && line.request_id === requestId);
 }
+
+/** Creates an API key through the admin API (as an operator would) and returns it. */
+export async function createApiKey(
+  t: TestApp,
+  body: Record<string, unknown>,
+): Promise<{ id: string; key: string }> {
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/v1/admin/api-keys',
+    headers: t.admin,
+    payload: body,
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`creating a key failed: ${response.statusCode} ${response.body}`);
+  return response.json() as { id: string; key: string };
+}

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildTestApp, TEST_ADMIN_KEY, type TestApp } from '../helpers/app.js';
+import { buildTestApp, createApiKey, TEST_ADMIN_KEY, type TestApp } from '../helpers/app.js';
 import {
   claims,
   forge,
@@ -18,19 +18,7 @@ import { assertProblem } from '../helpers/problem.js';
 
 const KEYS_URL = '/v1/admin/api-keys';
 
-async function createKey(
-  t: TestApp,
-  body: Record<string, unknown>,
-): Promise<{ id: string; key: string }> {
-  const response = await t.app.inject({
-    method: 'POST',
-    url: KEYS_URL,
-    headers: t.admin,
-    payload: body,
-  });
-  assert.equal(response.statusCode, 201, response.body);
-  return response.json();
-}
+const createKey = createApiKey;
 
 const bearer = (token: string): { authorization: string } => ({ authorization: `Bearer ${token}` });
 

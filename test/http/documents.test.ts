@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, createApiKey, type TestApp } from '../helpers/app.js';
 import { multipart, PNG_BYTES, TINY_PDF } from '../helpers/multipart.js';
 import { assertProblem } from '../helpers/problem.js';
 
@@ -15,19 +15,13 @@ async function keyFor(
   tenant: string,
   scopes: string[],
 ): Promise<Record<string, string>> {
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/v1/admin/api-keys',
-    headers: t.admin,
-    payload: {
-      name: `${tenant} ${scopes.join(' ')}`,
-      tenant_id: tenant,
-      scopes,
-      rate_tier: 'unlimited',
-    },
+  const { key } = await createApiKey(t, {
+    name: `${tenant} ${scopes.join(' ')}`,
+    tenant_id: tenant,
+    scopes,
+    rate_tier: 'unlimited',
   });
-  assert.equal(response.statusCode, 201, response.body);
-  return { authorization: `Bearer ${response.json().key}` };
+  return { authorization: `Bearer ${key}` };
 }
 
 function upload(

@@ -2,26 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildTestApp, onCleanup, type TestApp } from '../helpers/app.js';
+import { buildTestApp, createApiKey, onCleanup } from '../helpers/app.js';
 import { createPostgresSchema } from '../helpers/databases.js';
 import { assertProblem } from '../helpers/problem.js';
 import { TEST_REDIS_URL, testRedis } from '../helpers/redis.js';
 
 const KEYS_URL = '/v1/admin/api-keys';
 
-async function newKey(
-  t: TestApp,
-  body: Record<string, unknown>,
-): Promise<{ id: string; key: string }> {
-  const response = await t.app.inject({
-    method: 'POST',
-    url: KEYS_URL,
-    headers: t.admin,
-    payload: body,
-  });
-  assert.equal(response.statusCode, 201, response.body);
-  return response.json();
-}
+const newKey = createApiKey;
 
 /** A Redis database number of its own, flushed, so budgets never leak between test runs. */
 async function freshRedisUrl(): Promise<string> {

@@ -2,12 +2,12 @@
  * Administration (scope `admin`): API keys, deployment stats and the audit log. The admin scope
  * is the operator's: it manages keys of any tenant (`tenant_id`, default the caller's own).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { viewOf, type Actor, type ApiKeyService } from '../../domain/api-keys.js';
-import type { Principal } from '../../domain/principal.js';
+import { viewOf, type ApiKeyService } from '../../domain/api-keys.js';
 import { REJECTION_WINDOW_MS, type RejectionStats } from '../../domain/rejection-stats.js';
 import type { AuditLog } from '../../ports/audit-log.js';
+import { actorOf, tenantOf } from '../caller.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import {
   AdminListQuery,
@@ -27,16 +27,6 @@ export interface AdminRoutesOptions {
 }
 
 const ADMIN = { scope: 'admin', rateClass: 'admin' } as const;
-
-export function actorOf(request: FastifyRequest): Actor {
-  const principal = request.principal as Principal;
-  return {
-    actor: principal.actor,
-    tenantId: principal.tenantId,
-    requestId: request.id,
-    ip: request.ip,
-  };
-}
 
 export async function adminRoutes(
   plain: FastifyInstance,
@@ -61,7 +51,7 @@ export async function adminRoutes(
       const { key, record } = await apiKeys.create(
         {
           name: body.name,
-          tenantId: body.tenant_id ?? (request.principal as Principal).tenantId,
+          tenantId: body.tenant_id ?? tenantOf(request),
           scopes: body.scopes,
           rateTier: body.rate_tier ?? 'standard',
           expiresAt: body.expires_at === undefined ? null : new Date(body.expires_at).toISOString(),

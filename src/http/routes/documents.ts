@@ -7,16 +7,15 @@ import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
-import type { Actor } from '../../domain/api-keys.js';
 import type { Created, DocumentService, IngestMeta, StagedUpload } from '../../domain/documents.js';
 import { sanitizeFilename } from '../../domain/filenames.js';
-import type { Principal } from '../../domain/principal.js';
 import { AppError, type FieldError } from '../../errors.js';
 import type { DocumentRecord } from '../../ports/document-store.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import { FetchError, type Fetcher } from '../../ports/fetcher.js';
 import type { Static } from 'typebox';
 import { contentDisposition, etagMatches, parseRange } from '../byte-range.js';
+import { actorOf, tenantOf } from '../caller.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../cursor.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import {
@@ -71,18 +70,6 @@ export function jobView(job: JobRecord | null): Record<string, unknown> | null {
     ...(job.status === 'queued' ? { next_attempt_at } : {}),
   };
 }
-
-function actorOf(request: FastifyRequest): Actor {
-  const principal = request.principal as Principal;
-  return {
-    actor: principal.actor,
-    tenantId: principal.tenantId,
-    requestId: request.id,
-    ip: request.ip,
-  };
-}
-
-const tenantOf = (request: FastifyRequest): string => (request.principal as Principal).tenantId;
 
 function invalid(path: string, message: string): AppError {
   return new AppError('VALIDATION_FAILED', `${path} ${message}`, { errors: [{ path, message }] });
