@@ -13,12 +13,16 @@ return {count, ttl}
 `;
 
 export function createRedisRateLimitStore(redis: Redis, prefix = 'quire:rl:'): RateLimitStore {
+  // Sent once per connection; each hit is then an EVALSHA of a few bytes (ioredis falls back to
+  // EVAL if the script cache was flushed).
+  const quireHit = 'quireRateLimitHit';
+  if (!(quireHit in redis)) redis.defineCommand(quireHit, { numberOfKeys: 1, lua: HIT_SCRIPT });
+  const run = (
+    redis as unknown as Record<string, (key: string, windowMs: string) => Promise<[number, number]>>
+  )[quireHit] as (key: string, windowMs: string) => Promise<[number, number]>;
   return {
     async hit(key, windowMs) {
-      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, prefix + key, String(windowMs))) as [
-        number,
-        number,
-      ];
+      const [count, ttl] = await run.call(redis, prefix + key, String(windowMs));
       return { count, resetMs: ttl };
     },
     async peek(key) {

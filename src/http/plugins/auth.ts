@@ -71,8 +71,14 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
   async function authenticate(token: string): Promise<Principal | null> {
     if (token.length > MAX_TOKEN_LENGTH) return null;
     if (token.startsWith('qk_')) return options.apiKeys.authenticate(token);
-    if (options.jwt !== null && looksLikeJwt(token)) return options.jwt(token);
+    if (options.jwt !== null && looksLikeJwt(token)) return options.jwt.verify(token);
     return null;
+  }
+
+  /** A caller verified recently: no store lookup, no signature check, no brute-force check. */
+  function knownGood(token: string): Principal | null {
+    if (token.startsWith('qk_')) return options.apiKeys.cachedPrincipal(token);
+    return options.jwt?.cached(token) ?? null;
   }
 
   async function refuse(
@@ -103,27 +109,41 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
       request.principal = AUTH_OFF_PRINCIPAL;
       return;
     }
-    const blockedFor = await options.guard.blockedFor(request.ip);
-    if (blockedFor > 0) {
-      failures.inc({ reason: 'blocked' });
-      throw new AppError(
-        'RATE_LIMITED',
-        'Too many failed authentications from this address; wait and retry',
-        {
-          retryAfterSeconds: blockedFor,
-        },
-      );
-    }
     let principal: Principal;
+    let token: string | undefined;
     try {
-      const found = await authenticate(presentedToken(request));
-      if (found === null)
-        throw unauthenticated('The API key or token is invalid, expired or revoked');
-      principal = found;
+      token = presentedToken(request);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
       await options.guard.recordFailure(request.ip);
-      return refuse(request, scope, error, 'unauthenticated');
+      return refuse(request, scope, error as AppError, 'unauthenticated');
+    }
+    const known = knownGood(token);
+    if (known !== null) {
+      principal = known;
+    } else {
+      // Someone new (or guessing): the address must not be over its failed attempts.
+      const blockedFor = await options.guard.blockedFor(request.ip);
+      if (blockedFor > 0) {
+        failures.inc({ reason: 'blocked' });
+        throw new AppError(
+          'RATE_LIMITED',
+          'Too many failed authentications from this address; wait and retry',
+          {
+            retryAfterSeconds: blockedFor,
+          },
+        );
+      }
+      const found = await authenticate(token);
+      if (found === null) {
+        await options.guard.recordFailure(request.ip);
+        return refuse(
+          request,
+          scope,
+          unauthenticated('The API key or token is invalid, expired or revoked'),
+          'unauthenticated',
+        );
+      }
+      principal = found;
     }
     request.principal = principal;
     if (!principal.scopes.has(scope)) {
