@@ -70,6 +70,9 @@ interface CachedKey {
   record: ApiKeyRecord;
   /** key_hash as bytes, decoded once. */
   digest: Buffer;
+  /** expires_at as epoch ms (Infinity when it never expires). */
+  expiresAt: number;
+  principal: Principal;
   until: number;
 }
 
@@ -192,31 +195,26 @@ export class ApiKeyService {
    * callers already known good.
    */
   cachedPrincipal(key: string): Principal | null {
-    if (!looksLikeApiKey(key)) return null;
     const cached = this.cache.get(key.slice(0, KEY_PREFIX_LENGTH));
     if (cached === undefined || cached.until <= this.now()) return null;
-    return this.verify(key, cached.record, cached.digest);
+    return this.verify(key, cached);
   }
 
   /** The principal for a presented key, or null when it is unknown, wrong, revoked or expired. */
   async authenticate(key: string): Promise<Principal | null> {
     if (!looksLikeApiKey(key)) return null;
     const found = await this.lookup(key.slice(0, KEY_PREFIX_LENGTH));
-    return found === null ? null : this.verify(key, found.record, found.digest);
+    return found === null ? null : this.verify(key, found);
   }
 
-  private verify(key: string, record: ApiKeyRecord, digest: Buffer): Principal | null {
+  /** Constant-time hash check, then revocation and expiry. */
+  private verify(key: string, entry: CachedKey): Principal | null {
     const given = keyDigest(key);
-    if (given.length !== digest.length || !timingSafeEqual(given, digest)) return null;
+    if (given.length !== entry.digest.length || !timingSafeEqual(given, entry.digest)) return null;
+    const { record } = entry;
     if (record.revoked_at !== null) return null;
-    if (record.expires_at !== null && Date.parse(record.expires_at) <= this.now()) return null;
-    return {
-      kind: 'api_key',
-      tenantId: record.tenant_id,
-      scopes: new Set(record.scopes),
-      rateTier: record.rate_tier,
-      actor: record.id,
-    };
+    if (entry.expiresAt <= this.now()) return null;
+    return entry.principal;
   }
 
   private async lookup(prefix: string): Promise<CachedKey | null> {
@@ -228,6 +226,14 @@ export class ApiKeyService {
     const entry: CachedKey = {
       record,
       digest: Buffer.from(record.key_hash, 'hex'),
+      expiresAt: record.expires_at === null ? Infinity : Date.parse(record.expires_at),
+      principal: {
+        kind: 'api_key',
+        tenantId: record.tenant_id,
+        scopes: new Set(record.scopes),
+        rateTier: record.rate_tier,
+        actor: record.id,
+      },
       until: at + this.options.cacheTtlMs,
     };
     if (this.options.cacheTtlMs > 0) {
