@@ -162,6 +162,14 @@ describe('OpenAPI and /docs', () => {
       assert.ok(doc.paths[path], `documents ${path}`);
     assert.ok(doc.components.schemas.Problem, 'the problem schema is a component');
     assert.equal(doc.paths['/openapi.json'], undefined);
+    assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['apiKey', 'bearer']);
+    assert.deepEqual(doc.paths['/v1/documents'].get.security, [{ bearer: [] }, { apiKey: [] }]);
+    assert.match(
+      doc.paths['/v1/documents'].get.description,
+      /scope `documents:read`; rate class `read`/,
+    );
+    assert.deepEqual(doc.paths['/livez'].get.security, []);
+    assert.ok(doc.paths['/v1/documents/{id}/file'], 'documents are documented');
   });
 
   it('GET /docs serves the interactive reference from the package (no CDN)', async () => {

@@ -261,6 +261,10 @@ export async function documentRoutes(
       schema: {
         tags,
         summary: 'Create a document: multipart upload (part "file"), JSON {url}, or JSON {text}',
+        description:
+          'multipart/form-data: one part named `file` (streamed), optional text parts `title`, `tags` (comma list), ' +
+          '`metadata` (a JSON object), `password`. application/json: exactly one of `url` or `text` (schema below). ' +
+          'Honours `Idempotency-Key`; `?dedupe=false` skips content dedupe.',
         querystring: CreateQuery,
         body: {
           content: {
