@@ -111,7 +111,7 @@ async function assemble(
     }),
     // Most requests never log through their child logger: build it on first use.
     childLoggerFactory: (parent, bindings, childOptions) =>
-      lazyChild(() => parent.child(bindings, childOptions), parent.level),
+      lazyChild(parent, bindings, childOptions),
     requestIdHeader: false, // requestIdFrom validates the client's header itself
     genReqId: requestIdFrom,
     bodyLimit: config.bodyLimitBytes,
