@@ -5,6 +5,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { isIP } from 'node:net';
+import { looksLikeApiKey } from './domain/api-keys.js';
 
 export type Role = 'all' | 'api' | 'worker';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -84,9 +85,6 @@ export const JWT_ALGORITHMS = [
   'EdDSA',
 ] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
-
-/** The API key format: `qk_` and at least 32 URL-safe characters (≥ 190 bits when generated). */
-export const API_KEY_PATTERN = /^qk_[A-Za-z0-9_-]{32,128}$/;
 
 export class ConfigError extends Error {
   constructor(
@@ -229,7 +227,7 @@ const redisUrl: Parser<string | undefined> = (raw) => {
 
 const bootstrapKey: Parser<string | undefined> = (raw) => {
   if (raw === '') return undefined;
-  if (!API_KEY_PATTERN.test(raw)) {
+  if (!looksLikeApiKey(raw)) {
     throw new Error('must look like an API key: qk_ followed by 32 to 128 of [A-Za-z0-9_-]');
   }
   return raw;

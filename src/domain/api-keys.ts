@@ -4,7 +4,7 @@
  * verified record briefly; a revocation clears the cache here and, through KeyRevocations, on
  * every other instance.
  */
-import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../ports/api-key-store.js';
 import type { AuditLog } from '../ports/audit-log.js';
@@ -15,14 +15,11 @@ import { newId } from './ids.js';
 import type { Principal, RateTier, Scope } from './principal.js';
 
 export const KEY_PREFIX_LENGTH = 12;
+/** `qk_` and 32–128 URL-safe characters (generated keys carry 192 random bits). */
 const KEY_PATTERN = /^qk_[A-Za-z0-9_-]{32,128}$/;
 
 export function generateApiKey(): string {
   return `qk_${randomBytes(24).toString('base64url')}`;
-}
-
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
 }
 
 /** SHA-256 of a key as bytes; crypto.hash is ~3× cheaper than createHash for one-shot input. */
@@ -125,7 +122,7 @@ export class ApiKeyService {
       tenant_id: input.tenantId,
       name: input.name,
       prefix: key.slice(0, KEY_PREFIX_LENGTH),
-      key_hash: hashApiKey(key),
+      key_hash: keyDigest(key).toString('hex'),
       scopes: [...new Set(input.scopes)],
       rate_tier: input.rateTier,
       expires_at: input.expiresAt,

@@ -325,15 +325,17 @@ export class DocumentService {
     });
   }
 
-  /** The original bytes (or a range of them) of a document that has them. */
-  async openFile(
-    tenantId: string,
-    id: string,
-    range?: ByteRange,
-  ): Promise<{ document: DocumentRecord; body: Readable }> {
+  /** A document that has its bytes (a URL document has none until its fetch succeeds). */
+  async withFile(tenantId: string, id: string): Promise<DocumentRecord & { sha256: string }> {
     const document = await this.get(tenantId, id);
-    if (document.sha256 === null)
+    if (document.sha256 === null) {
       throw new AppError('CONFLICT', `Document ${id} has no file yet (it is still being fetched)`);
-    return { document, body: await this.options.blobs.open(document.sha256, range) };
+    }
+    return document as DocumentRecord & { sha256: string };
+  }
+
+  /** The original bytes, or an inclusive range of them, of a document `withFile` returned. */
+  openFile(document: { sha256: string }, range?: ByteRange): Promise<Readable> {
+    return this.options.blobs.open(document.sha256, range);
   }
 }

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
 import type { ApiKeyService } from '../../domain/api-keys.js';
-import { looksLikeJwt, type JwtAuthenticator } from '../../domain/jwt.js';
+import type { JwtAuthenticator } from '../../domain/jwt.js';
 import type { Principal, Scope } from '../../domain/principal.js';
 import { SCOPES } from '../../domain/principal.js';
 import type { AuthFailureGuard } from '../../domain/rate-limits.js';
@@ -71,8 +71,7 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
   async function authenticate(token: string): Promise<Principal | null> {
     if (token.length > MAX_TOKEN_LENGTH) return null;
     if (token.startsWith('qk_')) return options.apiKeys.authenticate(token);
-    if (options.jwt !== null && looksLikeJwt(token)) return options.jwt.verify(token);
-    return null;
+    return options.jwt?.verify(token) ?? null; // verify refuses what is not JWT-shaped
   }
 
   /** A caller verified recently: no store lookup, no signature check, no brute-force check. */

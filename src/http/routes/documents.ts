@@ -468,13 +468,7 @@ export async function documentRoutes(
       },
     },
     async (request, reply) => {
-      const document = await documents.get(tenantOf(request), request.params.id);
-      if (document.sha256 === null) {
-        throw new AppError(
-          'CONFLICT',
-          `Document ${document.id} has no file yet (it is still being fetched)`,
-        );
-      }
+      const document = await documents.withFile(tenantOf(request), request.params.id);
       const etag = `"${document.sha256}"`;
       reply
         .header('etag', etag)
@@ -484,7 +478,7 @@ export async function documentRoutes(
         .header('x-content-type-options', 'nosniff');
       if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
       const range = parseRange(request.headers.range, document.size_bytes);
-      const { body } = await documents.openFile(tenantOf(request), document.id, range ?? undefined);
+      const body = await documents.openFile(document, range ?? undefined);
       reply.type(document.media_type ?? 'application/octet-stream');
       if (range === null)
         return reply.header('content-length', String(document.size_bytes)).send(body);
