@@ -34,6 +34,8 @@ import { lazyChild } from './http/lazy-logger.js';
 import { buildValidators } from './http/validators.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { documentRoutes, MULTIPART_FIELD_BYTES } from './http/routes/documents.js';
+import { piiRoutes } from './http/routes/pii.js';
+import { convertDataRoutes } from './http/routes/convert-data.js';
 import idempotency from './http/plugins/idempotency.js';
 import multipart from '@fastify/multipart';
 import { DocumentService } from './domain/documents.js';
@@ -46,9 +48,18 @@ import { createJwtAuthenticator } from './domain/jwt.js';
 import { AuthFailureGuard, RateLimiter } from './domain/rate-limits.js';
 import { RejectionStats } from './domain/rejection-stats.js';
 import { Counter, Gauge } from 'prom-client';
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
-import { FetchWorker } from './domain/fetch-worker.js';
+import { JobService } from './domain/jobs.js';
+import { redactPii } from './domain/pii.js';
+import { contentRoutes } from './http/routes/document-content.js';
+import { jobRoutes } from './http/routes/jobs.js';
+import { createWorkers } from './workers.js';
+import { ExtractionPool } from './extraction/pool.js';
+import { scratchWriter } from './extraction/scratch.js';
+import { ConversionService } from './domain/conversions.js';
+import { convertRoutes } from './http/routes/convert.js';
+import { join } from 'node:path';
+import { WebhookService } from './domain/webhooks.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
 import './http/types.js';
 
 export interface BuildAppOptions {
@@ -58,6 +69,8 @@ export interface BuildAppOptions {
   database?: SqlDatabase;
   /** Shown the generated bootstrap admin key, once (default: printed on stdout). */
   revealBootstrapKey?: (key: string) => void;
+  /** The extraction worker-thread module; tests inject faults with their own. */
+  extractionWorkerFile?: string;
 }
 
 function printBootstrapKey(key: string): void {
@@ -98,7 +111,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 }
 
 async function assemble(
-  { config, logger, revealBootstrapKey }: BuildAppOptions,
+  { config, logger, revealBootstrapKey, extractionWorkerFile }: BuildAppOptions,
   adapters: Adapters,
 ): Promise<App> {
   const baseLogger: FastifyBaseLogger = logger;
@@ -224,29 +237,100 @@ async function assemble(
     );
   }
 
+  // Webhooks listen to documents and jobs: built first, handed to both as their event publisher.
+  const webhookPublishErrors = new Counter({
+    name: 'webhook_publish_errors_total',
+    help: 'Events that could not be turned into webhook deliveries (logged; nothing was sent).',
+    registers: [app.metricsRegistry],
+  });
+  const webhooks = new WebhookService({
+    uow: adapters.uow,
+    queue: adapters.jobs,
+    tenants: adapters.tenants,
+    audit: adapters.audit,
+    guard: adapters.fetcher,
+    ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }),
+    retryBaseMs: config.webhookRetryBaseMs,
+    retryWindowMs: config.webhookRetryWindowS * 1000,
+    onPublishError(error, event) {
+      webhookPublishErrors.inc();
+      logger.error(
+        { err: error, event: event.type, request_id: event.request_id },
+        'webhook deliveries not queued',
+      );
+    },
+  });
+
   const documents = new DocumentService({
+    events: webhooks,
     uow: adapters.uow,
     blobs: adapters.blobs,
     tenants: adapters.tenants,
     audit: adapters.audit,
+    queue: adapters.jobs,
     maxUploadBytes: config.maxUploadBytes,
+    maxJobAttempts: config.jobMaxAttempts,
+    largeDocumentBytes: config.largeDocumentBytes,
+  });
+
+  const jobs = new JobService({ queue: adapters.jobs, jobs: adapters.uow.stores.jobs, documents });
+  // Worker threads start on first use: an API-only process starts them only for conversions.
+  const extractionPool = new ExtractionPool({
+    threads: config.extractionWorkers,
+    timeoutMs: config.extractionTimeoutMs,
+    heapMb: config.extractionHeapMb,
+    recycleAfter: config.extractionRecycleAfter,
+    ...(extractionWorkerFile === undefined ? {} : { workerFile: extractionWorkerFile }),
+  });
+  workers.push({ stop: () => extractionPool.close() });
+  const conversions = new ConversionService({
+    extractor: extractionPool,
+    scratch: scratchWriter(join(config.dataDir, 'tmp')),
+    limits: {
+      maxPages: config.maxPages,
+      maxUnzippedBytes: config.maxUnzippedBytes,
+      maxTextChars: config.maxExtractedChars,
+      maxOcrPages: config.ocrMaxPages,
+    },
+    ocr: config.ocr,
+    maxBytes: config.maxUploadBytes,
   });
 
   if (config.role !== 'api') {
-    const fetchWorker = new FetchWorker({
+    const background = createWorkers({
+      config,
+      logger,
       queue: adapters.jobs,
       fetcher: adapters.fetcher,
       documents,
-      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-      maxBytes: Math.min(config.fetchMaxBytes, config.maxUploadBytes),
-      retryBaseMs: config.jobRetryBaseMs,
-      pollMs: config.workerPollMs,
-      onError: (error, job) =>
-        logger.error({ err: error, job_id: job.id }, 'fetch job failed unexpectedly'),
+      registry: app.metricsRegistry,
+      events: webhooks,
+      webhooks,
+      extractor: extractionPool,
     });
-    workers.push(fetchWorker);
-    app.addHook('onReady', async () => fetchWorker.start());
+    // Before the pool closes: runners hand their jobs back, then the threads stop.
+    workers.unshift(background);
+    app.addHook('onReady', async () => background.start());
   }
+  new Gauge({
+    name: 'queue_depth',
+    help: 'Jobs by state (queued, running, failed, dead, …), across every process.',
+    labelNames: ['state'] as const,
+    registers: [app.metricsRegistry],
+    async collect() {
+      const counts = await adapters.uow.stores.jobs.countByStatus();
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+    },
+  });
+  app.decorate('queueDepth', async () => {
+    const counts = await adapters.uow.stores.jobs.countByStatus();
+    return {
+      waiting: counts.queued,
+      active: counts.running,
+      failed: counts.failed,
+      dead: counts.dead,
+    };
+  });
   new Gauge({
     name: 'circuit_breaker_state',
     help: 'Circuit breakers per upstream host: 0 closed, 1 half open, 2 open.',
@@ -293,6 +377,19 @@ async function assemble(
     fetcher: adapters.fetcher,
     maxTextBytes: config.maxTextBytes,
   });
+  await app.register(piiRoutes, { maxTextBytes: config.maxTextBytes });
+  await app.register(convertDataRoutes, {});
+  await app.register(contentRoutes, {
+    documents,
+    redact: (text) => redactPii(text, undefined, 'label').text,
+  });
+  await app.register(convertRoutes, { conversions });
+  await app.register(jobRoutes, {
+    jobs,
+    eventPollMs: 250,
+    maxStreams: config.sseMaxStreams,
+  });
+  await app.register(webhookRoutes, { webhooks });
 
   return app;
 }

@@ -5,6 +5,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { looksLikeApiKey } from './domain/api-keys.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -67,6 +68,23 @@ export interface Config {
   idempotencyTtlS: number;
   jobRetryBaseMs: number;
   workerPollMs: number;
+  jobLeaseMs: number;
+  jobMaxAttempts: number;
+  extractionWorkers: number;
+  extractionTimeoutMs: number;
+  extractionHeapMb: number;
+  extractionRecycleAfter: number;
+  largeDocumentBytes: number;
+  maxPages: number;
+  maxUnzippedBytes: number;
+  maxExtractedChars: number;
+  ocr: boolean;
+  ocrMaxPages: number;
+  sseMaxStreams: number;
+  webhookRetryBaseMs: number;
+  webhookRetryWindowS: number;
+  webhookTimeoutMs: number;
+  webhookConcurrency: number;
 }
 
 export const JWT_ALGORITHMS = [
@@ -674,6 +692,134 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     default: '250',
     parse: integer(10, 60000),
     description: 'How often an idle worker looks for due jobs.',
+  },
+  jobLeaseMs: {
+    key: 'jobLeaseMs',
+    env: 'QUIRE_JOB_LEASE_MS',
+    default: '30000',
+    parse: integer(1000, 3600000),
+    description:
+      'How long a worker holds a job without a heartbeat; a job whose worker died is taken over after this.',
+  },
+  jobMaxAttempts: {
+    key: 'jobMaxAttempts',
+    env: 'QUIRE_JOB_MAX_ATTEMPTS',
+    default: '3',
+    parse: integer(1, 50),
+    description: 'Attempts of a job before a retryable failure makes it `dead`.',
+  },
+  extractionWorkers: {
+    key: 'extractionWorkers',
+    env: 'QUIRE_EXTRACTION_WORKERS',
+    default: () => String(availableParallelism()),
+    parse: integer(1, 256),
+    description: 'Extraction worker threads per worker process (default: the CPU count).',
+  },
+  extractionTimeoutMs: {
+    key: 'extractionTimeoutMs',
+    env: 'QUIRE_EXTRACTION_TIMEOUT_MS',
+    default: '300000',
+    parse: integer(100, 24 * 3600000),
+    description:
+      'Longest extraction of one document; past it the worker thread is stopped and the job fails with EXTRACTION_TIMEOUT (retried).',
+  },
+  extractionHeapMb: {
+    key: 'extractionHeapMb',
+    env: 'QUIRE_EXTRACTION_HEAP_MB',
+    default: '1024',
+    parse: integer(16, 65536),
+    description:
+      'Heap cap of one extraction worker thread; a thread that exceeds it is replaced and its job retried as WORKER_CRASHED.',
+  },
+  extractionRecycleAfter: {
+    key: 'extractionRecycleAfter',
+    env: 'QUIRE_EXTRACTION_RECYCLE_AFTER',
+    default: '200',
+    parse: integer(1, 1000000),
+    description: 'An extraction worker thread is replaced after this many documents.',
+  },
+  largeDocumentBytes: {
+    key: 'largeDocumentBytes',
+    env: 'QUIRE_LARGE_DOCUMENT_BYTES',
+    default: String(8 * 1024 * 1024),
+    parse: integer(1),
+    description:
+      'Documents this big or bigger go to the large lane, which never takes the last worker thread: small documents do not wait behind them.',
+  },
+  maxPages: {
+    key: 'maxPages',
+    env: 'QUIRE_MAX_PAGES',
+    default: '5000',
+    parse: integer(1, 1000000),
+    description:
+      'A document with more pages fails with UNPROCESSABLE_DOCUMENT before its text is extracted.',
+  },
+  maxUnzippedBytes: {
+    key: 'maxUnzippedBytes',
+    env: 'QUIRE_MAX_UNZIPPED_BYTES',
+    default: String(512 * 1024 * 1024),
+    parse: integer(1024),
+    description: 'Largest total uncompressed size of a DOCX (against zip bombs).',
+  },
+  maxExtractedChars: {
+    key: 'maxExtractedChars',
+    env: 'QUIRE_MAX_EXTRACTED_CHARS',
+    default: String(100_000_000),
+    parse: integer(1000),
+    description:
+      'Extracted text kept per document, in characters; the rest is dropped and flagged.',
+  },
+  ocr: {
+    key: 'ocr',
+    env: 'QUIRE_OCR',
+    default: 'off',
+    parse: boolean,
+    description: '`on`: OCR the pages of PDFs without a text layer (tesseract.js, English).',
+  },
+  ocrMaxPages: {
+    key: 'ocrMaxPages',
+    env: 'QUIRE_OCR_MAX_PAGES',
+    default: '50',
+    parse: integer(1, 100000),
+    description: 'OCR at most this many pages of one document.',
+  },
+  sseMaxStreams: {
+    key: 'sseMaxStreams',
+    env: 'QUIRE_SSE_MAX_STREAMS',
+    default: '1000',
+    parse: integer(1, 1000000),
+    description: 'Job event streams (SSE) open at once per process; more answer 503 OVERLOADED.',
+  },
+  webhookRetryBaseMs: {
+    key: 'webhookRetryBaseMs',
+    env: 'QUIRE_WEBHOOK_RETRY_BASE_MS',
+    default: '10000',
+    parse: integer(10, 3600000),
+    description:
+      'First retry delay of a failed webhook delivery; doubled each attempt, capped at 1 hour, jittered by up to 10%.',
+  },
+  webhookRetryWindowS: {
+    key: 'webhookRetryWindowS',
+    env: 'QUIRE_WEBHOOK_RETRY_WINDOW_S',
+    default: '86400',
+    parse: integer(0, 7 * 86400),
+    description:
+      'How long a failing webhook delivery keeps being retried (at least); then it is `failed` and its job `dead`. 0: one attempt.',
+  },
+  webhookTimeoutMs: {
+    key: 'webhookTimeoutMs',
+    env: 'QUIRE_WEBHOOK_TIMEOUT_MS',
+    default: '10000',
+    parse: integer(100, 120000),
+    description:
+      'Most time one webhook delivery attempt may take (connect, send, response); past it the attempt fails and is retried.',
+  },
+  webhookConcurrency: {
+    key: 'webhookConcurrency',
+    env: 'QUIRE_WEBHOOK_CONCURRENCY',
+    default: '8',
+    parse: integer(1, 256),
+    description: 'Webhook deliveries sent at once per worker process.',
   },
 };
 

@@ -23,6 +23,8 @@ export interface StartOptions {
   extend?: (app: App) => Promise<void> | void;
   /** Install SIGTERM/SIGINT handlers that shut down and exit the process. Default true. */
   handleSignals?: boolean;
+  /** The extraction worker-thread module (tests inject faults with their own). */
+  extractionWorkerFile?: string;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
@@ -32,8 +34,13 @@ export async function startServer({
   logger,
   extend,
   handleSignals = true,
+  extractionWorkerFile,
 }: StartOptions): Promise<RunningServer> {
-  const app = await buildApp({ config, logger });
+  const app = await buildApp({
+    config,
+    logger,
+    ...(extractionWorkerFile === undefined ? {} : { extractionWorkerFile }),
+  });
   await extend?.(app);
   const url = await app.listen({ host: config.host, port: config.port });
   logger.info({ url, role: config.role, pid: process.pid }, 'quire listening');

@@ -16,6 +16,7 @@ import type { Fetcher } from '../ports/fetcher.js';
 import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { UnitOfWork } from '../ports/unit-of-work.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import { createBullmqJobQueue } from './bullmq/job-queue.js';
 import { createSqlJobQueue } from './sql/job-queue.js';
 import { createFsBlobStore } from './fs-blobs/blob-store.js';
 import { createHttpFetcher } from './http-fetcher/fetcher.js';
@@ -100,6 +101,7 @@ export async function openAdapters({
     let rateLimits: RateLimitStore;
     let revocations: KeyRevocations;
     let idempotency: IdempotencyStore;
+    let jobs: JobQueue;
     if (config.redisUrl !== undefined) {
       const redisOptions = {
         url: config.redisUrl,
@@ -111,13 +113,22 @@ export async function openAdapters({
       rateLimits = createRedisRateLimitStore(redis);
       revocations = createRedisKeyRevocations(redis, subscriber);
       idempotency = createRedisIdempotencyStore(redis);
+      // Workers take jobs from BullMQ on Redis; the job records stay in SQL.
+      const queue = createBullmqJobQueue({
+        database,
+        connection: { url: config.redisUrl },
+        leaseMs: config.jobLeaseMs,
+        onError: (error, context) => logger.warn({ err: error }, `job queue: ${context}`),
+      });
+      jobs = queue;
+      closers.push(() => queue.close());
       closers.push(async () => {
         await revocations.close();
         await rateLimits.close();
       });
       healthChecks.push({
         name: 'redis',
-        critical: false, // rate limits fail open or closed without it; nothing else needs it yet
+        critical: false, // rate limits fail open or closed without it; jobs wait in SQL until it is back
         check: async () => {
           await redis.ping();
         },
@@ -126,6 +137,7 @@ export async function openAdapters({
       rateLimits = createMemoryRateLimitStore();
       revocations = createMemoryKeyRevocations();
       idempotency = createSqlIdempotencyStore(database);
+      jobs = createSqlJobQueue(database);
     }
 
     return {
@@ -138,7 +150,7 @@ export async function openAdapters({
       idempotency,
       blobs,
       uow: createSqlUnitOfWork(database),
-      jobs: createSqlJobQueue(database),
+      jobs,
       fetcher,
       healthChecks,
       close,

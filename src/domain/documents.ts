@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { AuditLog } from '../ports/audit-log.js';
-import type { BlobStore, ByteRange, StagedBlob } from '../ports/blob-store.js';
+import type { BlobStore, ByteRange, LocalFile, StagedBlob } from '../ports/blob-store.js';
 import type {
   DocumentCursor,
   DocumentFilter,
@@ -17,6 +17,11 @@ import type {
   DocumentSort,
 } from '../ports/document-store.js';
 import type { JobRecord, JobType } from '../ports/job-store.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import { NO_EVENTS, type EventPublisher } from '../ports/events.js';
+import type { PageRecord } from '../ports/content-store.js';
+import type { ExtractionResult } from '../extraction/types.js';
+import { countWords, splitPassages } from './passages.js';
 import type { TenantStore } from '../ports/tenant-store.js';
 import type { UnitOfWork } from '../ports/unit-of-work.js';
 import type { Actor } from './api-keys.js';
@@ -24,13 +29,14 @@ import { newId } from './ids.js';
 import { sniffMediaType, SUPPORTED_MEDIA_TYPES } from './media-type.js';
 
 const HEAD_BYTES = 64 * 1024;
-export const MAX_JOB_ATTEMPTS = 3;
 
 export interface IngestMeta {
   title?: string;
   tags: string[];
   metadata: Record<string, unknown>;
   filename?: string;
+  /** For an encrypted PDF: kept in the extraction job until it settles. */
+  password?: string;
 }
 
 export interface Created {
@@ -49,8 +55,21 @@ export interface DocumentServiceOptions {
   blobs: BlobStore;
   tenants: TenantStore;
   audit: AuditLog;
+  queue: JobQueue;
+  /** Told when a document becomes ready or fails (webhooks). */
+  events?: EventPublisher;
   maxUploadBytes: number;
+  maxJobAttempts: number;
+  /** Documents of this many bytes or more are extracted in the large lane. */
+  largeDocumentBytes: number;
   now?: () => number;
+}
+
+/** Pages read per query when content is streamed. */
+export const CONTENT_PAGE_BATCH = 50;
+
+function extractPayload(password: string | undefined): Record<string, unknown> {
+  return password === undefined ? {} : { password };
 }
 
 /** Copies the first bytes of a stream aside while passing every chunk on. */
@@ -140,13 +159,22 @@ export class DocumentService {
         created_at: at,
         updated_at: at,
       };
-      const job = this.newJob(tenantId, document.id, 'extract', {}, by.requestId, at);
+      const job = this.newJob(
+        tenantId,
+        document.id,
+        'extract',
+        extractPayload(meta.password),
+        by.requestId,
+        at,
+        staged.size,
+      );
       await uow.run(async (stores) => {
         await stores.documents.insert(document);
         await stores.blobRefs.increment(staged.sha256);
         await stores.jobs.insert(job);
         await this.options.blobs.commit(staged);
       });
+      await this.options.queue.enqueue([job]);
       return { document, job, deduplicated: false };
     } catch (error) {
       await staged.discard();
@@ -185,11 +213,12 @@ export class DocumentService {
       created_at: at,
       updated_at: at,
     };
-    const job = this.newJob(tenantId, document.id, 'fetch', { url, headers }, by.requestId, at);
+    const job = this.newJob(tenantId, document.id, 'fetch', { url, headers }, by.requestId, at, 0);
     await this.options.uow.run(async (stores) => {
       await stores.documents.insert(document);
       await stores.jobs.insert(job);
     });
+    await this.options.queue.enqueue([job]);
     return { document, job, deduplicated: false };
   }
 
@@ -212,7 +241,16 @@ export class DocumentService {
         );
       }
       const at = new Date(this.now()).toISOString();
-      await this.options.uow.run(async (stores) => {
+      const extract = this.newJob(
+        job.tenant_id,
+        documentId,
+        'extract',
+        {},
+        job.request_id,
+        at,
+        staged.size,
+      );
+      const attached = await this.options.uow.run(async (stores) => {
         const updated = await stores.documents.update(
           job.tenant_id,
           documentId,
@@ -221,13 +259,14 @@ export class DocumentService {
         );
         if (!(await stores.jobs.complete(job.id, owner, at)))
           throw new Error(`lost the lease on job ${job.id}`);
-        if (updated === null) return; // deleted while it was being fetched: nothing to attach
+        if (updated === null) return false; // deleted while it was being fetched
         await stores.blobRefs.increment(staged.sha256);
-        await stores.jobs.insert(
-          this.newJob(job.tenant_id, documentId, 'extract', {}, job.request_id, at),
-        );
+        await stores.jobs.insert(extract);
         await this.options.blobs.commit(staged);
+        return true;
       });
+      await this.options.queue.completed(job.id, owner);
+      if (attached) await this.options.queue.enqueue([extract]);
     } finally {
       await staged.discard();
     }
@@ -238,11 +277,161 @@ export class DocumentService {
     tenantId: string,
     id: string,
     failure: { code: string; message: string },
+    requestId: string | null = null,
   ): Promise<void> {
-    await this.options.uow.stores.documents.update(
+    const updated = await this.options.uow.stores.documents.update(
       tenantId,
       id,
       { status: 'failed', error: { code: failure.code, message: failure.message } },
+      new Date(this.now()).toISOString(),
+    );
+    if (updated !== null) await this.publish('document.failed', updated, requestId);
+  }
+
+  private async publish(
+    type: 'document.ready' | 'document.failed',
+    document: DocumentRecord,
+    requestId: string | null,
+  ): Promise<void> {
+    const { tenant_id: _tenant, ...view } = document;
+    await (this.options.events ?? NO_EVENTS).publish({
+      type,
+      tenant_id: document.tenant_id,
+      data: { document: view },
+      request_id: requestId,
+      occurred_at: new Date(this.now()).toISOString(),
+    });
+  }
+
+  /** A reserved extraction started: its document says `processing` (null when it is gone). */
+  async startExtraction(job: JobRecord): Promise<DocumentRecord | null> {
+    return this.options.uow.stores.documents.update(
+      job.tenant_id,
+      job.document_id as string,
+      { status: 'processing', error: null },
+      new Date(this.now()).toISOString(),
+    );
+  }
+
+  /**
+   * Stores what the extraction produced — pages, passages, the document's metadata and status —
+   * and completes the job, in one transaction; false (nothing written) when the owner lost the
+   * job meanwhile (cancelled, or taken over after its lease ran out).
+   */
+  async completeExtraction(
+    job: JobRecord,
+    owner: string,
+    result: ExtractionResult,
+  ): Promise<boolean> {
+    const documentId = job.document_id as string;
+    const pages: PageRecord[] = result.pages.map(({ number, text, markdown }) => ({
+      number,
+      text,
+      markdown,
+    }));
+    const passages = splitPassages(job.tenant_id, documentId, pages);
+    const wordCount = pages.reduce((sum, page) => sum + countWords(page.text), 0);
+    const at = new Date(this.now()).toISOString();
+    const done = await this.options.uow.run(async (stores) => {
+      if (!(await stores.jobs.complete(job.id, owner, at))) return null;
+      const updated = await stores.documents.update(
+        job.tenant_id,
+        documentId,
+        {
+          status: 'ready',
+          error: null,
+          page_count: result.pageCount,
+          extracted: {
+            ...result.metadata,
+            word_count: wordCount,
+            ...(result.needsOcr ? { needs_ocr: true } : {}),
+            ...(result.truncated ? { truncated: true } : {}),
+          },
+        },
+        at,
+      );
+      if (updated !== null)
+        await stores.content.replace(job.tenant_id, documentId, pages, passages);
+      return { updated };
+    });
+    if (done === null) return false;
+    await this.options.queue.completed(job.id, owner);
+    if (done.updated !== null) await this.publish('document.ready', done.updated, job.request_id);
+    return true;
+  }
+
+  /** Queues a new extraction of a document that has its bytes (e.g. with a password now). */
+  async reprocess(
+    tenantId: string,
+    id: string,
+    password: string | undefined,
+    by: Actor,
+  ): Promise<JobRecord> {
+    const document = await this.withFile(tenantId, id);
+    const active = await this.options.uow.stores.jobs.list(
+      tenantId,
+      { document_id: id, type: 'extract' },
+      1,
+      null,
+    );
+    const latest = active[0];
+    if (latest !== undefined && (latest.status === 'queued' || latest.status === 'running')) {
+      throw new AppError('CONFLICT', `Document ${id} is already being processed by ${latest.id}`);
+    }
+    const at = new Date(this.now()).toISOString();
+    const job = this.newJob(
+      tenantId,
+      id,
+      'extract',
+      extractPayload(password),
+      by.requestId,
+      at,
+      document.size_bytes,
+    );
+    await this.options.uow.run(async (stores) => {
+      await stores.jobs.insert(job);
+      await stores.documents.update(tenantId, id, { status: 'pending', error: null }, at);
+    });
+    await this.options.queue.enqueue([job]);
+    return job;
+  }
+
+  /** A ready document, for its content (409 while it is not ready). */
+  async readyDocument(tenantId: string, id: string): Promise<DocumentRecord> {
+    const document = await this.get(tenantId, id);
+    if (document.status !== 'ready') {
+      throw new AppError(
+        'CONFLICT',
+        `Document ${id} is ${document.status}; its content is available once it is ready`,
+      );
+    }
+    return document;
+  }
+
+  /** The document's extracted pages in order (only `numbers` when given), read in batches. */
+  async *pages(tenantId: string, id: string, numbers?: number[]): AsyncGenerator<PageRecord> {
+    let after = 0;
+    for (;;) {
+      const batch = await this.options.uow.stores.content.pages(
+        tenantId,
+        id,
+        after,
+        CONTENT_PAGE_BATCH,
+        numbers,
+      );
+      yield* batch;
+      const last = batch[batch.length - 1];
+      if (last === undefined || batch.length < CONTENT_PAGE_BATCH) return;
+      after = last.number;
+    }
+  }
+
+  /** A document whose job was queued again waits for it. */
+  async markPending(tenantId: string, id: string): Promise<void> {
+    await this.options.uow.stores.documents.update(
+      tenantId,
+      id,
+      { status: 'pending', error: null },
       new Date(this.now()).toISOString(),
     );
   }
@@ -254,15 +443,17 @@ export class DocumentService {
     payload: Record<string, unknown>,
     requestId: string | null,
     at: string,
+    sizeBytes: number,
   ): JobRecord {
     return {
       id: newId('job'),
       tenant_id: tenantId,
       document_id: documentId,
       type,
+      lane: sizeBytes >= this.options.largeDocumentBytes ? 'large' : 'small',
       status: 'queued',
       attempts: 0,
-      max_attempts: MAX_JOB_ATTEMPTS,
+      max_attempts: this.options.maxJobAttempts,
       payload,
       progress: { done: 0, total: 0, unit: type === 'fetch' ? 'bytes' : 'pages' },
       error: null,
@@ -307,6 +498,7 @@ export class DocumentService {
       const document = await stores.documents.delete(tenantId, id);
       if (document === null) return null;
       await stores.jobs.deleteForDocument(tenantId, id);
+      await stores.content.deleteForDocument(tenantId, id);
       if (document.sha256 !== null && (await stores.blobRefs.decrement(document.sha256)) === 0) {
         await this.options.blobs.remove(document.sha256);
       }
@@ -332,6 +524,11 @@ export class DocumentService {
       throw new AppError('CONFLICT', `Document ${id} has no file yet (it is still being fetched)`);
     }
     return document as DocumentRecord & { sha256: string };
+  }
+
+  /** A plaintext file of the document's bytes for a worker thread; release it when done. */
+  materialize(sha256: string): Promise<LocalFile> {
+    return this.options.blobs.materialize(sha256);
   }
 
   /** The original bytes, or an inclusive range of them, of a document `withFile` returned. */

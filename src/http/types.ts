@@ -25,6 +25,8 @@ declare module 'fastify' {
     processStats(): ProcessStats;
     /** Circuit-breaker state per upstream host. */
     breakers(): Record<string, BreakerState>;
+    /** Jobs waiting, running, failed and dead, across every process. */
+    queueDepth(): Promise<{ waiting: number; active: number; failed: number; dead: number }>;
   }
   interface FastifyRequest {
     trace: TraceContext;

@@ -13,6 +13,12 @@ export interface StagedBlob {
   discard(): Promise<void>;
 }
 
+export interface LocalFile {
+  readonly path: string;
+  /** Removes a temporary copy; a no-op for the blob's own file. Idempotent. */
+  release(): Promise<void>;
+}
+
 export interface ByteRange {
   /** First byte, inclusive. */
   start: number;
@@ -32,6 +38,12 @@ export interface BlobStore {
   commit(staged: StagedBlob): Promise<void>;
   /** Streams the plaintext, or the inclusive byte range of it. Throws AppError NOT_FOUND when absent. */
   open(sha256: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * A plaintext file of the blob, for readers that need a path (extraction workers are handed
+   * paths, never bytes): the blob's own file when it is stored as plain bytes, else a temporary
+   * decrypted copy that `release` removes. Throws AppError NOT_FOUND when absent.
+   */
+  materialize(sha256: string): Promise<LocalFile>;
   /** Plaintext size, or null when absent. */
   size(sha256: string): Promise<number | null>;
   /** Deletes the blob; a no-op when absent. */

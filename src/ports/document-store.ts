@@ -1,4 +1,6 @@
 /** Documents and their tags, always scoped by tenant: another tenant's document does not exist. */
+import type { ExtractedMetadata } from '../extraction/types.js';
+
 export const DOCUMENT_STATUSES = ['pending', 'processing', 'ready', 'failed'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
 
@@ -12,12 +14,11 @@ export const DOCUMENT_SORTS = [
 ] as const;
 export type DocumentSort = (typeof DOCUMENT_SORTS)[number];
 
-export interface Extracted {
-  title?: string;
-  author?: string;
-  created?: string;
-  language?: string;
+/** What extraction found (ExtractedMetadata plus counts and flags). */
+export interface Extracted extends ExtractedMetadata {
   word_count: number;
+  needs_ocr?: boolean;
+  truncated?: boolean;
 }
 
 export interface DocumentRecord {

@@ -23,6 +23,23 @@ export interface FetchResponse {
   body: Readable;
 }
 
+/** One POST whose answer, whatever its status, is the caller's to judge (webhooks). */
+export interface PostOptions {
+  headers: Record<string, string>;
+  body: string;
+  /** The whole exchange: connecting, sending, the response headers and draining its body. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface PostResult {
+  status: number;
+  headers: Record<string, string>;
+}
+
+/** Response bytes a POST reads (and discards) before it closes the connection instead. */
+export const POST_RESPONSE_DRAIN_BYTES = 64 * 1024;
+
 /** Why a fetch failed; `retryable` tells a job whether trying again later can help. */
 export type FetchFailureKind =
   'not_allowed' | 'timeout' | 'network' | 'upstream_status' | 'too_large' | 'circuit_open';
@@ -50,6 +67,13 @@ export interface Fetcher {
   assertAllowed(url: string): void;
   /** Resolves with a 2xx response; throws FetchError otherwise (after its retries). */
   fetch(url: string, options: FetchOptions): Promise<FetchResponse>;
+  /**
+   * One POST, no retry, redirects NOT followed (a 3xx is returned like any other status), the
+   * same SSRF guard and per-host breaker as `fetch`. Resolves with any status the server
+   * answered (its body read up to POST_RESPONSE_DRAIN_BYTES and discarded); throws FetchError
+   * when there was no answer: `not_allowed`, `timeout`, `network` or `circuit_open`.
+   */
+  post(url: string, options: PostOptions): Promise<PostResult>;
   /** Circuit-breaker state per host, for /health and metrics. */
   breakers(): Record<string, BreakerState>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
- * Background jobs, as the document routes need them now: created with their document in one
- * transaction, read by id, listed per document. The durable queue (leases, retries, dead letters)
- * grows from this table in the extraction issue.
+ * Background jobs: the record of each job (what it is, where it stands, how it failed), written in
+ * the same transactions as the documents it concerns. The work side (leases, retries, cancel) is
+ * the JobQueue port; the records live here in every configuration, so the API reads one source.
  */
 export const JOB_STATUSES = [
   'queued',
@@ -12,19 +12,41 @@ export const JOB_STATUSES = [
   'dead',
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-export type JobType = 'fetch' | 'extract';
+export const JOB_TYPES = ['fetch', 'extract', 'webhook'] as const;
+export type JobType = (typeof JOB_TYPES)[number];
+/** Large documents go to their own lane, which never takes every worker. */
+export type JobLane = 'small' | 'large';
+
+export interface JobProgress {
+  done: number;
+  total: number;
+  unit: 'pages' | 'bytes' | 'attempts';
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export interface JobFilter {
+  status?: JobStatus;
+  document_id?: string;
+  type?: JobType;
+}
 
 export interface JobRecord {
   id: string;
   tenant_id: string;
   document_id: string | null;
   type: JobType;
+  lane: JobLane;
   status: JobStatus;
   attempts: number;
   max_attempts: number;
   payload: Record<string, unknown>;
-  progress: { done: number; total: number; unit: 'pages' | 'bytes' };
-  error: { code: string; message: string; retryable: boolean } | null;
+  progress: JobProgress;
+  error: JobError | null;
   request_id: string | null;
   next_attempt_at: string;
   created_at: string;
@@ -35,8 +57,20 @@ export interface JobRecord {
 export interface JobStore {
   insert(job: JobRecord): Promise<void>;
   get(tenantId: string, id: string): Promise<JobRecord | null>;
+  /**
+   * A tenant's jobs, newest first (ids sort by creation time), after the id `after`;
+   * `tenantId` null lists every tenant's (operators).
+   */
+  list(
+    tenantId: string | null,
+    filter: JobFilter,
+    limit: number,
+    after: string | null,
+  ): Promise<JobRecord[]>;
   /** Marks a job its `owner` holds as succeeded; false when it no longer holds it. */
   complete(jobId: string, owner: string, at: string): Promise<boolean>;
-  /** Removes the document's jobs that have not finished (when the document is deleted). */
+  /** Removes the document's jobs (when the document is deleted). */
   deleteForDocument(tenantId: string, documentId: string): Promise<number>;
+  /** How many jobs are in each status (queue depth, admin stats). */
+  countByStatus(): Promise<Record<JobStatus, number>>;
 }

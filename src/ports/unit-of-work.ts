@@ -1,11 +1,15 @@
 import type { BlobRefStore, DocumentStore } from './document-store.js';
 import type { JobStore } from './job-store.js';
+import type { ContentStore } from './content-store.js';
+import type { WebhookStore } from './webhook-store.js';
 
 /** The stores that change together, inside one transaction. */
 export interface TransactionalStores {
   documents: DocumentStore;
   blobRefs: BlobRefStore;
   jobs: JobStore;
+  content: ContentStore;
+  webhooks: WebhookStore;
 }
 
 export interface UnitOfWork {

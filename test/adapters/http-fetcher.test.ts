@@ -486,6 +486,129 @@ describe('byte cap', () => {
   });
 });
 
+describe('post (webhook deliveries)', () => {
+  const send = (f: Fetcher, path: string, timeoutMs = 1000, signal?: AbortSignal) =>
+    f.post(upstream.url(path), {
+      headers: { 'content-type': 'application/json', 'quire-event': 'document.ready' },
+      body: '{"hello":"world"}',
+      timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
+
+  it('sends one POST with the body and headers, and returns any status as an answer', async () => {
+    upstream.on('/hook-ok', script.status(202, 'accepted', { 'x-receiver': 'yes' }));
+    upstream.on('/hook-500', script.status(500));
+    upstream.on('/hook-404', script.status(404));
+    const f = fetcher();
+    const ok = await send(f, '/hook-ok');
+    assert.equal(ok.status, 202);
+    assert.equal(ok.headers['x-receiver'], 'yes');
+    const seen = upstream.requests.find((request) => request.path === '/hook-ok');
+    assert.equal(seen?.method, 'POST');
+    assert.equal(seen?.body, '{"hello":"world"}');
+    assert.equal(seen?.headers['content-type'], 'application/json');
+    assert.equal(seen?.headers['quire-event'], 'document.ready');
+    assert.equal(seen?.headers['content-length'], '17');
+    assert.match(String(seen?.headers['user-agent']), /^quire\//);
+    assert.equal((await send(f, '/hook-500')).status, 500);
+    assert.equal((await send(f, '/hook-404')).status, 404);
+    assert.equal(upstream.hits('/hook-500'), 1, 'never retried: the job retries');
+  });
+
+  it('does not follow redirects', async () => {
+    upstream.on('/hook-moved', script.redirect(upstream.url('/hook-target'), 307));
+    upstream.on('/hook-target', script.status(200));
+    const answer = await send(fetcher(), '/hook-moved');
+    assert.equal(answer.status, 307);
+    assert.equal(answer.headers.location, upstream.url('/hook-target'));
+    assert.equal(upstream.hits('/hook-target'), 0);
+  });
+
+  it('applies the SSRF guard: literals at once, names when they resolve, nothing sent', async () => {
+    forbidden.on('/hook', script.status(200));
+    const f = fetcher();
+    for (const url of [
+      `http://127.0.0.1:${forbidden.port}/hook`,
+      'http://[::1]/hook',
+      'http://169.254.169.254/latest',
+      `http://localhost:${forbidden.port}/hook`,
+      'ftp://example.com/hook',
+    ]) {
+      const error = await rejection(f.post(url, { headers: {}, body: '{}', timeoutMs: 1000 }));
+      assert.equal(error.kind, 'not_allowed', url);
+      assert.equal(error.retryable, false, url);
+    }
+    assert.equal(forbidden.connections, 0);
+  });
+
+  it('a receiver that does not answer in time → timeout (retryable)', async () => {
+    upstream.on('/hook-slow', script.slowHeaders(3000));
+    const started = Date.now();
+    const error = await rejection(send(fetcher(), '/hook-slow', 200));
+    assert.equal(error.kind, 'timeout');
+    assert.equal(error.retryable, true);
+    assert.match(error.message, /within 200 ms/);
+    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  });
+
+  it('the caller aborting stops it', async () => {
+    upstream.on('/hook-abort', script.slowHeaders(3000));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const error = await rejection(send(fetcher(), '/hook-abort', 2000, controller.signal));
+    assert.equal(error.kind, 'timeout');
+    assert.match(error.message, /aborted/);
+  });
+
+  it('a reset connection → network (retryable)', async () => {
+    upstream.on('/hook-reset', script.reset());
+    const error = await rejection(send(fetcher(), '/hook-reset'));
+    assert.equal(error.kind, 'network');
+    assert.equal(error.retryable, true);
+    assert.equal(upstream.hits('/hook-reset'), 1);
+  });
+
+  it('reads at most 64 KiB of the answer, then closes the connection', async () => {
+    const endless = script.endless();
+    upstream.on('/hook-endless', endless);
+    const answer = await send(fetcher(), '/hook-endless', 3000);
+    assert.equal(answer.status, 200);
+    await Promise.race([
+      endless.stats.closed,
+      sleep(2000).then(() => assert.fail('the receiver socket was not closed')),
+    ]);
+    assert.ok(endless.stats.written < 10 * 1024 * 1024, `receiver wrote ${endless.stats.written}`);
+  });
+
+  it('5xx answers and timeouts count against the host’s breaker; 4xx do not', async () => {
+    upstream.on('/hook-breaker', script.sequence(script.status(400), script.status(503)));
+    const f = fetcher({ breaker: { consecutiveFailures: 2, halfOpenAfterMs: 10_000 } });
+    assert.equal((await send(f, '/hook-breaker')).status, 400);
+    assert.deepEqual(f.breakers(), { [upstream.host]: 'closed' });
+    assert.equal((await send(f, '/hook-breaker')).status, 503);
+    assert.equal((await send(f, '/hook-breaker')).status, 503);
+    assert.deepEqual(f.breakers(), { [upstream.host]: 'open' });
+    const error = await rejection(send(f, '/hook-breaker'));
+    assert.equal(error.kind, 'circuit_open');
+    assert.equal(error.retryable, true);
+    assert.equal(upstream.hits('/hook-breaker'), 3);
+
+    upstream.on('/hook-hang', script.slowHeaders(3000));
+    const g = fetcher({ breaker: { consecutiveFailures: 2, halfOpenAfterMs: 10_000 } });
+    for (let i = 0; i < 2; i++)
+      assert.equal((await rejection(send(g, '/hook-hang', 100))).kind, 'timeout');
+    assert.equal((await rejection(send(g, '/hook-hang', 100))).kind, 'circuit_open');
+  });
+
+  it('refuses after close', async () => {
+    const f = fetcher();
+    await f.close();
+    const error = await rejection(send(f, '/hook-ok'));
+    assert.equal(error.kind, 'network');
+    assert.equal(error.retryable, false);
+  });
+});
+
 describe('lifecycle', () => {
   it('refuses to fetch after close', async () => {
     const f = fetcher();

@@ -1,6 +1,7 @@
 /** The BlobStore contract, for every adapter. */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -130,6 +131,26 @@ export function blobStoreContract(factory: BlobStoreFactory): void {
         assert.equal(staged.sha256, sha256Of(bytes));
         await store.commit(staged);
         assert.ok((await read(staged.sha256)).equals(bytes));
+      });
+    });
+
+    describe('materialize', () => {
+      it('gives a plaintext file of the blob, and release leaves no copy behind', async () => {
+        // Starts with bytes that look like the store's own framing, to exercise escaping.
+        const bytes = Buffer.concat([
+          Buffer.from('QBLOB1\n', 'latin1'),
+          randomBytes(3 * chunk + 11),
+        ]);
+        const sha256 = await put(bytes);
+        const file = await store.materialize(sha256);
+        assert.deepEqual(await readFile(file.path), bytes);
+        await file.release();
+        await file.release();
+        assert.deepEqual(await read(sha256), bytes, 'the blob itself is still there');
+      });
+
+      it('answers NOT_FOUND for a blob that is not there', async () => {
+        await assert.rejects(store.materialize('0'.repeat(64)), isAppError('NOT_FOUND'));
       });
     });
 

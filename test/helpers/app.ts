@@ -40,8 +40,16 @@ export function tempDir(prefix = 'quire-test-'): string {
   return dir;
 }
 
+export interface TestAppOptions {
+  /** The extraction worker-thread module (fault tests use test/fixtures/fault-worker.ts). */
+  extractionWorkerFile?: string;
+}
+
 /** `env` uses the real variable names, so tests exercise the config parser too. */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const dataDir = tempDir();
   const config = loadConfig({
     QUIRE_DATA_DIR: dataDir,
@@ -53,7 +61,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   const { logger, lines } = captureLogs();
-  const app = await buildApp({ config, logger });
+  const app = await buildApp({ config, logger, ...options });
   onCleanup(() => app.close());
   return {
     app,

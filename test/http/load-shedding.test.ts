@@ -44,6 +44,8 @@ describe('load shedding', () => {
       200,
       'metrics are never shed',
     );
+    // An overloaded instance is not ready: a clear 503, never a serialization error.
+    assertProblem(await t.app.inject({ method: 'GET', url: '/readyz' }), 503, 'OVERLOADED');
 
     await sleep(700); // a few quiet samples later the loop is healthy again
     assert.equal((await t.app.inject({ method: 'GET', url: '/test/work' })).statusCode, 200);

@@ -4,6 +4,8 @@
  * without a key stay readable after a key is configured, so encryption can be turned on in place.
  */
 import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createWriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { AppError } from '../../errors.js';
 import type { BlobStore, StagedBlob } from '../../ports/blob-store.js';
@@ -120,6 +122,34 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
         await handle.close().catch(() => undefined);
         throw error;
       }
+    },
+
+    async materialize(sha256) {
+      const handle = await openBlob(sha256);
+      if (handle === null) throw new AppError('NOT_FOUND', 'No blob has that id.');
+      let file;
+      try {
+        file = await inspectBlobFile(handle);
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+      if (file.kind === 'plain' && file.offset === 0) {
+        await handle.close();
+        return { path: layout.blobPath(sha256), release: async () => undefined };
+      }
+      // Encrypted or escaped: the reader gets a private plaintext copy, removed on release.
+      await mkdir(layout.tmpDir, { recursive: true });
+      const path = layout.tempPath('plain');
+      try {
+        const plaintext = await readBlobFile(handle, file, encryptionKey, undefined);
+        await pipeline(plaintext, createWriteStream(path, { mode: 0o600 }));
+      } catch (error) {
+        await handle.close().catch(() => undefined);
+        await rm(path, { force: true });
+        throw error;
+      }
+      return { path, release: () => rm(path, { force: true }) };
     },
 
     async size(sha256) {

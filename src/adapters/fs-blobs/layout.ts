@@ -19,7 +19,7 @@ export interface BlobLayout {
   /** The blob's file; the caller must have checked `isSha256(sha256)`. */
   blobPath(sha256: string): string;
   /** A fresh, unique name under `tmp/`. */
-  tempPath(kind: 'stage' | 'probe'): string;
+  tempPath(kind: 'stage' | 'probe' | 'plain'): string;
 }
 
 export function blobLayout(root: string): BlobLayout {

@@ -2,7 +2,8 @@
  * The Fetcher port over undici: one pooled Agent whose connector is the SSRF guard, redirects
  * followed by hand (every hop re-checked), connect/headers/total timeouts, a byte cap on the
  * body, retries with jittered exponential backoff (honouring Retry-After) and a circuit
- * breaker per host:port.
+ * breaker per host:port. `post` (webhook deliveries) is one request through the same guard and
+ * breakers, with no retry (the job retries) and no redirect followed.
  *
  * Policy order: retry OUTSIDE, breaker INSIDE, around each single request (each hop of each
  * attempt goes through the breaker of the host it is sent to). Chosen deliberately
@@ -30,10 +31,13 @@ import { BrokenCircuitError, handleWhen, retry } from 'cockatiel';
 import { Agent, type Dispatcher } from 'undici';
 import {
   FetchError,
+  POST_RESPONSE_DRAIN_BYTES,
   type BreakerState,
   type FetchOptions,
   type FetchResponse,
   type Fetcher,
+  type PostOptions,
+  type PostResult,
 } from '../../ports/fetcher.js';
 import { VERSION } from '../../version.js';
 import { effectivePort, parseAllowHosts } from './allow-hosts.js';
@@ -130,6 +134,19 @@ function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 function discard(body: Dispatcher.ResponseData['body']): void {
   // Reads a small error body to keep the connection; a larger one is cut (socket closed).
   body.dump({ limit: ERROR_BODY_DRAIN_BYTES }).catch(() => undefined);
+}
+
+/**
+ * A POST answered 5xx or 429: thrown inside the breaker so that it counts against the host, then
+ * handed to the caller as the answer it is.
+ */
+class FailedAnswer extends UpstreamStatusError {
+  constructor(
+    url: string,
+    readonly result: PostResult,
+  ) {
+    super(result.status, url);
+  }
 }
 
 function circuitOpen(url: URL, cause: BrokenCircuitError): FetchError {
@@ -387,11 +404,78 @@ export function createHttpFetcher(options: HttpFetcherOptions): Fetcher {
     };
   }
 
+  /**
+   * One POST through the host's breaker: no retry, no redirect. Our own deadline passing counts
+   * as a timeout of the host (a receiver that never answers opens its breaker); the caller's
+   * abort counts for nothing.
+   */
+  async function post(input: string, postOptions: PostOptions): Promise<PostResult> {
+    if (closing !== undefined) throw new FetchError('network', 'the fetcher is closed', false);
+    const url = checkUrl(input, allowHosts);
+    const deadline = AbortSignal.timeout(postOptions.timeoutMs);
+    const signal =
+      postOptions.signal === undefined ? deadline : AbortSignal.any([postOptions.signal, deadline]);
+    const context: ClassifyContext = {
+      signal,
+      deadline,
+      totalTimeoutMs: postOptions.timeoutMs,
+      url: url.href,
+    };
+    const classify = (err: unknown): FetchError => {
+      const error = toFetchError(err, context);
+      if (error instanceof AbortedFetchError && postOptions.signal?.aborted !== true) {
+        return new FetchError(
+          'timeout',
+          `no answer from ${url.href} within ${postOptions.timeoutMs} ms`,
+          true,
+          undefined,
+          { cause: err },
+        );
+      }
+      return error;
+    };
+    const headers: Record<string, string> = { 'user-agent': userAgent };
+    for (const [name, value] of Object.entries(postOptions.headers)) {
+      const lower = name.toLowerCase();
+      if (!DROPPED_HEADERS.has(lower)) headers[lower] = value;
+    }
+
+    const exchange = async (): Promise<PostResult> => {
+      let data: Dispatcher.ResponseData;
+      try {
+        data = await agent.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers,
+          body: postOptions.body,
+          signal,
+        });
+      } catch (err) {
+        throw classify(err);
+      }
+      const result: PostResult = { status: data.statusCode, headers: flatHeaders(data.headers) };
+      // The answer is its status; a small body is read to keep the connection, a larger one cut.
+      await data.body.dump({ limit: POST_RESPONSE_DRAIN_BYTES, signal }).catch(() => undefined);
+      if (result.status >= 500 || result.status === 429) throw new FailedAnswer(url.href, result);
+      return result;
+    };
+
+    try {
+      return await breakers.forHost(hostKey(url)).execute(exchange, signal);
+    } catch (err) {
+      if (err instanceof FailedAnswer) return err.result;
+      if (err instanceof BrokenCircuitError) throw circuitOpen(url, err);
+      throw classify(err);
+    }
+  }
+
   return {
     assertAllowed(url) {
       checkUrl(url, allowHosts);
     },
     fetch,
+    post,
     breakers: () => breakers.states(),
     close() {
       closing ??= (async () => {

@@ -1,45 +1,82 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { DatabaseSchema } from './schema.js';
 import type { JobFailure, JobQueue } from '../../ports/job-queue.js';
-import type { SqlDatabase } from './database.js';
-import { toJobRecord } from './job-store.js';
+import type { JobRecord } from '../../ports/job-store.js';
+import type { SqlDatabase, SqlExecutor } from './database.js';
+import { createSqlJobStore, toJobRecord } from './job-store.js';
+
+const CANCELLED = JSON.stringify({
+  code: 'CANCELLED',
+  message: 'The job was cancelled',
+  retryable: false,
+});
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** A job a worker may take at `at`: queued and due, or running under a lease that ran out. */
+const due = (at: string) => (eb: ExpressionBuilder<DatabaseSchema, 'jobs'>) =>
+  eb.or([
+    eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', at)]),
+    eb.and([eb('status', '=', 'running'), eb('lease_until', '<', at)]),
+  ]);
+
+/**
+ * Claims one job for `owner` under a lease of `leaseMs`, counting the attempt, if it is still
+ * due; null when it is not (taken, settled, cancelled, deleted or not yet due). The conditions
+ * are re-checked in the update itself, so of two workers racing for one job the second matches
+ * nothing (PostgreSQL re-evaluates them after the row lock). Whatever hands out candidates (the
+ * SQL queue's own select, or a BullMQ job) claims through this.
+ */
+export async function claimJob(
+  db: SqlExecutor,
+  jobId: string,
+  owner: string,
+  leaseMs: number,
+  now: () => number = Date.now,
+): Promise<JobRecord | null> {
+  const at = iso(now());
+  const row = await db
+    .updateTable('jobs')
+    .set({
+      status: 'running',
+      lease_owner: owner,
+      lease_until: iso(now() + leaseMs),
+      attempts: sql<number>`attempts + 1`,
+      started_at: sql<string>`coalesce(started_at, ${at})`,
+    })
+    .where('id', '=', jobId)
+    .where(due(at))
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? null : toJobRecord(row);
+}
+
+/**
+ * The queue is the jobs table itself: a due row is claimed by a conditional update that sets its
+ * lease, so committing a job is enqueueing it and no second store can disagree with the record.
+ */
 export function createSqlJobQueue({ db }: SqlDatabase, now: () => number = Date.now): JobQueue {
+  const records = createSqlJobStore(db);
   return {
-    async reserve(types, owner, leaseMs) {
+    async enqueue() {
+      // The committed row is already due.
+    },
+
+    async reserve(types, owner, leaseMs, options = {}) {
       const at = iso(now());
-      // Pick a candidate, then claim it with the same conditions re-checked: of two workers racing
-      // for one job, the second matches nothing (PostgreSQL re-evaluates after the row lock).
-      const due = (eb: ExpressionBuilder<DatabaseSchema, 'jobs'>) =>
-        eb.or([
-          eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', at)]),
-          eb.and([eb('status', '=', 'running'), eb('lease_until', '<', at)]),
-        ]);
       const candidate = await db
         .selectFrom('jobs')
         .select('id')
         .where('type', 'in', types)
-        .where(due)
+        .$if(options.lanes !== undefined, (query) => query.where('lane', 'in', options.lanes ?? []))
+        .where(due(at))
+        // A small document waiting is always taken before a large one.
+        .orderBy(sql`case when lane = 'small' then 0 else 1 end`)
         .orderBy('next_attempt_at')
         .limit(1)
         .executeTakeFirst();
       if (candidate === undefined) return null;
-      const row = await db
-        .updateTable('jobs')
-        .set({
-          status: 'running',
-          lease_owner: owner,
-          lease_until: iso(now() + leaseMs),
-          attempts: sql<number>`attempts + 1`,
-          started_at: sql<string>`coalesce(started_at, ${at})`,
-        })
-        .where('id', '=', candidate.id)
-        .where(due)
-        .returningAll()
-        .executeTakeFirst();
-      return row === undefined ? null : toJobRecord(row);
+      return claimJob(db, candidate.id, owner, leaseMs, now);
     },
 
     async heartbeat(jobId, owner, leaseMs) {
@@ -51,6 +88,21 @@ export function createSqlJobQueue({ db }: SqlDatabase, now: () => number = Date.
         .where('status', '=', 'running')
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
+    },
+
+    async progress(jobId, owner, progress) {
+      const result = await db
+        .updateTable('jobs')
+        .set({ progress: JSON.stringify(progress) })
+        .where('id', '=', jobId)
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async completed() {
+      // JobStore.complete already settled the row in the caller's transaction.
     },
 
     async fail(jobId, owner, failure: JobFailure, retryAt) {
@@ -94,6 +146,49 @@ export function createSqlJobQueue({ db }: SqlDatabase, now: () => number = Date.
         .where('lease_owner', '=', owner)
         .where('status', '=', 'running')
         .execute();
+    },
+
+    async cancel(tenantId, jobId) {
+      const at = iso(now());
+      await db
+        .updateTable('jobs')
+        .set({
+          status: 'cancelled',
+          error: CANCELLED,
+          finished_at: at,
+          lease_owner: null,
+          lease_until: null,
+        })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', jobId)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+      return records.get(tenantId, jobId);
+    },
+
+    async retry(tenantId, jobId) {
+      const at = iso(now());
+      await db
+        .updateTable('jobs')
+        .set({
+          status: 'queued',
+          attempts: 0,
+          error: null,
+          next_attempt_at: at,
+          started_at: null,
+          finished_at: null,
+          lease_owner: null,
+          lease_until: null,
+        })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', jobId)
+        .where('status', 'in', ['failed', 'dead', 'cancelled'])
+        .execute();
+      return records.get(tenantId, jobId);
+    },
+
+    async close() {
+      // The database is closed by its owner.
     },
   };
 }

@@ -1,4 +1,11 @@
-import type { JobRecord, JobStatus, JobStore, JobType } from '../../ports/job-store.js';
+import {
+  JOB_STATUSES,
+  type JobLane,
+  type JobRecord,
+  type JobStatus,
+  type JobStore,
+  type JobType,
+} from '../../ports/job-store.js';
 import type { SqlExecutor } from './database.js';
 import type { JobsTable } from './schema.js';
 
@@ -8,6 +15,7 @@ export function toJobRecord(row: JobsTable): JobRecord {
     tenant_id: row.tenant_id,
     document_id: row.document_id,
     type: row.type as JobType,
+    lane: row.lane as JobLane,
     status: row.status as JobStatus,
     attempts: Number(row.attempts),
     max_attempts: Number(row.max_attempts),
@@ -72,6 +80,32 @@ export function createSqlJobStore(db: SqlExecutor): JobStore {
     },
 
     complete: (jobId, owner, at) => completeJob(db, jobId, owner, at),
+
+    async list(tenantId, filter, limit, after) {
+      let query = db.selectFrom('jobs').selectAll();
+      if (tenantId !== null) query = query.where('tenant_id', '=', tenantId);
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+      if (filter.document_id !== undefined)
+        query = query.where('document_id', '=', filter.document_id);
+      if (after !== null) query = query.where('id', '<', after);
+      const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+      return rows.map(toJobRecord);
+    },
+
+    async countByStatus() {
+      const rows = await db
+        .selectFrom('jobs')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+        .groupBy('status')
+        .execute();
+      const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<
+        JobStatus,
+        number
+      >;
+      for (const row of rows) counts[row.status as JobStatus] = Number(row.count);
+      return counts;
+    },
 
     async deleteForDocument(tenantId, documentId) {
       const result = await db

@@ -58,6 +58,10 @@ export interface DatabaseSchema {
   document_tags: DocumentTagsTable;
   blob_refs: BlobRefsTable;
   jobs: JobsTable;
+  document_pages: DocumentPagesTable;
+  passages: PassagesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export interface DocumentsTable {
@@ -102,6 +106,8 @@ export interface JobsTable {
   tenant_id: string;
   document_id: string | null;
   type: string;
+  /** `small` or `large` (see QUIRE_LARGE_DOCUMENT_BYTES). */
+  lane: string;
   status: string;
   attempts: number;
   max_attempts: number;
@@ -118,4 +124,56 @@ export interface JobsTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+}
+
+export interface DocumentPagesTable {
+  document_id: string;
+  tenant_id: string;
+  number: number;
+  text: string;
+  markdown: string;
+}
+
+export interface PassagesTable {
+  id: string;
+  document_id: string;
+  tenant_id: string;
+  page: number;
+  /** Position of the passage in the document, from 0. */
+  ordinal: number;
+  text: string;
+  word_count: number;
+}
+
+export interface WebhooksTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  /** As the service sealed it (see secret_scheme). */
+  secret: string;
+  /** `plain` or `aes-256-gcm`. */
+  secret_scheme: string;
+  created_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  webhook_id: string;
+  event: string;
+  /** JSON object: the event's data. */
+  data: string;
+  request_id: string | null;
+  job_id: string;
+  /** `pending`, `delivered` or `failed`. */
+  status: string;
+  attempts: number;
+  response_status: number | null;
+  /** JSON object or null. */
+  error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+  last_attempt_at: string | null;
 }

@@ -15,6 +15,13 @@ export const EXEMPT_FROM_SHEDDING = { pressureHandler: (): undefined => undefine
 async function loadShedding(app: FastifyInstance): Promise<void> {
   const { config } = app;
   const retryAfterSeconds = config.overloadRetryAfterSeconds;
+  // Building the app (schemas compiled, routes registered) blocks the loop once, before it
+  // listens; the first samples after start would shed the first requests for that. They are not
+  // judged until two sample intervals after ready.
+  let judgeDelayFrom = Number.POSITIVE_INFINITY;
+  app.addHook('onReady', async () => {
+    judgeDelayFrom = Date.now() + 2 * config.pressureSampleIntervalMs;
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: config.maxEventLoopDelayMs,
     maxHeapUsedBytes: config.maxHeapUsedBytes,
@@ -22,6 +29,7 @@ async function loadShedding(app: FastifyInstance): Promise<void> {
     sampleInterval: config.pressureSampleIntervalMs,
     retryAfter: retryAfterSeconds,
     pressureHandler: async (_request, _reply, type, value) => {
+      if (type === 'eventLoopDelay' && Date.now() < judgeDelayFrom) return undefined;
       const measured =
         typeof value === 'number' ? ` (${type} at ${Math.round(value)})` : ` (${type})`;
       throw new AppError('OVERLOADED', `The server is saturated${measured}; retry later`, {

@@ -18,6 +18,7 @@ import { contentDisposition, etagMatches, parseRange } from '../byte-range.js';
 import { actorOf, tenantOf } from '../caller.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../cursor.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
+import type { JobView } from '../schemas/documents.js';
 import {
   BatchBody,
   BatchResult,
@@ -50,7 +51,10 @@ export function documentView(document: DocumentRecord): Record<string, unknown> 
   return error === null ? rest : { ...rest, error };
 }
 
-export function jobView(job: JobRecord | null): Record<string, unknown> | null {
+/** A job as clients see it (no tenant, payload or request id). */
+export function jobView(job: JobRecord): Static<typeof JobView>;
+export function jobView(job: JobRecord | null): Static<typeof JobView> | null;
+export function jobView(job: JobRecord | null): Static<typeof JobView> | null {
   if (job === null) return null;
   const {
     tenant_id: _tenant,
@@ -126,11 +130,13 @@ function metaFromFields(fields: Map<string, string>, filename: string): IngestMe
       { errors },
     );
   }
+  const password = fields.get('password');
   return {
     tags: [...new Set(tags)],
     metadata,
     filename,
     ...(title === undefined ? {} : { title }),
+    ...(password === undefined || password === '' ? {} : { password }),
   };
 }
 

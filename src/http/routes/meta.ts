@@ -1,6 +1,8 @@
 /**
  * Meta endpoints (outside /v1): liveness, readiness, health, metrics and the OpenAPI document.
  */
+import { Type } from 'typebox';
+import { ProblemSchema } from '../schemas/problem.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { runHealthChecks } from '../../domain/health.js';
@@ -41,7 +43,8 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['meta'],
         summary: 'Ready for traffic: every dependency answers and no shutdown is under way',
-        response: { 200: ReadinessSchema, 503: ReadinessSchema },
+        // 503 is either the readiness body or, when load shedding answers first, OVERLOADED.
+        response: { 200: ReadinessSchema, 503: Type.Union([ReadinessSchema, ProblemSchema]) },
       },
     },
     async (_request, reply) => {
@@ -86,6 +89,7 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
         uptime_s: Math.round((Date.now() - app.lifecycle.startedAt) / 1000),
         checks,
         process: app.processStats(),
+        queue: await app.queueDepth().catch(() => undefined),
         breakers: app.breakers(),
       });
     },

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { DOCUMENT_SORTS, DOCUMENT_STATUSES } from '../../ports/document-store.js';
-import { JOB_STATUSES } from '../../ports/job-store.js';
+import { JOB_STATUSES, JOB_TYPES } from '../../ports/job-store.js';
 import { PageQuery } from './common.js';
 
 export const MAX_TAGS = 50;
@@ -68,7 +68,16 @@ export const DocumentView = Type.Object({
     author: Type.Optional(Type.String()),
     created: Type.Optional(Type.String()),
     language: Type.Optional(Type.String()),
+    subject: Type.Optional(Type.String()),
+    keywords: Type.Optional(Type.String()),
+    producer: Type.Optional(Type.String()),
     word_count: Type.Integer(),
+    needs_ocr: Type.Optional(
+      Type.Boolean({ description: 'A PDF without a text layer that OCR did not read' }),
+    ),
+    truncated: Type.Optional(
+      Type.Boolean({ description: 'The text was cut at QUIRE_MAX_EXTRACTED_CHARS' }),
+    ),
   }),
   created_at: Type.String(),
   updated_at: Type.String(),
@@ -77,8 +86,11 @@ export const DocumentView = Type.Object({
 
 export const JobView = Type.Object({
   id: Type.String(),
-  type: Type.String(),
-  status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))),
+  type: Type.Enum(JOB_TYPES),
+  lane: Type.Union([Type.Literal('small'), Type.Literal('large')], {
+    description: 'Large documents are extracted in their own lane, never on every worker',
+  }),
+  status: Type.Enum(JOB_STATUSES),
   document_id: Type.Union([Type.String(), Type.Null()]),
   attempts: Type.Integer(),
   max_attempts: Type.Integer(),

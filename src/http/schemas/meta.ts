@@ -29,6 +29,14 @@ export const HealthSchema = Type.Object({
     heap_used_mb: Type.Number(),
     event_loop_delay_p99_ms: Type.Number(),
   }),
+  queue: Type.Optional(
+    Type.Object({
+      waiting: Type.Integer(),
+      active: Type.Integer(),
+      failed: Type.Integer(),
+      dead: Type.Integer(),
+    }),
+  ),
   breakers: Type.Record(
     Type.String(),
     Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),

@@ -3,6 +3,8 @@ import * as tenants from './0001-tenants.js';
 import { migration as apiKeysAndAuditLog } from '../shared/0002-api-keys-and-audit-log.js';
 import { migration as idempotencyKeys } from '../shared/0003-idempotency-keys.js';
 import { migration as documentsAndJobs } from '../shared/0004-documents-and-jobs.js';
+import { migration as extraction } from '../shared/0005-extraction.js';
+import { migration as webhooks } from '../shared/0006-webhooks.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const sqliteMigrations: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0002-api-keys-and-audit-log': apiKeysAndAuditLog('text'),
   '0003-idempotency-keys': idempotencyKeys('text'),
   '0004-documents-and-jobs': documentsAndJobs('text'),
+  '0005-extraction': extraction(),
+  '0006-webhooks': webhooks('text'),
 };

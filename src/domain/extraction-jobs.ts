@@ -1,0 +1,98 @@
+/**
+ * Extraction jobs: hand the document's file (a path, never its bytes) to the worker pool, record
+ * page progress, and store the result — pages, passages, metadata, status — in the transaction
+ * that completes the job. Bad input fails the job and the document at once with its code; a
+ * crashed, out-of-memory or overrunning worker is retried on a fresh thread.
+ */
+import { AppError } from '../errors.js';
+import type { ExtractionLimits } from '../extraction/types.js';
+import { ExtractorFailure, type Extractor } from '../ports/extractor.js';
+import type { JobFailure } from '../ports/job-queue.js';
+import type { DocumentService } from './documents.js';
+import { LeaseLost, type JobHandler } from './job-runner.js';
+
+const PROGRESS_INTERVAL_MS = 250;
+
+/** Bad input the processor reported: the same bytes fail the same way, so never retried. */
+export class ExtractionFailed extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExtractionFailed';
+  }
+}
+
+export function classifyExtractionFailure(error: unknown): JobFailure {
+  if (error instanceof ExtractionFailed)
+    return { code: error.code, message: error.message, retryable: false };
+  if (error instanceof ExtractorFailure)
+    return { code: error.code, message: error.message, retryable: true };
+  if (error instanceof AppError)
+    return { code: error.code, message: error.detail, retryable: error.retryable };
+  return { code: 'INTERNAL', message: 'Extraction failed unexpectedly', retryable: true };
+}
+
+export interface ExtractionJobOptions {
+  extractor: Extractor;
+  documents: DocumentService;
+  limits: ExtractionLimits;
+  ocr: boolean;
+  /** Pages extracted (for `extraction_pages_total`). */
+  onPages?: (pages: number) => void;
+}
+
+export function extractionJobHandler(options: ExtractionJobOptions): JobHandler {
+  const { extractor, documents } = options;
+  return {
+    types: ['extract'],
+    classify: classifyExtractionFailure,
+
+    async run(job, { signal, owner, progress }) {
+      const document = await documents.startExtraction(job);
+      if (document === null || document.sha256 === null || document.media_type === null)
+        throw new LeaseLost(job.id); // deleted meanwhile (its jobs went with it)
+      const file = await documents.materialize(document.sha256);
+      let outcome;
+      try {
+        let last = 0;
+        const password = (job.payload as { password?: unknown }).password;
+        outcome = await extractor.extract(
+          {
+            path: file.path,
+            mediaType: document.media_type,
+            filename: document.filename,
+            ...(typeof password === 'string' ? { password } : {}),
+            limits: options.limits,
+            ocr: options.ocr,
+          },
+          {
+            signal,
+            onProgress(done, total) {
+              const now = Date.now();
+              if (done < total && now - last < PROGRESS_INTERVAL_MS) return;
+              last = now;
+              progress({ done, total, unit: 'pages' });
+            },
+          },
+        );
+      } finally {
+        await file.release();
+      }
+      if (!outcome.ok) throw new ExtractionFailed(outcome.code, outcome.message);
+      options.onPages?.(outcome.result.pages.length);
+      if (!(await documents.completeExtraction(job, owner, outcome.result)))
+        throw new LeaseLost(job.id);
+    },
+
+    async onRequeued(job) {
+      if (job.document_id !== null) await documents.markPending(job.tenant_id, job.document_id);
+    },
+
+    async onFinalFailure(job, failure) {
+      if (job.document_id !== null)
+        await documents.markFailed(job.tenant_id, job.document_id, failure, job.request_id);
+    },
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * Runs jobs of some types from the queue, `concurrency` at a time: reserve under a lease, keep it
+ * alive with heartbeats (a lost lease — the job was cancelled or taken over — aborts the run),
+ * settle it. A failure that another attempt can fix is retried later with jittered exponential
+ * backoff; the rest fail the job at once with its code. On stop, unfinished jobs are handed back to
+ * the queue, never marked failed.
+ *
+ * Lanes: large jobs never take the last free slot, so a small document never waits behind them.
+ */
+import type { JobFailure, JobQueue } from '../ports/job-queue.js';
+import type { JobLane, JobProgress, JobRecord, JobType } from '../ports/job-store.js';
+
+export interface JobContext {
+  /** Aborted when the lease is lost (cancel, takeover) or the runner stops. */
+  signal: AbortSignal;
+  owner: string;
+  /** Records progress (throttled by the caller; failures to record are ignored). */
+  progress(progress: JobProgress): void;
+}
+
+export interface JobHandler {
+  readonly types: JobType[];
+  run(job: JobRecord, context: JobContext): Promise<void>;
+  /** What a failure means: its code, and whether a later attempt can succeed. */
+  classify(error: unknown): JobFailure;
+  /** The job failed for good (failed or dead): settle what it was for. */
+  onFinalFailure?(job: JobRecord, failure: JobFailure): Promise<void>;
+  /** The job was handed back unfinished (shutdown): what it was for waits again. */
+  onRequeued?(job: JobRecord): Promise<void>;
+}
+
+export type JobOutcome = 'succeeded' | 'retried' | 'failed' | 'dead' | 'lost' | 'requeued';
+
+export interface JobRunnerOptions {
+  queue: JobQueue;
+  handler: JobHandler;
+  /** Who holds leases (unique per process). */
+  owner: string;
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+  /** First retry delay, doubled each attempt (jittered), capped at `maxRetryDelayMs`. */
+  retryBaseMs: number;
+  /** Longest retry delay before jitter; default 15 minutes. */
+  maxRetryDelayMs?: number;
+  /**
+   * Share of each delay that is random: the delay is drawn from [d × (1 − jitter), d]; default
+   * 0.5. A smaller share keeps a long schedule (webhooks' 24 h) close to its nominal length.
+   */
+  retryJitter?: number;
+  onSettled?: (
+    job: JobRecord,
+    outcome: JobOutcome,
+    durationMs: number,
+    failure: JobFailure | null,
+  ) => void;
+  onError?: (error: unknown, job: JobRecord) => void;
+  now?: () => number;
+}
+
+const MAX_RETRY_DELAY_MS = 15 * 60_000;
+
+/** The delay before the retry that follows `attempts` failed attempts, before jitter. */
+export function nominalRetryDelay(baseMs: number, attempts: number, maxDelayMs: number): number {
+  return Math.min(maxDelayMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+/** A cancelled job stops within this (the API promises 2 s). */
+const MAX_HEARTBEAT_MS = 1_000;
+
+/** The job is no longer this worker's (cancelled, deleted, or taken over): write nothing more. */
+export class LeaseLost extends Error {
+  constructor(jobId: string) {
+    super(`the lease on job ${jobId} was lost (cancelled or taken over)`);
+    this.name = 'LeaseLost';
+  }
+}
+
+class Stopping extends Error {
+  constructor() {
+    super('the worker is stopping');
+    this.name = 'Stopping';
+  }
+}
+
+export class JobRunner {
+  private readonly now: () => number;
+  private readonly running = new Map<
+    string,
+    { controller: AbortController; lane: JobLane; done: Promise<void> }
+  >();
+  private timer: NodeJS.Timeout | undefined;
+  private filling: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Stops taking jobs; aborts those running and hands them back to the queue. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    await this.filling;
+    for (const { controller } of this.running.values()) controller.abort(new Stopping());
+    await Promise.all([...this.running.values()].map(({ done }) => done));
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopping) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.filling ??= this.fill().finally(() => {
+        this.filling = undefined;
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** Lanes a free slot may take: large jobs leave the last slot to small ones. */
+  private lanesForFreeSlot(): JobLane[] {
+    const large = [...this.running.values()].filter(({ lane }) => lane === 'large').length;
+    const largeSlots = Math.max(1, this.options.concurrency - 1);
+    return large < largeSlots ? ['small', 'large'] : ['small'];
+  }
+
+  private async fill(): Promise<void> {
+    const { queue, handler, owner, leaseMs } = this.options;
+    let idle = false;
+    try {
+      while (!this.stopping && this.running.size < this.options.concurrency) {
+        const job = await queue.reserve(handler.types, owner, leaseMs, {
+          lanes: this.lanesForFreeSlot(),
+        });
+        if (job === null) {
+          idle = true;
+          break;
+        }
+        if (this.stopping) {
+          await queue.requeue(job.id, owner);
+          break;
+        }
+        this.launch(job);
+      }
+    } catch {
+      idle = true; // the queue is unreachable: try again at the next poll
+    } finally {
+      if (!idle && this.running.size < this.options.concurrency) this.schedule(0);
+      else if (idle) this.schedule(this.options.pollMs);
+    }
+  }
+
+  private launch(job: JobRecord): void {
+    const controller = new AbortController();
+    const done = this.execute(job, controller).finally(() => {
+      this.running.delete(job.id);
+      this.schedule(0); // a slot is free
+    });
+    this.running.set(job.id, { controller, lane: job.lane, done });
+  }
+
+  private async execute(job: JobRecord, controller: AbortController): Promise<void> {
+    const { queue, handler, owner, leaseMs } = this.options;
+    const started = this.now();
+    const settled = (outcome: JobOutcome, failure: JobFailure | null = null): void =>
+      this.options.onSettled?.(job, outcome, this.now() - started, failure);
+    const heartbeat = setInterval(
+      () => {
+        void queue.heartbeat(job.id, owner, leaseMs).then(
+          (held) => held || controller.abort(new LeaseLost(job.id)),
+          () => undefined,
+        );
+      },
+      Math.min(leaseMs / 3, MAX_HEARTBEAT_MS),
+    );
+    heartbeat.unref();
+    try {
+      await handler.run(job, {
+        signal: controller.signal,
+        owner,
+        progress: (progress) => {
+          void queue.progress(job.id, owner, progress).then(
+            (held) => held || controller.abort(new LeaseLost(job.id)),
+            () => undefined,
+          );
+        },
+      });
+      settled('succeeded');
+    } catch (error) {
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
+      try {
+        if (reason instanceof Stopping) {
+          await queue.requeue(job.id, owner);
+          await handler.onRequeued?.(job);
+          settled('requeued');
+        } else if (reason instanceof LeaseLost || error instanceof LeaseLost) {
+          settled('lost'); // cancelled or taken over: its new state is someone else's to write
+        } else {
+          const failure = handler.classify(error);
+          settled(await this.fail(job, failure), failure);
+        }
+      } catch (settleError) {
+        this.options.onError?.(settleError, job);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async fail(job: JobRecord, failure: JobFailure): Promise<JobOutcome> {
+    const { queue, handler, owner, retryBaseMs } = this.options;
+    const final = !failure.retryable || job.attempts >= job.max_attempts;
+    const delay = nominalRetryDelay(
+      retryBaseMs,
+      job.attempts,
+      this.options.maxRetryDelayMs ?? MAX_RETRY_DELAY_MS,
+    );
+    const jitter = this.options.retryJitter ?? 0.5;
+    const retryAt = final
+      ? null
+      : new Date(this.now() + delay * (1 - jitter) + Math.random() * delay * jitter).toISOString();
+    await queue.fail(job.id, owner, failure, retryAt);
+    if (!final) return 'retried';
+    await handler.onFinalFailure?.(job, failure);
+    return failure.retryable ? 'dead' : 'failed';
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Picks the processor for a task's media type and turns its expected failures
+ * (ExtractionError) into data, so their codes survive the worker-thread boundary. Anything
+ * else thrown is a crash: it is rethrown for the caller (the job runner) to retry.
+ */
+import { SUPPORTED_MEDIA_TYPES, type SupportedMediaType } from '../../domain/media-type.js';
+import {
+  ExtractionError,
+  type ExtractionOutcome,
+  type ExtractionTask,
+  type Processor,
+  type ProgressReporter,
+} from '../types.js';
+import { extractCsv } from './csv.js';
+import { extractDocx } from './docx.js';
+import { extractHtml } from './html.js';
+import { extractJson } from './json.js';
+import { extractPdf } from './pdf.js';
+import { extractText } from './text.js';
+
+export const PROCESSORS: Record<SupportedMediaType, Processor> = {
+  'application/pdf': extractPdf,
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': extractDocx,
+  'text/html': extractHtml,
+  'text/markdown': extractText,
+  'text/plain': extractText,
+  'text/csv': extractCsv,
+  'application/json': extractJson,
+};
+
+const isSupported = (mediaType: string): mediaType is SupportedMediaType =>
+  (SUPPORTED_MEDIA_TYPES as readonly string[]).includes(mediaType);
+
+export async function runProcessor(
+  task: ExtractionTask,
+  progress: ProgressReporter,
+): Promise<ExtractionOutcome> {
+  if (!isSupported(task.mediaType)) {
+    return {
+      ok: false,
+      code: 'UNSUPPORTED_FORMAT',
+      message: `No extractor for media type ${task.mediaType}`,
+    };
+  }
+  try {
+    return { ok: true, result: await PROCESSORS[task.mediaType](task, progress) };
+  } catch (error) {
+    if (error instanceof ExtractionError) {
+      return { ok: false, code: error.code, message: error.message };
+    }
+    throw error;
+  }
+}

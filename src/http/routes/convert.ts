@@ -1,0 +1,148 @@
+/**
+ * `POST /v1/convert?to=text|markdown|json`: a file in — multipart `file` (an optional `password`
+ * field before it) or the raw body with its Content-Type — its extracted content out, through the
+ * extraction worker pool; nothing is stored.
+ */
+import { Readable } from 'node:stream';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
+import { Type } from 'typebox';
+import type { ConversionService } from '../../domain/conversions.js';
+import { sanitizeFilename } from '../../domain/filenames.js';
+import { AppError } from '../../errors.js';
+import { CONTENT_FORMATS, CONTENT_TYPES, renderContent } from '../content-format.js';
+import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
+
+export interface ConvertRoutesOptions {
+  conversions: ConversionService;
+}
+
+const ConvertQuery = Type.Object(
+  {
+    to: Type.Optional(Type.Enum(CONTENT_FORMATS, { default: 'text' })),
+    filename: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'Raw bodies: a name whose extension helps type detection (e.g. `notes.md`)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A name for a raw body, so type detection can use its declared Content-Type. */
+const EXTENSIONS: Record<string, string> = {
+  'application/pdf': '.pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': '.docx',
+  'text/html': '.html',
+  'text/markdown': '.md',
+  'text/csv': '.csv',
+  'application/json': '.json',
+  'text/plain': '.txt',
+};
+
+interface Source {
+  stream: Readable;
+  filename: string;
+  password?: string;
+}
+
+async function multipartSource(request: FastifyRequest): Promise<Source> {
+  let password: string | undefined;
+  for await (const part of request.parts() as AsyncIterable<Multipart>) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'file') {
+        part.file.resume();
+        throw invalid('/body/file', 'the file part must be named "file"');
+      }
+      const file = part as MultipartFile;
+      return {
+        stream: file.file,
+        filename: sanitizeFilename(file.filename, 'upload'),
+        ...(password === undefined ? {} : { password }),
+      };
+    }
+    if (part.fieldname !== 'password')
+      throw invalid(`/body/${part.fieldname}`, 'is not a known field');
+    password = String(part.value);
+  }
+  throw invalid('/body/file', 'is required');
+}
+
+function invalid(path: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `${path} ${message}`, { errors: [{ path, message }] });
+}
+
+export async function convertRoutes(
+  plain: FastifyInstance,
+  options: ConvertRoutesOptions,
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  // Raw bodies of any type reach the route as a stream; the conversion caps their size.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  app.post(
+    '/v1/convert',
+    {
+      config: { scope: 'documents:read', rateClass: 'upload' },
+      schema: {
+        tags: ['conversions'],
+        summary:
+          'Convert a file (PDF, DOCX, HTML, Markdown, text, CSV, JSON) to text, Markdown or JSON; nothing is stored',
+        querystring: ConvertQuery,
+        response: {
+          200: {
+            description: 'The converted content, as GET /v1/documents/{id}/content renders it',
+            content: {
+              'text/plain': { schema: { type: 'string' } },
+              'text/markdown': { schema: { type: 'string' } },
+              'application/json': { schema: { type: 'object' } },
+            },
+          },
+          413: problemResponse('Over QUIRE_MAX_UPLOAD_BYTES (PAYLOAD_TOO_LARGE)'),
+          415: problemResponse('Not a supported format (UNSUPPORTED_MEDIA_TYPE)'),
+          422: problemResponse('Corrupt or encrypted (UNPROCESSABLE_DOCUMENT, DOCUMENT_ENCRYPTED)'),
+          504: problemResponse('Extraction overran its time (TIMEOUT)'),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { to = 'text', filename } = request.query;
+      let source: Source;
+      if (request.isMultipart()) {
+        source = await multipartSource(request);
+      } else {
+        if (!(request.body instanceof Readable)) throw invalid('/body', 'a file is required');
+        const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+        source = {
+          stream: request.body,
+          filename: sanitizeFilename(filename, `upload${EXTENSIONS[type ?? ''] ?? ''}`),
+        };
+      }
+      const closed = new AbortController();
+      request.raw.once('close', () => {
+        if (!request.raw.complete) closed.abort(new Error('the client went away'));
+      });
+      const result = await options.conversions.convert(
+        source.stream,
+        source.filename,
+        source.password,
+        closed.signal,
+      );
+      const metadata = {
+        media_type: result.mediaType,
+        page_count: result.pageCount,
+        ...result.metadata,
+        ...(result.needsOcr ? { needs_ocr: true } : {}),
+        ...(result.truncated ? { truncated: true } : {}),
+      };
+      return reply
+        .type(CONTENT_TYPES[to])
+        .send(Readable.from(renderContent(to, result.pages, metadata)));
+    },
+  );
+}

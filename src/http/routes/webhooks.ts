@@ -1,0 +1,162 @@
+/**
+ * Webhooks: subscribe a URL to events, list and delete subscriptions, and see how deliveries
+ * went. Creating and deleting take `documents:write` (a webhook sends the tenant's document
+ * events out), reading takes `documents:read`. Routes shape; WebhookService decides.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import type { WebhookService } from '../../domain/webhooks.js';
+import type { WebhookRecord } from '../../ports/webhook-store.js';
+import { actorOf, tenantOf } from '../caller.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
+import {
+  CreatedWebhook,
+  CreateWebhookBody,
+  DeliveryList,
+  WebhookIdParams,
+  WebhookList,
+  WebhookListQuery,
+  WebhookView,
+} from '../schemas/webhooks.js';
+
+export interface WebhookRoutesOptions {
+  webhooks: WebhookService;
+}
+
+const READ = { scope: 'documents:read', rateClass: 'read' } as const;
+const WRITE = { scope: 'documents:write', rateClass: 'write' } as const;
+
+/** A webhook as clients see it: never its secret, never its tenant. */
+function webhookView(webhook: WebhookRecord): Static<typeof WebhookView> {
+  return {
+    id: webhook.id,
+    url: webhook.url,
+    events: webhook.events,
+    created_at: webhook.created_at,
+  };
+}
+
+export async function webhookRoutes(
+  plain: FastifyInstance,
+  { webhooks }: WebhookRoutesOptions,
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['webhooks'];
+
+  app.post(
+    '/v1/webhooks',
+    {
+      config: { ...WRITE, idempotent: true },
+      schema: {
+        tags,
+        summary: 'Subscribe a URL to events (the signing secret is in this answer only)',
+        body: CreateWebhookBody,
+        response: {
+          201: CreatedWebhook,
+          409: problemResponse('The tenant has 20 webhooks already (CONFLICT)'),
+          422: problemResponse('The URL is refused by the SSRF guard (URL_NOT_ALLOWED)'),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { webhook, secret } = await webhooks.create(
+        tenantOf(request),
+        request.body,
+        actorOf(request),
+      );
+      reply
+        .code(201)
+        .header('location', `/v1/webhooks/${webhook.id}`)
+        .header('cache-control', 'no-store');
+      return { ...webhookView(webhook), secret };
+    },
+  );
+
+  app.get(
+    '/v1/webhooks',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: 'List webhooks, newest first (never their secrets)',
+        querystring: WebhookListQuery,
+        response: { 200: WebhookList, ...AUTHENTICATED_ERRORS },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const page = await webhooks.list(tenantOf(request), limit, decodeCursor(cursor) ?? null);
+      return { data: page.data.map(webhookView), next_cursor: encodeCursor(page.next_cursor) };
+    },
+  );
+
+  app.get(
+    '/v1/webhooks/:id',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: 'Get a webhook (never its secret)',
+        params: WebhookIdParams,
+        response: {
+          200: WebhookView,
+          404: problemResponse('No such webhook'),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
+    },
+    async (request) => webhookView(await webhooks.get(tenantOf(request), request.params.id)),
+  );
+
+  app.delete(
+    '/v1/webhooks/:id',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary: 'Delete a webhook and its deliveries (queued ones are not sent)',
+        params: WebhookIdParams,
+        response: {
+          204: { type: 'null', description: 'Deleted' },
+          404: problemResponse('No such webhook'),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
+    },
+    async (request, reply) => {
+      await webhooks.delete(tenantOf(request), request.params.id, actorOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/webhooks/:id/deliveries',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: 'A webhook’s deliveries, newest first: status, attempts, last answer or error',
+        params: WebhookIdParams,
+        querystring: WebhookListQuery,
+        response: {
+          200: DeliveryList,
+          404: problemResponse('No such webhook'),
+          ...AUTHENTICATED_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const page = await webhooks.deliveries(
+        tenantOf(request),
+        request.params.id,
+        limit,
+        decodeCursor(cursor) ?? null,
+      );
+      return { data: page.data, next_cursor: encodeCursor(page.next_cursor) };
+    },
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * What extraction produced for a document: its pages (served by /content) and its passages (what
+ * search indexes). Both are replaced as a whole, in the transaction that completes the
+ * extraction job, so a document never has two sets nor half of one.
+ */
+export interface PageRecord {
+  number: number;
+  text: string;
+  markdown: string;
+}
+
+export interface PassageRecord {
+  id: string;
+  document_id: string;
+  tenant_id: string;
+  page: number;
+  /** Position in the document, from 0. */
+  ordinal: number;
+  text: string;
+  word_count: number;
+}
+
+export interface ContentStore {
+  replace(
+    tenantId: string,
+    documentId: string,
+    pages: PageRecord[],
+    passages: PassageRecord[],
+  ): Promise<void>;
+  /** Pages numbered above `afterNumber`, in order, at most `limit`; only those in `numbers` when given. */
+  pages(
+    tenantId: string,
+    documentId: string,
+    afterNumber: number,
+    limit: number,
+    numbers?: number[],
+  ): Promise<PageRecord[]>;
+  passages(tenantId: string, documentId: string): Promise<PassageRecord[]>;
+  deleteForDocument(tenantId: string, documentId: string): Promise<void>;
+}
