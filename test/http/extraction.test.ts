@@ -5,13 +5,15 @@
  * reprocess, content formats, and the job metrics.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { buildTestApp, createApiKey, tempDir, type TestApp } from '../helpers/app.js';
 import { getDocument, getJob, submitText, waitForJob } from '../helpers/jobs.js';
 import { assertProblem } from '../helpers/problem.js';
+import { multipart } from '../helpers/multipart.js';
+import { writeEncryptedPdf } from '../fixtures/documents.js';
 
 const FAULT_WORKER = fileURLToPath(new URL('../fixtures/fault-worker.ts', import.meta.url));
 
@@ -369,6 +371,53 @@ describe('extraction jobs (embedded)', () => {
       403,
       'FORBIDDEN',
     );
+  });
+
+  it('an encrypted PDF fails DOCUMENT_ENCRYPTED at once (not retried); reprocess with the password makes it ready', async () => {
+    const dir = tempDir();
+    const upload = async (password?: string) => {
+      const form = multipart([
+        ...(password === undefined ? [] : [{ name: 'password', value: password }]),
+        {
+          name: 'file',
+          value: readFileSync(await writeEncryptedPdf(dir, 'open-sesame')),
+          filename: 'locked.pdf',
+        },
+      ]);
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/documents?dedupe=false',
+        headers: { ...t.admin, ...form.headers },
+        payload: form.payload,
+      });
+      assert.equal(response.statusCode, 202, response.body);
+      return response.json() as { document: { id: string }; job: { id: string } };
+    };
+    const locked = await upload();
+    const failed = await waitForJob(t, locked.job.id);
+    assert.deepEqual(
+      [failed.status, failed.attempts, failed.error?.code, failed.error?.retryable],
+      ['failed', 1, 'DOCUMENT_ENCRYPTED', false],
+    );
+    assert.equal((await getDocument(t, locked.document.id)).error?.code, 'DOCUMENT_ENCRYPTED');
+
+    const wrong = await upload('not-it');
+    assert.equal((await waitForJob(t, wrong.job.id)).error?.code, 'DOCUMENT_ENCRYPTED');
+
+    const retry = await t.app.inject({
+      method: 'POST',
+      url: `/v1/documents/${locked.document.id}/reprocess`,
+      headers: t.admin,
+      payload: { password: 'open-sesame' },
+    });
+    assert.equal(retry.statusCode, 202, retry.body);
+    const opened = await waitForJob(t, (retry.json() as { job: { id: string } }).job.id);
+    assert.equal(opened.status, 'succeeded', JSON.stringify(opened));
+    const ready = await getDocument(t, locked.document.id);
+    assert.deepEqual([ready.status, ready.page_count], ['ready', 2]);
+
+    const right = await upload('open-sesame');
+    assert.equal((await waitForJob(t, right.job.id)).status, 'succeeded');
   });
 
   it('exposes job metrics and the queue in /health', async () => {

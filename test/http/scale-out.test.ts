@@ -10,6 +10,8 @@ import { createPostgresSchema } from '../helpers/databases.js';
 import { assertProblem } from '../helpers/problem.js';
 import { TEST_REDIS_URL, testRedis } from '../helpers/redis.js';
 import { script, startUpstream } from '../helpers/upstream.js';
+import { multipart } from '../helpers/multipart.js';
+import { pagePhrase, textPdfBytes } from '../fixtures/documents.js';
 
 describe('scale-out: PostgreSQL and Redis, two instances', () => {
   let a: TestApp;
@@ -118,5 +120,35 @@ describe('scale-out: PostgreSQL and Redis, two instances', () => {
       ).json();
     }
     assert.equal(document.size_bytes, 'fetched by whichever worker reserved it'.length);
+  });
+
+  it('an uploaded PDF is extracted through the BullMQ queue by either worker, and read on the other instance', async () => {
+    const form = multipart([
+      { name: 'file', value: Buffer.from(await textPdfBytes(12)), filename: 'manual.pdf' },
+    ]);
+    const created = await a.app.inject({
+      method: 'POST',
+      url: '/v1/documents?dedupe=false',
+      headers: { ...a.admin, ...form.headers },
+      payload: form.payload,
+    });
+    assert.equal(created.statusCode, 202, created.body);
+    const { document, job } = created.json() as { document: { id: string }; job: { id: string } };
+    // The event stream on the other instance follows the job to its end.
+    const events = await b.app.inject({ url: `/v1/jobs/${job.id}/events`, headers: b.admin });
+    assert.match(events.body, /event: succeeded/);
+    const done = await b.app.inject({ url: `/v1/jobs/${job.id}`, headers: b.admin });
+    assert.equal(done.json().status, 'succeeded');
+    assert.equal(done.json().attempts, 1, 'one worker ran it, once');
+    const page7 = await b.app.inject({
+      url: `/v1/documents/${document.id}/content?format=json&pages=7`,
+      headers: b.admin,
+    });
+    assert.equal(page7.statusCode, 200, page7.body);
+    const body = page7.json() as { pages: { number: number; text: string }[] };
+    assert.equal(body.pages[0]?.number, 7);
+    assert.match(body.pages[0]?.text ?? '', new RegExp(pagePhrase(7)));
+    const ready = await a.app.inject({ url: `/v1/documents/${document.id}`, headers: a.admin });
+    assert.deepEqual([ready.json().status, ready.json().page_count], ['ready', 12]);
   });
 });
