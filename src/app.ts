@@ -371,7 +371,13 @@ async function assemble(
 
   // Routes: the whole API surface, in one place.
   await app.register(metaRoutes);
-  await app.register(adminRoutes, { apiKeys, audit: adapters.audit, rejections });
+  await app.register(adminRoutes, {
+    apiKeys,
+    audit: adapters.audit,
+    rejections,
+    documents: adapters.uow.stores.documents,
+    jobs: adapters.uow.stores.jobs,
+  });
   await app.register(documentRoutes, {
     documents,
     fetcher: adapters.fetcher,

@@ -97,6 +97,8 @@ export interface DocumentStore {
   /** Deletes and returns the document (with its tags), or null when the tenant has none with this id. */
   delete(tenantId: string, id: string): Promise<DocumentRecord | null>;
   countByStatus(): Promise<Record<string, number>>;
+  /** Pages of every ready document, across tenants. */
+  countPages(): Promise<number>;
 }
 
 /** How many documents use each blob, across tenants: the blob goes when the count reaches 0. */

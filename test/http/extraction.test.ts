@@ -430,6 +430,17 @@ describe('extraction jobs (embedded)', () => {
     const health = await t.app.inject({ url: '/health', headers: t.admin });
     const queue = (health.json() as { queue: Record<string, number> }).queue;
     assert.ok((queue.dead ?? 0) >= 1);
+
+    const stats = await t.app.inject({ url: '/v1/admin/stats', headers: t.admin });
+    const body = stats.json() as {
+      documents: { by_status: Record<string, number>; pages_extracted: number };
+      jobs: { by_status: Record<string, number> };
+    };
+    assert.ok((body.documents.by_status.ready ?? 0) >= 5, JSON.stringify(body));
+    assert.ok((body.documents.by_status.failed ?? 0) >= 1);
+    assert.ok(body.documents.pages_extracted >= 5);
+    assert.ok((body.jobs.by_status.succeeded ?? 0) >= 5);
+    assert.ok((body.jobs.by_status.dead ?? 0) >= 1);
     assert.equal(typeof queue.waiting, 'number');
   });
 });

@@ -232,6 +232,15 @@ export function createSqlDocumentStore(db: SqlExecutor, dialect: Dialect): Docum
         .execute();
       return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
     },
+
+    async countPages() {
+      const row = await db
+        .selectFrom('documents')
+        .select((eb) => eb.fn.sum<number | string | null>('page_count').as('pages'))
+        .where('status', '=', 'ready')
+        .executeTakeFirst();
+      return Number(row?.pages ?? 0);
+    },
   };
 }
 

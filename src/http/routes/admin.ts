@@ -7,6 +7,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { viewOf, type ApiKeyService } from '../../domain/api-keys.js';
 import { REJECTION_WINDOW_MS, type RejectionStats } from '../../domain/rejection-stats.js';
 import type { AuditLog } from '../../ports/audit-log.js';
+import type { DocumentStore } from '../../ports/document-store.js';
+import type { JobStore } from '../../ports/job-store.js';
 import { actorOf, tenantOf } from '../caller.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import {
@@ -22,6 +24,8 @@ import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 
 export interface AdminRoutesOptions {
   apiKeys: ApiKeyService;
+  documents: Pick<DocumentStore, 'countByStatus' | 'countPages'>;
+  jobs: Pick<JobStore, 'countByStatus'>;
   audit: AuditLog;
   rejections: RejectionStats;
 }
@@ -30,7 +34,7 @@ const ADMIN = { scope: 'admin', rateClass: 'admin' } as const;
 
 export async function adminRoutes(
   plain: FastifyInstance,
-  { apiKeys, audit, rejections }: AdminRoutesOptions,
+  { apiKeys, audit, rejections, documents, jobs }: AdminRoutesOptions,
 ): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['admin'];
@@ -125,6 +129,11 @@ export async function adminRoutes(
     },
     async () => ({
       api_keys: { active: await apiKeys.countActive() },
+      documents: {
+        by_status: await documents.countByStatus(),
+        pages_extracted: await documents.countPages(),
+      },
+      jobs: { by_status: await jobs.countByStatus() },
       rejections: { window_s: REJECTION_WINDOW_MS / 1000, by_reason: await rejections.byReason() },
     }),
   );

@@ -70,6 +70,11 @@ export const AuditList = Type.Object({
 
 export const Stats = Type.Object({
   api_keys: Type.Object({ active: Type.Integer() }),
+  documents: Type.Object({
+    by_status: Type.Record(Type.String(), Type.Integer()),
+    pages_extracted: Type.Integer({ description: 'Pages of every ready document' }),
+  }),
+  jobs: Type.Object({ by_status: Type.Record(Type.String(), Type.Integer()) }),
   rejections: Type.Object(
     {
       window_s: Type.Integer({ description: 'Counts are for the current window of this length.' }),
