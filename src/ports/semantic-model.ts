@@ -1,0 +1,29 @@
+/**
+ * An optional semantic model (a cross-encoder or a bi-encoder from a local ONNX export), for
+ * rerank and similarity. Inference runs off the main thread. Every failure — no model configured
+ * or loadable, the model throwing, the deadline passing, the breaker open — rejects with
+ * ModelUnavailable, so callers degrade (hybrid) or answer 503 MODEL_UNAVAILABLE (semantic).
+ */
+export type ModelUnavailableReason = 'missing' | 'failed' | 'deadline' | 'open_circuit';
+
+export class ModelUnavailable extends Error {
+  constructor(
+    readonly reason: ModelUnavailableReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelUnavailable';
+  }
+}
+
+export interface SemanticModel {
+  /** The model's name as answers report it (the model directory's name). */
+  readonly name: string;
+  /** `cross` scores (query, document) pairs; `bi` embeds both and compares by cosine. */
+  readonly kind: 'cross' | 'bi';
+  /** Relevance of each document to the query, in document order (higher is more relevant). */
+  relevance(query: string, documents: string[], signal: AbortSignal): Promise<number[]>;
+  /** Similarity of each target to the source, in target order (cosine for a bi-encoder). */
+  similarity(source: string, targets: string[], signal: AbortSignal): Promise<number[]>;
+  close(): Promise<void>;
+}
