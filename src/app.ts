@@ -60,6 +60,13 @@ import { convertRoutes } from './http/routes/convert.js';
 import { join } from 'node:path';
 import { WebhookService } from './domain/webhooks.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { SearchService } from './domain/search.js';
+import { searchRoutes } from './http/routes/search.js';
+import { RERANK_OFFLOAD_ABOVE_CHARS, rerankRoutes } from './http/routes/rerank.js';
+import { RerankService } from './domain/rerank.js';
+import { RerankPool } from './rerank/pool.js';
+import { OnnxSemanticModel, openSemanticModel } from './adapters/onnx/semantic-model.js';
+import type { SemanticModel } from './ports/semantic-model.js';
 import './http/types.js';
 
 export interface BuildAppOptions {
@@ -71,6 +78,8 @@ export interface BuildAppOptions {
   revealBootstrapKey?: (key: string) => void;
   /** The extraction worker-thread module; tests inject faults with their own. */
   extractionWorkerFile?: string;
+  /** A semantic model the caller opened and will close; by default one from QUIRE_RERANK_MODEL_DIR. */
+  semanticModel?: SemanticModel;
 }
 
 function printBootstrapKey(key: string): void {
@@ -111,7 +120,13 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 }
 
 async function assemble(
-  { config, logger, revealBootstrapKey, extractionWorkerFile }: BuildAppOptions,
+  {
+    config,
+    logger,
+    revealBootstrapKey,
+    extractionWorkerFile,
+    semanticModel: injectedSemanticModel,
+  }: BuildAppOptions,
   adapters: Adapters,
 ): Promise<App> {
   const baseLogger: FastifyBaseLogger = logger;
@@ -280,6 +295,7 @@ async function assemble(
     timeoutMs: config.extractionTimeoutMs,
     heapMb: config.extractionHeapMb,
     recycleAfter: config.extractionRecycleAfter,
+    niceIncrement: config.extractionNice,
     ...(extractionWorkerFile === undefined ? {} : { workerFile: extractionWorkerFile }),
   });
   workers.push({ stop: () => extractionPool.close() });
@@ -294,6 +310,58 @@ async function assemble(
     },
     ocr: config.ocr,
     maxBytes: config.maxUploadBytes,
+  });
+
+  // The optional semantic model (rerank, similarity), for the API only. One that fails to load is
+  // logged and left out: hybrid rerank degrades to lexical, semantic answers 503 MODEL_UNAVAILABLE.
+  let semanticModel: SemanticModel | null = injectedSemanticModel ?? null;
+  if (semanticModel === null && config.rerankModelDir !== undefined && config.role !== 'worker') {
+    try {
+      const opened = await openSemanticModel({
+        dir: config.rerankModelDir,
+        maxLength: config.rerankMaxLength,
+        threads: config.rerankThreads,
+        logger,
+      });
+      workers.push({ stop: () => opened.close() });
+      semanticModel = opened;
+    } catch (error) {
+      logger.error(
+        { err: error, dir: config.rerankModelDir },
+        'semantic model not loaded: rerank and similarity run without it',
+      );
+    }
+  }
+  if (semanticModel !== null || (config.rerankModelDir !== undefined && config.role !== 'worker')) {
+    const model = semanticModel;
+    app.healthChecks.push({
+      name: 'semantic_model',
+      critical: false,
+      async check() {
+        if (model === null) throw new Error('the configured semantic model did not load');
+        if (model instanceof OnnxSemanticModel && model.breakerState() === 'open') {
+          throw new Error('the semantic model circuit breaker is open');
+        }
+      },
+    });
+  }
+
+  // Rerank and similarity: BM25 inline, big requests in a small worker pool started on first use.
+  const rerankPool = new RerankPool({ threads: 2, timeoutMs: 30_000 });
+  workers.push({ stop: () => rerankPool.close() });
+  const rerankDegraded = new Counter({
+    name: 'rerank_degraded_total',
+    help: 'Hybrid rerank and similarity answers that fell back to lexical, by why the model was not used.',
+    labelNames: ['reason'] as const,
+    registers: [app.metricsRegistry],
+  });
+  const reranker = new RerankService({
+    model: semanticModel,
+    deadlineMs: config.rerankDeadlineMs,
+    bm25: { k1: config.bm25K1, b: config.bm25B },
+    offload: (task) => rerankPool.run(task),
+    offloadAboveChars: RERANK_OFFLOAD_ABOVE_CHARS,
+    onDegraded: (reason) => rerankDegraded.inc({ reason }),
   });
 
   if (config.role !== 'api') {
@@ -390,6 +458,28 @@ async function assemble(
     redact: (text) => redactPii(text, undefined, 'label').text,
   });
   await app.register(convertRoutes, { conversions });
+  await app.register(rerankRoutes, { service: reranker });
+  await app.register(searchRoutes, {
+    search: new SearchService({
+      index: adapters.search,
+      // Search's optional rerank step uses the same service as /v1/rerank.
+      rerank: async (query, texts, method, topN) => {
+        const outcome = await reranker.rerank({
+          query,
+          documents: texts,
+          topN,
+          method,
+          returnDocuments: false,
+        });
+        return {
+          order: outcome.results.map((result) => result.index),
+          scores: outcome.results.map((result) => result.relevance_score),
+          degraded: outcome.meta.degraded,
+          method: outcome.meta.method,
+        };
+      },
+    }),
+  });
   await app.register(jobRoutes, {
     jobs,
     eventPollMs: 250,

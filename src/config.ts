@@ -74,6 +74,7 @@ export interface Config {
   extractionTimeoutMs: number;
   extractionHeapMb: number;
   extractionRecycleAfter: number;
+  extractionNice: number;
   largeDocumentBytes: number;
   maxPages: number;
   maxUnzippedBytes: number;
@@ -85,6 +86,12 @@ export interface Config {
   webhookRetryWindowS: number;
   webhookTimeoutMs: number;
   webhookConcurrency: number;
+  rerankModelDir: string | undefined;
+  rerankMaxLength: number;
+  rerankThreads: number;
+  bm25K1: number;
+  bm25B: number;
+  rerankDeadlineMs: number;
 }
 
 export const JWT_ALGORITHMS = [
@@ -131,6 +138,16 @@ const integer =
   (min: number, max: number = Number.MAX_SAFE_INTEGER): Parser<number> =>
   (raw) => {
     if (!/^-?\d+$/.test(raw.trim())) throw new Error(`must be an integer, got "${raw}"`);
+    const value = Number(raw.trim());
+    if (value < min || value > max) throw new Error(`must be from ${min} to ${max}, got ${value}`);
+    return value;
+  };
+
+const decimal =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^\d+(\.\d+)?$/.test(raw.trim()))
+      throw new Error(`must be a decimal number, got "${raw}"`);
     const value = Number(raw.trim());
     if (value < min || value > max) throw new Error(`must be from ${min} to ${max}, got ${value}`);
     return value;
@@ -738,6 +755,14 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     parse: integer(1, 1000000),
     description: 'An extraction worker thread is replaced after this many documents.',
   },
+  extractionNice: {
+    key: 'extractionNice',
+    env: 'QUIRE_EXTRACTION_NICE',
+    default: '10',
+    parse: integer(0, 19),
+    description:
+      'Nice increment of extraction worker threads (Linux): with every core extracting, requests are still served first.',
+  },
   largeDocumentBytes: {
     key: 'largeDocumentBytes',
     env: 'QUIRE_LARGE_DOCUMENT_BYTES',
@@ -820,6 +845,52 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     default: '8',
     parse: integer(1, 256),
     description: 'Webhook deliveries sent at once per worker process.',
+  },
+  bm25K1: {
+    key: 'bm25K1',
+    env: 'QUIRE_BM25_K1',
+    default: '1.2',
+    parse: decimal(0, 10),
+    description: 'BM25 term-frequency saturation (k1) of lexical rerank and search scoring.',
+  },
+  bm25B: {
+    key: 'bm25B',
+    env: 'QUIRE_BM25_B',
+    default: '0.75',
+    parse: decimal(0, 1),
+    description:
+      'BM25 document-length normalisation (b, 0 to 1) of lexical rerank and search scoring.',
+  },
+  rerankDeadlineMs: {
+    key: 'rerankDeadlineMs',
+    env: 'QUIRE_RERANK_DEADLINE_MS',
+    default: '2000',
+    parse: integer(10, 120000),
+    description:
+      'How long the semantic model may take per rerank or similarity request; past it `hybrid` answers lexically (`meta.degraded`) and `semantic` answers 503 MODEL_UNAVAILABLE.',
+  },
+  rerankModelDir: {
+    key: 'rerankModelDir',
+    env: 'QUIRE_RERANK_MODEL_DIR',
+    default: '',
+    parse: optional(text(1, 4096)),
+    description:
+      'A local Hugging Face ONNX export (cross- or bi-encoder) for semantic rerank and similarity; unset: lexical only. One that fails to load is logged and left out.',
+  },
+  rerankMaxLength: {
+    key: 'rerankMaxLength',
+    env: 'QUIRE_RERANK_MAX_LENGTH',
+    default: '256',
+    parse: integer(8, 8192),
+    description:
+      'Tokens the semantic model sees per query–document pair (or per text for a bi-encoder); longer input is truncated.',
+  },
+  rerankThreads: {
+    key: 'rerankThreads',
+    env: 'QUIRE_RERANK_THREADS',
+    default: '1',
+    parse: integer(1, 64),
+    description: 'Worker threads running the semantic model, each with its own copy of it.',
   },
 };
 

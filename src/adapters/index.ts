@@ -16,6 +16,7 @@ import type { Fetcher } from '../ports/fetcher.js';
 import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { UnitOfWork } from '../ports/unit-of-work.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import type { SearchIndex } from '../ports/search-index.js';
 import { createBullmqJobQueue } from './bullmq/job-queue.js';
 import { createSqlJobQueue } from './sql/job-queue.js';
 import { createFsBlobStore } from './fs-blobs/blob-store.js';
@@ -34,6 +35,7 @@ import type { SqlDatabase } from './sql/database.js';
 import { migrateToLatest } from './sql/migrate.js';
 import { openDatabase } from './sql/open.js';
 import { createSqlTenantStore } from './sql/tenant-store.js';
+import { createSqlSearchIndex } from './sql/search-index.js';
 
 export interface Adapters {
   database: SqlDatabase;
@@ -46,6 +48,8 @@ export interface Adapters {
   blobs: BlobStore;
   uow: UnitOfWork;
   jobs: JobQueue;
+  /** Passage search, in the same database as the passages. */
+  search: SearchIndex;
   fetcher: Fetcher;
   healthChecks: HealthCheck[];
   /** Closes everything opened here, in reverse order. Idempotent. */
@@ -151,6 +155,7 @@ export async function openAdapters({
       blobs,
       uow: createSqlUnitOfWork(database),
       jobs,
+      search: createSqlSearchIndex(database),
       fetcher,
       healthChecks,
       close,

@@ -17,6 +17,8 @@ export interface ExtractionPoolOptions {
   timeoutMs: number;
   heapMb: number;
   recycleAfter: number;
+  /** Added to the worker threads' nice value (Linux): extraction yields the CPU to the API thread. */
+  niceIncrement?: number;
   /** The worker module (tests inject faults with their own); default: ./worker.(ts|js). */
   workerFile?: string;
 }
@@ -45,6 +47,7 @@ export class ExtractionPool implements Extractor {
       minThreads: 0,
       maxThreads: this.options.threads,
       idleTimeout: 30_000,
+      niceIncrement: this.options.niceIncrement ?? 0,
       resourceLimits: {
         maxOldGenerationSizeMb: this.options.heapMb,
         maxYoungGenerationSizeMb: Math.max(4, Math.min(64, Math.floor(this.options.heapMb / 8))),

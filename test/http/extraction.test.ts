@@ -5,7 +5,7 @@
  * reprocess, content formats, and the job metrics.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -418,6 +418,20 @@ describe('extraction jobs (embedded)', () => {
 
     const right = await upload('open-sesame');
     assert.equal((await waitForJob(t, right.job.id)).status, 'succeeded');
+  });
+
+  it('runs extraction threads at a lower CPU priority than the API thread (Linux)', async () => {
+    const { job } = await submitText(t, 'QUIRE-FAULT:slow 1500 3\nniced');
+    await waitForJob(t, job.id, (j) => j.status === 'running' && j.progress.done > 0);
+    // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value.
+    const niceOf = (tid: string): number => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const nices = readdirSync('/proc/self/task').map(niceOf);
+    assert.equal(niceOf(String(process.pid)), 0, 'the main (API) thread keeps its priority');
+    assert.ok(nices.includes(10), `an extraction thread runs at nice 10: ${nices.join(',')}`);
+    await waitForJob(t, job.id);
   });
 
   it('exposes job metrics and the queue in /health', async () => {

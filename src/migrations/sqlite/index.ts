@@ -5,6 +5,7 @@ import { migration as idempotencyKeys } from '../shared/0003-idempotency-keys.js
 import { migration as documentsAndJobs } from '../shared/0004-documents-and-jobs.js';
 import { migration as extraction } from '../shared/0005-extraction.js';
 import { migration as webhooks } from '../shared/0006-webhooks.js';
+import * as search from './0007-search.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const sqliteMigrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0004-documents-and-jobs': documentsAndJobs('text'),
   '0005-extraction': extraction(),
   '0006-webhooks': webhooks('text'),
+  '0007-search': search,
 };

@@ -1,0 +1,222 @@
+/**
+ * The SemanticModel port over a local Hugging Face ONNX export (onnxruntime-node +
+ * @huggingface/tokenizers). Inference and tokenisation run in a small piscina pool (worker.ts)
+ * because `session.run()` blocks its thread for the whole inference (microsoft/onnxruntime#19611).
+ * The model's kind is read from its outputs when it is opened. A cockatiel circuit breaker
+ * (5 consecutive failures) stops calling a failing or too-slow model for `halfOpenAfterMs`.
+ * Every failure surfaces as ModelUnavailable with a reason, so callers degrade or answer 503.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  IsolatedCircuitError,
+  circuitBreaker,
+  handleAll,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import { ModelUnavailable, type SemanticModel } from '../../ports/semantic-model.js';
+import type { ModelDescription, ModelFiles, WorkerResult, WorkerTask } from './worker.js';
+import type { BreakerState } from '../../ports/fetcher.js';
+import { toBreakerState } from '../http-fetcher/breakers.js';
+
+export interface SemanticModelOptions {
+  /** A Hugging Face ONNX export: tokenizer.json, config.json, onnx/model(_quantized).onnx. */
+  dir: string;
+  /** Tokens per sequence (a query–document pair for a cross-encoder), special tokens included. */
+  maxLength?: number;
+  /** Sequences per `session.run()`; PITFALLS.md: keep it ≤ 32 (memory). */
+  batchSize?: number;
+  /** Worker threads in the pool, each with its own session (default 1). */
+  threads?: number;
+  /** onnxruntime intra-op threads per session (default: CPUs / threads, at most 4). */
+  intraOpThreads?: number;
+  /** Consecutive failures that open the breaker (default 5). */
+  consecutiveFailures?: number;
+  /** How long the breaker stays open before one trial call (default 30 s). */
+  halfOpenAfterMs?: number;
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** The worker module (tests inject faults with their own); default: ./worker.(ts|js). */
+  workerFile?: string;
+}
+
+/** The worker module next to this file: .ts when running from source (tsx), .js when built. */
+function defaultWorkerFile(): string {
+  const source = fileURLToPath(new URL('./worker.ts', import.meta.url));
+  return existsSync(source) ? source : fileURLToPath(new URL('./worker.js', import.meta.url));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The files of the export, or ModelUnavailable('missing') naming what is not there. */
+function locateFiles(dir: string): { modelFile: string } {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch {
+    isDirectory = false;
+  }
+  if (!isDirectory) throw new ModelUnavailable('missing', `No model directory at ${dir}`);
+  for (const name of ['tokenizer.json', 'config.json']) {
+    if (!isFile(join(dir, name))) {
+      throw new ModelUnavailable('missing', `The model directory ${dir} has no ${name}`);
+    }
+  }
+  const candidates = ['model_quantized.onnx', 'model.onnx'].map((name) => join(dir, 'onnx', name));
+  const modelFile = candidates.find(isFile);
+  if (modelFile === undefined) {
+    throw new ModelUnavailable(
+      'missing',
+      `The model directory ${dir} has neither onnx/model_quantized.onnx nor onnx/model.onnx`,
+    );
+  }
+  return { modelFile };
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+export class OnnxSemanticModel implements SemanticModel {
+  readonly name: string;
+  readonly kind: 'cross' | 'bi';
+  private readonly breaker: CircuitBreakerPolicy;
+  private closed = false;
+
+  constructor(
+    private readonly pool: Piscina<WorkerTask, WorkerResult>,
+    private readonly files: ModelFiles,
+    description: ModelDescription,
+    options: SemanticModelOptions,
+  ) {
+    this.name = basename(files.dir);
+    this.kind = description.kind;
+    this.breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
+      breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5),
+    });
+    const logger = options.logger;
+    if (logger !== undefined) {
+      this.breaker.onBreak(() =>
+        logger.warn({ model: this.name }, 'semantic model breaker opened'),
+      );
+      this.breaker.onReset(() =>
+        logger.info({ model: this.name }, 'semantic model breaker closed'),
+      );
+    }
+  }
+
+  /** For /health: `open` while calls are refused without reaching the model. */
+  breakerState(): BreakerState {
+    return toBreakerState(this.breaker.state);
+  }
+
+  /**
+   * Scores in document order. On abort the running task's thread is terminated by piscina (and
+   * replaced; the replacement reloads the model on its next task), so a slow batch never keeps
+   * the pool busy past the deadline. A deadline counts as a failure for the breaker: a model
+   * that is too slow is as unusable as one that throws.
+   */
+  async relevance(query: string, documents: string[], signal: AbortSignal): Promise<number[]> {
+    if (this.closed) throw new ModelUnavailable('missing', 'The semantic model is closed');
+    if (signal.aborted) {
+      throw new ModelUnavailable('deadline', 'The deadline passed before the model was called');
+    }
+    if (documents.length === 0) return [];
+    try {
+      const result = await this.breaker.execute(
+        () => this.pool.run({ op: 'relevance', model: this.files, query, documents }, { signal }),
+        signal,
+      );
+      if (!Array.isArray(result) || result.length !== documents.length) {
+        throw new ModelUnavailable('failed', 'The semantic model returned a malformed answer');
+      }
+      return result;
+    } catch (error) {
+      throw this.unavailable(error, signal);
+    }
+  }
+
+  async similarity(source: string, targets: string[], signal: AbortSignal): Promise<number[]> {
+    const scores = await this.relevance(source, targets, signal);
+    // A bi-encoder's relevance already is a cosine; a cross-encoder's logit becomes 0–1.
+    return this.kind === 'bi' ? scores : scores.map(sigmoid);
+  }
+
+  private unavailable(error: unknown, signal: AbortSignal): ModelUnavailable {
+    if (error instanceof ModelUnavailable) return error;
+    if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
+      return new ModelUnavailable(
+        'open_circuit',
+        'The semantic model failed repeatedly; retry later',
+      );
+    }
+    if (signal.aborted) {
+      return new ModelUnavailable(
+        'deadline',
+        'The semantic model did not answer before the deadline',
+      );
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new ModelUnavailable('failed', `The semantic model failed: ${message}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.destroy();
+  }
+}
+
+/**
+ * Opens the export in `dir`: checks its files (ModelUnavailable 'missing'), starts the pool and
+ * loads the model in a worker, detecting cross- vs bi-encoder from its outputs (a model that
+ * onnxruntime or the tokenizer cannot load: 'failed').
+ */
+export async function openSemanticModel(options: SemanticModelOptions): Promise<OnnxSemanticModel> {
+  const dir = resolve(options.dir);
+  const { modelFile } = locateFiles(dir);
+  const threads = Math.max(1, options.threads ?? 1);
+  const files: ModelFiles = {
+    dir,
+    modelFile,
+    maxLength: options.maxLength ?? 256,
+    batchSize: Math.max(1, Math.min(options.batchSize ?? 32, 32)),
+    intraOpThreads:
+      options.intraOpThreads ??
+      Math.max(1, Math.min(4, Math.floor(availableParallelism() / threads))),
+  };
+  const pool = new Piscina<WorkerTask, WorkerResult>({
+    filename: options.workerFile ?? defaultWorkerFile(),
+    minThreads: threads,
+    maxThreads: threads,
+  });
+  // A thread that dies between tasks is replaced by piscina; nothing is waiting on it.
+  pool.on('error', () => undefined);
+  let description: ModelDescription;
+  try {
+    const result = await pool.run({ op: 'describe', model: files });
+    if (Array.isArray(result)) throw new Error('unexpected answer to describe');
+    description = result;
+  } catch (error) {
+    await pool.destroy().catch(() => undefined);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ModelUnavailable('failed', `Cannot load the model in ${dir}: ${message}`);
+  }
+  options.logger?.info(
+    { model: basename(dir), kind: description.kind, file: basename(modelFile), threads },
+    'semantic model loaded',
+  );
+  return new OnnxSemanticModel(pool, files, description, options);
+}

@@ -1,0 +1,64 @@
+/**
+ * What the SQL SearchIndex adapters share (see sql/search-index.ts): the query words
+ * (domain/tokenize.ts, so no user text ever reaches FTS5 or tsquery syntax), the scope (the
+ * tenant's ready documents and the filters) and the highlights, computed in TypeScript from the
+ * same words, so both adapters answer them identically.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import { distinctTokens, matchSpans } from '../../domain/tokenize.js';
+import { MAX_QUERY_TERMS, type SearchFilters, type SearchHit } from '../../ports/search-index.js';
+
+/** The distinct folded words of a query; none means no hits. */
+export function queryTerms(text: string): string[] {
+  return distinctTokens(text, MAX_QUERY_TERMS);
+}
+
+/**
+ * Conditions on `p` (passages) and `d` (documents) for the tenant's ready documents and the
+ * filters; tags must all be present (document_tags).
+ */
+export function scopeConditions(tenantId: string, filters: SearchFilters): RawBuilder<unknown> {
+  const conditions: RawBuilder<unknown>[] = [
+    sql`p.tenant_id = ${tenantId}`,
+    sql`d.tenant_id = ${tenantId}`,
+    sql`d.status = 'ready'`,
+  ];
+  const ids = [...new Set(filters.document_ids ?? [])];
+  if (filters.document_ids !== undefined) {
+    conditions.push(
+      ids.length === 0
+        ? sql`1 = 0`
+        : sql`p.document_id in (${sql.join(ids.map((id) => sql`${id}`))})`,
+    );
+  }
+  if (filters.media_type !== undefined) conditions.push(sql`d.media_type = ${filters.media_type}`);
+  const tags = [...new Set(filters.tags ?? [])];
+  if (tags.length > 0) {
+    conditions.push(
+      sql`(select count(distinct t.tag) from document_tags t
+            where t.document_id = d.id and t.tenant_id = ${tenantId}
+              and t.tag in (${sql.join(tags.map((tag) => sql`${tag}`))})) = ${tags.length}`,
+    );
+  }
+  return sql.join(conditions, sql` and `);
+}
+
+export interface HitRow {
+  passage_id: string;
+  document_id: string;
+  page: number | string;
+  text: string;
+  score: number | string;
+}
+
+export function toHits(rows: HitRow[], terms: string[]): SearchHit[] {
+  const set = new Set(terms);
+  return rows.map((row) => ({
+    passage_id: row.passage_id,
+    document_id: row.document_id,
+    page: Number(row.page),
+    score: Number(row.score),
+    text: row.text,
+    highlights: matchSpans(row.text, set),
+  }));
+}

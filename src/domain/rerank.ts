@@ -1,0 +1,309 @@
+/**
+ * Rerank and similarity: the lexical path (BM25 / TF-IDF cosine, src/domain/bm25.ts), the
+ * semantic path (the optional SemanticModel port) and the hybrid of both, with the degradation
+ * rules of API.md in one place: `hybrid` falls back to lexical with `degraded: true` when the
+ * model is missing, failing or past its deadline; `semantic` answers 503 MODEL_UNAVAILABLE.
+ * No Fastify here; big lexical jobs go to the `offload` function the app passes (a worker pool),
+ * so the event loop never scores megabytes of text itself.
+ */
+import { AppError } from '../errors.js';
+import {
+  ModelUnavailable,
+  type ModelUnavailableReason,
+  type SemanticModel,
+} from '../ports/semantic-model.js';
+import { bm25Scores, rankByScore, tfidfCosine, type Bm25Params } from './bm25.js';
+
+export const RERANK_METHODS = ['lexical', 'semantic', 'hybrid'] as const;
+export type RerankMethod = (typeof RERANK_METHODS)[number];
+
+/** Reciprocal rank fusion constant (Cormack et al.). */
+export const RRF_K = 60;
+/** Hybrid sends the best this-many BM25 documents (or top_n, if larger) to the model. */
+export const HYBRID_SHORTLIST = 100;
+/** Lexical relevance_score = s / (s + LEXICAL_HALF_SCORE): a raw BM25 score of 1 maps to 0.5. */
+export const LEXICAL_HALF_SCORE = 1;
+
+/** A lexical job, as it is handed to a worker thread. */
+export type LexicalTask =
+  | { kind: 'bm25'; query: string; documents: string[]; params: Bm25Params }
+  | { kind: 'cosine'; source: string; targets: string[] };
+
+export function runLexicalTask(task: LexicalTask): Float64Array {
+  return task.kind === 'bm25'
+    ? bm25Scores(task.query, task.documents, task.params)
+    : tfidfCosine(task.source, task.targets);
+}
+
+export interface RerankServiceOptions {
+  model: SemanticModel | null;
+  /** How long the model may take per request (QUIRE_RERANK_DEADLINE_MS). */
+  deadlineMs: number;
+  bm25: Bm25Params;
+  /** Runs a lexical task off the request thread; used above `offloadAboveChars`. */
+  offload?: (task: LexicalTask) => Promise<Float64Array>;
+  /** Total characters of a request's texts above which lexical work is offloaded. */
+  offloadAboveChars?: number;
+  /** Told every time a hybrid answer degrades to lexical. */
+  onDegraded?: (reason: ModelUnavailableReason) => void;
+}
+
+export interface RerankInput {
+  query: string;
+  documents: string[];
+  /** Results to return (default: all). */
+  topN?: number;
+  method?: RerankMethod;
+  returnDocuments: boolean;
+}
+
+export interface RerankResult {
+  index: number;
+  relevance_score: number;
+  document?: { text: string };
+}
+
+export interface ScoringMeta {
+  method: RerankMethod;
+  /** What produced the scores: `bm25`, the model's name, or both joined by `+`. */
+  model: string;
+  degraded: boolean;
+  /** Why the answer degraded (only when it did). */
+  degraded_reason?: ModelUnavailableReason;
+  took_ms: number;
+}
+
+export interface RerankOutcome {
+  results: RerankResult[];
+  meta: ScoringMeta;
+}
+
+export interface SimilarityOutcome {
+  scores: number[];
+  meta: ScoringMeta;
+}
+
+const LEXICAL_MODEL = 'bm25';
+const COSINE_MODEL = 'tfidf-cosine';
+
+function reasonOf(error: unknown): ModelUnavailableReason {
+  return error instanceof ModelUnavailable ? error.reason : 'failed';
+}
+
+/** A cross-encoder's relevance is a logit: its sigmoid is the 0–1 score Cohere clients expect. */
+const sigmoid = (logit: number): number => 1 / (1 + Math.exp(-logit));
+
+const round = (value: number): number => Math.round(value * 1000) / 1000;
+
+export class RerankService {
+  readonly defaultMethod: RerankMethod;
+
+  constructor(private readonly options: RerankServiceOptions) {
+    this.defaultMethod = options.model === null ? 'lexical' : 'hybrid';
+  }
+
+  get modelName(): string | null {
+    return this.options.model?.name ?? null;
+  }
+
+  async rerank(input: RerankInput): Promise<RerankOutcome> {
+    const started = performance.now();
+    const method = input.method ?? this.defaultMethod;
+    const { query, documents } = input;
+    const topN = Math.min(input.topN ?? documents.length, documents.length);
+    let scores: ArrayLike<number>;
+    let meta: Omit<ScoringMeta, 'took_ms'>;
+
+    if (method === 'semantic') {
+      const model = this.requireModel();
+      const relevance = await this.callModel(
+        (signal) => model.relevance(query, documents, signal),
+        documents.length,
+      ).catch((error: unknown) => {
+        throw this.unavailable(error);
+      });
+      scores = model.kind === 'cross' ? relevance.map(sigmoid) : relevance;
+      meta = { method, model: model.name, degraded: false };
+    } else {
+      const raw = await this.lexical({ kind: 'bm25', query, documents, params: this.options.bm25 });
+      const lexical = Array.from(raw, (score) => score / (score + LEXICAL_HALF_SCORE));
+      scores = lexical;
+      meta = { method, model: LEXICAL_MODEL, degraded: false };
+      if (method === 'hybrid') {
+        const fused = await this.fuse(query, documents, raw, topN);
+        if ('reason' in fused) {
+          meta = { method, model: LEXICAL_MODEL, degraded: true, degraded_reason: fused.reason };
+        } else {
+          scores = fused.scores;
+          meta = { method, model: `${fused.model}+${LEXICAL_MODEL}`, degraded: false };
+        }
+      }
+    }
+
+    const results = rankByScore(scores)
+      .slice(0, topN)
+      .map((index): RerankResult => {
+        const result: RerankResult = { index, relevance_score: scores[index] ?? 0 };
+        if (input.returnDocuments) result.document = { text: documents[index] ?? '' };
+        return result;
+      });
+    return { results, meta: { ...meta, took_ms: round(performance.now() - started) } };
+  }
+
+  async similarity(
+    source: string,
+    targets: string[],
+    method: RerankMethod = this.defaultMethod,
+  ): Promise<SimilarityOutcome> {
+    const started = performance.now();
+    const done = (scores: ArrayLike<number>, meta: Omit<ScoringMeta, 'took_ms'>) => ({
+      scores: Array.from(scores),
+      meta: { ...meta, took_ms: round(performance.now() - started) },
+    });
+    const model = this.options.model;
+    if (method === 'semantic') {
+      const required = this.requireModel();
+      const scores = await this.callModel(
+        (signal) => required.similarity(source, targets, signal),
+        targets.length,
+      ).catch((error: unknown) => {
+        throw this.unavailable(error);
+      });
+      return done(scores, { method, model: required.name, degraded: false });
+    }
+    if (method === 'hybrid') {
+      // Semantic when the model answers in time; lexical cosine (degraded) otherwise.
+      let reason: ModelUnavailableReason = 'missing';
+      if (model !== null) {
+        try {
+          const scores = await this.callModel(
+            (signal) => model.similarity(source, targets, signal),
+            targets.length,
+          );
+          return done(scores, { method, model: model.name, degraded: false });
+        } catch (error) {
+          reason = reasonOf(error);
+        }
+      }
+      this.options.onDegraded?.(reason);
+      const scores = await this.lexical({ kind: 'cosine', source, targets });
+      return done(scores, { method, model: COSINE_MODEL, degraded: true, degraded_reason: reason });
+    }
+    const scores = await this.lexical({ kind: 'cosine', source, targets });
+    return done(scores, { method, model: COSINE_MODEL, degraded: false });
+  }
+
+  /**
+   * Semantic scores for the BM25 shortlist fused with the BM25 ranks by reciprocal rank fusion
+   * (k = 60); documents outside the shortlist keep their lexical rank only. The fused score is
+   * divided by its maximum, 2 / (k + 1), so relevance_score stays within 0–1.
+   */
+  private async fuse(
+    query: string,
+    documents: string[],
+    raw: Float64Array,
+    topN: number,
+  ): Promise<{ scores: number[]; model: string } | { reason: ModelUnavailableReason }> {
+    const model = this.options.model;
+    if (model === null) {
+      this.options.onDegraded?.('missing');
+      return { reason: 'missing' };
+    }
+    const lexicalOrder = rankByScore(raw);
+    const shortlist = lexicalOrder.slice(0, Math.max(HYBRID_SHORTLIST, topN));
+    let semantic: number[];
+    try {
+      semantic = await this.callModel(
+        (signal) =>
+          model.relevance(
+            query,
+            shortlist.map((index) => documents[index] ?? ''),
+            signal,
+          ),
+        shortlist.length,
+      );
+    } catch (error) {
+      const reason = reasonOf(error);
+      this.options.onDegraded?.(reason);
+      return { reason };
+    }
+    const fused = new Array<number>(documents.length).fill(0);
+    lexicalOrder.forEach((index, rank) => {
+      fused[index] = 1 / (RRF_K + rank + 1);
+    });
+    rankByScore(semantic).forEach((position, rank) => {
+      const index = shortlist[position] ?? 0;
+      fused[index] = (fused[index] ?? 0) + 1 / (RRF_K + rank + 1);
+    });
+    const best = 2 / (RRF_K + 1);
+    return { scores: fused.map((score) => score / best), model: model.name };
+  }
+
+  private async lexical(task: LexicalTask): Promise<Float64Array> {
+    const { offload, offloadAboveChars = Number.POSITIVE_INFINITY } = this.options;
+    const texts = task.kind === 'bm25' ? task.documents : task.targets;
+    if (offload !== undefined) {
+      let chars = task.kind === 'bm25' ? task.query.length : task.source.length;
+      for (const text of texts) chars += text.length;
+      if (chars > offloadAboveChars) return offload(task);
+    }
+    return runLexicalTask(task);
+  }
+
+  private requireModel(): SemanticModel {
+    const model = this.options.model;
+    if (model === null) {
+      throw new AppError('MODEL_UNAVAILABLE', 'No semantic model is configured on this server');
+    }
+    return model;
+  }
+
+  private unavailable(error: unknown): AppError {
+    const reason = reasonOf(error);
+    const detail =
+      reason === 'deadline'
+        ? `The semantic model did not answer within ${this.options.deadlineMs} ms`
+        : reason === 'open_circuit'
+          ? 'The semantic model is failing; calls are paused for a while'
+          : 'The semantic model failed';
+    return new AppError('MODEL_UNAVAILABLE', detail, { cause: error, retryAfterSeconds: 1 });
+  }
+
+  /**
+   * Calls the model with a deadline signal and gives up at the deadline even if the model does
+   * not honour the signal; the answer must hold one finite number per input.
+   */
+  private async callModel(
+    call: (signal: AbortSignal) => Promise<number[]>,
+    expected: number,
+  ): Promise<number[]> {
+    // A timer of our own rather than AbortSignal.timeout: that one is unref'd, so nothing
+    // would keep the process alive for a model that waits on it (in tests, under inject()).
+    const controller = new AbortController();
+    const signal = controller.signal;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new ModelUnavailable(
+          'deadline',
+          `no answer within ${this.options.deadlineMs} ms`,
+        );
+        controller.abort(error);
+        reject(error);
+      }, this.options.deadlineMs);
+    });
+    try {
+      const scores = await Promise.race([call(signal), deadline]);
+      if (scores.length !== expected || !scores.every((score) => Number.isFinite(score))) {
+        throw new ModelUnavailable('failed', 'the model answered with the wrong number of scores');
+      }
+      return scores;
+    } catch (error) {
+      // A model that rejects because our signal fired missed the deadline, whatever it says.
+      if (signal.aborted) throw new ModelUnavailable('deadline', 'deadline passed');
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

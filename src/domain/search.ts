@@ -1,0 +1,148 @@
+/**
+ * Passage search (POST /v1/search): checks the request, asks the SearchIndex for the tenant's
+ * best lexical hits and, when the request asks for it and a reranker is wired, reorders the top
+ * candidates with it. The reranker (domain/rerank.ts) is injected so this service stays free of
+ * models; without one, answers are lexical and say so (`meta.method: 'lexical'`).
+ */
+import { AppError } from '../errors.js';
+import type { Highlight, SearchFilters, SearchIndex } from '../ports/search-index.js';
+
+export const SEARCH_LIMITS = {
+  queryChars: 1000,
+  limit: 100,
+  defaultLimit: 10,
+  documentIds: 100,
+  tags: 20,
+  topN: 100,
+} as const;
+
+export const RERANK_METHODS = ['lexical', 'semantic', 'hybrid'] as const;
+export type RerankMethod = (typeof RERANK_METHODS)[number];
+
+export interface RerankOutcome {
+  /** Indexes into the given texts, best first (may be fewer than given). */
+  order: number[];
+  /** Scores, aligned with `order`. */
+  scores: number[];
+  degraded: boolean;
+  /** The method that actually ranked (e.g. `lexical` when `hybrid` fell back). */
+  method: string;
+}
+
+export type Rerank = (
+  query: string,
+  texts: string[],
+  method: RerankMethod,
+  topN: number,
+) => Promise<RerankOutcome>;
+
+export interface SearchRequest {
+  query: string;
+  limit?: number;
+  filters?: SearchFilters;
+  rerank?: { method: RerankMethod; top_n?: number };
+}
+
+export interface SearchResultItem {
+  document_id: string;
+  chunk_id: string;
+  page: number;
+  score: number;
+  text: string;
+  highlights: Highlight[];
+}
+
+export interface SearchResponse {
+  results: SearchResultItem[];
+  meta: { method: string; took_ms: number; degraded: boolean };
+}
+
+export interface SearchServiceDeps {
+  index: SearchIndex;
+  rerank?: Rerank;
+  now?: () => number;
+}
+
+function invalid(path: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `${path} ${message}`, {
+    errors: [{ path, message }],
+  });
+}
+
+export class SearchService {
+  readonly #index: SearchIndex;
+  readonly #rerank: Rerank | undefined;
+  readonly #now: () => number;
+
+  constructor(deps: SearchServiceDeps) {
+    this.#index = deps.index;
+    this.#rerank = deps.rerank;
+    this.#now = deps.now ?? (() => performance.now());
+  }
+
+  async search(tenantId: string, request: SearchRequest): Promise<SearchResponse> {
+    const started = this.#now();
+    const limit = request.limit ?? SEARCH_LIMITS.defaultLimit;
+    const filters = request.filters ?? {};
+    this.#check(request, limit, filters);
+
+    const rerank = request.rerank !== undefined ? this.#rerank : undefined;
+    // Rerank the top `top_n` lexical candidates (never fewer than the answer needs).
+    const candidates =
+      rerank === undefined ? limit : Math.max(limit, request.rerank?.top_n ?? limit);
+    const { hits } = await this.#index.search(tenantId, {
+      text: request.query,
+      limit: candidates,
+      filters,
+    });
+    let items: SearchResultItem[] = hits.map((hit) => ({
+      document_id: hit.document_id,
+      chunk_id: hit.passage_id,
+      page: hit.page,
+      score: hit.score,
+      text: hit.text,
+      highlights: hit.highlights,
+    }));
+    let method = 'lexical';
+    let degraded = false;
+    if (rerank !== undefined && request.rerank !== undefined && items.length > 0) {
+      const outcome = await rerank(
+        request.query,
+        items.map((item) => item.text),
+        request.rerank.method,
+        items.length,
+      );
+      const reordered: SearchResultItem[] = [];
+      outcome.order.forEach((position, rank) => {
+        const item = items[position];
+        if (item !== undefined) reordered.push({ ...item, score: outcome.scores[rank] ?? 0 });
+      });
+      items = reordered;
+      method = outcome.method;
+      degraded = outcome.degraded;
+    }
+    return {
+      results: items.slice(0, limit),
+      meta: { method, took_ms: Math.round((this.#now() - started) * 100) / 100, degraded },
+    };
+  }
+
+  /** The same bounds the HTTP schema enforces, for callers that are not HTTP. */
+  #check(request: SearchRequest, limit: number, filters: SearchFilters): void {
+    const length = request.query.length;
+    if (length < 1 || length > SEARCH_LIMITS.queryChars)
+      throw invalid('/query', `must be 1–${SEARCH_LIMITS.queryChars} characters`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_LIMITS.limit)
+      throw invalid('/limit', `must be an integer 1–${SEARCH_LIMITS.limit}`);
+    if ((filters.document_ids?.length ?? 0) > SEARCH_LIMITS.documentIds)
+      throw invalid(
+        '/filters/document_ids',
+        `must have at most ${SEARCH_LIMITS.documentIds} items`,
+      );
+    if ((filters.tags?.length ?? 0) > SEARCH_LIMITS.tags)
+      throw invalid('/filters/tags', `must have at most ${SEARCH_LIMITS.tags} items`);
+    const topN = request.rerank?.top_n;
+    if (topN !== undefined && (!Number.isInteger(topN) || topN < 1 || topN > SEARCH_LIMITS.topN))
+      throw invalid('/rerank/top_n', `must be an integer 1–${SEARCH_LIMITS.topN}`);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * POST /v1/rerank (Cohere/Jina-compatible, plus a /v2/rerank alias for Cohere's v2 SDK client,
+ * which posts there) and POST /v1/similarity. Thin: the body is validated by its schema, the
+ * total size is checked here before any work (413), and RerankService does the scoring. This
+ * plugin builds the service with what the app hands it — the optional semantic model, its
+ * deadline, BM25's parameters — plus the worker pool big lexical requests run in and the
+ * `rerank_degraded_total{reason}` counter on the app's registry.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { RerankService, ScoringMeta } from '../../domain/rerank.js';
+import { AppError } from '../../errors.js';
+import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
+import {
+  RERANK_LIMITS,
+  RerankBody,
+  RerankResponse,
+  SimilarityBody,
+  SimilarityResponse,
+} from '../schemas/rerank.js';
+
+export interface RerankRoutesOptions {
+  /** Built in app.ts, shared with search's rerank step. */
+  service: RerankService;
+}
+
+/** Texts of one request above this many characters are scored in the worker pool. */
+export const RERANK_OFFLOAD_ABOVE_CHARS = 200_000;
+
+const SEARCH = { scope: 'search', rateClass: 'search' } as const;
+// JSON of 5 M characters: up to 3 bytes each in UTF-8, plus the syntax around them. Bigger
+// bodies are refused (413) as their Content-Length arrives, before they are read or parsed.
+const BODY_LIMIT = 3 * RERANK_LIMITS.maxTotalChars + 1024 * 1024;
+
+/**
+ * Each text's length (400 with its path) and the total (413), before any work. `path(i)` names
+ * text i in the body.
+ */
+function checkSizes(first: string, texts: readonly string[], path: (i: number) => string): void {
+  let total = first.length;
+  for (let i = 0; i < texts.length; i++) {
+    const length = texts[i]?.length ?? 0;
+    if (length > RERANK_LIMITS.maxDocumentChars) {
+      const message = `must NOT have more than ${RERANK_LIMITS.maxDocumentChars} characters`;
+      throw new AppError('VALIDATION_FAILED', `${path(i)} ${message}`, {
+        errors: [{ path: path(i), message }],
+      });
+    }
+    total += length;
+  }
+  if (total > RERANK_LIMITS.maxTotalChars) {
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `The texts total ${total} characters; at most ${RERANK_LIMITS.maxTotalChars} are accepted per request`,
+    );
+  }
+}
+
+export async function rerankRoutes(
+  plain: FastifyInstance,
+  options: RerankRoutesOptions,
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const { service } = options;
+
+  const tags = ['search'];
+  const errors = {
+    ...AUTHENTICATED_ERRORS,
+    413: problemResponse('The texts are over the total limit (PAYLOAD_TOO_LARGE)'),
+    503: problemResponse('`semantic` without a working model (MODEL_UNAVAILABLE), or OVERLOADED'),
+  };
+  const requested = (
+    model: string | undefined,
+  ): Partial<ScoringMeta> & {
+    requested_model?: string;
+  } => (model === undefined ? {} : { requested_model: model });
+
+  for (const [url, version] of [
+    ['/v1/rerank', '1'],
+    ['/v2/rerank', '2'],
+  ] as const) {
+    app.post(
+      url,
+      {
+        config: SEARCH,
+        bodyLimit: BODY_LIMIT,
+        schema: {
+          tags,
+          summary:
+            version === '1'
+              ? 'Rerank documents by relevance to a query (Cohere/Jina-compatible)'
+              : 'The same as POST /v1/rerank, where Cohere’s v2 SDK client posts',
+          body: RerankBody,
+          response: { 200: RerankResponse, ...errors },
+        },
+      },
+      async (request) => {
+        const body = request.body;
+        if (body.top_n !== undefined && body.top_k !== undefined && body.top_n !== body.top_k) {
+          throw new AppError('VALIDATION_FAILED', 'top_n and top_k differ', {
+            errors: [{ path: '/body/top_k', message: 'must equal top_n when both are sent' }],
+          });
+        }
+        const documents = body.documents.map((document) =>
+          typeof document === 'string' ? document : document.text,
+        );
+        checkSizes(body.query, documents, (i) =>
+          typeof body.documents[i] === 'string'
+            ? `/body/documents/${i}`
+            : `/body/documents/${i}/text`,
+        );
+        const topN = body.top_n ?? body.top_k;
+        const outcome = await service.rerank({
+          query: body.query,
+          documents,
+          returnDocuments: body.return_documents ?? false,
+          ...(topN === undefined ? {} : { topN }),
+          ...(body.method === undefined ? {} : { method: body.method }),
+        });
+        return {
+          id: randomUUID(),
+          results: outcome.results,
+          meta: {
+            ...outcome.meta,
+            ...requested(body.model),
+            api_version: { version },
+            billed_units: { search_units: 1 },
+          },
+        };
+      },
+    );
+  }
+
+  app.post(
+    '/v1/similarity',
+    {
+      config: SEARCH,
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        tags,
+        summary: 'Score how similar each target text is to a source text',
+        body: SimilarityBody,
+        response: { 200: SimilarityResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { source, targets, method, model } = request.body;
+      checkSizes(source, targets, (i) => `/body/targets/${i}`);
+      const outcome = await service.similarity(source, targets, method);
+      return { scores: outcome.scores, meta: { ...outcome.meta, ...requested(model) } };
+    },
+  );
+}

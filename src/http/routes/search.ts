@@ -1,0 +1,37 @@
+/**
+ * POST /v1/search: passage search over the caller's tenant's ready documents. Scope `search`,
+ * rate class `search`. Thin: the schema bounds the request, SearchService does the rest.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { SearchService } from '../../domain/search.js';
+import { tenantOf } from '../caller.js';
+import { AUTHENTICATED_ERRORS } from '../schemas/common.js';
+import { SearchAnswer, SearchBody } from '../schemas/search.js';
+
+export interface SearchRoutesOptions {
+  search: SearchService;
+}
+
+const SEARCH = { scope: 'search', rateClass: 'search' } as const;
+
+export async function searchRoutes(
+  plain: FastifyInstance,
+  { search }: SearchRoutesOptions,
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/v1/search',
+    {
+      config: SEARCH,
+      schema: {
+        tags: ['search'],
+        summary: "Find passages of the tenant's ready documents",
+        body: SearchBody,
+        response: { 200: SearchAnswer, ...AUTHENTICATED_ERRORS },
+      },
+    },
+    async (request) => search.search(tenantOf(request), request.body),
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * Request and response schemas of POST /v1/rerank (and its /v2/rerank alias) and
+ * POST /v1/similarity. The rerank body is a superset of what Cohere's v1 and v2 rerank, and Jina's,
+ * send — including fields Quire accepts and ignores (`rank_fields`, `max_chunks_per_doc`,
+ * `max_tokens_per_doc`, `priority`) — and unknown top-level fields are allowed, so SDK updates
+ * that add one do not break callers. The per-text limits are here; the total is checked in the
+ * route (413) before any scoring.
+ */
+import { Type } from 'typebox';
+import { RERANK_METHODS } from '../../domain/rerank.js';
+
+export const RERANK_LIMITS = {
+  maxDocuments: 1000,
+  maxQueryChars: 4096,
+  maxDocumentChars: 50_000,
+  /** Query (or source) plus every document (or target), in UTF-16 code units: else 413. */
+  maxTotalChars: 5_000_000,
+} as const;
+
+const Method = Type.Enum(RERANK_METHODS, {
+  description:
+    '`lexical` (BM25), `semantic` (the configured model; 503 MODEL_UNAVAILABLE without one) or `hybrid` (BM25 and the model fused by reciprocal rank, lexical with `meta.degraded` when the model is missing, failing or slow). Default: `hybrid` when a model is configured, else `lexical`.',
+});
+
+// The per-text length is checked by the route in UTF-16 units (String#length, O(1)): ajv's
+// maxLength counts code points one by one, a measurable cost on 100 KB+ of documents.
+const DocumentText = Type.String({
+  description: `At most ${RERANK_LIMITS.maxDocumentChars} characters (UTF-16 code units).`,
+});
+
+export const RerankDocument = Type.Union([
+  DocumentText,
+  Type.Object(
+    {
+      text: DocumentText,
+      id: Type.Optional(Type.String({ maxLength: 256 })),
+    },
+    { description: 'A document as an object (Cohere v1, Jina); other fields are ignored.' },
+  ),
+]);
+
+const topN = (description: string) =>
+  Type.Integer({ minimum: 1, maximum: RERANK_LIMITS.maxDocuments, description });
+
+export const RerankBody = Type.Object({
+  query: Type.String({ minLength: 1, maxLength: RERANK_LIMITS.maxQueryChars }),
+  documents: Type.Array(RerankDocument, {
+    minItems: 1,
+    maxItems: RERANK_LIMITS.maxDocuments,
+    description: `Strings or {text, id?} objects, each at most ${RERANK_LIMITS.maxDocumentChars} characters (empty allowed: scores 0); all texts together at most ${RERANK_LIMITS.maxTotalChars} characters (413 above).`,
+  }),
+  top_n: Type.Optional(
+    topN('Results to return, best first (default: all); above the document count: all.'),
+  ),
+  top_k: Type.Optional(topN('Jina’s name for `top_n`; when both are sent they must be equal.')),
+  return_documents: Type.Optional(
+    Type.Boolean({ default: false, description: 'Include `document: {text}` in each result.' }),
+  ),
+  method: Type.Optional(Method),
+  model: Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description:
+        'Accepted for compatibility and echoed as `meta.requested_model`; any name is accepted, the server uses its own configured model.',
+    }),
+  ),
+  rank_fields: Type.Optional(
+    Type.Array(Type.String({ maxLength: 256 }), {
+      maxItems: 100,
+      description: 'Accepted (Cohere v1) and ignored: documents are ranked by `text`.',
+    }),
+  ),
+  max_chunks_per_doc: Type.Optional(Type.Integer({ minimum: 1, description: 'Ignored.' })),
+  max_tokens_per_doc: Type.Optional(Type.Integer({ minimum: 1, description: 'Ignored.' })),
+  priority: Type.Optional(Type.Integer({ description: 'Ignored.' })),
+});
+
+const ScoringMeta = {
+  method: Method,
+  model: Type.String({
+    description: 'What produced the scores: `bm25`, `tfidf-cosine`, the model, or `model+bm25`.',
+  }),
+  degraded: Type.Boolean({ description: 'The semantic model was wanted but not used.' }),
+  degraded_reason: Type.Optional(
+    Type.Enum(['missing', 'failed', 'deadline', 'open_circuit'], {
+      description: 'Why the answer degraded.',
+    }),
+  ),
+  requested_model: Type.Optional(Type.String()),
+  took_ms: Type.Number(),
+};
+
+export const RerankResponse = Type.Object({
+  id: Type.String({ description: 'A fresh UUID per answer (as Cohere returns).' }),
+  results: Type.Array(
+    Type.Object({
+      index: Type.Integer({ minimum: 0, description: 'Position in the request’s `documents`.' }),
+      relevance_score: Type.Number({
+        description:
+          'Higher is more relevant, 0–1. lexical: s / (s + 1) of the raw BM25 score s; hybrid: the RRF score divided by its maximum 2/61; semantic: the model’s score (a cross-encoder’s logit through a sigmoid; a bi-encoder’s cosine).',
+      }),
+      document: Type.Optional(Type.Object({ text: Type.String() })),
+    }),
+    { description: 'Sorted by relevance_score, highest first; ties by index.' },
+  ),
+  meta: Type.Object({
+    ...ScoringMeta,
+    api_version: Type.Object({ version: Type.String() }),
+    billed_units: Type.Object({ search_units: Type.Integer() }),
+  }),
+});
+
+export const SimilarityBody = Type.Object({
+  source: Type.String({ minLength: 1, maxLength: RERANK_LIMITS.maxDocumentChars }),
+  targets: Type.Array(DocumentText, {
+    minItems: 1,
+    maxItems: RERANK_LIMITS.maxDocuments,
+    description: `Each at most ${RERANK_LIMITS.maxDocumentChars} characters; with the source at most ${RERANK_LIMITS.maxTotalChars} (413 above).`,
+  }),
+  method: Type.Optional(Method),
+  model: Type.Optional(Type.String({ maxLength: 256 })),
+});
+
+export const SimilarityResponse = Type.Object({
+  scores: Type.Array(Type.Number(), {
+    description:
+      'One per target, in target order: lexical = cosine of TF-IDF vectors (0–1); semantic = the model’s similarity.',
+  }),
+  meta: Type.Object(ScoringMeta),
+});

@@ -1,0 +1,95 @@
+/**
+ * Request and response schemas of POST /v1/search: one definition validates, types and
+ * documents them; the bounds are the service's (SEARCH_LIMITS), so they cannot drift apart.
+ */
+import { Type, type TObject, type TProperties } from 'typebox';
+import { RERANK_METHODS, SEARCH_LIMITS } from '../../domain/search.js';
+import { Tag } from './documents.js';
+
+/**
+ * An object that refuses unknown fields with a 400. The app's validator strips fields that
+ * `additionalProperties: false` forbids (Fastify's default); `propertyNames` makes ajv reject
+ * them instead, so a misspelt `filters.tag` is an error, not a silently broader search.
+ */
+function closed<T extends TProperties>(properties: T): TObject<T> {
+  return Type.Object(properties, {
+    additionalProperties: false,
+    propertyNames: { enum: Object.keys(properties) },
+  });
+}
+
+export const SearchBody = closed({
+  query: Type.String({
+    minLength: 1,
+    maxLength: SEARCH_LIMITS.queryChars,
+    description:
+      'Plain words: letters and numbers count (case and accents ignored), everything else separates them; no operators. A passage matching any word is a candidate; more and rarer matches rank higher.',
+  }),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: SEARCH_LIMITS.limit,
+      default: SEARCH_LIMITS.defaultLimit,
+      description: 'At most this many results.',
+    }),
+  ),
+  filters: Type.Optional(
+    closed({
+      document_ids: Type.Optional(
+        Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+          maxItems: SEARCH_LIMITS.documentIds,
+          description: 'Only passages of these documents.',
+        }),
+      ),
+      tags: Type.Optional(
+        Type.Array(Tag, {
+          maxItems: SEARCH_LIMITS.tags,
+          description: 'Only documents carrying all of these tags.',
+        }),
+      ),
+      media_type: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 200, description: 'Only this media type.' }),
+      ),
+    }),
+  ),
+  rerank: Type.Optional(
+    closed({
+      method: Type.Enum(RERANK_METHODS),
+      top_n: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: SEARCH_LIMITS.topN,
+          description:
+            'How many of the best lexical candidates are reranked (default and minimum: `limit`).',
+        }),
+      ),
+    }),
+  ),
+});
+
+export const SearchResultView = Type.Object({
+  document_id: Type.String(),
+  chunk_id: Type.String({ description: 'The passage (`chk_…`).' }),
+  page: Type.Integer({ minimum: 1 }),
+  score: Type.Number({ description: 'Higher is better; comparable within one answer only.' }),
+  text: Type.String({ description: 'The passage text.' }),
+  highlights: Type.Array(
+    Type.Object({
+      start: Type.Integer({ minimum: 0 }),
+      end: Type.Integer({ minimum: 0 }),
+    }),
+    {
+      description:
+        'Words of `text` matching a query word: UTF-16 code unit offsets, sorted, never overlapping.',
+    },
+  ),
+});
+
+export const SearchAnswer = Type.Object({
+  results: Type.Array(SearchResultView, { description: 'Best first.' }),
+  meta: Type.Object({
+    method: Type.String({ description: '`lexical`, or the rerank method that ordered them.' }),
+    took_ms: Type.Number({ minimum: 0 }),
+    degraded: Type.Boolean({ description: 'True when the requested rerank fell back.' }),
+  }),
+});
