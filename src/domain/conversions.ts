@@ -29,6 +29,11 @@ function asHttpError(code: string, message: string): AppError {
 export class ConversionService {
   constructor(private readonly options: ConversionOptions) {}
 
+  /** The largest file a conversion takes. */
+  get maxBytes(): number {
+    return this.options.maxBytes;
+  }
+
   async convert(
     source: Readable | AsyncIterable<Uint8Array>,
     filename: string,

@@ -112,6 +112,14 @@ export async function convertRoutes(
     },
     async (request, reply) => {
       const { to = 'text', filename } = request.query;
+      // A declared length over the cap is refused before a byte is read.
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > options.conversions.maxBytes + 64 * 1024) {
+        throw new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `The file is over ${options.conversions.maxBytes} bytes`,
+        );
+      }
       let source: Source;
       if (request.isMultipart()) {
         source = await multipartSource(request);
