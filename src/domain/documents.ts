@@ -374,7 +374,7 @@ export class DocumentService {
       1,
       null,
     );
-    const latest = active[0];
+    const latest = active.data[0];
     if (latest !== undefined && (latest.status === 'queued' || latest.status === 'running')) {
       throw new AppError('CONFLICT', `Document ${id} is already being processed by ${latest.id}`);
     }

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors.js';
 import type { JobQueue } from '../ports/job-queue.js';
+import type { Page } from '../ports/page.js';
 import type { JobFilter, JobRecord, JobStatus, JobStore } from '../ports/job-store.js';
 import type { DocumentService } from './documents.js';
 
@@ -51,7 +52,7 @@ export class JobService {
     filter: JobFilter,
     limit: number,
     after: string | null,
-  ): Promise<JobRecord[]> {
+  ): Promise<Page<JobRecord>> {
     return this.options.jobs.list(tenantId, filter, limit, after);
   }
 

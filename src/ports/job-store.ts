@@ -3,6 +3,8 @@
  * the same transactions as the documents it concerns. The work side (leases, retries, cancel) is
  * the JobQueue port; the records live here in every configuration, so the API reads one source.
  */
+import type { Page } from './page.js';
+
 export const JOB_STATUSES = [
   'queued',
   'running',
@@ -58,7 +60,7 @@ export interface JobStore {
   insert(job: JobRecord): Promise<void>;
   get(tenantId: string, id: string): Promise<JobRecord | null>;
   /**
-   * A tenant's jobs, newest first (ids sort by creation time), after the id `after`;
+   * A page of a tenant's jobs, newest first (ids sort by creation time), after the id `after`;
    * `tenantId` null lists every tenant's (operators).
    */
   list(
@@ -66,7 +68,7 @@ export interface JobStore {
     filter: JobFilter,
     limit: number,
     after: string | null,
-  ): Promise<JobRecord[]>;
+  ): Promise<Page<JobRecord>>;
   /** Marks a job its `owner` holds as succeeded; false when it no longer holds it. */
   complete(jobId: string, owner: string, at: string): Promise<boolean>;
   /** Removes the document's jobs (when the document is deleted). */

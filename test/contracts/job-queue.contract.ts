@@ -274,23 +274,24 @@ export function jobQueueContract(factory: JobQueueFactory): void {
         job({ tenant_id: tenant, type: 'extract', document_id: 'doc_b' }),
       );
       const third = await submit(job({ tenant_id: tenant, document_id: 'doc_a' }));
-      const all = await uow.stores.jobs.list(tenant, {}, 10, null);
+      const { data: all } = await uow.stores.jobs.list(tenant, {}, 10, null);
       assert.deepEqual(
         all.map((j) => j.id),
         [first.id, second.id, third.id].sort().reverse(),
       );
-      const ofA = await uow.stores.jobs.list(tenant, { document_id: 'doc_a' }, 10, null);
+      const { data: ofA } = await uow.stores.jobs.list(tenant, { document_id: 'doc_a' }, 10, null);
       assert.equal(ofA.length, 2);
-      const extracts = await uow.stores.jobs.list(tenant, { type: 'extract' }, 10, null);
+      const { data: extracts } = await uow.stores.jobs.list(tenant, { type: 'extract' }, 10, null);
       assert.deepEqual(
         extracts.map((j) => j.id),
         [second.id],
       );
       const page = await uow.stores.jobs.list(tenant, {}, 1, all[0]?.id ?? null);
       assert.deepEqual(
-        page.map((j) => j.id),
+        page.data.map((j) => j.id),
         [all[1]?.id],
       );
+      assert.equal(page.next_cursor, all[1]?.id, 'a full page says where the next one starts');
       const counts = await uow.stores.jobs.countByStatus();
       assert.ok(counts.queued >= 3);
       assert.equal(typeof counts.dead, 'number');

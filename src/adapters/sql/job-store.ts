@@ -7,6 +7,7 @@ import {
   type JobType,
 } from '../../ports/job-store.js';
 import type { SqlExecutor } from './database.js';
+import { pageOf } from './paging.js';
 import type { JobsTable } from './schema.js';
 
 export function toJobRecord(row: JobsTable): JobRecord {
@@ -89,8 +90,11 @@ export function createSqlJobStore(db: SqlExecutor): JobStore {
       if (filter.document_id !== undefined)
         query = query.where('document_id', '=', filter.document_id);
       if (after !== null) query = query.where('id', '<', after);
-      const rows = await query.orderBy('id', 'desc').limit(limit).execute();
-      return rows.map(toJobRecord);
+      const rows = await query
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      return pageOf(rows.map(toJobRecord), limit);
     },
 
     async countByStatus() {

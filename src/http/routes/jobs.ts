@@ -50,18 +50,8 @@ export async function jobRoutes(plain: FastifyInstance, options: JobRoutesOption
     },
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
-      const rows = await jobs.list(
-        tenantOf(request),
-        filter,
-        limit + 1,
-        decodeCursor(cursor) ?? null,
-      );
-      const data = rows.slice(0, limit);
-      const last = data[data.length - 1];
-      return {
-        data: data.map(jobView),
-        next_cursor: encodeCursor(rows.length > limit && last !== undefined ? last.id : null),
-      };
+      const page = await jobs.list(tenantOf(request), filter, limit, decodeCursor(cursor) ?? null);
+      return { data: page.data.map(jobView), next_cursor: encodeCursor(page.next_cursor) };
     },
   );
 
