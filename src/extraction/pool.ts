@@ -11,6 +11,7 @@ import { Piscina } from 'piscina';
 import { ExtractorFailure, type ExtractOptions, type Extractor } from '../ports/extractor.js';
 import type { ExtractionOutcome, ExtractionTask } from './types.js';
 import type { WorkerTask } from './worker.js';
+import { FAIR_QUEUE } from '../worker-pool-options.js';
 
 export interface ExtractionPoolOptions {
   threads: number;
@@ -43,6 +44,7 @@ export class ExtractionPool implements Extractor {
 
   private createPool(): Piscina<WorkerTask, ExtractionOutcome> {
     const pool = new Piscina<WorkerTask, ExtractionOutcome>({
+      ...FAIR_QUEUE,
       filename: this.options.workerFile ?? defaultWorkerFile(),
       minThreads: 0,
       maxThreads: this.options.threads,

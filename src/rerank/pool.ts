@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { LexicalTask } from '../domain/rerank.js';
 import { AppError } from '../errors.js';
+import { FAIR_QUEUE } from '../worker-pool-options.js';
 
 export interface RerankPoolOptions {
   threads: number;
@@ -29,6 +30,7 @@ export class RerankPool {
   constructor(private readonly options: RerankPoolOptions) {
     const heapMb = options.heapMb ?? 256;
     this.pool = new Piscina<LexicalTask, Float64Array>({
+      ...FAIR_QUEUE,
       filename: workerFile(),
       minThreads: 0,
       maxThreads: options.threads,

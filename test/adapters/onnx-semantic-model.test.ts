@@ -146,9 +146,85 @@ describe('onnx semantic model: deadline, breaker, event loop', () => {
     const started = Date.now();
     await rejectsWith(cross.relevance('search', documents, AbortSignal.timeout(30)), 'deadline');
     assert.ok(Date.now() - started < 2000, 'the abort did not wait for the inference');
-    // The terminated thread was replaced: the model still answers.
+    // The cancelled task stopped at its next batch: the model still answers.
     const [score] = await cross.relevance('search', ['a document'], never());
     assert.ok(Number.isFinite(score));
+  });
+
+  it('an abort cancels the task between batches and never terminates its thread', async () => {
+    // Terminating a thread inside onnxruntime-node aborts the process, so the adapter must never
+    // ask piscina to. This worker stands in for inference: "batches" of 20 ms until its cancel
+    // flag is set; it answers with its thread id and how many tasks it saw cancelled.
+    const workerFile = join(root, 'batches-worker.mjs');
+    await writeFile(
+      workerFile,
+      `import { threadId } from 'node:worker_threads';
+let cancelled = 0;
+export default async function task(input) {
+  if (input.op === 'describe') return { kind: 'cross', inputNames: ['input_ids'], outputName: 'logits' };
+  const batches = Number(input.query);
+  for (let i = 0; i < batches; i++) {
+    if (input.cancel !== undefined && Atomics.load(input.cancel, 0) !== 0) {
+      cancelled++;
+      throw new Error('cancelled');
+    }
+    const end = Date.now() + 20;
+    while (Date.now() < end);
+  }
+  return [threadId, cancelled];
+}
+`,
+    );
+    const model = await openSemanticModel({ dir: join(root, 'cross'), workerFile });
+    try {
+      const [thread] = await model.relevance('1', ['a', 'b'], never());
+      const started = Date.now();
+      await rejectsWith(model.relevance('100', ['a', 'b'], AbortSignal.timeout(60)), 'deadline');
+      assert.ok(Date.now() - started < 1000, 'the abort waited for the task');
+      // Queued behind the cancelled task, which stops at its next batch instead of running 2 s.
+      const [sameThread, cancelled] = await model.relevance('1', ['a', 'b'], never());
+      assert.equal(sameThread, thread, 'the thread was terminated and replaced');
+      assert.equal(cancelled, 1);
+      assert.ok(Date.now() - started < 1000, 'the cancelled task ran to its end');
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('under steady load, requests are served in the order they arrive', async () => {
+    // piscina 5 without stricterFIFO re-queues a task it could not dispatch at the tail, so one
+    // of several clients looping on one thread could wait until the others stop.
+    const workerFile = join(root, 'order-worker.mjs');
+    await writeFile(
+      workerFile,
+      `export default async function task(input) {
+  if (input.op === 'describe') return { kind: 'cross', inputNames: ['input_ids'], outputName: 'logits' };
+  const end = Date.now() + 5;
+  while (Date.now() < end);
+  return [Number(input.query)];
+}
+`,
+    );
+    const model = await openSemanticModel({ dir: join(root, 'cross'), workerFile });
+    try {
+      let submitted = 0;
+      const served: number[] = [];
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (submitted < 80) {
+            const [order] = await model.relevance(String(submitted++), ['a'], never());
+            served.push(order ?? NaN);
+          }
+        }),
+      );
+      assert.deepEqual(
+        served,
+        [...served].sort((a, b) => a - b),
+        'a request was served after later ones',
+      );
+    } finally {
+      await model.close();
+    }
   });
 
   it('the breaker opens after 5 consecutive failures, then refuses without calling', async () => {

@@ -114,3 +114,40 @@ describe('a model directory that does not load', () => {
     assert.match(metrics.body, /rerank_degraded_total\{reason="[a-z_]+"\} [1-9]/);
   });
 });
+
+describe('a real model past its deadline', () => {
+  it('hybrid answers lexically while inference is cut off, and the server keeps serving', async () => {
+    const dir = join(tempDir(), 'tiny-slow');
+    await writeTinyModel(dir, { kind: 'cross', ...TINY_TEST_MODEL });
+    const t = await buildTestApp({
+      QUIRE_RERANK_MODEL_DIR: dir,
+      QUIRE_RERANK_DEADLINE_MS: '10',
+      QUIRE_RATE_LIMIT_SEARCH: '100000',
+    });
+    // 300 documents of 200 words take the tiny model far longer than 10 ms: every request is cut
+    // off mid-inference (until the breaker opens after 5 and stops calling the model).
+    const words = 'revenue report region bread fermentation exports growth'.split(' ');
+    const documents = Array.from({ length: 300 }, (_, i) =>
+      Array.from({ length: 200 }, (_, w) => words[(i + w * 3) % words.length]).join(' '),
+    );
+    const reasons: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/rerank',
+        headers: t.admin,
+        payload: { query: `revenue report ${i}`, documents, method: 'hybrid', top_n: 3 },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const meta = (response.json() as { meta: RerankAnswer['meta'] & { degraded_reason: string } })
+        .meta;
+      assert.equal(meta.degraded, true);
+      assert.equal(meta.model, 'bm25');
+      reasons.push(meta.degraded_reason);
+    }
+    assert.deepEqual(reasons.slice(0, 5), Array(5).fill('deadline'));
+    assert.deepEqual(reasons.slice(5), ['open_circuit', 'open_circuit']);
+    const live = await t.app.inject({ url: '/livez' });
+    assert.equal(live.statusCode, 200);
+  });
+});

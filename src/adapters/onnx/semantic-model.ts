@@ -24,6 +24,7 @@ import { ModelUnavailable, type SemanticModel } from '../../ports/semantic-model
 import type { ModelDescription, ModelFiles, WorkerResult, WorkerTask } from './worker.js';
 import type { BreakerState } from '../../ports/fetcher.js';
 import { toBreakerState } from '../http-fetcher/breakers.js';
+import { FAIR_QUEUE } from '../../worker-pool-options.js';
 
 export interface SemanticModelOptions {
   /** A Hugging Face ONNX export: tokenizer.json, config.json, onnx/model(_quantized).onnx. */
@@ -93,6 +94,8 @@ export class OnnxSemanticModel implements SemanticModel {
   readonly kind: 'cross' | 'bi';
   private readonly breaker: CircuitBreakerPolicy;
   private closed = false;
+  /** Cancel flags of the tasks in the pool (queued or running). */
+  private readonly running = new Set<Int32Array>();
 
   constructor(
     private readonly pool: Piscina<WorkerTask, WorkerResult>,
@@ -123,10 +126,11 @@ export class OnnxSemanticModel implements SemanticModel {
   }
 
   /**
-   * Scores in document order. On abort the running task's thread is terminated by piscina (and
-   * replaced; the replacement reloads the model on its next task), so a slow batch never keeps
-   * the pool busy past the deadline. A deadline counts as a failure for the breaker: a model
-   * that is too slow is as unusable as one that throws.
+   * Scores in document order. On abort the call rejects at once and the task's cancel flag is
+   * set, so the worker drops it before its next batch (a queued task, before it starts). The
+   * thread is never terminated: terminating a thread inside onnxruntime-node aborts the process
+   * (worker.ts). A deadline counts as a failure for the breaker: a model that is too slow is as
+   * unusable as one that throws.
    */
   async relevance(query: string, documents: string[], signal: AbortSignal): Promise<number[]> {
     if (this.closed) throw new ModelUnavailable('missing', 'The semantic model is closed');
@@ -136,7 +140,7 @@ export class OnnxSemanticModel implements SemanticModel {
     if (documents.length === 0) return [];
     try {
       const result = await this.breaker.execute(
-        () => this.pool.run({ op: 'relevance', model: this.files, query, documents }, { signal }),
+        () => this.runCancellable({ op: 'relevance', model: this.files, query, documents }, signal),
         signal,
       );
       if (!Array.isArray(result) || result.length !== documents.length) {
@@ -146,6 +150,27 @@ export class OnnxSemanticModel implements SemanticModel {
     } catch (error) {
       throw this.unavailable(error, signal);
     }
+  }
+
+  /** The pool's answer, or a rejection as soon as `signal` aborts (the task is then cancelled). */
+  private runCancellable(
+    task: Extract<WorkerTask, { op: 'relevance' }>,
+    signal: AbortSignal,
+  ): Promise<WorkerResult> {
+    const cancel = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    this.running.add(cancel);
+    const running = this.pool.run({ ...task, cancel });
+    return new Promise<WorkerResult>((resolve, reject) => {
+      const onAbort = (): void => {
+        Atomics.store(cancel, 0, 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      running.then(resolve, reject).finally(() => {
+        signal.removeEventListener('abort', onAbort);
+        this.running.delete(cancel);
+      });
+    });
   }
 
   async similarity(source: string, targets: string[], signal: AbortSignal): Promise<number[]> {
@@ -175,7 +200,10 @@ export class OnnxSemanticModel implements SemanticModel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.destroy();
+    // Cancel what is queued or running and let the threads finish their current batch:
+    // destroying them mid-inference would abort the process (see relevance).
+    for (const cancel of this.running) Atomics.store(cancel, 0, 1);
+    await this.pool.close();
   }
 }
 
@@ -198,6 +226,7 @@ export async function openSemanticModel(options: SemanticModelOptions): Promise<
       Math.max(1, Math.min(4, Math.floor(availableParallelism() / threads))),
   };
   const pool = new Piscina<WorkerTask, WorkerResult>({
+    ...FAIR_QUEUE,
     filename: options.workerFile ?? defaultWorkerFile(),
     minThreads: threads,
     maxThreads: threads,

@@ -30,7 +30,22 @@ export interface ModelDescription {
 
 export type WorkerTask =
   | { op: 'describe'; model: ModelFiles }
-  | { op: 'relevance'; model: ModelFiles; query: string; documents: string[] };
+  | {
+      op: 'relevance';
+      model: ModelFiles;
+      query: string;
+      documents: string[];
+      /**
+       * One Int32 over a SharedArrayBuffer that the caller sets to 1 when it gives up: the task
+       * stops before its next batch. The caller never has piscina terminate this thread:
+       * terminating it while onnxruntime-node runs aborts the whole process ("terminate called
+       * after throwing an instance of 'Napi::Error'"), reproduced with a TinyBERT-sized model.
+       */
+      cancel?: Int32Array;
+    };
+
+/** Thrown by a task whose caller set its cancel flag. */
+export const CANCELLED_MESSAGE = 'cancelled by the caller';
 
 export type WorkerResult = ModelDescription | number[];
 
@@ -227,11 +242,13 @@ async function inBatches(
   items: Encoded[],
   batchSize: number,
   collect: (tensor: ort.Tensor, row: number, index: number) => void,
+  throwIfCancelled: () => void,
 ): Promise<void> {
   const order = items
     .map((_, index) => index)
     .sort((x, y) => (items[x]?.ids.length ?? 0) - (items[y]?.ids.length ?? 0));
   for (let start = 0; start < order.length; start += batchSize) {
+    throwIfCancelled();
     const indexes = order.slice(start, start + batchSize);
     const tensor = await run(
       model,
@@ -273,22 +290,43 @@ function embedding(tensor: ort.Tensor, row: number, item: Encoded): Float32Array
   return vector.map((value) => value / norm);
 }
 
-async function relevance(files: ModelFiles, query: string, documents: string[]): Promise<number[]> {
+async function relevance(
+  files: ModelFiles,
+  query: string,
+  documents: string[],
+  cancel: Int32Array | undefined,
+): Promise<number[]> {
+  const throwIfCancelled = (): void => {
+    if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw new Error(CANCELLED_MESSAGE);
+  };
+  throwIfCancelled();
   const model = await load(files);
   const scores = new Array<number>(documents.length).fill(NaN);
   if (documents.length === 0) return scores;
   if (model.kind === 'cross') {
     const items = documents.map((document) => encodePair(model, query, document, files.maxLength));
-    await inBatches(model, items, files.batchSize, (tensor, row, index) => {
-      scores[index] = crossScore(model, tensor, row);
-    });
+    await inBatches(
+      model,
+      items,
+      files.batchSize,
+      (tensor, row, index) => {
+        scores[index] = crossScore(model, tensor, row);
+      },
+      throwIfCancelled,
+    );
     return scores;
   }
   const items = [query, ...documents].map((text) => encodeSingle(model, text, files.maxLength));
   const vectors = new Array<Float32Array>(items.length);
-  await inBatches(model, items, files.batchSize, (tensor, row, index) => {
-    vectors[index] = embedding(tensor, row, items[index] as Encoded);
-  });
+  await inBatches(
+    model,
+    items,
+    files.batchSize,
+    (tensor, row, index) => {
+      vectors[index] = embedding(tensor, row, items[index] as Encoded);
+    },
+    throwIfCancelled,
+  );
   const source = vectors[0] as Float32Array;
   for (let d = 0; d < documents.length; d++) {
     const target = vectors[d + 1] as Float32Array;
@@ -304,5 +342,5 @@ export default async function task(input: WorkerTask): Promise<WorkerResult> {
     const model = await load(input.model);
     return { kind: model.kind, inputNames: model.inputNames, outputName: model.outputName };
   }
-  return relevance(input.model, input.query, input.documents);
+  return relevance(input.model, input.query, input.documents, input.cancel);
 }

@@ -28,6 +28,7 @@ import {
 import { AppError } from '../../errors.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { ConvertDataBody, ConvertDataQuery, ConvertedData } from '../schemas/convert.js';
+import { FAIR_QUEUE } from '../../worker-pool-options.js';
 
 export interface ConvertDataRoutesOptions {
   /** Worker threads for conversions (default: 1, or 2 with more than two CPUs). */
@@ -100,6 +101,7 @@ export async function convertDataRoutes(
   const timeoutMs = options.timeoutMs ?? 20_000;
   const heapMb = options.heapMb ?? 512;
   const pool = new Piscina<ConversionTask, ConversionResult>({
+    ...FAIR_QUEUE,
     filename: workerFile(),
     minThreads: 0,
     maxThreads: options.threads ?? (availableParallelism() > 2 ? 2 : 1),
