@@ -2,27 +2,19 @@
  * Semantic rerank latency through the ONNX adapter directly (no HTTP): p50/p99 of one
  * `relevance(query, documents)` call, the API thread's event-loop delay p99 meanwhile (inference
  * runs in a worker thread, so this should stay near the timer resolution) and the process's peak
- * RSS. `measureSemantic(dir)` is for the lead's benchmark rows; run as a script it generates
- * TinyBERT-L2-sized and MiniLM-L6-sized cross-encoders (random seeded weights: only the shape
- * matters for latency) under os.tmpdir()/quire-bench-models/ and measures each in its own child
- * process, so each peak RSS is that model's alone.
+ * RSS: the model alone, without HTTP (`npm run bench:rerank` measures it through the API). Run
+ * as a script it measures bench/lib/bench-models.ts's TinyBERT-L2-sized and MiniLM-L6-sized
+ * cross-encoders, each in its own child process, so each peak RSS is that model's alone.
  *
  *   tsx bench/semantic.ts [--documents 100] [--words 200] [--runs 30] [--max-length 256]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openSemanticModel } from '../src/adapters/onnx/semantic-model.js';
-import {
-  MINILM_L6_SIZE,
-  TINYBERT_L2_SIZE,
-  writeTinyModel,
-  type TinyModelOptions,
-} from '../test/fixtures/onnx-model.js';
+import { BENCH_MODELS, ensureBenchModel, type BenchModelName } from './lib/bench-models.js';
+import { percentile } from './lib/stats.js';
 
 export interface SemanticBenchOptions {
   documents?: number;
@@ -63,11 +55,6 @@ function documentText(index: number, words: number): string {
     out.push(VOCABULARY[state % VOCABULARY.length] ?? 'the');
   }
   return out.join(' ');
-}
-
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? NaN;
 }
 
 export async function measureSemantic(
@@ -116,11 +103,6 @@ export async function measureSemantic(
   }
 }
 
-const MODELS: Record<string, TinyModelOptions> = {
-  'tinybert-l2-cross': { kind: 'cross', ...TINYBERT_L2_SIZE },
-  'minilm-l6-cross': { kind: 'cross', ...MINILM_L6_SIZE },
-};
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -142,11 +124,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await measureSemantic(values.model, options)));
     return;
   }
-  const root = join(tmpdir(), 'quire-bench-models');
   const rows: SemanticBenchResult[] = [];
-  for (const [name, size] of Object.entries(MODELS)) {
-    const dir = join(root, name);
-    if (!existsSync(join(dir, 'onnx', 'model.onnx'))) await writeTinyModel(dir, size);
+  for (const name of Object.keys(BENCH_MODELS) as BenchModelName[]) {
+    const dir = await ensureBenchModel(name);
     const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--model', dir];
     for (const [key, value] of Object.entries(values)) {
       if (key !== 'model' && typeof value === 'string') args.push(`--${key}`, value);
