@@ -116,9 +116,8 @@ export class RerankService {
 
     if (method === 'semantic') {
       const model = this.requireModel();
-      const relevance = await this.callModel(
-        (signal) => model.relevance(query, documents, signal),
-        documents.length,
+      const relevance = await this.callModel(model, query, documents, (signal) =>
+        model.relevance(query, documents, signal),
       ).catch((error: unknown) => {
         throw this.unavailable(error);
       });
@@ -163,9 +162,8 @@ export class RerankService {
     const model = this.options.model;
     if (method === 'semantic') {
       const required = this.requireModel();
-      const scores = await this.callModel(
-        (signal) => required.similarity(source, targets, signal),
-        targets.length,
+      const scores = await this.callModel(required, source, targets, (signal) =>
+        required.similarity(source, targets, signal),
       ).catch((error: unknown) => {
         throw this.unavailable(error);
       });
@@ -176,9 +174,8 @@ export class RerankService {
       let reason: ModelUnavailableReason = 'missing';
       if (model !== null) {
         try {
-          const scores = await this.callModel(
-            (signal) => model.similarity(source, targets, signal),
-            targets.length,
+          const scores = await this.callModel(model, source, targets, (signal) =>
+            model.similarity(source, targets, signal),
           );
           return done(scores, { method, model: model.name, degraded: false });
         } catch (error) {
@@ -213,14 +210,9 @@ export class RerankService {
     const shortlist = lexicalOrder.slice(0, Math.max(HYBRID_SHORTLIST, topN));
     let semantic: number[];
     try {
-      semantic = await this.callModel(
-        (signal) =>
-          model.relevance(
-            query,
-            shortlist.map((index) => documents[index] ?? ''),
-            signal,
-          ),
-        shortlist.length,
+      const texts = shortlist.map((index) => documents[index] ?? '');
+      semantic = await this.callModel(model, query, texts, (signal) =>
+        model.relevance(query, texts, signal),
       );
     } catch (error) {
       const reason = reasonOf(error);
@@ -265,18 +257,38 @@ export class RerankService {
         ? `The semantic model did not answer within ${this.options.deadlineMs} ms`
         : reason === 'open_circuit'
           ? 'The semantic model is failing; calls are paused for a while'
-          : 'The semantic model failed';
+          : reason === 'busy'
+            ? `The semantic model is busy: this request would not finish within ${this.options.deadlineMs} ms`
+            : 'The semantic model failed';
     return new AppError('MODEL_UNAVAILABLE', detail, { cause: error, retryAfterSeconds: 1 });
   }
 
   /**
    * Calls the model with a deadline signal and gives up at the deadline even if the model does
-   * not honour the signal; the answer must hold one finite number per input.
+   * not honour the signal; the answer must hold one finite number per text. A model with work
+   * queued is not called when its estimate says this request would finish past the deadline
+   * (`busy`): the caller degrades at once instead of waiting for a deadline, and the breaker
+   * does not count it, since the model did nothing wrong. An idle model is always tried, which
+   * keeps its estimate current.
    */
   private async callModel(
+    model: SemanticModel,
+    query: string,
+    texts: string[],
     call: (signal: AbortSignal) => Promise<number[]>,
-    expected: number,
   ): Promise<number[]> {
+    const estimate = model.estimate(query, texts);
+    if (
+      estimate !== undefined &&
+      estimate.waitMs > 0 &&
+      estimate.waitMs + estimate.runMs > this.options.deadlineMs
+    ) {
+      throw new ModelUnavailable(
+        'busy',
+        `about ${Math.round(estimate.waitMs + estimate.runMs)} ms of inference ahead`,
+      );
+    }
+    const expected = texts.length;
     // A timer of our own rather than AbortSignal.timeout: that one is unref'd, so nothing
     // would keep the process alive for a model that waits on it (in tests, under inject()).
     const controller = new AbortController();

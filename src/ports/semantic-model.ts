@@ -3,8 +3,18 @@
  * rerank and similarity. Inference runs off the main thread. Every failure — no model configured
  * or loadable, the model throwing, the deadline passing, the breaker open — rejects with
  * ModelUnavailable, so callers degrade (hybrid) or answer 503 MODEL_UNAVAILABLE (semantic).
+ * Callers may also decline to call it (`busy`) when its estimate says a request cannot finish
+ * before their deadline.
  */
-export type ModelUnavailableReason = 'missing' | 'failed' | 'deadline' | 'open_circuit';
+export type ModelUnavailableReason = 'missing' | 'failed' | 'deadline' | 'open_circuit' | 'busy';
+
+/** What a request would cost the model now, from recent inferences. */
+export interface InferenceEstimate {
+  /** Work queued or running ahead of it, in ms of inference (0 when the model is idle). */
+  waitMs: number;
+  /** Its own inference, in ms. */
+  runMs: number;
+}
 
 export class ModelUnavailable extends Error {
   constructor(
@@ -25,5 +35,10 @@ export interface SemanticModel {
   relevance(query: string, documents: string[], signal: AbortSignal): Promise<number[]>;
   /** Similarity of each target to the source, in target order (cosine for a bi-encoder). */
   similarity(source: string, targets: string[], signal: AbortSignal): Promise<number[]>;
+  /**
+   * What relevance(query, documents) would take now; undefined while there is nothing to go by
+   * (no inference has finished yet).
+   */
+  estimate(query: string, documents: string[]): InferenceEstimate | undefined;
   close(): Promise<void>;
 }

@@ -166,12 +166,12 @@ export default async function task(input) {
   for (let i = 0; i < batches; i++) {
     if (input.cancel !== undefined && Atomics.load(input.cancel, 0) !== 0) {
       cancelled++;
-      throw new Error('cancelled');
+      return { scores: null, units: i, ms: i * 20 };
     }
     const end = Date.now() + 20;
     while (Date.now() < end);
   }
-  return [threadId, cancelled];
+  return { scores: [threadId, cancelled], units: 0, ms: 0 };
 }
 `,
     );
@@ -183,6 +183,8 @@ export default async function task(input) {
       assert.ok(Date.now() - started < 1000, 'the abort waited for the task');
       // Queued behind the cancelled task, which stops at its next batch instead of running 2 s.
       const [sameThread, cancelled] = await model.relevance('1', ['a', 'b'], never());
+      // Only the cancelled task reported work done (the batches it ran): enough to estimate from.
+      assert.ok(model.estimate('1', ['a', 'b']) !== undefined, 'the cancelled task taught nothing');
       assert.equal(sameThread, thread, 'the thread was terminated and replaced');
       assert.equal(cancelled, 1);
       assert.ok(Date.now() - started < 1000, 'the cancelled task ran to its end');
@@ -201,7 +203,7 @@ export default async function task(input) {
   if (input.op === 'describe') return { kind: 'cross', inputNames: ['input_ids'], outputName: 'logits' };
   const end = Date.now() + 5;
   while (Date.now() < end);
-  return [Number(input.query)];
+  return { scores: [Number(input.query)], units: 1, ms: 5 };
 }
 `,
     );
@@ -222,6 +224,28 @@ export default async function task(input) {
         [...served].sort((a, b) => a - b),
         'a request was served after later ones',
       );
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('estimates from what inference took, queued work included', async () => {
+    const model = await openSemanticModel({ dir: join(root, 'cross') });
+    try {
+      const documents = Array.from({ length: 64 }, (_, i) => documentOf(i, 100));
+      assert.equal(model.estimate('search', documents), undefined, 'nothing to go by yet');
+      await model.relevance('search', documents, never());
+      const idle = model.estimate('search', documents);
+      assert.ok(idle !== undefined && idle.runMs > 0, JSON.stringify(idle));
+      assert.equal(idle.waitMs, 0);
+      const longer = model.estimate('search', [...documents, ...documents]);
+      assert.ok(longer !== undefined && longer.runMs > idle.runMs * 1.5);
+      // While a request runs, a new one would wait for it.
+      const running = model.relevance('search', documents, never());
+      const busy = model.estimate('search', documents);
+      assert.ok(busy !== undefined && busy.waitMs > 0, JSON.stringify(busy));
+      await running;
+      assert.equal(model.estimate('search', documents)?.waitMs, 0);
     } finally {
       await model.close();
     }

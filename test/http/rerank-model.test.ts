@@ -124,8 +124,8 @@ describe('a real model past its deadline', () => {
       QUIRE_RERANK_DEADLINE_MS: '10',
       QUIRE_RATE_LIMIT_SEARCH: '100000',
     });
-    // 300 documents of 200 words take the tiny model far longer than 10 ms: every request is cut
-    // off mid-inference (until the breaker opens after 5 and stops calling the model).
+    // 300 documents of 200 words take the tiny model far longer than 10 ms: every request that
+    // reaches the model is cut off mid-inference.
     const words = 'revenue report region bread fermentation exports growth'.split(' ');
     const documents = Array.from({ length: 300 }, (_, i) =>
       Array.from({ length: 200 }, (_, w) => words[(i + w * 3) % words.length]).join(' '),
@@ -145,8 +145,10 @@ describe('a real model past its deadline', () => {
       assert.equal(meta.model, 'bm25');
       reasons.push(meta.degraded_reason);
     }
-    assert.deepEqual(reasons.slice(0, 5), Array(5).fill('deadline'));
-    assert.deepEqual(reasons.slice(5), ['open_circuit', 'open_circuit']);
+    assert.equal(reasons[0], 'deadline');
+    // Later ones miss the deadline too, are declined while a cancelled batch still runs (busy),
+    // or find the breaker open after 5 misses: whichever, lexically and at once.
+    for (const reason of reasons) assert.ok(['deadline', 'busy', 'open_circuit'].includes(reason));
     const live = await t.app.inject({ url: '/livez' });
     assert.equal(live.statusCode, 200);
   });

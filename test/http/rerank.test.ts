@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { bm25Scores } from '../../src/domain/bm25.js';
 import {
   ModelUnavailable,
+  type InferenceEstimate,
   type ModelUnavailableReason,
   type SemanticModel,
 } from '../../src/ports/semantic-model.js';
@@ -74,6 +75,13 @@ class FakeModel implements SemanticModel {
 
   similarity(_source: string, targets: string[], signal: AbortSignal): Promise<number[]> {
     return this.answer(targets, signal);
+  }
+
+  /** What estimate() answers (the real adapter learns it from its inferences). */
+  estimated: InferenceEstimate | undefined;
+
+  estimate(): InferenceEstimate | undefined {
+    return this.estimated;
   }
 
   async close(): Promise<void> {}
@@ -427,5 +435,36 @@ describe('rerank with a semantic model', async () => {
     assert.equal(similarity.json<SimilarityAnswer>().meta.degraded_reason, 'deadline');
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     assert.match(metrics.body, /rerank_degraded_total\{reason="deadline"\} 2/);
+  });
+
+  it('does not call a model whose queue cannot finish before the deadline (busy)', async () => {
+    const model = new FakeModel('queued', { kind: 'table', scores: table });
+    const app = await appWithModel(model, { QUIRE_RERANK_DEADLINE_MS: '1000' });
+    // Work ahead, and this request's own inference, past the 1000 ms deadline: declined.
+    model.estimated = { waitMs: 900, runMs: 200 };
+    const answer = await rerank(app, { query: 'apple', documents });
+    assert.equal(answer.meta.degraded, true);
+    assert.equal(answer.meta.degraded_reason, 'busy');
+    assert.deepEqual(indexes(answer), [0, 1, 2, 3]);
+    const semantic = await post(app, '/v1/rerank', {
+      query: 'apple',
+      documents,
+      method: 'semantic',
+    });
+    const problem = assertProblem(semantic, 503, 'MODEL_UNAVAILABLE');
+    assert.match(String(problem.detail), /busy/);
+    assert.equal(semantic.headers['retry-after'], '1');
+    const similarity = await post(app, '/v1/similarity', { source: 'apple', targets: documents });
+    assert.equal(similarity.json<SimilarityAnswer>().meta.degraded_reason, 'busy');
+    assert.equal(model.calls, 0, 'the model was called');
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    assert.match(metrics.body, /rerank_degraded_total\{reason="busy"\} 2/);
+
+    // Within the deadline, or idle (a request alone is always tried): called.
+    model.estimated = { waitMs: 500, runMs: 200 };
+    assert.equal((await rerank(app, { query: 'apple', documents })).meta.degraded, false);
+    model.estimated = { waitMs: 0, runMs: 5000 };
+    assert.equal((await rerank(app, { query: 'apple', documents })).meta.degraded, false);
+    assert.equal(model.calls, 2);
   });
 });

@@ -20,8 +20,19 @@ import {
 } from 'cockatiel';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
-import { ModelUnavailable, type SemanticModel } from '../../ports/semantic-model.js';
-import type { ModelDescription, ModelFiles, WorkerResult, WorkerTask } from './worker.js';
+import {
+  ModelUnavailable,
+  type InferenceEstimate,
+  type SemanticModel,
+} from '../../ports/semantic-model.js';
+import type {
+  ModelDescription,
+  ModelFiles,
+  RelevanceResult,
+  WorkerResult,
+  WorkerTask,
+} from './worker.js';
+import { InferenceEstimator } from './inference-estimate.js';
 import type { BreakerState } from '../../ports/fetcher.js';
 import { toBreakerState } from '../http-fetcher/breakers.js';
 import { FAIR_QUEUE } from '../../worker-pool-options.js';
@@ -44,6 +55,10 @@ export interface SemanticModelOptions {
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** The worker module (tests inject faults with their own); default: ./worker.(ts|js). */
   workerFile?: string;
+}
+
+function isRelevanceResult(result: WorkerResult): result is RelevanceResult {
+  return 'scores' in result && typeof result.units === 'number' && typeof result.ms === 'number';
 }
 
 /** The worker module next to this file: .ts when running from source (tsx), .js when built. */
@@ -96,6 +111,7 @@ export class OnnxSemanticModel implements SemanticModel {
   private closed = false;
   /** Cancel flags of the tasks in the pool (queued or running). */
   private readonly running = new Set<Int32Array>();
+  private readonly estimator: InferenceEstimator;
 
   constructor(
     private readonly pool: Piscina<WorkerTask, WorkerResult>,
@@ -105,6 +121,11 @@ export class OnnxSemanticModel implements SemanticModel {
   ) {
     this.name = basename(files.dir);
     this.kind = description.kind;
+    this.estimator = new InferenceEstimator(
+      description.kind,
+      files.maxLength,
+      Math.max(1, options.threads ?? 1),
+    );
     this.breaker = circuitBreaker(handleAll, {
       halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
       breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5),
@@ -139,28 +160,45 @@ export class OnnxSemanticModel implements SemanticModel {
     }
     if (documents.length === 0) return [];
     try {
-      const result = await this.breaker.execute(
+      const { scores } = await this.breaker.execute(
         () => this.runCancellable({ op: 'relevance', model: this.files, query, documents }, signal),
         signal,
       );
-      if (!Array.isArray(result) || result.length !== documents.length) {
+      if (scores === null) {
+        // Cancelled without our caller aborting: close() cancelled it.
+        throw new ModelUnavailable('missing', 'The semantic model closed');
+      }
+      if (!Array.isArray(scores) || scores.length !== documents.length) {
         throw new ModelUnavailable('failed', 'The semantic model returned a malformed answer');
       }
-      return result;
+      return scores;
     } catch (error) {
       throw this.unavailable(error, signal);
     }
   }
 
-  /** The pool's answer, or a rejection as soon as `signal` aborts (the task is then cancelled). */
+  estimate(query: string, documents: string[]): InferenceEstimate | undefined {
+    return this.estimator.estimate(query, documents);
+  }
+
+  /**
+   * The pool's answer, or a rejection as soon as `signal` aborts (the task is then cancelled).
+   * Every answer, a cancelled task's included, feeds the estimate.
+   */
   private runCancellable(
     task: Extract<WorkerTask, { op: 'relevance' }>,
     signal: AbortSignal,
-  ): Promise<WorkerResult> {
+  ): Promise<RelevanceResult> {
     const cancel = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const units = this.estimator.units(task.query, task.documents);
     this.running.add(cancel);
-    const running = this.pool.run({ ...task, cancel });
-    return new Promise<WorkerResult>((resolve, reject) => {
+    this.estimator.submitted(units);
+    const running = this.pool.run({ ...task, cancel }).then((result) => {
+      if (!isRelevanceResult(result)) throw new Error('unexpected answer to relevance');
+      this.estimator.observe(result.units, result.ms);
+      return result;
+    });
+    return new Promise<RelevanceResult>((resolve, reject) => {
       const onAbort = (): void => {
         Atomics.store(cancel, 0, 1);
         reject(signal.reason);
@@ -169,6 +207,7 @@ export class OnnxSemanticModel implements SemanticModel {
       running.then(resolve, reject).finally(() => {
         signal.removeEventListener('abort', onAbort);
         this.running.delete(cancel);
+        this.estimator.settled(units);
       });
     });
   }
@@ -236,7 +275,7 @@ export async function openSemanticModel(options: SemanticModelOptions): Promise<
   let description: ModelDescription;
   try {
     const result = await pool.run({ op: 'describe', model: files });
-    if (Array.isArray(result)) throw new Error('unexpected answer to describe');
+    if (!('kind' in result)) throw new Error('unexpected answer to describe');
     description = result;
   } catch (error) {
     await pool.destroy().catch(() => undefined);

@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
+import { sequenceUnits } from './inference-estimate.js';
 
 export interface ModelFiles {
   dir: string;
@@ -44,10 +45,18 @@ export type WorkerTask =
       cancel?: Int32Array;
     };
 
-/** Thrown by a task whose caller set its cancel flag. */
-export const CANCELLED_MESSAGE = 'cancelled by the caller';
+/**
+ * A relevance task's answer: scores in document order, or null when it was cancelled; and the
+ * work done (inference-estimate.ts units) with the time it took, which teach the adapter's
+ * estimate even when the task was cut short.
+ */
+export interface RelevanceResult {
+  scores: number[] | null;
+  units: number;
+  ms: number;
+}
 
-export type WorkerResult = ModelDescription | number[];
+export type WorkerResult = ModelDescription | RelevanceResult;
 
 interface Encoded {
   ids: number[];
@@ -236,27 +245,36 @@ function floats(tensor: ort.Tensor): Float32Array {
   return tensor.data as Float32Array;
 }
 
-/** Runs `items` in batches sorted by length; `collect(tensor, row, index)` receives each row. */
+/**
+ * Runs `items` in batches sorted by length; `collect(tensor, row, index)` receives each row.
+ * Stops before a batch once `cancelled()` is true. Returns the units of the items it ran.
+ */
 async function inBatches(
   model: LoadedModel,
   items: Encoded[],
+  units: number[],
   batchSize: number,
   collect: (tensor: ort.Tensor, row: number, index: number) => void,
-  throwIfCancelled: () => void,
-): Promise<void> {
+  cancelled: () => boolean,
+): Promise<{ completed: boolean; unitsDone: number }> {
   const order = items
     .map((_, index) => index)
     .sort((x, y) => (items[x]?.ids.length ?? 0) - (items[y]?.ids.length ?? 0));
+  let unitsDone = 0;
   for (let start = 0; start < order.length; start += batchSize) {
-    throwIfCancelled();
+    if (cancelled()) return { completed: false, unitsDone };
     const indexes = order.slice(start, start + batchSize);
     const tensor = await run(
       model,
       indexes.map((index) => items[index] as Encoded),
       model.outputName,
     );
-    indexes.forEach((index, row) => collect(tensor, row, index));
+    indexes.forEach((index, row) => {
+      collect(tensor, row, index);
+      unitsDone += units[index] ?? 0;
+    });
   }
+  return { completed: true, unitsDone };
 }
 
 /** A cross-encoder's score: the logit, or for two classes the log-odds of the last one. */
@@ -295,38 +313,42 @@ async function relevance(
   query: string,
   documents: string[],
   cancel: Int32Array | undefined,
-): Promise<number[]> {
-  const throwIfCancelled = (): void => {
-    if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw new Error(CANCELLED_MESSAGE);
-  };
-  throwIfCancelled();
+): Promise<RelevanceResult> {
+  const cancelled = (): boolean => cancel !== undefined && Atomics.load(cancel, 0) !== 0;
+  if (cancelled()) return { scores: null, units: 0, ms: 0 };
   const model = await load(files);
+  // Timed after loading: the estimate is of inference, not of a first load.
+  const started = performance.now();
+  const units = sequenceUnits(model.kind, query, documents, files.maxLength);
   const scores = new Array<number>(documents.length).fill(NaN);
-  if (documents.length === 0) return scores;
   if (model.kind === 'cross') {
     const items = documents.map((document) => encodePair(model, query, document, files.maxLength));
-    await inBatches(
+    const { completed, unitsDone } = await inBatches(
       model,
       items,
+      units,
       files.batchSize,
       (tensor, row, index) => {
         scores[index] = crossScore(model, tensor, row);
       },
-      throwIfCancelled,
+      cancelled,
     );
-    return scores;
+    return { scores: completed ? scores : null, units: unitsDone, ms: performance.now() - started };
   }
   const items = [query, ...documents].map((text) => encodeSingle(model, text, files.maxLength));
   const vectors = new Array<Float32Array>(items.length);
-  await inBatches(
+  const { completed, unitsDone } = await inBatches(
     model,
     items,
+    units,
     files.batchSize,
     (tensor, row, index) => {
       vectors[index] = embedding(tensor, row, items[index] as Encoded);
     },
-    throwIfCancelled,
+    cancelled,
   );
+  const ms = performance.now() - started;
+  if (!completed) return { scores: null, units: unitsDone, ms };
   const source = vectors[0] as Float32Array;
   for (let d = 0; d < documents.length; d++) {
     const target = vectors[d + 1] as Float32Array;
@@ -334,7 +356,7 @@ async function relevance(
     for (let h = 0; h < source.length; h++) dot += (source[h] ?? 0) * (target[h] ?? 0);
     scores[d] = dot;
   }
-  return scores;
+  return { scores, units: unitsDone, ms };
 }
 
 export default async function task(input: WorkerTask): Promise<WorkerResult> {

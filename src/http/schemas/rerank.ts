@@ -82,7 +82,7 @@ const ScoringMeta = {
   }),
   degraded: Type.Boolean({ description: 'The semantic model was wanted but not used.' }),
   degraded_reason: Type.Optional(
-    Type.Enum(['missing', 'failed', 'deadline', 'open_circuit'], {
+    Type.Enum(['missing', 'failed', 'deadline', 'open_circuit', 'busy'], {
       description: 'Why the answer degraded.',
     }),
   ),
