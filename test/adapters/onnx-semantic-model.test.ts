@@ -251,6 +251,28 @@ export default async function task(input) {
     }
   });
 
+  it('a huge request is cancelled between batches, not after tokenising all of it', async () => {
+    // Tokenising 1000 documents of 2000 distinct words takes over 10 s here. Batch by batch,
+    // the first batches have run by the deadline, and the cancelled task reports them.
+    const model = await openSemanticModel({ dir: join(root, 'cross') });
+    try {
+      // Distinct words, so the tokenizer's cache does not make it cheap.
+      const many = Array.from({ length: 1000 }, (_, i) =>
+        Array.from({ length: 2000 }, (_, w) => `w${((i * 2000 + w) * 7919).toString(36)}`).join(
+          ' ',
+        ),
+      );
+      await rejectsWith(model.relevance('search', many, AbortSignal.timeout(1000)), 'deadline');
+      // Nothing else runs, so only the cancelled task can teach the estimate.
+      for (let i = 0; i < 100 && model.estimate('q', ['a']) === undefined; i++) await sleep(20);
+      assert.ok(model.estimate('q', ['a']) !== undefined, 'no batch ran before the deadline');
+      const [score] = await model.relevance('search', ['a document'], never());
+      assert.ok(Number.isFinite(score));
+    } finally {
+      await model.close();
+    }
+  });
+
   it('the breaker opens after 5 consecutive failures, then refuses without calling', async () => {
     const workerFile = join(root, 'failing-worker.mjs');
     await writeFile(

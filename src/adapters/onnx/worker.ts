@@ -4,9 +4,10 @@
  * thousand documents is CPU work too, so both happen here, never on the API's event loop. Each
  * thread loads the tokenizer and the ONNX session once (per model directory) and keeps them.
  *
- * A task is one whole request: the texts are tokenised, sorted by length, cut into batches of at
- * most `batchSize` padded to the batch's longest sequence (not to max_length), run, and the
- * scores put back in the caller's order.
+ * A task is one whole request: the texts are sorted by length, cut into batches of at most
+ * `batchSize`, and each batch is tokenised just before it runs, padded to its longest sequence
+ * (not to max_length); the scores are put back in the caller's order. A cancel flag is checked
+ * before every batch.
  */
 import { readFile } from 'node:fs/promises';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -246,31 +247,28 @@ function floats(tensor: ort.Tensor): Float32Array {
 }
 
 /**
- * Runs `items` in batches sorted by length; `collect(tensor, row, index)` receives each row.
- * Stops before a batch once `cancelled()` is true. Returns the units of the items it ran.
+ * Runs sequences `0..units.length-1` in batches sorted by length (their units: characters,
+ * capped where max_length cuts), tokenising each batch just before it runs, so a cancel is seen
+ * between batches even while a huge request would still be tokenising. `collect(tensor, row,
+ * index, item)` receives each row. Returns the units of the sequences it ran.
  */
 async function inBatches(
   model: LoadedModel,
-  items: Encoded[],
   units: number[],
   batchSize: number,
-  collect: (tensor: ort.Tensor, row: number, index: number) => void,
+  encode: (index: number) => Encoded,
+  collect: (tensor: ort.Tensor, row: number, index: number, item: Encoded) => void,
   cancelled: () => boolean,
 ): Promise<{ completed: boolean; unitsDone: number }> {
-  const order = items
-    .map((_, index) => index)
-    .sort((x, y) => (items[x]?.ids.length ?? 0) - (items[y]?.ids.length ?? 0));
+  const order = units.map((_, index) => index).sort((x, y) => (units[x] ?? 0) - (units[y] ?? 0));
   let unitsDone = 0;
   for (let start = 0; start < order.length; start += batchSize) {
     if (cancelled()) return { completed: false, unitsDone };
     const indexes = order.slice(start, start + batchSize);
-    const tensor = await run(
-      model,
-      indexes.map((index) => items[index] as Encoded),
-      model.outputName,
-    );
+    const items = indexes.map(encode);
+    const tensor = await run(model, items, model.outputName);
     indexes.forEach((index, row) => {
-      collect(tensor, row, index);
+      collect(tensor, row, index, items[row] as Encoded);
       unitsDone += units[index] ?? 0;
     });
   }
@@ -322,12 +320,11 @@ async function relevance(
   const units = sequenceUnits(model.kind, query, documents, files.maxLength);
   const scores = new Array<number>(documents.length).fill(NaN);
   if (model.kind === 'cross') {
-    const items = documents.map((document) => encodePair(model, query, document, files.maxLength));
     const { completed, unitsDone } = await inBatches(
       model,
-      items,
       units,
       files.batchSize,
+      (index) => encodePair(model, query, documents[index] ?? '', files.maxLength),
       (tensor, row, index) => {
         scores[index] = crossScore(model, tensor, row);
       },
@@ -335,15 +332,15 @@ async function relevance(
     );
     return { scores: completed ? scores : null, units: unitsDone, ms: performance.now() - started };
   }
-  const items = [query, ...documents].map((text) => encodeSingle(model, text, files.maxLength));
-  const vectors = new Array<Float32Array>(items.length);
+  const texts = [query, ...documents];
+  const vectors = new Array<Float32Array>(texts.length);
   const { completed, unitsDone } = await inBatches(
     model,
-    items,
     units,
     files.batchSize,
-    (tensor, row, index) => {
-      vectors[index] = embedding(tensor, row, items[index] as Encoded);
+    (index) => encodeSingle(model, texts[index] ?? '', files.maxLength),
+    (tensor, row, index, item) => {
+      vectors[index] = embedding(tensor, row, item);
     },
     cancelled,
   );
