@@ -221,7 +221,6 @@ async function modelServer(model: BenchModelName): Promise<ModelServer> {
     entry: TARGET_ENTRY,
     key: KEY,
     modelDir: await ensureBenchModel(model),
-    env: {},
   };
 }
 

@@ -31,8 +31,6 @@ export interface ModelServer {
   entry: string;
   key: string;
   modelDir: string;
-  /** Extra server settings. */
-  env: Record<string, string>;
 }
 
 export interface RerankBodies {
@@ -102,7 +100,6 @@ async function withServer<T>(
       QUIRE_BOOTSTRAP_ADMIN_KEY: server.key,
       QUIRE_RATE_LIMIT_SEARCH: '100000000',
       QUIRE_RERANK_MODEL_DIR: server.modelDir,
-      ...server.env,
       ...env,
     },
   });
