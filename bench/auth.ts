@@ -70,6 +70,7 @@ import {
   printTargets,
   ROOT,
   round,
+  integerFromEnv,
   secondsFromEnv,
   writeResults,
   type TargetCheck,
@@ -166,16 +167,6 @@ function medianRun(runs: LoadMeasurement[]): LoadMeasurement {
 function minimum(values: (number | undefined)[]): number | undefined {
   const known = values.filter((value): value is number => value !== undefined);
   return known.length === 0 ? undefined : Math.min(...known);
-}
-
-function roundsFromEnv(): number {
-  const raw = process.env.BENCH_ROUNDS;
-  if (raw === undefined || raw.trim() === '') return 3;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 20) {
-    throw new Error(`BENCH_ROUNDS must be an integer from 1 to 20, got "${raw}"`);
-  }
-  return value;
 }
 
 interface RedisSetup {
@@ -387,7 +378,7 @@ async function redisCommandsPerRequest(
 async function main(): Promise<void> {
   const durationS = secondsFromEnv('BENCH_DURATION_S', 5, false);
   const warmupS = secondsFromEnv('BENCH_WARMUP_S', 1, true);
-  const rounds = roundsFromEnv();
+  const rounds = integerFromEnv('BENCH_ROUNDS', 3, 1, 20);
   const withBreakdown = process.env.BENCH_AUTH_BREAKDOWN !== '0';
   const scenarios = SCENARIOS.filter((scenario) => withBreakdown || !scenario.breakdown);
   const startedAt = new Date();

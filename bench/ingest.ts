@@ -62,6 +62,7 @@ import { processCpuMs, processRssBytes, RssSampler } from './lib/proc.js';
 import {
   checkTarget,
   environmentReport,
+  integerFromEnv,
   loadAverageLine,
   packageVersion,
   printTable,
@@ -547,16 +548,6 @@ function printRows(rows: CaseResult[]): void {
   );
 }
 
-function repetitionsFromEnv(): number {
-  const raw = process.env.BENCH_INGEST_REPEAT;
-  if (raw === undefined || raw.trim() === '') return 3;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 10) {
-    throw new Error(`BENCH_INGEST_REPEAT must be an integer from 1 to 10, got "${raw}"`);
-  }
-  return value;
-}
-
 /**
  * One case over its repetitions: throughput from the median repetition by MiB/s, memory from the
  * repetition whose RSS grew most; valid only if every repetition was.
@@ -594,7 +585,7 @@ function summarize(repeated: Row[]): CaseResult {
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAverageAtStart = os.loadavg();
-  const repetitions = repetitionsFromEnv();
+  const repetitions = integerFromEnv('BENCH_INGEST_REPEAT', 3, 1, 10);
   const tmp = os.tmpdir();
   const fsStats = await statfs(tmp);
   const freeBytes = fsStats.bavail * fsStats.bsize;

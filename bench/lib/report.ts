@@ -23,6 +23,17 @@ export function secondsFromEnv(name: string, fallback: number, allowZero: boolea
   return value;
 }
 
+/** An integer from `min` to `max` from the environment, or `fallback` when unset. */
+export function integerFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
 export const round = (value: number, digits = 3): number => {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
