@@ -68,6 +68,7 @@ import {
   RESULTS_DIR,
   ROOT,
   round,
+  integerFromEnv,
   secondsFromEnv,
   writeResults,
   type TargetCheck,
@@ -630,6 +631,70 @@ async function finishDocument(
   };
 }
 
+/** What one run of uploads and their jobs measured, for summarizeScenario. */
+interface ScenarioRun {
+  outcomes: { up: Upload; settled: Settled | undefined }[];
+  documents: DocumentResult[];
+  /** performance.now() at the first upload and when the last job was seen settled. */
+  t0: number;
+  t1: number;
+  /** The server's CPU time (ms) at t0 and t1. */
+  cpu0: number | undefined;
+  cpu1: number | undefined;
+  rss: RssSummary;
+  maxRunning: number;
+}
+
+/**
+ * The figures of a run. `extractJobs` are the jobs whose first start and last finish bound the
+ * server's extraction time.
+ */
+function summarizeScenario(
+  scenario: string,
+  run: ScenarioRun,
+  extractJobs: JobView[],
+): ScenarioResult {
+  const { outcomes, documents, t0, t1, cpu0, cpu1 } = run;
+  const pages = documents.reduce(
+    (sum, doc) => sum + (doc.jobStatus === 'succeeded' ? (doc.pageCount ?? 0) : 0),
+    0,
+  );
+  const starts = extractJobs.flatMap((job) => isoMs(job.started_at) ?? []);
+  const finishes = extractJobs.flatMap((job) => isoMs(job.finished_at) ?? []);
+  const serverExtractS =
+    starts.length > 0 && finishes.length > 0
+      ? elapsedS(Math.min(...starts), Math.max(...finishes))
+      : undefined;
+  const seconds = elapsedS(t0, t1);
+  const succeeded = outcomes.filter(({ settled }) => settled?.job?.status === 'succeeded');
+  return {
+    scenario,
+    documents,
+    seconds,
+    pages,
+    pagesPerSec: round(pages / seconds, 1),
+    documentsPerSec: round(succeeded.length / seconds, 2),
+    serverExtractS,
+    serverPagesPerSec:
+      serverExtractS !== undefined && serverExtractS > 0
+        ? round(pages / serverExtractS, 1)
+        : undefined,
+    maxUploadS: Math.max(...documents.map((doc) => doc.uploadS)),
+    maxInFlight: maxOverlap(
+      outcomes
+        .filter(({ up }) => up.job !== undefined)
+        .map(({ up, settled }): [number, number] => [up.answeredAt, settled?.seenAt ?? t1]),
+    ),
+    maxRunning: run.maxRunning,
+    errors: documents.filter((doc) => doc.error !== undefined),
+    serverCpuPercent:
+      cpu0 !== undefined && cpu1 !== undefined
+        ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 1)
+        : undefined,
+    rss: run.rss,
+  };
+}
+
 /** Uploads every file at once, waits for every job, and sums it up. */
 async function runScenario(
   scenario: string,
@@ -657,45 +722,15 @@ async function runScenario(
   const documents: DocumentResult[] = [];
   for (const { up, settled } of outcomes) documents.push(await finishDocument(api, up, settled));
 
-  const succeeded = outcomes.filter(({ settled }) => settled?.job?.status === 'succeeded');
-  const pages = documents.reduce(
-    (sum, doc) => sum + (doc.jobStatus === 'succeeded' ? (doc.pageCount ?? 0) : 0),
-    0,
+  const succeeded = outcomes.flatMap(({ settled }) =>
+    settled?.job?.status === 'succeeded' ? [settled.job] : [],
   );
-  const starts = succeeded.flatMap(({ settled }) => isoMs(settled?.job?.started_at) ?? []);
-  const finishes = succeeded.flatMap(({ settled }) => isoMs(settled?.job?.finished_at) ?? []);
-  const serverExtractS =
-    starts.length > 0 && finishes.length > 0
-      ? elapsedS(Math.min(...starts), Math.max(...finishes))
-      : undefined;
-  const seconds = elapsedS(t0, t1);
-  const errors = documents.filter((doc) => doc.error !== undefined);
-  const result: ScenarioResult = {
+  const result = summarizeScenario(
     scenario,
-    documents,
-    seconds,
-    pages,
-    pagesPerSec: round(pages / seconds, 1),
-    documentsPerSec: round(succeeded.length / seconds, 2),
-    serverExtractS,
-    serverPagesPerSec:
-      serverExtractS !== undefined && serverExtractS > 0
-        ? round(pages / serverExtractS, 1)
-        : undefined,
-    maxUploadS: Math.max(...documents.map((doc) => doc.uploadS)),
-    maxInFlight: maxOverlap(
-      outcomes
-        .filter(({ up }) => up.job !== undefined)
-        .map(({ up, settled }): [number, number] => [up.answeredAt, settled?.seenAt ?? t1]),
-    ),
-    maxRunning: watcher.maxRunning,
-    errors,
-    serverCpuPercent:
-      cpu0 !== undefined && cpu1 !== undefined
-        ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 1)
-        : undefined,
-    rss,
-  };
+    { outcomes, documents, t0, t1, cpu0, cpu1, rss, maxRunning: watcher.maxRunning },
+    succeeded,
+  );
+  const { seconds, pages, errors } = result;
   console.log(
     `    ${seconds.toFixed(2)} s, ${pages} pages, ${result.pagesPerSec} pages/s, ` +
       `${errors.length} error(s), peak RSS ${((rss.peakBytes ?? 0) / MiB).toFixed(0)} MiB`,
@@ -899,19 +934,13 @@ async function measureUnderLoad(
   const rss = sampler.stop();
   const documents: DocumentResult[] = [];
   for (const { up, settled } of outcomes) documents.push(await finishDocument(api, up, settled));
-  const errors = documents.filter((doc) => doc.error !== undefined);
-  const pages = documents.reduce(
-    (sum, doc) => sum + (doc.jobStatus === 'succeeded' ? (doc.pageCount ?? 0) : 0),
-    0,
-  );
   const jobs = outcomes.flatMap(({ settled }) => (settled?.job === undefined ? [] : [settled.job]));
-  const starts = jobs.flatMap((job) => isoMs(job.started_at) ?? []);
-  const finishes = jobs.flatMap((job) => isoMs(job.finished_at) ?? []);
-  const serverExtractS =
-    starts.length > 0 && finishes.length > 0
-      ? elapsedS(Math.min(...starts), Math.max(...finishes))
-      : undefined;
-  const seconds = elapsedS(t0, t1);
+  const scenario = summarizeScenario(
+    `${copies} × ${file.name} at once (pool saturated)`,
+    { outcomes, documents, t0, t1, cpu0, cpu1, rss, maxRunning: watcher.maxRunning },
+    jobs,
+  );
+  const { seconds, pages, errors } = scenario;
   for (const doc of errors) console.log(`    ! ${doc.file} (copy): ${doc.error}`);
   console.log(
     `    all ${copies} copies settled after ${seconds.toFixed(1)} s: ${pages} pages, ` +
@@ -922,46 +951,11 @@ async function measureUnderLoad(
     threads,
     latency,
     saturated: latency !== undefined && latency.runningJobs.min >= Math.min(threads, copies),
-    scenario: {
-      scenario: `${copies} × ${file.name} at once (pool saturated)`,
-      documents,
-      seconds,
-      pages,
-      pagesPerSec: round(pages / seconds, 1),
-      documentsPerSec: round(jobs.filter((job) => job.status === 'succeeded').length / seconds, 2),
-      serverExtractS,
-      serverPagesPerSec:
-        serverExtractS !== undefined && serverExtractS > 0
-          ? round(pages / serverExtractS, 1)
-          : undefined,
-      maxUploadS: Math.max(...documents.map((doc) => doc.uploadS)),
-      maxInFlight: maxOverlap(
-        outcomes
-          .filter(({ up }) => up.job !== undefined)
-          .map(({ up, settled }): [number, number] => [up.answeredAt, settled?.seenAt ?? t1]),
-      ),
-      maxRunning: watcher.maxRunning,
-      errors,
-      serverCpuPercent:
-        cpu0 !== undefined && cpu1 !== undefined
-          ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 1)
-          : undefined,
-      rss,
-    },
+    scenario,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function rateFromEnv(): number {
-  const raw = process.env.BENCH_LATENCY_RATE;
-  if (raw === undefined || raw.trim() === '') return 200;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 5000) {
-    throw new Error(`BENCH_LATENCY_RATE must be an integer from 1 to 5000, got "${raw}"`);
-  }
-  return value;
-}
 
 const fixed = (value: number | undefined, digits: number): string =>
   value === undefined ? 'n/a' : value.toFixed(digits);
@@ -974,7 +968,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAverageAtStart = os.loadavg();
   const latencyS = secondsFromEnv('BENCH_LATENCY_S', 5, false);
-  const ratePerSec = rateFromEnv();
+  const ratePerSec = integerFromEnv('BENCH_LATENCY_RATE', 200, 1, 5000);
   const threads = os.availableParallelism();
   console.log(
     `${NAME} — node ${process.version}, ${threads} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ` +
