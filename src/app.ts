@@ -52,7 +52,7 @@ import { JobService } from './domain/jobs.js';
 import { redactPii } from './domain/pii.js';
 import { contentRoutes } from './http/routes/document-content.js';
 import { jobRoutes } from './http/routes/jobs.js';
-import { createWorkers } from './workers.js';
+import { createWorkers, extractionLimits } from './workers.js';
 import { ExtractionPool } from './extraction/pool.js';
 import { scratchWriter } from './extraction/scratch.js';
 import { ConversionService } from './domain/conversions.js';
@@ -302,12 +302,7 @@ async function assemble(
   const conversions = new ConversionService({
     extractor: extractionPool,
     scratch: scratchWriter(join(config.dataDir, 'tmp')),
-    limits: {
-      maxPages: config.maxPages,
-      maxUnzippedBytes: config.maxUnzippedBytes,
-      maxTextChars: config.maxExtractedChars,
-      maxOcrPages: config.ocrMaxPages,
-    },
+    limits: extractionLimits(config),
     ocr: config.ocr,
     maxBytes: config.maxUploadBytes,
   });

@@ -19,6 +19,7 @@ import {
   type DeliveryOutcome,
   type WebhookService,
 } from './domain/webhooks.js';
+import type { ExtractionLimits } from './extraction/types.js';
 import type { Extractor } from './ports/extractor.js';
 import type { Fetcher } from './ports/fetcher.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -42,6 +43,16 @@ export interface WorkersOptions {
 export interface Workers {
   start(): void;
   stop(): Promise<void>;
+}
+
+/** What extraction may take of a document, from the settings (background jobs and /v1/convert). */
+export function extractionLimits(config: Config): ExtractionLimits {
+  return {
+    maxPages: config.maxPages,
+    maxUnzippedBytes: config.maxUnzippedBytes,
+    maxTextChars: config.maxExtractedChars,
+    maxOcrPages: config.ocrMaxPages,
+  };
 }
 
 export function createWorkers(options: WorkersOptions): Workers {
@@ -136,12 +147,7 @@ export function createWorkers(options: WorkersOptions): Workers {
       extractionJobHandler({
         extractor: pool,
         documents,
-        limits: {
-          maxPages: config.maxPages,
-          maxUnzippedBytes: config.maxUnzippedBytes,
-          maxTextChars: config.maxExtractedChars,
-          maxOcrPages: config.ocrMaxPages,
-        },
+        limits: extractionLimits(config),
         ocr: config.ocr,
         onPages: (pages) => pagesTotal.inc(pages),
       }),
