@@ -144,10 +144,7 @@ function inlineOf(node: DomNode, depth: number): Inline {
     return { md: `${fence}${text.trim()}${fence}`, text };
   }
   const parts = childrenOf(node).map((child) => inlineOf(child, depth + 1));
-  let inner: Inline = {
-    md: parts.map((part) => part.md).join(''),
-    text: parts.map((part) => part.text).join(''),
-  };
+  let inner = joinInline(parts);
   if (BLOCKS.has(tag)) inner = { md: `\n${inner.md}\n`, text: `\n${inner.text}\n` };
   switch (tag) {
     case 'strong':
@@ -170,6 +167,14 @@ function inlineOf(node: DomNode, depth: number): Inline {
     default:
       return inner;
   }
+}
+
+/** Consecutive inline pieces as one. */
+function joinInline(parts: Inline[]): Inline {
+  return {
+    md: parts.map((part) => part.md).join(''),
+    text: parts.map((part) => part.text).join(''),
+  };
 }
 
 /** Cleans inline Markdown or text into one paragraph (line breaks kept, spaces collapsed). */
@@ -266,10 +271,7 @@ function itemLines(item: DomNode, depth: number): { md: string[]; text: string[]
   const text: string[] = [];
   let pending: Inline[] = [];
   const flushInline = (): void => {
-    const block = paragraph({
-      md: pending.map((part) => part.md).join(''),
-      text: pending.map((part) => part.text).join(''),
-    });
+    const block = paragraph(joinInline(pending));
     pending = [];
     if (block === null) return;
     md.push(...block.markdown.split('\n'));
@@ -307,10 +309,7 @@ function preBlock(node: DomNode): TextBlock | null {
 function collectBlocks(node: DomNode, depth: number, out: TextBlock[]): void {
   let pending: Inline[] = [];
   const flushInline = (): void => {
-    const block = paragraph({
-      md: pending.map((part) => part.md).join(''),
-      text: pending.map((part) => part.text).join(''),
-    });
+    const block = paragraph(joinInline(pending));
     pending = [];
     if (block !== null) out.push(block);
   };
