@@ -8,7 +8,7 @@
  *   keys     create, list or revoke API keys offline (`quire keys` for usage)
  */
 import { migrateToLatest } from './adapters/sql/migrate.js';
-import { openDatabase } from './adapters/sql/open.js';
+import { openDatabase } from './composition/database.js';
 import { ConfigError, loadConfig, type Config, type Role } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';

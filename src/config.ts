@@ -7,6 +7,7 @@ import { getHeapStatistics } from 'node:v8';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { looksLikeApiKey } from './domain/api-keys.js';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from './domain/jwt.js';
 
 export type Role = 'all' | 'api' | 'worker';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -93,23 +94,6 @@ export interface Config {
   bm25B: number;
   rerankDeadlineMs: number;
 }
-
-export const JWT_ALGORITHMS = [
-  'HS256',
-  'HS384',
-  'HS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const;
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export class ConfigError extends Error {
   constructor(

@@ -4,10 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
-import { openAdapters } from './adapters/index.js';
+import { openAdapters } from './composition/adapters.js';
 import type { Config } from './config.js';
 import { ApiKeyService, viewOf } from './domain/api-keys.js';
-import { isScope, RATE_TIERS, type RateTier, type Scope } from './domain/principal.js';
+import { isScope, RATE_TIERS, type RateTier, type Scope } from './ports/principal.js';
 
 export const KEYS_USAGE = `usage:
   quire keys create --name NAME --scopes a,b [--tenant ID] [--tier standard|elevated|unlimited] [--expires RFC3339]

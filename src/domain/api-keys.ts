@@ -11,8 +11,8 @@ import type { AuditLog } from '../ports/audit-log.js';
 import type { KeyRevocations } from '../ports/key-revocations.js';
 import type { ListOptions, Page } from '../ports/page.js';
 import type { TenantStore } from '../ports/tenant-store.js';
-import { newId } from './ids.js';
-import type { Principal, RateTier, Scope } from './principal.js';
+import { newId } from '../shared/ids.js';
+import type { Principal, RateTier, Scope } from '../ports/principal.js';
 
 export const KEY_PREFIX_LENGTH = 12;
 /** `qk_` and 32–128 URL-safe characters (generated keys carry 192 random bits). */

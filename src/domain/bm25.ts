@@ -16,7 +16,7 @@
  * digits, lower-cased). Other documents go through `tokenize` (src/domain/tokenize.ts: NFKD,
  * marks dropped, lower case), counting only the query's terms.
  */
-import { tokenize } from './tokenize.js';
+import { tokenize } from '../shared/tokenize.js';
 
 export interface Bm25Params {
   k1: number;

@@ -5,7 +5,7 @@
 import { AppError } from '../errors.js';
 import type { ApiKeyStore } from '../ports/api-key-store.js';
 import type { ApiKeyService } from './api-keys.js';
-import { SCOPES } from './principal.js';
+import { SCOPES } from '../ports/principal.js';
 
 export const BOOTSTRAP_TENANT = 'default';
 

@@ -5,10 +5,15 @@
  */
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import type { ScratchWriter } from '../extraction/scratch.js';
-import type { ExtractionLimits, ExtractionResult } from '../extraction/types.js';
-import { ExtractorFailure, type Extractor } from '../ports/extractor.js';
-import { sniffMediaType, SUPPORTED_MEDIA_TYPES } from './media-type.js';
+import type { ScratchWriter } from '../ports/scratch-space.js';
+import {
+  ExtractorFailure,
+  SUPPORTED_MEDIA_TYPES,
+  type ExtractionLimits,
+  type ExtractionResult,
+  type Extractor,
+} from '../ports/extractor.js';
+import { sniffMediaType } from './media-type.js';
 
 export interface ConversionOptions {
   extractor: Extractor;

@@ -20,13 +20,13 @@ import type { JobRecord, JobType } from '../ports/job-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import { NO_EVENTS, type EventPublisher } from '../ports/events.js';
 import type { PageRecord } from '../ports/content-store.js';
-import type { ExtractionResult } from '../extraction/types.js';
+import { SUPPORTED_MEDIA_TYPES, type ExtractionResult } from '../ports/extractor.js';
 import { countWords, splitPassages } from './passages.js';
 import type { TenantStore } from '../ports/tenant-store.js';
 import type { UnitOfWork } from '../ports/unit-of-work.js';
 import type { Actor } from './api-keys.js';
-import { newId } from './ids.js';
-import { sniffMediaType, SUPPORTED_MEDIA_TYPES } from './media-type.js';
+import { newId } from '../shared/ids.js';
+import { sniffMediaType } from './media-type.js';
 
 const HEAD_BYTES = 64 * 1024;
 

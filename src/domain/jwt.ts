@@ -6,8 +6,24 @@
  */
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createVerifier, type Algorithm, type DecodedJwt } from 'fast-jwt';
-import type { JwtAlgorithm } from '../config.js';
-import { isScope, RATE_TIERS, type Principal, type RateTier } from './principal.js';
+import { isScope, RATE_TIERS, type Principal, type RateTier } from '../ports/principal.js';
+
+export const JWT_ALGORITHMS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export const CLOCK_SKEW_MS = 30_000;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;

@@ -6,17 +6,7 @@
  */
 import { fileTypeFromBuffer } from 'file-type';
 import { extname } from 'node:path';
-
-export const SUPPORTED_MEDIA_TYPES = [
-  'application/pdf',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  'text/html',
-  'text/markdown',
-  'text/plain',
-  'text/csv',
-  'application/json',
-] as const;
-export type SupportedMediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
+import type { SupportedMediaType } from '../ports/extractor.js';
 
 const BY_EXTENSION: Record<string, SupportedMediaType> = {
   '.md': 'text/markdown',

@@ -3,7 +3,7 @@
  * a page (so every passage has one page number), cut at a sentence end when one is near.
  */
 import type { PassageRecord } from '../ports/content-store.js';
-import { newId } from './ids.js';
+import { newId } from '../shared/ids.js';
 
 export interface PageText {
   number: number;

@@ -6,7 +6,7 @@
  */
 import { AppError } from '../errors.js';
 import type { RateLimitStore } from '../ports/rate-limit-store.js';
-import type { RateTier, RouteClass } from './principal.js';
+import type { RateTier, RouteClass } from '../ports/principal.js';
 
 export const WINDOW_MS = 60_000;
 

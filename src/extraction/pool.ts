@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ExtractorFailure, type ExtractOptions, type Extractor } from '../ports/extractor.js';
-import type { ExtractionOutcome, ExtractionTask } from './types.js';
+import type { ExtractionOutcome, ExtractionTask } from '../ports/extractor.js';
 import type { WorkerTask } from './worker.js';
 import { FAIR_QUEUE } from '../worker-pool-options.js';
 

@@ -4,7 +4,7 @@
  * (paragraphs, rows, lines) into pages of about PAGE_TARGET_CHARS characters for formats that
  * have no pages of their own. Kept apart so every format counts, cuts and splits the same way.
  */
-import type { ExtractedPage } from './types.js';
+import type { ExtractedPage } from '../ports/extractor.js';
 
 /** Formats without pages are cut into pages of about this many characters. */
 export const PAGE_TARGET_CHARS = 3000;

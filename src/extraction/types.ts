@@ -1,80 +1,14 @@
 /**
- * The contract between the job runner (main thread) and the processors (worker threads).
- * A task names a file on disk, never its bytes; a result is plain data that crosses the thread
- * boundary by structured clone. Expected failures (bad input) are returned as data with their
- * code, so they keep their code across the boundary; anything thrown is a crash.
+ * What the processors share inside the extraction worker threads: the error a processor throws
+ * for bad input (the worker turns it into a failed outcome with its code) and a processor's shape.
+ * The types that cross the thread boundary are the Extractor port's (src/ports/extractor.ts).
  */
-
-export interface ExtractionLimits {
-  /** A document with more pages than this fails with UNPROCESSABLE_DOCUMENT before extracting. */
-  maxPages: number;
-  /** Cap on the total uncompressed size of a DOCX's entries (zip bombs). */
-  maxUnzippedBytes: number;
-  /** Cap on the extracted text of one document, in characters (later text is dropped). */
-  maxTextChars: number;
-  /** OCR at most this many pages of a document without a text layer. */
-  maxOcrPages: number;
-}
-
-export interface ExtractionTask {
-  /** Absolute path of a readable, plaintext copy of the document. */
-  path: string;
-  /** One of SUPPORTED_MEDIA_TYPES (src/domain/media-type.ts). */
-  mediaType: string;
-  filename: string | null;
-  /** For encrypted PDFs. */
-  password?: string;
-  limits: ExtractionLimits;
-  /** OCR pages without a text layer (QUIRE_OCR=on). */
-  ocr: boolean;
-}
-
-export interface ExtractedPage {
-  /** 1-based. Formats without pages (text, HTML, DOCX, CSV, JSON) produce pages of their own. */
-  number: number;
-  /** Plain text: words separated by spaces, paragraphs by blank lines. */
-  text: string;
-  /** The same content as Markdown (headings, lists, tables where the format has them). */
-  markdown: string;
-}
-
-export interface OutlineItem {
-  title: string;
-  page: number | null;
-  children: OutlineItem[];
-}
-
-export interface ExtractedMetadata {
-  title?: string;
-  author?: string;
-  /** RFC 3339 when the format records it. */
-  created?: string;
-  language?: string;
-  subject?: string;
-  keywords?: string;
-  producer?: string;
-  outline?: OutlineItem[];
-}
-
-export interface ExtractionResult {
-  pages: ExtractedPage[];
-  /** Pages in the source (the PDF's page count; pages produced for other formats). */
-  pageCount: number;
-  metadata: ExtractedMetadata;
-  /** True for a PDF whose pages carry no text layer (and that OCR did not fill). */
-  needsOcr: boolean;
-  /** True when maxTextChars cut the text. */
-  truncated: boolean;
-}
-
-export const EXTRACTION_FAILURE_CODES = [
-  'DOCUMENT_ENCRYPTED',
-  'DOCUMENT_CORRUPT',
-  'UNSUPPORTED_FORMAT',
-  'UNPROCESSABLE_DOCUMENT',
-  'PAYLOAD_TOO_LARGE',
-] as const;
-export type ExtractionFailureCode = (typeof EXTRACTION_FAILURE_CODES)[number];
+import type {
+  ExtractionFailureCode,
+  ExtractionResult,
+  ExtractionTask,
+  ProgressReporter,
+} from '../ports/extractor.js';
 
 /** Thrown by processors for bad input; never retried (the same bytes fail the same way). */
 export class ExtractionError extends Error {
@@ -86,13 +20,6 @@ export class ExtractionError extends Error {
     this.name = 'ExtractionError';
   }
 }
-
-export type ExtractionOutcome =
-  | { ok: true; result: ExtractionResult }
-  | { ok: false; code: ExtractionFailureCode; message: string };
-
-/** Reports progress: `done` of `total` pages. Called often; the caller throttles. */
-export type ProgressReporter = (done: number, total: number) => void;
 
 export type Processor = (
   task: ExtractionTask,

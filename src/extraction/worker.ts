@@ -4,7 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { runProcessor } from './processors/index.js';
-import type { ExtractionOutcome, ExtractionTask } from './types.js';
+import type { ExtractionOutcome, ExtractionTask } from '../ports/extractor.js';
 
 export interface WorkerTask {
   task: ExtractionTask;

@@ -1,7 +1,7 @@
 /** The authenticated caller of a route that declares a scope (auth has set the principal). */
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../domain/api-keys.js';
-import type { Principal } from '../domain/principal.js';
+import type { Principal } from '../ports/principal.js';
 
 export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === null) throw new Error('principalOf() on a route without a scope');

@@ -2,7 +2,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { ErrorCode } from '../errors.js';
-import type { Principal, RouteClass, Scope } from '../domain/principal.js';
+import type { Principal, RouteClass, Scope } from '../ports/principal.js';
 import type { HealthCheck } from '../ports/health.js';
 import type { BreakerState } from '../ports/fetcher.js';
 import type { ProcessStats } from './plugins/process-stats.js';

@@ -1,4 +1,4 @@
-import type { RateTier, Scope } from '../domain/principal.js';
+import type { RateTier, Scope } from './principal.js';
 import type { ListOptions, Page } from './page.js';
 
 /** An API key as stored: never the key itself, only its non-secret prefix and its hash. */

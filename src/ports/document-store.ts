@@ -1,5 +1,5 @@
 /** Documents and their tags, always scoped by tenant: another tenant's document does not exist. */
-import type { ExtractedMetadata } from '../extraction/types.js';
+import type { ExtractedMetadata } from './extractor.js';
 
 export const DOCUMENT_STATUSES = ['pending', 'processing', 'ready', 'failed'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];

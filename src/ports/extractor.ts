@@ -1,10 +1,101 @@
 /**
- * Runs one extraction off the main thread. Bad input comes back as a failed outcome with its
- * code; a worker that crashed, ran out of heap or overran its time rejects with an
- * ExtractorFailure (retryable: another attempt on a fresh worker may succeed); an abort through
- * the signal rejects with the signal's reason.
+ * Runs one extraction off the main thread, and the types it speaks. A task names a file on disk,
+ * never its bytes; a result is plain data that crosses the thread boundary by structured clone.
+ * Bad input comes back as a failed outcome with its code (so the code survives the boundary); a
+ * worker that crashed, ran out of heap or overran its time rejects with an ExtractorFailure
+ * (retryable: another attempt on a fresh worker may succeed); an abort through the signal rejects
+ * with the signal's reason.
  */
-import type { ExtractionOutcome, ExtractionTask, ProgressReporter } from '../extraction/types.js';
+
+/** The media types extraction understands (detection lives in domain/media-type.ts). */
+export const SUPPORTED_MEDIA_TYPES = [
+  'application/pdf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'text/html',
+  'text/markdown',
+  'text/plain',
+  'text/csv',
+  'application/json',
+] as const;
+export type SupportedMediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
+
+export interface ExtractionLimits {
+  /** A document with more pages than this fails with UNPROCESSABLE_DOCUMENT before extracting. */
+  maxPages: number;
+  /** Cap on the total uncompressed size of a DOCX's entries (zip bombs). */
+  maxUnzippedBytes: number;
+  /** Cap on the extracted text of one document, in characters (later text is dropped). */
+  maxTextChars: number;
+  /** OCR at most this many pages of a document without a text layer. */
+  maxOcrPages: number;
+}
+
+export interface ExtractionTask {
+  /** Absolute path of a readable, plaintext copy of the document. */
+  path: string;
+  /** One of SUPPORTED_MEDIA_TYPES. */
+  mediaType: string;
+  filename: string | null;
+  /** For encrypted PDFs. */
+  password?: string;
+  limits: ExtractionLimits;
+  /** OCR pages without a text layer (QUIRE_OCR=on). */
+  ocr: boolean;
+}
+
+export interface ExtractedPage {
+  /** 1-based. Formats without pages (text, HTML, DOCX, CSV, JSON) produce pages of their own. */
+  number: number;
+  /** Plain text: words separated by spaces, paragraphs by blank lines. */
+  text: string;
+  /** The same content as Markdown (headings, lists, tables where the format has them). */
+  markdown: string;
+}
+
+export interface OutlineItem {
+  title: string;
+  page: number | null;
+  children: OutlineItem[];
+}
+
+export interface ExtractedMetadata {
+  title?: string;
+  author?: string;
+  /** RFC 3339 when the format records it. */
+  created?: string;
+  language?: string;
+  subject?: string;
+  keywords?: string;
+  producer?: string;
+  outline?: OutlineItem[];
+}
+
+export interface ExtractionResult {
+  pages: ExtractedPage[];
+  /** Pages in the source (the PDF's page count; pages produced for other formats). */
+  pageCount: number;
+  metadata: ExtractedMetadata;
+  /** True for a PDF whose pages carry no text layer (and that OCR did not fill). */
+  needsOcr: boolean;
+  /** True when maxTextChars cut the text. */
+  truncated: boolean;
+}
+
+export const EXTRACTION_FAILURE_CODES = [
+  'DOCUMENT_ENCRYPTED',
+  'DOCUMENT_CORRUPT',
+  'UNSUPPORTED_FORMAT',
+  'UNPROCESSABLE_DOCUMENT',
+  'PAYLOAD_TOO_LARGE',
+] as const;
+export type ExtractionFailureCode = (typeof EXTRACTION_FAILURE_CODES)[number];
+
+export type ExtractionOutcome =
+  | { ok: true; result: ExtractionResult }
+  | { ok: false; code: ExtractionFailureCode; message: string };
+
+/** Reports progress: `done` of `total` pages. Called often; the caller throttles. */
+export type ProgressReporter = (done: number, total: number) => void;
 
 export type ExtractorFailureCode = 'WORKER_CRASHED' | 'EXTRACTION_TIMEOUT';
 

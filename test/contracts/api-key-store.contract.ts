@@ -1,7 +1,7 @@
 /** The ApiKeyStore and AuditLog contracts, for every SQL dialect. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newId } from '../../src/domain/ids.js';
+import { newId } from '../../src/shared/ids.js';
 import { AppError } from '../../src/errors.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../../src/ports/api-key-store.js';
 import type { AuditLog } from '../../src/ports/audit-log.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newId } from '../../src/domain/ids.js';
+import { newId } from '../../src/shared/ids.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { JobRecord } from '../../src/ports/job-store.js';
 import type { UnitOfWork } from '../../src/ports/unit-of-work.js';

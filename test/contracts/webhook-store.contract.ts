@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newId } from '../../src/domain/ids.js';
+import { newId } from '../../src/shared/ids.js';
 import type { EventType } from '../../src/ports/events.js';
 import type { JobRecord } from '../../src/ports/job-store.js';
 import type { UnitOfWork } from '../../src/ports/unit-of-work.js';

@@ -14,7 +14,7 @@ import {
   tfidfCosine,
 } from '../../src/domain/bm25.js';
 import { RerankService } from '../../src/domain/rerank.js';
-import { tokenize } from '../../src/domain/tokenize.js';
+import { tokenize } from '../../src/shared/tokenize.js';
 
 const close = (actual: number, expected: number, epsilon = 1e-9): void =>
   assert.ok(Math.abs(actual - expected) < epsilon, `${actual} ≈ ${expected}`);

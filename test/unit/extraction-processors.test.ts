@@ -9,14 +9,14 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SUPPORTED_MEDIA_TYPES } from '../../src/domain/media-type.js';
 import { PROCESSORS, runProcessor } from '../../src/extraction/processors/index.js';
-import type {
-  ExtractionFailureCode,
-  ExtractionLimits,
-  ExtractionResult,
-  ExtractionTask,
-} from '../../src/extraction/types.js';
+import {
+  SUPPORTED_MEDIA_TYPES,
+  type ExtractionFailureCode,
+  type ExtractionLimits,
+  type ExtractionResult,
+  type ExtractionTask,
+} from '../../src/ports/extractor.js';
 import * as fixtures from '../fixtures/documents.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';

@@ -13,7 +13,7 @@ import { createSqlAuditLog } from '../../src/adapters/sql/audit-log.js';
 import { createSqlTenantStore } from '../../src/adapters/sql/tenant-store.js';
 import { createSqlUnitOfWork } from '../../src/adapters/sql/unit-of-work.js';
 import type { SqlDatabase } from '../../src/adapters/sql/database.js';
-import { nominalRetryDelay } from '../../src/domain/job-runner.js';
+import { nominalRetryDelay } from '../../src/domain/retry-schedule.js';
 import {
   WEBHOOK_MAX_RETRY_DELAY_MS,
   WEBHOOK_RETRY_JITTER,

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.js';
-import type { RateTier, Scope } from '../../domain/principal.js';
+import type { RateTier, Scope } from '../../ports/principal.js';
 import type { ApiKeyRecord, ApiKeyStore } from '../../ports/api-key-store.js';
 import type { ListOptions, Page } from '../../ports/page.js';
 import type { SqlDatabase } from './database.js';

@@ -1,4 +1,4 @@
-import { newId } from '../../domain/ids.js';
+import { newId } from '../../shared/ids.js';
 import type { AuditEntry, AuditLog } from '../../ports/audit-log.js';
 import type { SqlDatabase } from './database.js';
 import type { AuditLogTable } from './schema.js';

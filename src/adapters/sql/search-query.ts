@@ -5,7 +5,7 @@
  * same words, so both adapters answer them identically.
  */
 import { sql, type RawBuilder } from 'kysely';
-import { distinctTokens, matchSpans } from '../../domain/tokenize.js';
+import { distinctTokens, matchSpans } from '../../shared/tokenize.js';
 import { MAX_QUERY_TERMS, type SearchFilters, type SearchHit } from '../../ports/search-index.js';
 
 /** The distinct folded words of a query; none means no hits. */

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.js';
-import { newId } from '../../domain/ids.js';
+import { newId } from '../../shared/ids.js';
 import type { NewTenant, Tenant, TenantStore } from '../../ports/tenant-store.js';
 import type { SqlDatabase } from './database.js';
 

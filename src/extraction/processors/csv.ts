@@ -12,12 +12,12 @@ import { Readable, pipeline } from 'node:stream';
 import { normalizeInline, PAGE_TARGET_CHARS, safeSlice, TextBudget } from '../text-pages.js';
 import { withDecodedFile } from '../text-decoding.js';
 import {
-  ExtractionError,
   type ExtractedPage,
   type ExtractionResult,
   type ExtractionTask,
   type ProgressReporter,
-} from '../types.js';
+} from '../../ports/extractor.js';
+import { ExtractionError } from '../types.js';
 
 export const MAX_RECORD_CHARS = 1_000_000;
 const MAX_MARKDOWN_COLUMNS = 50;

@@ -16,12 +16,12 @@ import { htmlToBlocks, type DomNode } from '../html-to-markdown.js';
 import { normalizeInline, PageBuilder, TextBudget } from '../text-pages.js';
 import { readZipDirectory, readZipEntry, type ZipDirectory } from '../zip-directory.js';
 import {
-  ExtractionError,
   type ExtractedMetadata,
   type ExtractionResult,
   type ExtractionTask,
   type ProgressReporter,
-} from '../types.js';
+} from '../../ports/extractor.js';
+import { ExtractionError } from '../types.js';
 
 const MAIN_PART = 'word/document.xml';
 const CORE_PROPERTIES = 'docProps/core.xml';

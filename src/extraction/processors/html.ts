@@ -11,12 +11,12 @@ import { htmlToBlocks, type DomNode } from '../html-to-markdown.js';
 import { normalizeInline, PageBuilder, TextBudget } from '../text-pages.js';
 import { decodeBytes } from '../text-decoding.js';
 import {
-  ExtractionError,
   type ExtractedMetadata,
   type ExtractionResult,
   type ExtractionTask,
   type ProgressReporter,
-} from '../types.js';
+} from '../../ports/extractor.js';
+import { ExtractionError } from '../types.js';
 
 /** A DOM is many times the size of its source: larger pages are refused. */
 export const MAX_HTML_BYTES = 64 * 1024 * 1024;

@@ -3,14 +3,14 @@
  * (ExtractionError) into data, so their codes survive the worker-thread boundary. Anything
  * else thrown is a crash: it is rethrown for the caller (the job runner) to retry.
  */
-import { SUPPORTED_MEDIA_TYPES, type SupportedMediaType } from '../../domain/media-type.js';
 import {
-  ExtractionError,
+  SUPPORTED_MEDIA_TYPES,
   type ExtractionOutcome,
   type ExtractionTask,
-  type Processor,
   type ProgressReporter,
-} from '../types.js';
+  type SupportedMediaType,
+} from '../../ports/extractor.js';
+import { ExtractionError, type Processor } from '../types.js';
 import { extractCsv } from './csv.js';
 import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';

@@ -8,12 +8,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { normalizeInline, PAGE_TARGET_CHARS, TextBudget } from '../text-pages.js';
 import { detectBom } from '../text-decoding.js';
 import {
-  ExtractionError,
   type ExtractedPage,
   type ExtractionResult,
   type ExtractionTask,
   type ProgressReporter,
-} from '../types.js';
+} from '../../ports/extractor.js';
+import { ExtractionError } from '../types.js';
 
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 export const MAX_DEPTH = 1000;

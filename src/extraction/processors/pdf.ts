@@ -10,14 +10,14 @@ import { open } from 'node:fs/promises';
 import { getResolvedPDFJS } from 'unpdf';
 import { normalizeInline, normalizeText, TextBudget } from '../text-pages.js';
 import {
-  ExtractionError,
   type ExtractedMetadata,
   type ExtractedPage,
   type ExtractionResult,
   type ExtractionTask,
   type OutlineItem,
   type ProgressReporter,
-} from '../types.js';
+} from '../../ports/extractor.js';
+import { ExtractionError } from '../types.js';
 import {
   createOcrEngine,
   isOcrCandidate,

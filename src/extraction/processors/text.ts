@@ -15,7 +15,7 @@ import {
   TextBudget,
 } from '../text-pages.js';
 import { withDecodedFile } from '../text-decoding.js';
-import type { ExtractionResult, ExtractionTask, ProgressReporter } from '../types.js';
+import type { ExtractionResult, ExtractionTask, ProgressReporter } from '../../ports/extractor.js';
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 /** The title is looked for in this much of the start of a Markdown file. */

@@ -9,7 +9,6 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import Router, { type HTTPMethod } from 'find-my-way';
-import { isDependencyFailure } from '../../domain/failures.js';
 import {
   AppError,
   ERROR_CATALOGUE,
@@ -55,8 +54,19 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   504: 'TIMEOUT',
 };
 
-/** Turns anything thrown into an AppError; what is not a known client error is INTERNAL. */
-export function toAppError(error: unknown): AppError {
+/** Recognises an error from reaching a dependency (database, Redis): a 503, not a bug. */
+export type DependencyFailureTest = (error: unknown) => boolean;
+
+export interface ErrorHandlerOptions {
+  /** Given by the composition root: only the adapters know how their clients fail. */
+  isDependencyFailure: DependencyFailureTest;
+}
+
+/**
+ * Turns anything thrown into an AppError: a dependency's failure is DEPENDENCY_UNAVAILABLE, and
+ * what is not a known client error is INTERNAL.
+ */
+export function toAppError(error: unknown, isDependencyFailure: DependencyFailureTest): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation !== undefined) {
@@ -135,7 +145,10 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
   );
 }
 
-async function errorHandler(app: FastifyInstance): Promise<void> {
+async function errorHandler(
+  app: FastifyInstance,
+  { isDependencyFailure }: ErrorHandlerOptions,
+): Promise<void> {
   app.decorateReply('problemCode', null);
   // A shadow router of every registered path, to tell "no such path" (404) from
   // "path exists with other methods" (405, with Allow).
@@ -180,7 +193,7 @@ async function errorHandler(app: FastifyInstance): Promise<void> {
   });
 
   app.setErrorHandler(function handleError(error, request, reply) {
-    const appError = toAppError(error);
+    const appError = toAppError(error, isDependencyFailure);
     if (appError.status >= 500) {
       request.log.error(
         // Headers help debugging; their secrets are redacted by the logger (src/logger.ts).

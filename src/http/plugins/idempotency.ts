@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendRouteHook } from '../route-hooks.js';
 import fp from 'fastify-plugin';
-import type { Principal } from '../../domain/principal.js';
+import type { Principal } from '../../ports/principal.js';
 import { AppError } from '../../errors.js';
 import type { IdempotencyStore } from '../../ports/idempotency-store.js';
 

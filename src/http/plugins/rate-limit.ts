@@ -4,7 +4,7 @@
  * RateLimit-Limit/-Remaining/-Reset; past the limit, 429 RATE_LIMITED with Retry-After.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteClass } from '../../domain/principal.js';
+import type { RouteClass } from '../../ports/principal.js';
 import { appendRouteHook } from '../route-hooks.js';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';

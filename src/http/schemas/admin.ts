@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { RATE_TIERS, SCOPES } from '../../domain/principal.js';
+import { RATE_TIERS, SCOPES } from '../../ports/principal.js';
 import { PageQuery, TenantId } from './common.js';
 
 const Scope = Type.Union(SCOPES.map((scope) => Type.Literal(scope)));

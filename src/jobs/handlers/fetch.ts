@@ -3,11 +3,11 @@
  * body to the blob store, then attach the bytes to the document and queue its extraction in one
  * transaction that also completes the job.
  */
-import { AppError } from '../errors.js';
-import { FetchError, type Fetcher } from '../ports/fetcher.js';
-import type { JobFailure } from '../ports/job-queue.js';
-import type { DocumentService } from './documents.js';
-import type { JobHandler } from './job-runner.js';
+import { AppError } from '../../errors.js';
+import { FetchError, type Fetcher } from '../../ports/fetcher.js';
+import type { JobFailure } from '../../ports/job-queue.js';
+import type { DocumentService } from '../../domain/documents.js';
+import type { JobHandler } from '../runner.js';
 
 /** What a failure means for the job: its code, and whether a later attempt can succeed. */
 export function classifyFetchFailure(error: unknown): JobFailure {

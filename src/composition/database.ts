@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
-import { openPostgres } from '../postgres/database.js';
-import { openSqlite } from '../sqlite/database.js';
-import type { SqlDatabase } from './database.js';
+import type { Config } from '../config.js';
+import { openPostgres } from '../adapters/postgres/database.js';
+import { openSqlite } from '../adapters/sqlite/database.js';
+import type { SqlDatabase } from '../adapters/sql/database.js';
 
 /** PostgreSQL when QUIRE_DATABASE_URL is set, else the SQLite file in the data directory. */
 export function openDatabase(config: Config, logger?: Logger): SqlDatabase {

@@ -7,23 +7,22 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Config } from './config.js';
-import type { DocumentService } from './domain/documents.js';
-import { extractionJobHandler } from './domain/extraction-jobs.js';
-import { fetchJobHandler } from './domain/fetch-worker.js';
-import { JobRunner, type JobHandler, type JobRunnerOptions } from './domain/job-runner.js';
+import type { Config } from '../config.js';
+import type { DocumentService } from '../domain/documents.js';
+import { extractJobHandler } from './handlers/extract.js';
+import { fetchJobHandler } from './handlers/fetch.js';
+import { JobRunner, type JobHandler, type JobRunnerOptions } from './runner.js';
 import {
   WEBHOOK_MAX_RETRY_DELAY_MS,
   WEBHOOK_RETRY_JITTER,
-  webhookJobHandler,
-  type DeliveryOutcome,
   type WebhookService,
-} from './domain/webhooks.js';
-import type { ExtractionLimits } from './extraction/types.js';
-import type { Extractor } from './ports/extractor.js';
-import type { Fetcher } from './ports/fetcher.js';
-import type { JobQueue } from './ports/job-queue.js';
-import { NO_EVENTS, type EventPublisher } from './ports/events.js';
+} from '../domain/webhooks.js';
+import { webhookJobHandler, type DeliveryOutcome } from './handlers/webhook.js';
+import type { ExtractionLimits } from '../ports/extractor.js';
+import type { Extractor } from '../ports/extractor.js';
+import type { Fetcher } from '../ports/fetcher.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import { NO_EVENTS, type EventPublisher } from '../ports/events.js';
 
 export interface WorkersOptions {
   config: Config;
@@ -144,7 +143,7 @@ export function createWorkers(options: WorkersOptions): Workers {
       Math.max(2, config.extractionWorkers),
     ),
     runner(
-      extractionJobHandler({
+      extractJobHandler({
         extractor: pool,
         documents,
         limits: extractionLimits(config),

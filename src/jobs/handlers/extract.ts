@@ -4,12 +4,12 @@
  * that completes the job. Bad input fails the job and the document at once with its code; a
  * crashed, out-of-memory or overrunning worker is retried on a fresh thread.
  */
-import { AppError } from '../errors.js';
-import type { ExtractionLimits } from '../extraction/types.js';
-import { ExtractorFailure, type Extractor } from '../ports/extractor.js';
-import type { JobFailure } from '../ports/job-queue.js';
-import type { DocumentService } from './documents.js';
-import { LeaseLost, type JobHandler } from './job-runner.js';
+import { AppError } from '../../errors.js';
+import type { ExtractionLimits } from '../../ports/extractor.js';
+import { ExtractorFailure, type Extractor } from '../../ports/extractor.js';
+import type { JobFailure } from '../../ports/job-queue.js';
+import type { DocumentService } from '../../domain/documents.js';
+import { LeaseLost, type JobHandler } from '../runner.js';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -43,7 +43,7 @@ export interface ExtractionJobOptions {
   onPages?: (pages: number) => void;
 }
 
-export function extractionJobHandler(options: ExtractionJobOptions): JobHandler {
+export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
   const { extractor, documents } = options;
   return {
     types: ['extract'],

@@ -9,6 +9,7 @@
  */
 import type { JobFailure, JobQueue } from '../ports/job-queue.js';
 import type { JobLane, JobProgress, JobRecord, JobType } from '../ports/job-store.js';
+import { nominalRetryDelay } from '../domain/retry-schedule.js';
 
 export interface JobContext {
   /** Aborted when the lease is lost (cancel, takeover) or the runner stops. */
@@ -60,10 +61,6 @@ export interface JobRunnerOptions {
 
 const MAX_RETRY_DELAY_MS = 15 * 60_000;
 
-/** The delay before the retry that follows `attempts` failed attempts, before jitter. */
-export function nominalRetryDelay(baseMs: number, attempts: number, maxDelayMs: number): number {
-  return Math.min(maxDelayMs, baseMs * 2 ** Math.max(0, attempts - 1));
-}
 /** A cancelled job stops within this (the API promises 2 s). */
 const MAX_HEARTBEAT_MS = 1_000;
 

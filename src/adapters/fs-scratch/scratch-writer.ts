@@ -8,24 +8,10 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
-import { AppError } from '../errors.js';
-
-export interface ScratchFile {
-  path: string;
-  size: number;
-  /** The first bytes, for type detection. */
-  head: Uint8Array;
-  release(): Promise<void>;
-}
+import { AppError } from '../../errors.js';
+import type { ScratchWriter } from '../../ports/scratch-space.js';
 
 const HEAD_BYTES = 64 * 1024;
-
-export type ScratchWriter = (
-  source: Readable | AsyncIterable<Uint8Array>,
-  maxBytes: number,
-  signal?: AbortSignal,
-) => Promise<ScratchFile>;
 
 export function scratchWriter(dir: string): ScratchWriter {
   return async (source, maxBytes, signal) => {
