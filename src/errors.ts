@@ -1,44 +1,9 @@
 /**
- * The error catalogue: every error code the API can answer with, its HTTP status, its title
- * and whether retrying the same request can succeed. Routes and services throw `AppError`;
- * the error-handler plugin is the only place that turns errors into problem+json.
+ * HTTP errors: routes and services throw `AppError` with a code of the failure registry
+ * (src/ports/failures.ts: its status, title and whether retrying can succeed); the error-handler
+ * plugin is the only place that turns errors into problem+json.
  */
-
-export const ERROR_CATALOGUE = {
-  VALIDATION_FAILED: { status: 400, title: 'Validation failed', retryable: false },
-  UNAUTHENTICATED: { status: 401, title: 'Authentication required', retryable: false },
-  FORBIDDEN: { status: 403, title: 'Forbidden', retryable: false },
-  NOT_FOUND: { status: 404, title: 'Not found', retryable: false },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', retryable: false },
-  REQUEST_TIMEOUT: { status: 408, title: 'Request not received in time', retryable: true },
-  CONFLICT: { status: 409, title: 'Conflict', retryable: false },
-  IDEMPOTENCY_KEY_REUSED: {
-    status: 409,
-    title: 'Idempotency key reused with a different request',
-    retryable: false,
-  },
-  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', retryable: false },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', retryable: false },
-  RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable', retryable: false },
-  UNPROCESSABLE_DOCUMENT: { status: 422, title: 'Unprocessable document', retryable: false },
-  DOCUMENT_ENCRYPTED: { status: 422, title: 'Document is encrypted', retryable: false },
-  URL_NOT_ALLOWED: { status: 422, title: 'URL not allowed', retryable: false },
-  REQUEST_HEADERS_TOO_LARGE: {
-    status: 431,
-    title: 'Request headers too large',
-    retryable: false,
-  },
-  RATE_LIMITED: { status: 429, title: 'Too many requests', retryable: true },
-  INTERNAL: { status: 500, title: 'Internal server error', retryable: true },
-  UPSTREAM_FAILED: { status: 502, title: 'Upstream failed', retryable: true },
-  OVERLOADED: { status: 503, title: 'Server overloaded', retryable: true },
-  DEPENDENCY_UNAVAILABLE: { status: 503, title: 'Dependency unavailable', retryable: true },
-  SHUTTING_DOWN: { status: 503, title: 'Server shutting down', retryable: true },
-  MODEL_UNAVAILABLE: { status: 503, title: 'Model unavailable', retryable: true },
-  TIMEOUT: { status: 504, title: 'Timed out', retryable: true },
-} as const satisfies Record<string, { status: number; title: string; retryable: boolean }>;
-
-export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+import { ERROR_CATALOGUE, type ErrorCode } from './ports/failures.js';
 
 export interface FieldError {
   path: string;

@@ -7,12 +7,12 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { ScratchWriter } from '../ports/scratch-space.js';
 import {
-  ExtractorFailure,
   SUPPORTED_MEDIA_TYPES,
   type ExtractionLimits,
   type ExtractionResult,
   type Extractor,
 } from '../ports/extractor.js';
+import { Failure } from '../ports/failures.js';
 import { sniffMediaType } from './media-type.js';
 
 export interface ConversionOptions {
@@ -73,7 +73,7 @@ export class ConversionService {
           { signal, onProgress: () => undefined },
         );
       } catch (error) {
-        if (error instanceof ExtractorFailure) {
+        if (error instanceof Failure) {
           // A worker that ran out of memory or time on this input: the input's fault here.
           throw error.code === 'EXTRACTION_TIMEOUT'
             ? new AppError('TIMEOUT', error.message)

@@ -17,7 +17,8 @@ import { parse as parseCsvSync } from 'csv-parse/sync';
 import { stringify as stringifyCsvSync } from 'csv-stringify/sync';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Composer, CST, Lexer, LineCounter, Parser, stringify as stringifyYaml } from 'yaml';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError } from '../errors.js';
+import { type ErrorCode } from '../ports/failures.js';
 
 export const DATA_FORMATS = ['json', 'csv', 'yaml', 'xml'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];

@@ -2,7 +2,7 @@
  * Counts refused requests by error code in a rolling window, in the shared store (Redis in
  * scale-out), so GET /v1/admin/stats answers for the whole deployment, not one process.
  */
-import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../ports/failures.js';
 import type { RateLimitStore } from '../ports/rate-limit-store.js';
 
 export const REJECTION_WINDOW_MS = 3_600_000;

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { ExtractorFailure, type ExtractOptions, type Extractor } from '../ports/extractor.js';
+import type { ExtractOptions, Extractor } from '../ports/extractor.js';
+import { Failure } from '../ports/failures.js';
 import type { ExtractionOutcome, ExtractionTask } from '../ports/extractor.js';
 import type { WorkerTask } from './worker.js';
 import { FAIR_QUEUE } from '../worker-pool-options.js';
@@ -90,7 +91,7 @@ export class ExtractionPool implements Extractor {
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (timeout.aborted) {
-        throw new ExtractorFailure(
+        throw new Failure(
           'EXTRACTION_TIMEOUT',
           `Extraction took longer than ${this.options.timeoutMs} ms; its worker was stopped`,
         );
@@ -100,7 +101,7 @@ export class ExtractionPool implements Extractor {
         code === 'ERR_WORKER_OUT_OF_MEMORY'
           ? 'The extraction worker ran out of memory and was replaced'
           : 'The extraction worker crashed and was replaced';
-      throw new ExtractorFailure('WORKER_CRASHED', detail);
+      throw new Failure('WORKER_CRASHED', detail);
     } finally {
       port1.close();
     }

@@ -7,7 +7,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
-import { ExtractionError } from './types.js';
+import { Failure } from '../ports/failures.js';
 
 export interface ZipEntry {
   name: string;
@@ -35,8 +35,8 @@ const MAX_COMMENT = 0xffff;
 const MAX_DIRECTORY_BYTES = 16 * 1024 * 1024;
 const MAX_ENTRIES = 65_535;
 
-const corrupt = (why: string): ExtractionError =>
-  new ExtractionError('DOCUMENT_CORRUPT', `Not a valid DOCX (zip) file: ${why}`);
+const corrupt = (why: string): Failure =>
+  new Failure('DOCUMENT_CORRUPT', `Not a valid DOCX (zip) file: ${why}`);
 
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
@@ -164,7 +164,7 @@ export async function readZipDirectory(handle: FileHandle): Promise<ZipDirectory
   const { size: fileSize } = await handle.stat();
   const location = await locateDirectory(handle, fileSize);
   if (location.entries > MAX_ENTRIES || location.size > MAX_DIRECTORY_BYTES) {
-    throw new ExtractionError(
+    throw new Failure(
       'UNPROCESSABLE_DOCUMENT',
       `The DOCX has ${location.entries} entries in a ${location.size}-byte directory: too many for a document`,
     );

@@ -1,7 +1,7 @@
 /** What Quire's plugins add to Fastify's types, declared once. */
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../ports/failures.js';
 import type { Principal, RouteClass, Scope } from '../ports/principal.js';
 import type { HealthCheck } from '../ports/health.js';
 import type { BreakerState } from '../ports/fetcher.js';

@@ -7,7 +7,9 @@
  *
  * Lanes: large jobs never take the last free slot, so a small document never waits behind them.
  */
-import type { JobFailure, JobQueue } from '../ports/job-queue.js';
+import type { JobFailure } from '../ports/failures.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import { jobFailureOf } from './failures.js';
 import type { JobLane, JobProgress, JobRecord, JobType } from '../ports/job-store.js';
 import { nominalRetryDelay } from '../domain/retry-schedule.js';
 
@@ -22,8 +24,8 @@ export interface JobContext {
 export interface JobHandler {
   readonly types: JobType[];
   run(job: JobRecord, context: JobContext): Promise<void>;
-  /** What a failure means: its code, and whether a later attempt can succeed. */
-  classify(error: unknown): JobFailure;
+  /** The failure recorded for an error nobody classified (see jobs/failures.ts). */
+  readonly unexpected: JobFailure;
   /** The job failed for good (failed or dead): settle what it was for. */
   onFinalFailure?(job: JobRecord, failure: JobFailure): Promise<void>;
   /** The job was handed back unfinished (shutdown): what it was for waits again. */
@@ -196,7 +198,7 @@ export class JobRunner {
         } else if (reason instanceof LeaseLost || error instanceof LeaseLost) {
           settled('lost'); // cancelled or taken over: its new state is someone else's to write
         } else {
-          const failure = handler.classify(error);
+          const failure = jobFailureOf(error, handler.unexpected);
           settled(await this.fail(job, failure), failure);
         }
       } catch (settleError) {

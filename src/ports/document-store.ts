@@ -1,5 +1,6 @@
 /** Documents and their tags, always scoped by tenant: another tenant's document does not exist. */
 import type { ExtractedMetadata } from './extractor.js';
+import type { FailureCode } from './failures.js';
 
 export const DOCUMENT_STATUSES = ['pending', 'processing', 'ready', 'failed'] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
@@ -36,7 +37,7 @@ export interface DocumentRecord {
   metadata: Record<string, unknown>;
   source: { type: 'upload' | 'url' | 'text'; url?: string };
   extracted: Extracted;
-  error: { code: string; message: string } | null;
+  error: { code: FailureCode; message: string } | null;
   created_at: string;
   updated_at: string;
 }

@@ -2,8 +2,8 @@
  * Runs one extraction off the main thread, and the types it speaks. A task names a file on disk,
  * never its bytes; a result is plain data that crosses the thread boundary by structured clone.
  * Bad input comes back as a failed outcome with its code (so the code survives the boundary); a
- * worker that crashed, ran out of heap or overran its time rejects with an ExtractorFailure
- * (retryable: another attempt on a fresh worker may succeed); an abort through the signal rejects
+ * worker that crashed, ran out of heap or overran its time rejects with a Failure WORKER_CRASHED or
+ * EXTRACTION_TIMEOUT (retryable: another attempt on a fresh worker may succeed); an abort through the signal rejects
  * with the signal's reason.
  */
 
@@ -90,25 +90,16 @@ export const EXTRACTION_FAILURE_CODES = [
 ] as const;
 export type ExtractionFailureCode = (typeof EXTRACTION_FAILURE_CODES)[number];
 
+export function isExtractionFailureCode(code: string): code is ExtractionFailureCode {
+  return (EXTRACTION_FAILURE_CODES as readonly string[]).includes(code);
+}
+
 export type ExtractionOutcome =
   | { ok: true; result: ExtractionResult }
   | { ok: false; code: ExtractionFailureCode; message: string };
 
 /** Reports progress: `done` of `total` pages. Called often; the caller throttles. */
 export type ProgressReporter = (done: number, total: number) => void;
-
-export type ExtractorFailureCode = 'WORKER_CRASHED' | 'EXTRACTION_TIMEOUT';
-
-export class ExtractorFailure extends Error {
-  readonly retryable = true;
-  constructor(
-    readonly code: ExtractorFailureCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ExtractorFailure';
-  }
-}
 
 export interface ExtractOptions {
   signal: AbortSignal;

@@ -4,9 +4,8 @@
  * request. A job whose lease runs out (its worker died) is due again, so a crash loses nothing.
  * Records stay in the JobStore; every method here keeps them current.
  */
-import type { JobError, JobLane, JobProgress, JobRecord, JobType } from './job-store.js';
-
-export type JobFailure = JobError;
+import type { JobFailure } from './failures.js';
+import type { JobLane, JobProgress, JobRecord, JobType } from './job-store.js';
 
 export interface ReserveOptions {
   /** Only jobs of these lanes (default: any), smaller lanes first. */

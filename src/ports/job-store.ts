@@ -3,6 +3,7 @@
  * the same transactions as the documents it concerns. The work side (leases, retries, cancel) is
  * the JobQueue port; the records live here in every configuration, so the API reads one source.
  */
+import type { JobFailure } from './failures.js';
 import type { Page } from './page.js';
 
 export const JOB_STATUSES = [
@@ -25,12 +26,6 @@ export interface JobProgress {
   unit: 'pages' | 'bytes' | 'attempts';
 }
 
-export interface JobError {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
-
 export interface JobFilter {
   status?: JobStatus;
   document_id?: string;
@@ -48,7 +43,7 @@ export interface JobRecord {
   max_attempts: number;
   payload: Record<string, unknown>;
   progress: JobProgress;
-  error: JobError | null;
+  error: JobFailure | null;
   request_id: string | null;
   next_attempt_at: string;
   created_at: string;

@@ -5,6 +5,7 @@
  * store never interprets them.
  */
 import type { EventType } from './events.js';
+import type { FailureCode } from './failures.js';
 import type { JobStatus } from './job-store.js';
 import type { Page } from './page.js';
 
@@ -25,7 +26,7 @@ export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface DeliveryError {
-  code: string;
+  code: FailureCode;
   message: string;
 }
 

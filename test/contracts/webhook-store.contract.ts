@@ -262,7 +262,7 @@ export function webhookStoreContract(factory: WebhookStoreFactory): void {
         at: new Date().toISOString(),
       });
       assert.equal(late, null);
-      await uow.stores.webhooks.markFailed(a, id, { code: 'X', message: 'too late' });
+      await uow.stores.webhooks.markFailed(a, id, { code: 'UPSTREAM_FAILED', message: 'too late' });
       const now = await uow.stores.webhooks.getDelivery(a, id);
       assert.deepEqual([now?.status, now?.attempts, now?.response_status], ['delivered', 2, 204]);
       assert.equal(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ErrorCode } from '../../src/errors.js';
+import type { ErrorCode } from '../../src/ports/failures.js';
 
 interface ResponseLike {
   statusCode: number;

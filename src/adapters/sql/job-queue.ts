@@ -1,15 +1,12 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { DatabaseSchema } from './schema.js';
-import type { JobFailure, JobQueue } from '../../ports/job-queue.js';
+import { Failure, type JobFailure } from '../../ports/failures.js';
+import type { JobQueue } from '../../ports/job-queue.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import type { SqlDatabase, SqlExecutor } from './database.js';
 import { createSqlJobStore, toJobRecord } from './job-store.js';
 
-const CANCELLED = JSON.stringify({
-  code: 'CANCELLED',
-  message: 'The job was cancelled',
-  retryable: false,
-});
+const CANCELLED = JSON.stringify(new Failure('CANCELLED', 'The job was cancelled'));
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

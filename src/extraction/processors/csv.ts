@@ -17,15 +17,15 @@ import {
   type ExtractionTask,
   type ProgressReporter,
 } from '../../ports/extractor.js';
-import { ExtractionError } from '../types.js';
+import { Failure } from '../../ports/failures.js';
 
 export const MAX_RECORD_CHARS = 1_000_000;
 const MAX_MARKDOWN_COLUMNS = 50;
 const MAX_MARKDOWN_CELL = 500;
 const DELIMITERS = [',', ';', '\t', '|'] as const;
 
-const tooLarge = (): ExtractionError =>
-  new ExtractionError(
+const tooLarge = (): Failure =>
+  new Failure(
     'UNPROCESSABLE_DOCUMENT',
     `A CSV record is longer than ${MAX_RECORD_CHARS} characters`,
   );
@@ -196,7 +196,7 @@ async function parseCsv(
   } catch (error) {
     if (error instanceof CsvError) {
       if (error.code === 'CSV_MAX_RECORD_SIZE') throw tooLarge();
-      throw new ExtractionError('DOCUMENT_CORRUPT', `Malformed CSV: ${error.message}`);
+      throw new Failure('DOCUMENT_CORRUPT', `Malformed CSV: ${error.message}`);
     }
     throw error;
   } finally {

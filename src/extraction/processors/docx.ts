@@ -21,7 +21,7 @@ import {
   type ExtractionTask,
   type ProgressReporter,
 } from '../../ports/extractor.js';
-import { ExtractionError } from '../types.js';
+import { Failure } from '../../ports/failures.js';
 
 const MAIN_PART = 'word/document.xml';
 const CORE_PROPERTIES = 'docProps/core.xml';
@@ -81,13 +81,13 @@ async function checkArchive(handle: FileHandle, task: ExtractionTask): Promise<Z
   const directory = await readZipDirectory(handle);
   const limit = task.limits.maxUnzippedBytes;
   if (directory.totalUncompressed > limit) {
-    throw new ExtractionError(
+    throw new Failure(
       'PAYLOAD_TOO_LARGE',
       `The DOCX unpacks to ${directory.totalUncompressed} bytes, above the ${limit}-byte limit`,
     );
   }
   if (!directory.entries.some((entry) => entry.name === MAIN_PART)) {
-    throw new ExtractionError('DOCUMENT_CORRUPT', `Not a DOCX: the zip has no ${MAIN_PART}`);
+    throw new Failure('DOCUMENT_CORRUPT', `Not a DOCX: the zip has no ${MAIN_PART}`);
   }
   return directory;
 }
@@ -116,7 +116,7 @@ async function convert(path: string): Promise<string> {
     );
     return result.value;
   } catch (error) {
-    throw new ExtractionError(
+    throw new Failure(
       'DOCUMENT_CORRUPT',
       `The DOCX could not be read: ${error instanceof Error ? error.message : String(error)}`,
     );

@@ -16,7 +16,7 @@ import {
   type ExtractionTask,
   type ProgressReporter,
 } from '../../ports/extractor.js';
-import { ExtractionError } from '../types.js';
+import { Failure } from '../../ports/failures.js';
 
 /** A DOM is many times the size of its source: larger pages are refused. */
 export const MAX_HTML_BYTES = 64 * 1024 * 1024;
@@ -113,7 +113,7 @@ export async function extractHtml(
 ): Promise<ExtractionResult> {
   const { size } = await stat(task.path);
   if (size > MAX_HTML_BYTES) {
-    throw new ExtractionError(
+    throw new Failure(
       'PAYLOAD_TOO_LARGE',
       `HTML documents are parsed whole; this one is ${size} bytes, above ${MAX_HTML_BYTES}`,
     );

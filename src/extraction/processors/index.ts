@@ -1,16 +1,18 @@
 /**
  * Picks the processor for a task's media type and turns its expected failures
- * (ExtractionError) into data, so their codes survive the worker-thread boundary. Anything
+ * (Failure) into data, so their codes survive the worker-thread boundary. Anything
  * else thrown is a crash: it is rethrown for the caller (the job runner) to retry.
  */
 import {
+  isExtractionFailureCode,
   SUPPORTED_MEDIA_TYPES,
   type ExtractionOutcome,
   type ExtractionTask,
   type ProgressReporter,
   type SupportedMediaType,
 } from '../../ports/extractor.js';
-import { ExtractionError, type Processor } from '../types.js';
+import { Failure } from '../../ports/failures.js';
+import type { Processor } from '../types.js';
 import { extractCsv } from './csv.js';
 import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
@@ -45,7 +47,7 @@ export async function runProcessor(
   try {
     return { ok: true, result: await PROCESSORS[task.mediaType](task, progress) };
   } catch (error) {
-    if (error instanceof ExtractionError) {
+    if (error instanceof Failure && isExtractionFailureCode(error.code)) {
       return { ok: false, code: error.code, message: error.message };
     }
     throw error;

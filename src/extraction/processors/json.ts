@@ -13,7 +13,7 @@ import {
   type ExtractionTask,
   type ProgressReporter,
 } from '../../ports/extractor.js';
-import { ExtractionError } from '../types.js';
+import { Failure } from '../../ports/failures.js';
 
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 export const MAX_DEPTH = 1000;
@@ -52,7 +52,7 @@ function decode(bytes: Uint8Array): string {
       bytes.subarray(bom.length),
     );
   } catch {
-    throw new ExtractionError('DOCUMENT_CORRUPT', 'The JSON document is not valid UTF-8');
+    throw new Failure('DOCUMENT_CORRUPT', 'The JSON document is not valid UTF-8');
   }
 }
 
@@ -199,14 +199,14 @@ export async function extractJson(
 ): Promise<ExtractionResult> {
   const { size } = await stat(task.path);
   if (size > MAX_JSON_BYTES) {
-    throw new ExtractionError(
+    throw new Failure(
       'PAYLOAD_TOO_LARGE',
       `JSON documents are parsed whole; this one is ${size} bytes, above ${MAX_JSON_BYTES}`,
     );
   }
   const source = decode(await readFile(task.path));
   if (nestingDepth(source, MAX_DEPTH) > MAX_DEPTH) {
-    throw new ExtractionError(
+    throw new Failure(
       'UNPROCESSABLE_DOCUMENT',
       `The JSON document nests deeper than ${MAX_DEPTH} levels`,
     );
@@ -215,7 +215,7 @@ export async function extractJson(
   try {
     root = JSON.parse(source) as Json;
   } catch (error) {
-    throw new ExtractionError(
+    throw new Failure(
       'DOCUMENT_CORRUPT',
       `Invalid JSON: ${error instanceof Error ? error.message : String(error)}`,
     );

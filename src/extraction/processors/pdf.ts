@@ -17,7 +17,7 @@ import {
   type OutlineItem,
   type ProgressReporter,
 } from '../../ports/extractor.js';
-import { ExtractionError } from '../types.js';
+import { Failure } from '../../ports/failures.js';
 import {
   createOcrEngine,
   isOcrCandidate,
@@ -50,7 +50,7 @@ const messageOf = (error: unknown): string =>
 const pageFailure =
   (number: number) =>
   (error: unknown): never => {
-    throw new ExtractionError(
+    throw new Failure(
       'DOCUMENT_CORRUPT',
       `Page ${number} of the PDF could not be read: ${messageOf(error)}`,
     );
@@ -74,17 +74,17 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-function loadFailure(error: unknown, password: string | undefined): ExtractionError {
+function loadFailure(error: unknown, password: string | undefined): Failure {
   const { name, code } = (error ?? {}) as { name?: string; code?: number };
   if (name === 'PasswordException') {
     // pdf.js: 1 = a password is needed, 2 = the one given is wrong.
     const wrong = code === 2 || (code !== 1 && password !== undefined);
-    return new ExtractionError(
+    return new Failure(
       'DOCUMENT_ENCRYPTED',
       wrong ? 'The PDF password is incorrect' : 'The PDF is encrypted: a password is required',
     );
   }
-  return new ExtractionError('DOCUMENT_CORRUPT', `The PDF could not be read: ${messageOf(error)}`);
+  return new Failure('DOCUMENT_CORRUPT', `The PDF could not be read: ${messageOf(error)}`);
 }
 
 async function loadDocument(
@@ -367,7 +367,7 @@ export async function extractPdf(
   try {
     const pageCount = pdf.numPages;
     if (pageCount > task.limits.maxPages) {
-      throw new ExtractionError(
+      throw new Failure(
         'UNPROCESSABLE_DOCUMENT',
         `The PDF has ${pageCount} pages, more than the limit of ${task.limits.maxPages}`,
       );

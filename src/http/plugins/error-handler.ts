@@ -9,13 +9,8 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import Router, { type HTTPMethod } from 'find-my-way';
-import {
-  AppError,
-  ERROR_CATALOGUE,
-  toProblem,
-  type ErrorCode,
-  type FieldError,
-} from '../../errors.js';
+import { AppError, toProblem, type FieldError } from '../../errors.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../ports/failures.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 const INTERNAL_DETAIL =

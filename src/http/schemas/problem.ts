@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ERROR_CATALOGUE } from '../../errors.js';
+import { ERROR_CATALOGUE } from '../../ports/failures.js';
 
 /** RFC 9457 problem details, as every 4xx/5xx answers. */
 export const ProblemSchema = Type.Object(

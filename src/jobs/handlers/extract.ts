@@ -4,35 +4,12 @@
  * that completes the job. Bad input fails the job and the document at once with its code; a
  * crashed, out-of-memory or overrunning worker is retried on a fresh thread.
  */
-import { AppError } from '../../errors.js';
-import type { ExtractionLimits } from '../../ports/extractor.js';
-import { ExtractorFailure, type Extractor } from '../../ports/extractor.js';
-import type { JobFailure } from '../../ports/job-queue.js';
+import type { ExtractionLimits, Extractor } from '../../ports/extractor.js';
+import { Failure } from '../../ports/failures.js';
 import type { DocumentService } from '../../domain/documents.js';
 import { LeaseLost, type JobHandler } from '../runner.js';
 
 const PROGRESS_INTERVAL_MS = 250;
-
-/** Bad input the processor reported: the same bytes fail the same way, so never retried. */
-export class ExtractionFailed extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ExtractionFailed';
-  }
-}
-
-export function classifyExtractionFailure(error: unknown): JobFailure {
-  if (error instanceof ExtractionFailed)
-    return { code: error.code, message: error.message, retryable: false };
-  if (error instanceof ExtractorFailure)
-    return { code: error.code, message: error.message, retryable: true };
-  if (error instanceof AppError)
-    return { code: error.code, message: error.detail, retryable: error.retryable };
-  return { code: 'INTERNAL', message: 'Extraction failed unexpectedly', retryable: true };
-}
 
 export interface ExtractionJobOptions {
   extractor: Extractor;
@@ -47,7 +24,11 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
   const { extractor, documents } = options;
   return {
     types: ['extract'],
-    classify: classifyExtractionFailure,
+    unexpected: {
+      code: 'INTERNAL',
+      message: 'Extraction failed unexpectedly',
+      retryable: true,
+    },
 
     async run(job, { signal, owner, progress }) {
       const document = await documents.startExtraction(job);
@@ -80,7 +61,8 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
       } finally {
         await file.release();
       }
-      if (!outcome.ok) throw new ExtractionFailed(outcome.code, outcome.message);
+      // Bad input: permanent by the registry (the same bytes fail the same way).
+      if (!outcome.ok) throw new Failure(outcome.code, outcome.message);
       options.onPages?.(outcome.result.pages.length);
       if (!(await documents.completeExtraction(job, owner, outcome.result)))
         throw new LeaseLost(job.id);
