@@ -38,7 +38,7 @@ import { piiRoutes } from './http/routes/pii.js';
 import { convertDataRoutes } from './http/routes/convert-data.js';
 import idempotency from './http/plugins/idempotency.js';
 import multipart from '@fastify/multipart';
-import { DocumentService } from './domain/documents.js';
+import { createDocumentServices } from './domain/documents/index.js';
 import auth from './http/plugins/auth.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import rejectionStats from './http/plugins/rejection-stats.js';
@@ -276,7 +276,7 @@ async function assemble(
     },
   });
 
-  const documents = new DocumentService({
+  const documents = createDocumentServices({
     events: webhooks,
     uow: adapters.uow,
     blobs: adapters.blobs,
@@ -288,7 +288,11 @@ async function assemble(
     largeDocumentBytes: config.largeDocumentBytes,
   });
 
-  const jobs = new JobService({ queue: adapters.jobs, jobs: adapters.uow.stores.jobs, documents });
+  const jobs = new JobService({
+    queue: adapters.jobs,
+    jobs: adapters.uow.stores.jobs,
+    documents: documents.status,
+  });
   // Worker threads start on first use: an API-only process starts them only for conversions.
   const extractionPool = new ExtractionPool({
     threads: config.extractionWorkers,

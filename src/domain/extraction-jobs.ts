@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import type { ExtractionLimits } from '../extraction/types.js';
 import { ExtractorFailure, type Extractor } from '../ports/extractor.js';
 import type { JobFailure } from '../ports/job-queue.js';
-import type { DocumentService } from './documents.js';
+import type { ExtractionResults } from './documents/extraction-results.js';
 import { LeaseLost, type JobHandler } from './job-runner.js';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -36,7 +36,7 @@ export function classifyExtractionFailure(error: unknown): JobFailure {
 
 export interface ExtractionJobOptions {
   extractor: Extractor;
-  documents: DocumentService;
+  documents: ExtractionResults;
   limits: ExtractionLimits;
   ocr: boolean;
   /** Pages extracted (for `extraction_pages_total`). */

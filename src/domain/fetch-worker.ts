@@ -6,7 +6,7 @@
 import { AppError } from '../errors.js';
 import { FetchError, type Fetcher } from '../ports/fetcher.js';
 import type { JobFailure } from '../ports/job-queue.js';
-import type { DocumentService } from './documents.js';
+import type { FetchedDocuments } from './documents/fetched.js';
 import type { JobHandler } from './job-runner.js';
 
 /** What a failure means for the job: its code, and whether a later attempt can succeed. */
@@ -30,7 +30,7 @@ export function classifyFetchFailure(error: unknown): JobFailure {
 
 export function fetchJobHandler(options: {
   fetcher: Fetcher;
-  documents: DocumentService;
+  documents: FetchedDocuments;
   maxBytes: number;
 }): JobHandler {
   const { fetcher, documents, maxBytes } = options;

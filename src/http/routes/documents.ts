@@ -1,13 +1,15 @@
 /**
  * Documents: create (multipart upload, JSON URL, JSON text, batch), list, read, update, delete and
- * download. Routes parse and shape; DocumentService decides.
+ * download. Routes parse and shape; the document services decide.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
-import type { Created, DocumentService, IngestMeta, StagedUpload } from '../../domain/documents.js';
+import type { DocumentServices } from '../../domain/documents/index.js';
+import type { Created, DocumentIngest, IngestMeta } from '../../domain/documents/ingest.js';
+import type { StagedUpload } from '../../domain/documents/staging.js';
 import { sanitizeFilename } from '../../domain/filenames.js';
 import { AppError, type FieldError } from '../../errors.js';
 import type { DocumentRecord } from '../../ports/document-store.js';
@@ -35,7 +37,7 @@ import {
 } from '../schemas/documents.js';
 
 export interface DocumentRoutesOptions {
-  documents: DocumentService;
+  documents: Pick<DocumentServices, 'ingest' | 'edits' | 'queries' | 'downloads'>;
   fetcher: Pick<Fetcher, 'assertAllowed'>;
   maxTextBytes: number;
 }
@@ -157,7 +159,7 @@ function multipartError(error: unknown): AppError | null {
 
 async function receiveUpload(
   request: FastifyRequest,
-  documents: DocumentService,
+  ingest: Pick<DocumentIngest, 'stage'>,
 ): Promise<{ upload: StagedUpload; meta: IngestMeta }> {
   const fields = new Map<string, string>();
   let upload: StagedUpload | undefined;
@@ -171,7 +173,7 @@ async function receiveUpload(
           throw invalid('/body/file', 'must be sent exactly once, as the part named "file"');
         }
         filename = sanitizeFilename(file.filename);
-        upload = await documents.stage(file.file);
+        upload = await ingest.stage(file.file);
         if (file.file.truncated)
           throw new AppError('PAYLOAD_TOO_LARGE', 'The file is over the upload limit');
         continue;
@@ -210,7 +212,8 @@ export async function documentRoutes(
   options: DocumentRoutesOptions,
 ): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const { documents, fetcher, maxTextBytes } = options;
+  const { fetcher, maxTextBytes } = options;
+  const { ingest, edits, queries, downloads } = options.documents;
   const tags = ['documents'];
 
   async function createFromJson(
@@ -236,20 +239,14 @@ export async function documentRoutes(
           throw new AppError('URL_NOT_ALLOWED', error.message, { cause: error });
         throw error;
       }
-      return documents.createFromUrl(
-        tenantId,
-        body.url,
-        body.headers ?? {},
-        meta,
-        actorOf(request),
-      );
+      return ingest.createFromUrl(tenantId, body.url, body.headers ?? {}, meta, actorOf(request));
     }
     const bytes = Buffer.from(body.text ?? '', 'utf8');
     if (bytes.length > maxTextBytes)
       throw new AppError('PAYLOAD_TOO_LARGE', `text is over ${maxTextBytes} bytes`);
-    const upload = await documents.stage(Readable.from([bytes]));
+    const upload = await ingest.stage(Readable.from([bytes]));
     const filename = sanitizeFilename(body.filename, 'text.txt');
-    return documents.ingest(
+    return ingest.createFromStaged(
       tenantId,
       upload,
       { ...meta, filename },
@@ -290,10 +287,10 @@ export async function documentRoutes(
     async (request, reply) => {
       const { dedupe } = request.query;
       if (request.isMultipart()) {
-        const { upload, meta } = await receiveUpload(request, documents);
+        const { upload, meta } = await receiveUpload(request, ingest);
         return sendCreated(
           reply,
-          await documents.ingest(
+          await ingest.createFromStaged(
             tenantOf(request),
             upload,
             meta,
@@ -362,7 +359,7 @@ export async function documentRoutes(
     async (request) => {
       const { limit, cursor, sort, tag, ...filter } = request.query;
       const after = decodeKeysetCursor(cursor, sort);
-      const page = await documents.list(
+      const page = await queries.list(
         tenantOf(request),
         { ...filter, ...(tag === undefined ? {} : { tags: tag }) },
         sort,
@@ -392,7 +389,7 @@ export async function documentRoutes(
       },
     },
     async (request, reply) => {
-      const view = documentView(await documents.get(tenantOf(request), request.params.id));
+      const view = documentView(await queries.get(tenantOf(request), request.params.id));
       const etag = strongEtag(view);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
       if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
@@ -418,9 +415,7 @@ export async function documentRoutes(
     },
     async (request) => {
       checkMetadataSize(request.body.metadata, '/body/metadata');
-      return documentView(
-        await documents.update(tenantOf(request), request.params.id, request.body),
-      );
+      return documentView(await edits.update(tenantOf(request), request.params.id, request.body));
     },
   );
 
@@ -440,7 +435,7 @@ export async function documentRoutes(
       },
     },
     async (request, reply) => {
-      await documents.delete(tenantOf(request), request.params.id, actorOf(request));
+      await edits.delete(tenantOf(request), request.params.id, actorOf(request));
       return reply.code(204).send(null);
     },
   );
@@ -474,7 +469,7 @@ export async function documentRoutes(
       },
     },
     async (request, reply) => {
-      const document = await documents.withFile(tenantOf(request), request.params.id);
+      const document = await downloads.withFile(tenantOf(request), request.params.id);
       const etag = `"${document.sha256}"`;
       reply
         .header('etag', etag)
@@ -484,7 +479,7 @@ export async function documentRoutes(
         .header('x-content-type-options', 'nosniff');
       if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
       const range = parseRange(request.headers.range, document.size_bytes);
-      const body = await documents.openFile(document, range ?? undefined);
+      const body = await downloads.openFile(document, range ?? undefined);
       reply.type(document.media_type ?? 'application/octet-stream');
       if (range === null)
         return reply.header('content-length', String(document.size_bytes)).send(body);
