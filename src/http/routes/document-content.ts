@@ -15,7 +15,7 @@ import { actorOf, tenantOf } from '../caller.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { IdParams } from '../schemas/documents.js';
 import { ContentQuery, JobAccepted, ReprocessBody } from '../schemas/jobs.js';
-import { jobView } from './documents.js';
+import { jobView } from '../views/jobs.js';
 
 export interface ContentRoutesOptions {
   documents: Pick<DocumentServices, 'queries' | 'ingest'>;
