@@ -34,12 +34,13 @@ import { metaRoutes } from './http/routes/meta.js';
 import { lazyChild } from './http/lazy-logger.js';
 import { buildValidators } from './http/validators.js';
 import { adminRoutes } from './http/routes/admin.js';
-import { documentRoutes, MULTIPART_FIELD_BYTES } from './http/routes/documents.js';
+import { documentRoutes } from './http/routes/documents.js';
+import { MULTIPART_FIELD_BYTES } from './http/upload-form.js';
 import { piiRoutes } from './http/routes/pii.js';
 import { convertDataRoutes } from './http/routes/convert-data.js';
 import idempotency from './http/plugins/idempotency.js';
 import multipart from '@fastify/multipart';
-import { DocumentService } from './domain/documents.js';
+import { createDocumentServices } from './domain/documents/index.js';
 import auth from './http/plugins/auth.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import rejectionStats from './http/plugins/rejection-stats.js';
@@ -277,7 +278,7 @@ async function assemble(
     },
   });
 
-  const documents = new DocumentService({
+  const documents = createDocumentServices({
     events: webhooks,
     uow: adapters.uow,
     blobs: adapters.blobs,
@@ -289,7 +290,11 @@ async function assemble(
     largeDocumentBytes: config.largeDocumentBytes,
   });
 
-  const jobs = new JobService({ queue: adapters.jobs, jobs: adapters.uow.stores.jobs, documents });
+  const jobs = new JobService({
+    queue: adapters.jobs,
+    jobs: adapters.uow.stores.jobs,
+    documents: documents.status,
+  });
   // Worker threads start on first use: an API-only process starts them only for conversions.
   const extractionPool = new ExtractionPool({
     threads: config.extractionWorkers,

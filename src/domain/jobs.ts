@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { Page } from '../ports/page.js';
 import type { JobFilter, JobRecord, JobStatus, JobStore } from '../ports/job-store.js';
-import type { DocumentService } from './documents.js';
+import type { DocumentStatus } from './documents/status.js';
 
 export type JobEventName = 'progress' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -37,7 +37,7 @@ export class JobService {
     private readonly options: {
       queue: JobQueue;
       jobs: JobStore;
-      documents: DocumentService;
+      documents: DocumentStatus;
     },
   ) {}
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Config } from '../config.js';
-import type { DocumentService } from '../domain/documents.js';
+import type { DocumentServices } from '../domain/documents/index.js';
 import { extractJobHandler } from './handlers/extract.js';
 import { fetchJobHandler } from './handlers/fetch.js';
 import { JobRunner, type JobHandler, type JobRunnerOptions } from './runner.js';
@@ -29,7 +29,8 @@ export interface WorkersOptions {
   logger: Logger;
   queue: JobQueue;
   fetcher: Fetcher;
-  documents: DocumentService;
+  /** What the fetch and extraction jobs do to their documents. */
+  documents: Pick<DocumentServices, 'fetched' | 'extractions'>;
   registry: Registry;
   /** Told when a job goes dead (webhooks). */
   events?: EventPublisher;
@@ -137,7 +138,7 @@ export function createWorkers(options: WorkersOptions): Workers {
     runner(
       fetchJobHandler({
         fetcher: options.fetcher,
-        documents,
+        documents: documents.fetched,
         maxBytes: Math.min(config.fetchMaxBytes, config.maxUploadBytes),
       }),
       Math.max(2, config.extractionWorkers),
@@ -145,7 +146,7 @@ export function createWorkers(options: WorkersOptions): Workers {
     runner(
       extractJobHandler({
         extractor: pool,
-        documents,
+        documents: documents.extractions,
         limits: extractionLimits(config),
         ocr: config.ocr,
         onPages: (pages) => pagesTotal.inc(pages),

@@ -237,7 +237,12 @@ export function jobQueueContract(factory: JobQueueFactory): void {
         await uow.stores.jobs.complete(queued.id, 'busy', new Date().toISOString()),
         false,
       );
-      await queue.fail(queued.id, 'busy', { code: 'FETCH_FAILED', message: 'x', retryable: true }, null);
+      await queue.fail(
+        queued.id,
+        'busy',
+        { code: 'FETCH_FAILED', message: 'x', retryable: true },
+        null,
+      );
       assert.equal((await uow.stores.jobs.get('acme', queued.id))?.status, 'cancelled');
       assert.equal(await queue.reserve(['fetch'], 'w', 10_000), null);
     });

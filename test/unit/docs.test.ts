@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { settingsTableRows } from '../../src/config.js';
-import { ERROR_CATALOGUE } from '../../src/ports/failures.js';
+import { ERROR_CATALOGUE, JOB_FAILURE_CATALOGUE } from '../../src/ports/failures.js';
 import { ROOT } from '../helpers/process.js';
 
 const read = (path: string): string => readFileSync(`${ROOT}/${path}`, 'utf8');
@@ -17,13 +17,22 @@ describe('docs match the code', () => {
       assert.ok(readme.includes(fold(row)), `README lacks: ${row}`);
   });
 
-  it('docs/errors.md lists every error code with its status', () => {
+  it('docs/errors.md lists every error code with its status and retry', () => {
     const errors = read('docs/errors.md').replace(/[ \t]+/g, ' ');
+    const retry = (retryable: boolean): string => (retryable ? 'yes' : 'no');
     for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
-      assert.ok(
-        errors.includes(`| \`${code}\` | ${entry.status} |`),
-        `docs/errors.md lacks ${code} ${entry.status}`,
+      const row = `| \`${code}\` | ${entry.status} | ${retry(entry.retryable)} |`;
+      assert.ok(errors.includes(row), `docs/errors.md lacks ${row}`);
+    }
+  });
+
+  it('docs/errors.md lists every job failure code with its retry', () => {
+    const errors = read('docs/errors.md').replace(/[ \t]+/g, ' ');
+    for (const [code, entry] of Object.entries(JOB_FAILURE_CATALOGUE)) {
+      const row = new RegExp(
+        `\\| \`${code}\` \\| [a-z]+ \\| ${entry.retryable ? 'yes' : 'no'} \\|`,
       );
+      assert.match(errors, row, `docs/errors.md lacks ${code} with retry`);
     }
   });
 

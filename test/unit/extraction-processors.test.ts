@@ -102,7 +102,7 @@ describe('runProcessor', () => {
     await failure(path, 'application/x-unknown', 'UNSUPPORTED_FORMAT');
   });
 
-  test('rethrows what is not an ExtractionError (a crash, for the caller)', async () => {
+  test('rethrows what is not a Failure with an extraction code (a crash, for the caller)', async () => {
     await assert.rejects(
       runProcessor(task(join(dir, 'missing.txt'), 'text/plain'), () => undefined),
       (error: NodeJS.ErrnoException) => error.code === 'ENOENT',

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { DocumentService } from '../../domain/documents.js';
+import type { DocumentServices } from '../../domain/documents/index.js';
 import { AppError } from '../../errors.js';
 import type { DocumentRecord } from '../../ports/document-store.js';
 import { CONTENT_TYPES, renderContent } from '../content-format.js';
@@ -15,10 +15,10 @@ import { actorOf, tenantOf } from '../caller.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { IdParams } from '../schemas/documents.js';
 import { ContentQuery, JobAccepted, ReprocessBody } from '../schemas/jobs.js';
-import { jobView } from './documents.js';
+import { jobView } from '../views/jobs.js';
 
 export interface ContentRoutesOptions {
-  documents: DocumentService;
+  documents: Pick<DocumentServices, 'queries' | 'ingest'>;
   /** Rewrites page text for `redact=pii`. */
   redact: (text: string) => string;
 }
@@ -63,7 +63,7 @@ export async function contentRoutes(
   options: ContentRoutesOptions,
 ): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const { documents } = options;
+  const { queries, ingest } = options.documents;
   const tags = ['documents'];
 
   app.get(
@@ -95,7 +95,7 @@ export async function contentRoutes(
       const tenantId = tenantOf(request);
       const { format = 'text', pages, redact } = request.query;
       const selected = pages === undefined ? undefined : parsePageSelection(pages);
-      const document = await documents.readyDocument(tenantId, request.params.id);
+      const document = await queries.readyDocument(tenantId, request.params.id);
       // The content changes only when the document does (a new extraction updates it).
       const etag = `"${createHash('sha256')
         .update(JSON.stringify([document.id, document.updated_at, format, pages, redact]))
@@ -106,7 +106,7 @@ export async function contentRoutes(
       const rewrite = redact === 'pii' ? options.redact : (text: string) => text;
       const body = renderContent(
         format,
-        documents.pages(tenantId, document.id, selected),
+        queries.pages(tenantId, document.id, selected),
         contentMetadata(document),
         rewrite,
       );
@@ -132,7 +132,7 @@ export async function contentRoutes(
       },
     },
     async (request, reply) => {
-      const job = await documents.reprocess(
+      const job = await ingest.reprocess(
         tenantOf(request),
         request.params.id,
         request.body?.password,

@@ -12,7 +12,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { JobView } from '../schemas/documents.js';
 import { JobAccepted, JobIdParams, JobList, JobListQuery } from '../schemas/jobs.js';
-import { jobView } from './documents.js';
+import { jobView } from '../views/jobs.js';
 
 export interface JobRoutesOptions {
   jobs: JobService;

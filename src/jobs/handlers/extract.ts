@@ -6,14 +6,14 @@
  */
 import type { ExtractionLimits, Extractor } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
-import type { DocumentService } from '../../domain/documents.js';
+import type { ExtractionResults } from '../../domain/documents/extraction-results.js';
 import { LeaseLost, type JobHandler } from '../runner.js';
 
 const PROGRESS_INTERVAL_MS = 250;
 
 export interface ExtractionJobOptions {
   extractor: Extractor;
-  documents: DocumentService;
+  documents: ExtractionResults;
   limits: ExtractionLimits;
   ocr: boolean;
   /** Pages extracted (for `extraction_pages_total`). */

@@ -4,12 +4,12 @@
  * transaction that also completes the job.
  */
 import type { Fetcher } from '../../ports/fetcher.js';
-import type { DocumentService } from '../../domain/documents.js';
+import type { FetchedDocuments } from '../../domain/documents/fetched.js';
 import type { JobHandler } from '../runner.js';
 
 export function fetchJobHandler(options: {
   fetcher: Fetcher;
-  documents: DocumentService;
+  documents: FetchedDocuments;
   maxBytes: number;
 }): JobHandler {
   const { fetcher, documents, maxBytes } = options;

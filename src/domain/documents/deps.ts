@@ -1,0 +1,32 @@
+/**
+ * What the document services are built from. Each service takes the part of it that it uses, so
+ * one object wires them all (see `createDocumentServices`).
+ */
+import type { AuditLog } from '../../ports/audit-log.js';
+import type { BlobStore } from '../../ports/blob-store.js';
+import type { EventPublisher } from '../../ports/events.js';
+import type { JobQueue } from '../../ports/job-queue.js';
+import type { TenantStore } from '../../ports/tenant-store.js';
+import type { UnitOfWork } from '../../ports/unit-of-work.js';
+
+export interface DocumentDeps {
+  uow: UnitOfWork;
+  blobs: BlobStore;
+  tenants: TenantStore;
+  audit: AuditLog;
+  queue: JobQueue;
+  /** Told when a document becomes ready or fails (webhooks). */
+  events?: EventPublisher;
+  maxUploadBytes: number;
+  maxJobAttempts: number;
+  /** Documents of this many bytes or more are extracted in the large lane. */
+  largeDocumentBytes: number;
+  /** The time source (tests set it); Date.now otherwise. */
+  now?: () => number;
+}
+
+/** The injected time source as ISO-8601 timestamps, the form every record stores. */
+export function isoClock(now: (() => number) | undefined): () => string {
+  const clock = now ?? Date.now;
+  return () => new Date(clock()).toISOString();
+}

@@ -1,0 +1,54 @@
+/**
+ * Changes a client makes to a document: its title, tags or metadata, or its deletion — with its
+ * unfinished jobs, its content and, with the last reference to them, its bytes.
+ */
+import { AppError } from '../../errors.js';
+import type { DocumentPatch, DocumentRecord } from '../../ports/document-store.js';
+import type { Actor } from '../api-keys.js';
+import { isoClock, type DocumentDeps } from './deps.js';
+
+export type EditDeps = Pick<DocumentDeps, 'uow' | 'blobs' | 'audit' | 'now'>;
+
+export class DocumentEdits {
+  private readonly timestamp: () => string;
+
+  constructor(private readonly deps: EditDeps) {
+    this.timestamp = isoClock(deps.now);
+  }
+
+  async update(tenantId: string, id: string, patch: DocumentPatch): Promise<DocumentRecord> {
+    const updated = await this.deps.uow.stores.documents.update(
+      tenantId,
+      id,
+      patch,
+      this.timestamp(),
+    );
+    if (updated === null) throw new AppError('NOT_FOUND', `No document ${id}`);
+    return updated;
+  }
+
+  /** Deletes the document, its unfinished jobs and, with its last reference, its bytes. */
+  async delete(tenantId: string, id: string, by: Actor): Promise<void> {
+    const deleted = await this.deps.uow.run(async (stores) => {
+      const document = await stores.documents.delete(tenantId, id);
+      if (document === null) return null;
+      await stores.jobs.deleteForDocument(tenantId, id);
+      await stores.content.deleteForDocument(tenantId, id);
+      if (document.sha256 !== null && (await stores.blobRefs.decrement(document.sha256)) === 0) {
+        await this.deps.blobs.remove(document.sha256);
+      }
+      return document;
+    });
+    if (deleted === null) throw new AppError('NOT_FOUND', `No document ${id}`);
+    await this.deps.audit.record({
+      tenant_id: tenantId,
+      actor: by.actor,
+      action: 'document.deleted',
+      target_type: 'document',
+      target_id: id,
+      request_id: by.requestId,
+      ip: by.ip,
+      details: { title: deleted.title, sha256: deleted.sha256 },
+    });
+  }
+}

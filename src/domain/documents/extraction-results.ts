@@ -1,0 +1,110 @@
+/**
+ * What the extraction job does to its document: mark it processing, hand over its file, store what
+ * extraction produced (in the transaction that completes the job), and settle it when the job is
+ * queued again or fails for good.
+ */
+import type { JobFailure } from '../../ports/failures.js';
+import type { LocalFile } from '../../ports/blob-store.js';
+import type { PageRecord } from '../../ports/content-store.js';
+import type { DocumentRecord } from '../../ports/document-store.js';
+import type { JobRecord } from '../../ports/job-store.js';
+import type { ExtractionResult } from '../../ports/extractor.js';
+import { countWords, splitPassages } from '../passages.js';
+import { isoClock, type DocumentDeps } from './deps.js';
+import { DocumentStatus, publishDocumentEvent } from './status.js';
+
+export type ExtractionDeps = Pick<DocumentDeps, 'uow' | 'blobs' | 'queue' | 'events' | 'now'>;
+
+export class ExtractionResults {
+  private readonly timestamp: () => string;
+  private readonly status: DocumentStatus;
+
+  constructor(private readonly deps: ExtractionDeps) {
+    this.timestamp = isoClock(deps.now);
+    this.status = new DocumentStatus(deps);
+  }
+
+  /** A reserved extraction started: its document says `processing` (null when it is gone). */
+  startExtraction(job: JobRecord): Promise<DocumentRecord | null> {
+    return this.deps.uow.stores.documents.update(
+      job.tenant_id,
+      job.document_id as string,
+      { status: 'processing', error: null },
+      this.timestamp(),
+    );
+  }
+
+  /** A plaintext file of the document's bytes for a worker thread; release it when done. */
+  materialize(sha256: string): Promise<LocalFile> {
+    return this.deps.blobs.materialize(sha256);
+  }
+
+  /**
+   * Stores what the extraction produced — pages, passages, the document's metadata and status —
+   * and completes the job, in one transaction; false (nothing written) when the owner lost the
+   * job meanwhile (cancelled, or taken over after its lease ran out).
+   */
+  async completeExtraction(
+    job: JobRecord,
+    owner: string,
+    result: ExtractionResult,
+  ): Promise<boolean> {
+    const documentId = job.document_id as string;
+    const pages: PageRecord[] = result.pages.map(({ number, text, markdown }) => ({
+      number,
+      text,
+      markdown,
+    }));
+    const passages = splitPassages(job.tenant_id, documentId, pages);
+    const wordCount = pages.reduce((sum, page) => sum + countWords(page.text), 0);
+    const at = this.timestamp();
+    const done = await this.deps.uow.run(async (stores) => {
+      if (!(await stores.jobs.complete(job.id, owner, at))) return null;
+      const updated = await stores.documents.update(
+        job.tenant_id,
+        documentId,
+        {
+          status: 'ready',
+          error: null,
+          page_count: result.pageCount,
+          extracted: {
+            ...result.metadata,
+            word_count: wordCount,
+            ...(result.needsOcr ? { needs_ocr: true } : {}),
+            ...(result.truncated ? { truncated: true } : {}),
+          },
+        },
+        at,
+      );
+      if (updated !== null)
+        await stores.content.replace(job.tenant_id, documentId, pages, passages);
+      return { updated };
+    });
+    if (done === null) return false;
+    await this.deps.queue.completed(job.id, owner);
+    if (done.updated !== null)
+      await publishDocumentEvent(
+        this.deps,
+        'document.ready',
+        done.updated,
+        job.request_id,
+        this.timestamp(),
+      );
+    return true;
+  }
+
+  /** A document whose extraction was queued again waits for it. */
+  markPending(tenantId: string, id: string): Promise<void> {
+    return this.status.markPending(tenantId, id);
+  }
+
+  /** Settles a document whose extraction failed for good. */
+  markFailed(
+    tenantId: string,
+    id: string,
+    failure: Pick<JobFailure, 'code' | 'message'>,
+    requestId: string | null = null,
+  ): Promise<void> {
+    return this.status.markFailed(tenantId, id, failure, requestId);
+  }
+}

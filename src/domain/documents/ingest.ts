@@ -1,0 +1,239 @@
+/**
+ * Ingest: documents created from an upload, text or a URL (deduped by content per tenant), and
+ * their extraction queued again on request. Bytes go to the blob store first (staged, hashed while
+ * streaming); the document row, the blob's reference count and the first job are then written in
+ * one transaction, inside which the staged bytes are committed — so no row ever points at missing
+ * bytes and no bytes outlive their last row.
+ */
+import type { Readable } from 'node:stream';
+import { AppError } from '../../errors.js';
+import type { DocumentRecord } from '../../ports/document-store.js';
+import type { JobRecord } from '../../ports/job-store.js';
+import type { Actor } from '../api-keys.js';
+import { newId } from '../../shared/ids.js';
+import { SUPPORTED_MEDIA_TYPES } from '../../ports/extractor.js';
+import { sniffMediaType } from '../media-type.js';
+import { isoClock, type DocumentDeps } from './deps.js';
+import { findDocumentWithFile } from './lookup.js';
+import { newJob } from './new-job.js';
+import { stageUpload, type StagedUpload } from './staging.js';
+
+export interface IngestMeta {
+  title?: string;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  filename?: string;
+  /** For an encrypted PDF: kept in the extraction job until it settles. */
+  password?: string;
+}
+
+export interface Created {
+  document: DocumentRecord;
+  job: JobRecord | null;
+  deduplicated: boolean;
+}
+
+export type IngestDeps = Pick<
+  DocumentDeps,
+  | 'uow'
+  | 'blobs'
+  | 'tenants'
+  | 'queue'
+  | 'maxUploadBytes'
+  | 'maxJobAttempts'
+  | 'largeDocumentBytes'
+  | 'now'
+>;
+
+/** What a new document says before its bytes are extracted (or, for a URL, fetched). */
+type NewDocument = Pick<
+  DocumentRecord,
+  'title' | 'media_type' | 'size_bytes' | 'sha256' | 'filename' | 'tags' | 'metadata' | 'source'
+>;
+
+function pendingDocument(tenantId: string, at: string, fields: NewDocument): DocumentRecord {
+  return {
+    id: newId('doc'),
+    tenant_id: tenantId,
+    title: fields.title,
+    status: 'pending',
+    media_type: fields.media_type,
+    size_bytes: fields.size_bytes,
+    sha256: fields.sha256,
+    filename: fields.filename,
+    page_count: null,
+    tags: fields.tags,
+    metadata: fields.metadata,
+    source: fields.source,
+    extracted: { word_count: 0 },
+    error: null,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
+function extractPayload(password: string | undefined): Record<string, unknown> {
+  return password === undefined ? {} : { password };
+}
+
+/** The media type of an upload's bytes; a 422 when there are none, a 415 when not supported. */
+async function uploadedMediaType(upload: StagedUpload, filename: string): Promise<string> {
+  if (upload.staged.size === 0) {
+    throw new AppError('VALIDATION_FAILED', 'The file is empty', {
+      errors: [{ path: '/body/file', message: 'must not be empty' }],
+    });
+  }
+  const sniffed = await sniffMediaType(upload.head, filename);
+  if ('unsupported' in sniffed) {
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${sniffed.unsupported} is not supported; send one of ${SUPPORTED_MEDIA_TYPES.join(', ')}`,
+    );
+  }
+  return sniffed.mediaType;
+}
+
+export class DocumentIngest {
+  private readonly timestamp: () => string;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.timestamp = isoClock(deps.now);
+  }
+
+  /** Streams an upload to the blob store, keeping its head for type detection. */
+  stage(source: AsyncIterable<Uint8Array> | Readable, signal?: AbortSignal): Promise<StagedUpload> {
+    return stageUpload(this.deps, source, signal);
+  }
+
+  /** Creates a document from staged bytes; the staged file is committed or discarded. */
+  async createFromStaged(
+    tenantId: string,
+    upload: StagedUpload,
+    meta: IngestMeta,
+    source: DocumentRecord['source'],
+    dedupe: boolean,
+    by: Actor,
+  ): Promise<Created> {
+    const { staged } = upload;
+    try {
+      const mediaType = await uploadedMediaType(upload, meta.filename ?? '');
+      const { uow } = this.deps;
+      if (dedupe) {
+        const existing = await uow.stores.documents.findBySha256(tenantId, staged.sha256);
+        if (existing !== null) {
+          await staged.discard();
+          return { document: existing, job: null, deduplicated: true };
+        }
+      }
+      await this.deps.tenants.ensure({ id: tenantId, name: tenantId });
+      const at = this.timestamp();
+      const document = pendingDocument(tenantId, at, {
+        title: meta.title ?? meta.filename ?? 'Untitled',
+        media_type: mediaType,
+        size_bytes: staged.size,
+        sha256: staged.sha256,
+        filename: meta.filename ?? null,
+        tags: meta.tags,
+        metadata: meta.metadata,
+        source,
+      });
+      const job = newJob(this.deps, {
+        tenantId,
+        documentId: document.id,
+        type: 'extract',
+        payload: extractPayload(meta.password),
+        requestId: by.requestId,
+        at,
+        sizeBytes: staged.size,
+      });
+      await uow.run(async (stores) => {
+        await stores.documents.insert(document);
+        await stores.blobRefs.increment(staged.sha256);
+        await stores.jobs.insert(job);
+        await this.deps.blobs.commit(staged);
+      });
+      await this.deps.queue.enqueue([job]);
+      return { document, job, deduplicated: false };
+    } catch (error) {
+      await staged.discard();
+      throw error;
+    }
+  }
+
+  /** Creates a pending document whose bytes a background job fetches. */
+  async createFromUrl(
+    tenantId: string,
+    url: string,
+    headers: Record<string, string>,
+    meta: IngestMeta,
+    by: Actor,
+  ): Promise<Created> {
+    await this.deps.tenants.ensure({ id: tenantId, name: tenantId });
+    const at = this.timestamp();
+    const lastSegment = decodeURIComponent(
+      new URL(url).pathname.split('/').filter(Boolean).pop() ?? '',
+    );
+    const document = pendingDocument(tenantId, at, {
+      title: meta.title ?? (lastSegment || new URL(url).hostname),
+      media_type: null,
+      size_bytes: 0,
+      sha256: null,
+      filename: meta.filename ?? (lastSegment || null),
+      tags: meta.tags,
+      metadata: meta.metadata,
+      source: { type: 'url', url },
+    });
+    const job = newJob(this.deps, {
+      tenantId,
+      documentId: document.id,
+      type: 'fetch',
+      payload: { url, headers },
+      requestId: by.requestId,
+      at,
+      sizeBytes: 0,
+    });
+    await this.deps.uow.run(async (stores) => {
+      await stores.documents.insert(document);
+      await stores.jobs.insert(job);
+    });
+    await this.deps.queue.enqueue([job]);
+    return { document, job, deduplicated: false };
+  }
+
+  /** Queues a new extraction of a document that has its bytes (e.g. with a password now). */
+  async reprocess(
+    tenantId: string,
+    id: string,
+    password: string | undefined,
+    by: Actor,
+  ): Promise<JobRecord> {
+    const { uow } = this.deps;
+    const document = await findDocumentWithFile(uow.stores.documents, tenantId, id);
+    const active = await uow.stores.jobs.list(
+      tenantId,
+      { document_id: id, type: 'extract' },
+      1,
+      null,
+    );
+    const latest = active.data[0];
+    if (latest !== undefined && (latest.status === 'queued' || latest.status === 'running')) {
+      throw new AppError('CONFLICT', `Document ${id} is already being processed by ${latest.id}`);
+    }
+    const at = this.timestamp();
+    const job = newJob(this.deps, {
+      tenantId,
+      documentId: id,
+      type: 'extract',
+      payload: extractPayload(password),
+      requestId: by.requestId,
+      at,
+      sizeBytes: document.size_bytes,
+    });
+    await uow.run(async (stores) => {
+      await stores.jobs.insert(job);
+      await stores.documents.update(tenantId, id, { status: 'pending', error: null }, at);
+    });
+    await this.deps.queue.enqueue([job]);
+    return job;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The multipart form of POST /v1/documents: the part named `file` streamed to staging, and the
+ * text parts (`title`, `tags`, `metadata`, `password`) validated as the JSON forms are — with the
+ * checks the JSON forms share.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
+import type { DocumentIngest, IngestMeta } from '../domain/documents/ingest.js';
+import type { StagedUpload } from '../domain/documents/staging.js';
+import { sanitizeFilename } from '../domain/filenames.js';
+import { AppError, type FieldError } from '../errors.js';
+import { MAX_METADATA_BYTES, MAX_TAGS } from './schemas/documents.js';
+
+/** The largest text part (the multipart plugin's `fieldSize`); over it is a 413. */
+export const MULTIPART_FIELD_BYTES = 64 * 1024;
+
+const KNOWN_FIELDS = new Set(['tags', 'metadata', 'title', 'password']);
+
+/** A 400 naming the one field that is wrong. */
+export function invalidField(path: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `${path} ${message}`, { errors: [{ path, message }] });
+}
+
+function hasControlCharacter(text: string): boolean {
+  return [...text].some((character) => (character.codePointAt(0) ?? 0) < 0x20);
+}
+
+/** The metadata size limit, which the body schema cannot express. */
+export function checkMetadataSize(
+  metadata: Record<string, unknown> | undefined,
+  path: string,
+): void {
+  if (metadata !== undefined && Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
+    throw invalidField(path, `must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
+  }
+}
+
+/** The multipart text fields, validated as the JSON forms are. */
+function metaFromFields(fields: Map<string, string>, filename: string): IngestMeta {
+  const errors: FieldError[] = [];
+  const tags = (fields.get('tags') ?? '')
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter(Boolean);
+  if (tags.length > MAX_TAGS)
+    errors.push({ path: '/body/tags', message: `must have at most ${MAX_TAGS} tags` });
+  if (tags.some((tag) => tag.length > 64 || hasControlCharacter(tag))) {
+    errors.push({ path: '/body/tags', message: 'each tag must be 1-64 printable characters' });
+  }
+  let metadata: Record<string, unknown> = {};
+  const rawMetadata = fields.get('metadata');
+  if (rawMetadata !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(rawMetadata);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not an object');
+      metadata = parsed as Record<string, unknown>;
+      if (Buffer.byteLength(rawMetadata) > MAX_METADATA_BYTES) {
+        errors.push({
+          path: '/body/metadata',
+          message: `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
+        });
+      }
+    } catch {
+      errors.push({ path: '/body/metadata', message: 'must be a JSON object' });
+    }
+  }
+  const title = fields.get('title');
+  if (title !== undefined && (title.length === 0 || title.length > 500)) {
+    errors.push({ path: '/body/title', message: 'must be 1-500 characters' });
+  }
+  if (errors.length > 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      errors.map((e) => `${e.path} ${e.message}`).join('; '),
+      { errors },
+    );
+  }
+  const password = fields.get('password');
+  return {
+    tags: [...new Set(tags)],
+    metadata,
+    filename,
+    ...(title === undefined ? {} : { title }),
+    ...(password === undefined || password === '' ? {} : { password }),
+  };
+}
+
+/** The multipart plugin's limit errors as the API's errors (null: not one of them). */
+function multipartError(error: unknown): AppError | null {
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_FILES_LIMIT') return invalidField('/body/file', 'must be sent exactly once');
+  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
+    return invalidField('/body', 'has too many parts');
+  if (code === 'FST_REQ_FILE_TOO_LARGE')
+    return new AppError('PAYLOAD_TOO_LARGE', 'The file is over the upload limit');
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || code === 'FST_NO_FORM_DATA') {
+    return invalidField('/body', 'is not valid multipart/form-data');
+  }
+  return null;
+}
+
+/** Reads the form, staging its file; on any error the staged file is discarded. */
+export async function receiveUpload(
+  request: FastifyRequest,
+  ingest: Pick<DocumentIngest, 'stage'>,
+): Promise<{ upload: StagedUpload; meta: IngestMeta }> {
+  const fields = new Map<string, string>();
+  let upload: StagedUpload | undefined;
+  let filename = '';
+  try {
+    for await (const part of request.parts() as AsyncIterable<Multipart>) {
+      if (part.type === 'file') {
+        const file = part as MultipartFile;
+        if (file.fieldname !== 'file' || upload !== undefined) {
+          file.file.resume();
+          throw invalidField('/body/file', 'must be sent exactly once, as the part named "file"');
+        }
+        filename = sanitizeFilename(file.filename);
+        upload = await ingest.stage(file.file);
+        if (file.file.truncated)
+          throw new AppError('PAYLOAD_TOO_LARGE', 'The file is over the upload limit');
+        continue;
+      }
+      if (!KNOWN_FIELDS.has(part.fieldname))
+        throw invalidField(`/body/${part.fieldname}`, 'is not a known field');
+      if (part.valueTruncated) {
+        throw new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `Field ${part.fieldname} is over ${MULTIPART_FIELD_BYTES} bytes`,
+        );
+      }
+      if (fields.has(part.fieldname))
+        throw invalidField(`/body/${part.fieldname}`, 'must be sent once');
+      fields.set(part.fieldname, String(part.value));
+    }
+    if (upload === undefined) throw invalidField('/body/file', 'is required');
+    return { upload, meta: metaFromFields(fields, filename) };
+  } catch (error) {
+    await upload?.staged.discard();
+    throw multipartError(error) ?? error;
+  }
+}
