@@ -31,7 +31,8 @@ module.exports = {
     },
     {
       name: 'errors-build-on-the-registry',
-      comment: 'AppError builds on the one failure registry (src/ports/failures.ts) and nothing else of ours.',
+      comment:
+        'AppError builds on the one failure registry (src/ports/failures.ts) and nothing else of ours.',
       severity: 'error',
       from: { path: '^src/errors\\.ts$' },
       to: { path: '^src/', pathNot: '^src/ports/failures\\.ts$' },
