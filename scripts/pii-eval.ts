@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detectPii } from '../src/domain/pii.js';
+import { detectPii, PII_TYPES } from '../src/domain/pii.js';
 import {
   adversarialInputs,
   PII_NEGATIVES,
@@ -24,7 +24,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const output = join(root, 'bench', 'results', 'pii-eval.json');
 
 const started = performance.now();
-const { perType, overall, mistakes } = scoreDetector((text) => detectPii(text));
+const { perType, overall, mistakes } = scoreDetector((text) =>
+  detectPii(text, PII_TYPES, Date.now()),
+);
 const evalMs = performance.now() - started;
 
 const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
@@ -64,7 +66,7 @@ console.log('\nScan of 1 MiB adversarial inputs, all types:');
 const timings: Record<string, number> = {};
 for (const [name, text] of Object.entries(adversarialInputs())) {
   const start = performance.now();
-  detectPii(text);
+  detectPii(text, PII_TYPES, Date.now());
   timings[name] = Math.round(performance.now() - start);
   console.log(`  ${name.padEnd(20)} ${String(timings[name]).padStart(6)} ms`);
 }

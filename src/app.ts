@@ -51,7 +51,8 @@ import { AuthFailureGuard, RateLimiter } from './domain/rate-limits.js';
 import { RejectionStats } from './domain/rejection-stats.js';
 import { Counter, Gauge } from 'prom-client';
 import { JobService } from './domain/jobs.js';
-import { redactPii } from './domain/pii.js';
+import { PII_TYPES, redactPii } from './domain/pii.js';
+import { systemClock } from './ports/clock.js';
 import { contentRoutes } from './http/routes/document-content.js';
 import { jobRoutes } from './http/routes/jobs.js';
 import { createWorkers, extractionLimits } from './jobs/start.js';
@@ -201,7 +202,10 @@ async function assemble(
     storeFailures.inc();
     logger.warn({ err: error }, 'rate-limit store failed');
   };
+  // Every time decision of the services reads this clock.
+  const clock = systemClock;
   const apiKeys = new ApiKeyService({
+    clock,
     keys: adapters.apiKeys,
     tenants: adapters.tenants,
     audit: adapters.audit,
@@ -214,6 +218,7 @@ async function assemble(
     jwtMaterial === null
       ? null
       : createJwtAuthenticator({
+          clock,
           material: jwtMaterial,
           algorithms: config.jwtAlgorithms,
           ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
@@ -261,6 +266,7 @@ async function assemble(
     registers: [app.metricsRegistry],
   });
   const webhooks = new WebhookService({
+    clock,
     uow: adapters.uow,
     queue: adapters.jobs,
     tenants: adapters.tenants,
@@ -279,6 +285,7 @@ async function assemble(
   });
 
   const documents = createDocumentServices({
+    clock,
     events: webhooks,
     uow: adapters.uow,
     blobs: adapters.blobs,
@@ -367,6 +374,7 @@ async function assemble(
 
   if (config.role !== 'api') {
     const background = createWorkers({
+      clock,
       config,
       logger,
       queue: adapters.jobs,
@@ -452,11 +460,11 @@ async function assemble(
     fetcher: adapters.fetcher,
     maxTextBytes: config.maxTextBytes,
   });
-  await app.register(piiRoutes, { maxTextBytes: config.maxTextBytes });
+  await app.register(piiRoutes, { maxTextBytes: config.maxTextBytes, clock });
   await app.register(convertDataRoutes, {});
   await app.register(contentRoutes, {
     documents,
-    redact: (text) => redactPii(text, undefined, 'label').text,
+    redact: (text) => redactPii(text, PII_TYPES, 'label', clock.now()).text,
   });
   await app.register(convertRoutes, { conversions });
   await app.register(rerankRoutes, { service: reranker });

@@ -78,7 +78,7 @@ export async function keysCommand(argv: string[], config: Config, logger: Logger
           },
           by,
         );
-        console.log(JSON.stringify({ ...viewOf(record), key }));
+        console.log(JSON.stringify({ ...viewOf(record, Date.now()), key }));
         return 0;
       }
       case 'list': {
@@ -89,7 +89,7 @@ export async function keysCommand(argv: string[], config: Config, logger: Logger
             ...(values.tenant ? { tenantId: values.tenant } : {}),
             ...(after ? { after } : {}),
           });
-          for (const record of page.data) console.log(JSON.stringify(viewOf(record)));
+          for (const record of page.data) console.log(JSON.stringify(viewOf(record, Date.now())));
           after = page.next_cursor ?? undefined;
         } while (after !== undefined);
         return 0;

@@ -13,6 +13,7 @@ import type { ListOptions, Page } from '../ports/page.js';
 import type { TenantStore } from '../ports/tenant-store.js';
 import { newId } from '../shared/ids.js';
 import type { Principal, RateTier, Scope } from '../ports/principal.js';
+import { systemClock, type Clock } from '../ports/clock.js';
 
 export const KEY_PREFIX_LENGTH = 12;
 /** `qk_` and 32–128 URL-safe characters (generated keys carry 192 random bits). */
@@ -37,7 +38,7 @@ export type ApiKeyView = Omit<ApiKeyRecord, 'key_hash' | 'prefix'> & {
   status: 'active' | 'revoked' | 'expired';
 };
 
-export function viewOf(record: ApiKeyRecord, now = Date.now()): ApiKeyView {
+export function viewOf(record: ApiKeyRecord, now: number): ApiKeyView {
   const { key_hash: _hash, ...rest } = record;
   const status =
     record.revoked_at !== null
@@ -82,21 +83,27 @@ export interface ApiKeyServiceOptions {
   /** Most keys cached at once. */
   cacheSize?: number;
   onPublishFailure?: (error: unknown) => void;
-  now?: () => number;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 export class ApiKeyService {
   private readonly cache = new Map<string, CachedKey>();
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly options: ApiKeyServiceOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     options.revocations.subscribe((keyId) => this.forget(keyId));
+  }
+
+  /** The key as the API shows it, its status as of now. */
+  view(record: ApiKeyRecord): ApiKeyView {
+    return viewOf(record, this.clock.now());
   }
 
   /** Creates a key; returns it in clear text once, with its stored record. */
   async create(input: NewApiKey, by: Actor): Promise<{ key: string; record: ApiKeyRecord }> {
-    if (input.expiresAt !== null && Date.parse(input.expiresAt) <= this.now()) {
+    if (input.expiresAt !== null && Date.parse(input.expiresAt) <= this.clock.now()) {
       throw new AppError('VALIDATION_FAILED', 'expires_at must be in the future', {
         errors: [{ path: '/body/expires_at', message: 'must be in the future' }],
       });
@@ -118,7 +125,7 @@ export class ApiKeyService {
     by: Actor,
   ): Promise<{ key: string; record: ApiKeyRecord }> {
     const record: ApiKeyRecord = {
-      id: newId('key'),
+      id: newId('key', this.clock.now()),
       tenant_id: input.tenantId,
       name: input.name,
       prefix: key.slice(0, KEY_PREFIX_LENGTH),
@@ -126,7 +133,7 @@ export class ApiKeyService {
       scopes: [...new Set(input.scopes)],
       rate_tier: input.rateTier,
       expires_at: input.expiresAt,
-      created_at: new Date(this.now()).toISOString(),
+      created_at: new Date(this.clock.now()).toISOString(),
       revoked_at: null,
     };
     await this.options.keys.insert(record);
@@ -161,7 +168,7 @@ export class ApiKeyService {
   /** Revokes at once here, and on every instance as soon as the notice arrives. */
   async revoke(id: string, by: Actor): Promise<void> {
     const record = await this.get(id);
-    const revoked = await this.options.keys.revoke(id, new Date(this.now()).toISOString());
+    const revoked = await this.options.keys.revoke(id, new Date(this.clock.now()).toISOString());
     this.forget(id);
     if (!revoked) return; // already revoked: DELETE is idempotent
     await this.options.audit.record({
@@ -183,7 +190,7 @@ export class ApiKeyService {
   }
 
   countActive(): Promise<number> {
-    return this.options.keys.countActive(new Date(this.now()).toISOString());
+    return this.options.keys.countActive(new Date(this.clock.now()).toISOString());
   }
 
   /**
@@ -193,7 +200,7 @@ export class ApiKeyService {
    */
   cachedPrincipal(key: string): Principal | null {
     const cached = this.cache.get(key.slice(0, KEY_PREFIX_LENGTH));
-    if (cached === undefined || cached.until <= this.now()) return null;
+    if (cached === undefined || cached.until <= this.clock.now()) return null;
     return this.verify(key, cached);
   }
 
@@ -210,12 +217,12 @@ export class ApiKeyService {
     if (given.length !== entry.digest.length || !timingSafeEqual(given, entry.digest)) return null;
     const { record } = entry;
     if (record.revoked_at !== null) return null;
-    if (entry.expiresAt <= this.now()) return null;
+    if (entry.expiresAt <= this.clock.now()) return null;
     return entry.principal;
   }
 
   private async lookup(prefix: string): Promise<CachedKey | null> {
-    const at = this.now();
+    const at = this.clock.now();
     const cached = this.cache.get(prefix);
     if (cached !== undefined && cached.until > at) return cached;
     const record = await this.options.keys.findByPrefix(prefix);

@@ -7,6 +7,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createVerifier, type Algorithm, type DecodedJwt } from 'fast-jwt';
 import { isScope, RATE_TIERS, type Principal, type RateTier } from '../ports/principal.js';
+import { systemClock, type Clock } from '../ports/clock.js';
 
 export const JWT_ALGORITHMS = [
   'HS256',
@@ -38,6 +39,8 @@ export interface JwtOptions {
   /** Empty: derived from the key (HS256 for a secret, RS256/ES256/EdDSA from the key type). */
   algorithms: JwtAlgorithm[];
   issuer?: string;
+  /** Expires cached tokens; default: the system clock. */
+  clock?: Clock;
   audience?: string;
 }
 
@@ -122,6 +125,7 @@ function scopesOf(claim: unknown): Principal['scopes'] {
 
 export function createJwtAuthenticator(options: JwtOptions): JwtAuthenticator {
   const { algorithms, key } = resolveKeys(options);
+  const clock = options.clock ?? systemClock;
   const verify = createVerifier({
     key: async (decoded: DecodedJwt) => (typeof key === 'string' ? key : key(decoded)),
     algorithms: algorithms as Algorithm[],
@@ -160,7 +164,7 @@ export function createJwtAuthenticator(options: JwtOptions): JwtAuthenticator {
     cached(token) {
       const entry = verified.get(token);
       if (entry === undefined) return null;
-      if (entry.expiresAt <= Date.now()) {
+      if (entry.expiresAt <= clock.now()) {
         verified.delete(token);
         return null;
       }

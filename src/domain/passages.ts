@@ -22,13 +22,15 @@ export function splitPassages(
   tenantId: string,
   documentId: string,
   pages: PageText[],
+  /** When they are made (ms), for their ids. */
+  now: number,
   targetWords = 200,
 ): PassageRecord[] {
   const passages: PassageRecord[] = [];
   const push = (page: number, words: string[]): void => {
     if (words.length === 0) return;
     passages.push({
-      id: newId('chk'),
+      id: newId('chk', now),
       tenant_id: tenantId,
       document_id: documentId,
       page,

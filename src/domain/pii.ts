@@ -180,7 +180,8 @@ export function ssnValid(area: string, group: string, serial: string): boolean {
 // Detectors: a linear-time candidate regex and a validator per type
 // ---------------------------------------------------------------------------------------------
 
-type Finder = (text: string) => Span[];
+/** Finds one type's spans; `now` (ms) is what a date of birth must lie before. */
+type Finder = (text: string, now: number) => Span[];
 
 function scan(regex: RegExp, text: string, accept: (match: RegExpExecArray) => Span | null) {
   const spans: Span[] = [];
@@ -417,7 +418,7 @@ const findIpv6: Finder = (text) =>
     return { start: match.index, end: match.index + value.length };
   });
 
-const findIps: Finder = (text) => [...findIpv4(text), ...findIpv6(text)];
+const findIps: Finder = (text, now) => [...findIpv4(text, now), ...findIpv6(text, now)];
 
 const SSN_RE = /(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-]|[ ]\d)/g;
 const SSN_COMPACT_RE = /(?<![\w-])(\d{3})(\d{2})(\d{4})(?![\w-])/g;
@@ -463,33 +464,32 @@ const DOB_RE = new RegExp(
   'giud',
 );
 
-function validDate(year: number, month: number, day: number): boolean {
+function validDate(year: number, month: number, day: number, now: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
   const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (day > days) return false;
-  const now = new Date();
-  return year >= 1900 && Date.UTC(year, month - 1, day) <= now.getTime();
+  return year >= 1900 && Date.UTC(year, month - 1, day) <= now;
 }
 
-function fullYear(year: string): number {
+function fullYear(year: string, now: number): number {
   if (year.length === 4) return Number(year);
   const short = Number(year);
   // Two-digit years: a birth date lies in the past.
-  const century = short > new Date().getUTCFullYear() % 100 ? 1900 : 2000;
+  const century = short > new Date(now).getUTCFullYear() % 100 ? 1900 : 2000;
   return century + short;
 }
 
 /** Whether a matched date string is a real date in the past (either D/M/Y or M/D/Y order). */
-export function plausibleBirthDate(value: string): boolean {
+export function plausibleBirthDate(value: string, now: number): boolean {
   const lower = value.toLowerCase();
   let match = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(lower);
-  if (match !== null) return validDate(Number(match[1]), Number(match[2]), Number(match[3]));
+  if (match !== null) return validDate(Number(match[1]), Number(match[2]), Number(match[3]), now);
   match = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2,4})$/.exec(lower);
   if (match !== null) {
-    const year = fullYear(match[3] ?? '');
+    const year = fullYear(match[3] ?? '', now);
     const a = Number(match[1]);
     const b = Number(match[2]);
-    return validDate(year, b, a) || validDate(year, a, b);
+    return validDate(year, b, a, now) || validDate(year, a, b, now);
   }
   const words = lower.match(/\p{L}+|\d+/gu) ?? [];
   const numbers = words.filter((word) => /^\d+$/.test(word));
@@ -498,15 +498,15 @@ export function plausibleBirthDate(value: string): boolean {
   const [first = '', second = ''] = numbers;
   const yearText = first.length >= 3 ? first : second;
   const dayText = first.length >= 3 ? second : first;
-  const year = yearText.length === 2 ? fullYear(yearText) : Number(yearText);
-  return validDate(year, MONTH_NAMES[monthWord] ?? 0, Number(dayText));
+  const year = yearText.length === 2 ? fullYear(yearText, now) : Number(yearText);
+  return validDate(year, MONTH_NAMES[monthWord] ?? 0, Number(dayText), now);
 }
 
-const findBirthDates: Finder = (text) =>
+const findBirthDates: Finder = (text, now) =>
   scan(DOB_RE, text, (match) => {
     const span = match.indices?.groups?.date;
     const value = match.groups?.date;
-    if (span === undefined || value === undefined || !plausibleBirthDate(value)) return null;
+    if (span === undefined || value === undefined || !plausibleBirthDate(value, now)) return null;
     return { start: span[0], end: span[1] };
   });
 
@@ -528,10 +528,15 @@ const FINDERS: Record<PiiType, Finder> = {
  * The PII entities in `text` (all types, or only `types`), sorted by start and never
  * overlapping: of overlapping candidates the more specific type wins, then the longer one.
  */
-export function detectPii(text: string, types: readonly PiiType[] = PII_TYPES): PiiEntity[] {
+export function detectPii(
+  text: string,
+  types: readonly PiiType[],
+  /** The current time (ms): a date of birth lies before it. */
+  now: number,
+): PiiEntity[] {
   const candidates: PiiEntity[] = [];
   for (const type of new Set(types)) {
-    for (const span of FINDERS[type](text)) {
+    for (const span of FINDERS[type](text, now)) {
       candidates.push({ type, ...span, text: text.slice(span.start, span.end) });
     }
   }
@@ -567,10 +572,11 @@ export function detectPii(text: string, types: readonly PiiType[] = PII_TYPES): 
  */
 export function redactPii(
   text: string,
-  types: readonly PiiType[] = PII_TYPES,
-  style: RedactionStyle = 'mask',
+  types: readonly PiiType[],
+  style: RedactionStyle,
+  now: number,
 ): Redaction {
-  const entities = detectPii(text, types);
+  const entities = detectPii(text, types, now);
   if (entities.length === 0) return { text, count: 0 };
   const parts: string[] = [];
   let position = 0;

@@ -30,6 +30,7 @@ import type {
 import type { Actor } from './api-keys.js';
 import { newId } from '../shared/ids.js';
 import { nominalRetryDelay } from './retry-schedule.js';
+import { systemClock, type Clock } from '../ports/clock.js';
 
 export const MAX_WEBHOOKS_PER_TENANT = 20;
 /** Retry delays double from QUIRE_WEBHOOK_RETRY_BASE_MS up to this. */
@@ -179,7 +180,8 @@ export interface WebhookServiceOptions {
   retryWindowMs: number;
   /** An event could not be turned into deliveries (logged and counted by the caller). */
   onPublishError?: (error: unknown, event: DomainEvent) => void;
-  now?: () => number;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 /** What one delivery job needs to send its POST. */
@@ -195,16 +197,16 @@ function isWebhookJobEvent(event: DomainEvent): boolean {
 }
 
 export class WebhookService implements EventPublisher {
-  private readonly now: () => number;
+  private readonly clock: Clock;
   readonly maxAttempts: number;
 
   constructor(private readonly options: WebhookServiceOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.maxAttempts = webhookMaxAttempts(options.retryBaseMs, options.retryWindowMs);
   }
 
   private iso(): string {
-    return new Date(this.now()).toISOString();
+    return new Date(this.clock.now()).toISOString();
   }
 
   /** Creates a subscription; the secret (given or generated) is in this answer only. */
@@ -234,7 +236,7 @@ export class WebhookService implements EventPublisher {
       throw error;
     }
     const secret = input.secret ?? generateSecret();
-    const id = newId('whk');
+    const id = newId('whk', this.clock.now());
     const webhook: WebhookRecord = {
       id,
       tenant_id: tenantId,
@@ -331,7 +333,7 @@ export class WebhookService implements EventPublisher {
       const webhooks = await stores.webhooks.subscribedTo(event.tenant_id, event.type);
       const created: JobRecord[] = [];
       for (const webhook of webhooks) {
-        const deliveryId = newId('dlv');
+        const deliveryId = newId('dlv', this.clock.now());
         const job = this.deliveryJob(event, webhook.id, deliveryId, at);
         await stores.jobs.insert(job);
         await stores.webhooks.insertDelivery({
@@ -364,7 +366,7 @@ export class WebhookService implements EventPublisher {
     at: string,
   ): JobRecord {
     return {
-      id: newId('job'),
+      id: newId('job', this.clock.now()),
       tenant_id: event.tenant_id,
       // Not tied to the document: deleting it must not take its announcements with it.
       document_id: null,
@@ -412,7 +414,7 @@ export class WebhookService implements EventPublisher {
       'user-agent': USER_AGENT,
       'quire-event': delivery.event,
       'quire-delivery': delivery.id,
-      'quire-signature': signatureHeader(secret, Math.floor(this.now() / 1000), body),
+      'quire-signature': signatureHeader(secret, Math.floor(this.clock.now() / 1000), body),
     };
     if (delivery.request_id !== null) headers['x-request-id'] = delivery.request_id;
     return { body, headers };

@@ -12,6 +12,7 @@ import type { JobQueue } from '../ports/job-queue.js';
 import { jobFailureOf } from './failures.js';
 import type { JobLane, JobProgress, JobRecord, JobType } from '../ports/job-store.js';
 import { nominalRetryDelay } from '../domain/retry-schedule.js';
+import { systemClock, type Clock } from '../ports/clock.js';
 
 export interface JobContext {
   /** Aborted when the lease is lost (cancel, takeover) or the runner stops. */
@@ -58,7 +59,8 @@ export interface JobRunnerOptions {
     failure: JobFailure | null,
   ) => void;
   onError?: (error: unknown, job: JobRecord) => void;
-  now?: () => number;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 const MAX_RETRY_DELAY_MS = 15 * 60_000;
@@ -82,7 +84,7 @@ class Stopping extends Error {
 }
 
 export class JobRunner {
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly running = new Map<
     string,
     { controller: AbortController; lane: JobLane; done: Promise<void> }
@@ -92,7 +94,7 @@ export class JobRunner {
   private stopping = false;
 
   constructor(private readonly options: JobRunnerOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   start(): void {
@@ -163,9 +165,9 @@ export class JobRunner {
 
   private async execute(job: JobRecord, controller: AbortController): Promise<void> {
     const { queue, handler, owner, leaseMs } = this.options;
-    const started = this.now();
+    const started = this.clock.now();
     const settled = (outcome: JobOutcome, failure: JobFailure | null = null): void =>
-      this.options.onSettled?.(job, outcome, this.now() - started, failure);
+      this.options.onSettled?.(job, outcome, this.clock.now() - started, failure);
     const heartbeat = setInterval(
       () => {
         void queue.heartbeat(job.id, owner, leaseMs).then(
@@ -220,7 +222,9 @@ export class JobRunner {
     const jitter = this.options.retryJitter ?? 0.5;
     const retryAt = final
       ? null
-      : new Date(this.now() + delay * (1 - jitter) + Math.random() * delay * jitter).toISOString();
+      : new Date(
+          this.clock.now() + delay * (1 - jitter) + Math.random() * delay * jitter,
+        ).toISOString();
     await queue.fail(job.id, owner, failure, retryAt);
     if (!final) return 'retried';
     await handler.onFinalFailure?.(job, failure);

@@ -23,6 +23,7 @@ import type { Extractor } from '../ports/extractor.js';
 import type { Fetcher } from '../ports/fetcher.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import { NO_EVENTS, type EventPublisher } from '../ports/events.js';
+import type { Clock } from '../ports/clock.js';
 
 export interface WorkersOptions {
   config: Config;
@@ -32,6 +33,7 @@ export interface WorkersOptions {
   /** What the fetch and extraction jobs do to their documents. */
   documents: Pick<DocumentServices, 'fetched' | 'extractions'>;
   registry: Registry;
+  clock: Clock;
   /** Told when a job goes dead (webhooks). */
   events?: EventPublisher;
   /** Sends webhook deliveries (a third runner) when given. */
@@ -89,6 +91,7 @@ export function createWorkers(options: WorkersOptions): Workers {
     },
   ): JobRunner =>
     new JobRunner({
+      clock: options.clock,
       queue,
       handler,
       owner,
@@ -116,7 +119,7 @@ export function createWorkers(options: WorkersOptions): Workers {
                 },
               },
               request_id: job.request_id,
-              occurred_at: new Date().toISOString(),
+              occurred_at: new Date(options.clock.now()).toISOString(),
             })
             .catch((error: unknown) =>
               logger.error({ err: error, job_id: job.id }, 'job.dead event not published'),

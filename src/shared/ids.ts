@@ -33,6 +33,7 @@ function encodeRandom(): string {
   return out;
 }
 
-export function newId(prefix: string, now: number = Date.now()): string {
+/** A sortable id: `prefix_` + the time `now` (ms) + randomness. */
+export function newId(prefix: string, now: number): string {
   return `${prefix}_${encodeTime(now)}${encodeRandom()}`;
 }

@@ -18,7 +18,7 @@ export interface KeyStoresFactory {
 }
 
 function record(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
-  const id = newId('key');
+  const id = newId('key', Date.now());
   return {
     id,
     tenant_id: 'acme',

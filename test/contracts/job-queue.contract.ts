@@ -26,7 +26,7 @@ export interface JobQueueFactory {
 export function job(overrides: Partial<JobRecord> = {}): JobRecord {
   const at = new Date().toISOString();
   return {
-    id: newId('job'),
+    id: newId('job', Date.now()),
     tenant_id: 'acme',
     document_id: null,
     type: 'fetch',

@@ -28,7 +28,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 function webhook(tenantId: string, overrides: Partial<WebhookRecord> = {}): WebhookRecord {
   return {
-    id: newId('whk'),
+    id: newId('whk', Date.now()),
     tenant_id: tenantId,
     url: 'https://hooks.example.com/quire',
     events: ['document.ready'],
@@ -42,7 +42,7 @@ function webhook(tenantId: string, overrides: Partial<WebhookRecord> = {}): Webh
 function deliveryJob(tenantId: string, deliveryId: string, webhookId: string): JobRecord {
   const at = new Date().toISOString();
   return {
-    id: newId('job'),
+    id: newId('job', Date.now()),
     tenant_id: tenantId,
     document_id: null,
     type: 'webhook',
@@ -61,7 +61,11 @@ function deliveryJob(tenantId: string, deliveryId: string, webhookId: string): J
   };
 }
 
-function delivery(hook: WebhookRecord, jobId: string, id = newId('dlv')): DeliveryRecord {
+function delivery(
+  hook: WebhookRecord,
+  jobId: string,
+  id = newId('dlv', Date.now()),
+): DeliveryRecord {
   return {
     id,
     tenant_id: hook.tenant_id,
@@ -91,14 +95,14 @@ export function webhookStoreContract(factory: WebhookStoreFactory): void {
     after(() => fixture.dispose());
 
     async function tenant(): Promise<string> {
-      const id = `t-${newId('x').slice(-10)}`;
+      const id = `t-${newId('x', Date.now()).slice(-10)}`;
       await fixture.ensureTenant(id);
       return id;
     }
 
     /** Inserts a delivery with its job, in one transaction, as the service does. */
     async function addDelivery(hook: WebhookRecord): Promise<DeliveryRecord> {
-      const id = newId('dlv');
+      const id = newId('dlv', Date.now());
       const job = deliveryJob(hook.tenant_id, id, hook.id);
       const record = delivery(hook, job.id, id);
       await uow.run(async (stores) => {
@@ -184,7 +188,7 @@ export function webhookStoreContract(factory: WebhookStoreFactory): void {
       );
       assert.equal(await uow.stores.webhooks.getDelivery(await tenant(), written.id), null);
 
-      const id = newId('dlv');
+      const id = newId('dlv', Date.now());
       const job = deliveryJob(a, id, hook.id);
       await assert.rejects(
         uow.run(async (stores) => {

@@ -13,7 +13,7 @@ export function createSqlAuditLog({ db }: SqlDatabase): AuditLog {
     async record(entry) {
       const row: AuditLogTable = {
         ...entry,
-        id: newId('aud'),
+        id: newId('aud', Date.now()),
         details: JSON.stringify(entry.details),
         created_at: new Date().toISOString(),
       };

@@ -29,7 +29,7 @@ export function createSqlTenantStore(database: SqlDatabase): TenantStore {
 
     async create(input: NewTenant) {
       const tenant: Tenant = {
-        id: input.id ?? newId('tnt'),
+        id: input.id ?? newId('tnt', Date.now()),
         name: input.name,
         created_at: new Date().toISOString(),
       };

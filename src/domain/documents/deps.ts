@@ -8,6 +8,7 @@ import type { EventPublisher } from '../../ports/events.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import type { UnitOfWork } from '../../ports/unit-of-work.js';
+import { systemClock, type Clock } from '../../ports/clock.js';
 
 export interface DocumentDeps {
   uow: UnitOfWork;
@@ -21,12 +22,11 @@ export interface DocumentDeps {
   maxJobAttempts: number;
   /** Documents of this many bytes or more are extracted in the large lane. */
   largeDocumentBytes: number;
-  /** The time source (tests set it); Date.now otherwise. */
-  now?: () => number;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 /** The injected time source as ISO-8601 timestamps, the form every record stores. */
-export function isoClock(now: (() => number) | undefined): () => string {
-  const clock = now ?? Date.now;
-  return () => new Date(clock()).toISOString();
+export function isoClock(clock: Clock = systemClock): () => string {
+  return () => new Date(clock.now()).toISOString();
 }

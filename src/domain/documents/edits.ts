@@ -7,13 +7,13 @@ import type { DocumentPatch, DocumentRecord } from '../../ports/document-store.j
 import type { Actor } from '../api-keys.js';
 import { isoClock, type DocumentDeps } from './deps.js';
 
-export type EditDeps = Pick<DocumentDeps, 'uow' | 'blobs' | 'audit' | 'now'>;
+export type EditDeps = Pick<DocumentDeps, 'uow' | 'blobs' | 'audit' | 'clock'>;
 
 export class DocumentEdits {
   private readonly timestamp: () => string;
 
   constructor(private readonly deps: EditDeps) {
-    this.timestamp = isoClock(deps.now);
+    this.timestamp = isoClock(deps.clock);
   }
 
   async update(tenantId: string, id: string, patch: DocumentPatch): Promise<DocumentRecord> {

@@ -13,14 +13,14 @@ import { countWords, splitPassages } from '../passages.js';
 import { isoClock, type DocumentDeps } from './deps.js';
 import { DocumentStatus, publishDocumentEvent } from './status.js';
 
-export type ExtractionDeps = Pick<DocumentDeps, 'uow' | 'blobs' | 'queue' | 'events' | 'now'>;
+export type ExtractionDeps = Pick<DocumentDeps, 'uow' | 'blobs' | 'queue' | 'events' | 'clock'>;
 
 export class ExtractionResults {
   private readonly timestamp: () => string;
   private readonly status: DocumentStatus;
 
   constructor(private readonly deps: ExtractionDeps) {
-    this.timestamp = isoClock(deps.now);
+    this.timestamp = isoClock(deps.clock);
     this.status = new DocumentStatus(deps);
   }
 
@@ -55,9 +55,9 @@ export class ExtractionResults {
       text,
       markdown,
     }));
-    const passages = splitPassages(job.tenant_id, documentId, pages);
-    const wordCount = pages.reduce((sum, page) => sum + countWords(page.text), 0);
     const at = this.timestamp();
+    const passages = splitPassages(job.tenant_id, documentId, pages, Date.parse(at));
+    const wordCount = pages.reduce((sum, page) => sum + countWords(page.text), 0);
     const done = await this.deps.uow.run(async (stores) => {
       if (!(await stores.jobs.complete(job.id, owner, at))) return null;
       const updated = await stores.documents.update(

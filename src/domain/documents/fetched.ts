@@ -21,7 +21,7 @@ export type FetchedDeps = Pick<
   | 'maxUploadBytes'
   | 'maxJobAttempts'
   | 'largeDocumentBytes'
-  | 'now'
+  | 'clock'
 >;
 
 export class FetchedDocuments {
@@ -29,7 +29,7 @@ export class FetchedDocuments {
   private readonly status: DocumentStatus;
 
   constructor(private readonly deps: FetchedDeps) {
-    this.timestamp = isoClock(deps.now);
+    this.timestamp = isoClock(deps.clock);
     this.status = new DocumentStatus(deps);
   }
 

@@ -42,7 +42,7 @@ export type IngestDeps = Pick<
   | 'maxUploadBytes'
   | 'maxJobAttempts'
   | 'largeDocumentBytes'
-  | 'now'
+  | 'clock'
 >;
 
 /** What a new document says before its bytes are extracted (or, for a URL, fetched). */
@@ -53,7 +53,7 @@ type NewDocument = Pick<
 
 function pendingDocument(tenantId: string, at: string, fields: NewDocument): DocumentRecord {
   return {
-    id: newId('doc'),
+    id: newId('doc', Date.parse(at)),
     tenant_id: tenantId,
     title: fields.title,
     status: 'pending',
@@ -97,7 +97,7 @@ export class DocumentIngest {
   private readonly timestamp: () => string;
 
   constructor(private readonly deps: IngestDeps) {
-    this.timestamp = isoClock(deps.now);
+    this.timestamp = isoClock(deps.clock);
   }
 
   /** Streams an upload to the blob store, keeping its head for type detection. */

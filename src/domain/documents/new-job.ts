@@ -19,7 +19,7 @@ export interface NewJob {
 
 export function newJob(settings: JobSettings, job: NewJob): JobRecord {
   return {
-    id: newId('job'),
+    id: newId('job', Date.parse(job.at)),
     tenant_id: job.tenantId,
     document_id: job.documentId,
     type: job.type,

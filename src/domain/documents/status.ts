@@ -7,7 +7,7 @@ import { NO_EVENTS } from '../../ports/events.js';
 import type { DocumentRecord } from '../../ports/document-store.js';
 import { isoClock, type DocumentDeps } from './deps.js';
 
-export type StatusDeps = Pick<DocumentDeps, 'uow' | 'events' | 'now'>;
+export type StatusDeps = Pick<DocumentDeps, 'uow' | 'events' | 'clock'>;
 
 /** Tells listeners a document became ready or failed (the view has no tenant id). */
 export async function publishDocumentEvent(
@@ -31,7 +31,7 @@ export class DocumentStatus {
   private readonly timestamp: () => string;
 
   constructor(private readonly deps: StatusDeps) {
-    this.timestamp = isoClock(deps.now);
+    this.timestamp = isoClock(deps.clock);
   }
 
   /** Settles a document whose job failed for good. */

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { viewOf, type ApiKeyService } from '../../domain/api-keys.js';
+import type { ApiKeyService } from '../../domain/api-keys.js';
 import { REJECTION_WINDOW_MS, type RejectionStats } from '../../domain/rejection-stats.js';
 import type { AuditLog } from '../../ports/audit-log.js';
 import type { DocumentStore } from '../../ports/document-store.js';
@@ -66,7 +66,7 @@ export async function adminRoutes(
         .code(201)
         .header('location', `/v1/admin/api-keys/${record.id}`)
         .header('cache-control', 'no-store');
-      return { ...viewOf(record), key };
+      return { ...apiKeys.view(record), key };
     },
   );
 
@@ -90,7 +90,7 @@ export async function adminRoutes(
         ...(after ? { after } : {}),
       });
       return {
-        data: page.data.map((record) => viewOf(record)),
+        data: page.data.map((record) => apiKeys.view(record)),
         next_cursor: encodeCursor(page.next_cursor),
       };
     },

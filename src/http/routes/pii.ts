@@ -12,10 +12,13 @@ import { detectPii, PII_TYPES, redactPii } from '../../domain/pii.js';
 import { AppError } from '../../errors.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { DetectBody, DetectResult, RedactBody, RedactResult } from '../schemas/pii.js';
+import type { Clock } from '../../ports/clock.js';
 
 export interface PiiRoutesOptions {
   /** QUIRE_MAX_TEXT_BYTES; the routes take at most this and PII_MAX_TEXT_BYTES. */
   maxTextBytes: number;
+  /** What a date of birth must lie before. */
+  clock: Clock;
 }
 
 /** Detection runs on the request thread: a 1 MiB scan takes tens of milliseconds. */
@@ -57,7 +60,7 @@ export async function piiRoutes(plain: FastifyInstance, options: PiiRoutesOption
     async (request) => {
       const { text, types } = request.body;
       checkSize(text);
-      return { entities: detectPii(text, types ?? PII_TYPES) };
+      return { entities: detectPii(text, types ?? PII_TYPES, options.clock.now()) };
     },
   );
 
@@ -76,7 +79,7 @@ export async function piiRoutes(plain: FastifyInstance, options: PiiRoutesOption
     async (request) => {
       const { text, types, style } = request.body;
       checkSize(text);
-      return redactPii(text, types ?? PII_TYPES, style ?? 'mask');
+      return redactPii(text, types ?? PII_TYPES, style ?? 'mask', options.clock.now());
     },
   );
 }

@@ -51,7 +51,7 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
           {
             signal,
             onProgress(done, total) {
-              const now = Date.now();
+              const now = performance.now();
               if (done < total && now - last < PROGRESS_INTERVAL_MS) return;
               last = now;
               progress({ done, total, unit: 'pages' });
