@@ -101,17 +101,25 @@ class BullmqJobQueue implements JobQueue {
     const { database, now = Date.now } = options;
     const { db } = database;
     const report = options.onError ?? (() => undefined);
-    this.report = report;
-    this.now = now;
-    this.records = createSqlJobQueue(database, now);
-    this.link = new RedisLink(options.connection, options.operationTimeoutMs ?? 5_000, report);
-    const { link, held, records } = this;
+    const records = createSqlJobQueue(database, now);
+    const link = new RedisLink(options.connection, options.operationTimeoutMs ?? 5_000, report);
     const bull = new BullQueues(link, options.prefix ?? 'bull', report);
     const mirror = new RecordMirror(db, link, now, report);
+    const held = this.held;
+    this.report = report;
+    this.now = now;
+    this.records = records;
+    this.link = link;
     this.bull = bull;
     this.leases = new Leases({ db, link, bull, mirror, held, records, now, report });
     this.sweeper = new Sweeper({
-      ...{ db, link, bull, mirror, held, now, report },
+      db,
+      link,
+      bull,
+      mirror,
+      held,
+      now,
+      report,
       intervalMs: options.sweepIntervalMs ?? 5_000,
       graceMs: options.sweepGraceMs ?? 5_000,
       leaseMs: options.leaseMs ?? 30_000,
