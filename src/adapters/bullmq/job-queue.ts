@@ -41,7 +41,8 @@
  * Redis). This file puts them together behind the JobQueue port.
  */
 import type { RedisOptions } from 'ioredis';
-import type { JobFailure, JobQueue, ReserveOptions } from '../../ports/job-queue.js';
+import type { JobFailure } from '../../ports/failures.js';
+import type { JobQueue, ReserveOptions } from '../../ports/job-queue.js';
 import type { JobProgress, JobRecord, JobType } from '../../ports/job-store.js';
 import type { SqlDatabase } from '../sql/database.js';
 import { createSqlJobQueue } from '../sql/job-queue.js';
