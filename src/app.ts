@@ -61,7 +61,7 @@ import { scratchWriter } from './adapters/fs-scratch/scratch-writer.js';
 import { ConversionService } from './domain/conversions.js';
 import { convertRoutes } from './http/routes/convert.js';
 import { join } from 'node:path';
-import { WebhookService } from './domain/webhooks.js';
+import { createWebhookServices } from './domain/webhooks/index.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { SearchService } from './domain/search.js';
 import { searchRoutes } from './http/routes/search.js';
@@ -265,7 +265,7 @@ async function assemble(
     help: 'Events that could not be turned into webhook deliveries (logged; nothing was sent).',
     registers: [app.metricsRegistry],
   });
-  const webhooks = new WebhookService({
+  const webhooks = createWebhookServices({
     clock,
     uow: adapters.uow,
     queue: adapters.jobs,
@@ -286,7 +286,7 @@ async function assemble(
 
   const documents = createDocumentServices({
     clock,
-    events: webhooks,
+    events: webhooks.deliveries,
     uow: adapters.uow,
     blobs: adapters.blobs,
     tenants: adapters.tenants,
@@ -381,8 +381,8 @@ async function assemble(
       fetcher: adapters.fetcher,
       documents,
       registry: app.metricsRegistry,
-      events: webhooks,
-      webhooks,
+      events: webhooks.deliveries,
+      webhooks: webhooks.deliveries,
       extractor: extractionPool,
     });
     // Before the pool closes: runners hand their jobs back, then the threads stop.
@@ -494,7 +494,7 @@ async function assemble(
     eventPollMs: 250,
     maxStreams: config.sseMaxStreams,
   });
-  await app.register(webhookRoutes, { webhooks });
+  await app.register(webhookRoutes, { webhooks: webhooks.subscriptions });
 
   return app;
 }

@@ -12,11 +12,11 @@ import type { DocumentServices } from '../domain/documents/index.js';
 import { extractJobHandler } from './handlers/extract.js';
 import { fetchJobHandler } from './handlers/fetch.js';
 import { JobRunner, type JobHandler, type JobRunnerOptions } from './runner.js';
+import type { WebhookDeliveries } from '../domain/webhooks/deliveries.js';
 import {
   WEBHOOK_MAX_RETRY_DELAY_MS,
   WEBHOOK_RETRY_JITTER,
-  type WebhookService,
-} from '../domain/webhooks.js';
+} from '../domain/webhooks/retry-window.js';
 import { webhookJobHandler, type DeliveryOutcome } from './handlers/webhook.js';
 import type { ExtractionLimits } from '../ports/extractor.js';
 import type { Extractor } from '../ports/extractor.js';
@@ -37,7 +37,7 @@ export interface WorkersOptions {
   /** Told when a job goes dead (webhooks). */
   events?: EventPublisher;
   /** Sends webhook deliveries (a third runner) when given. */
-  webhooks?: WebhookService;
+  webhooks?: WebhookDeliveries;
   /** The extraction worker pool (shared with stateless conversions). */
   extractor: Extractor;
 }

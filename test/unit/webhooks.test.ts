@@ -1,5 +1,5 @@
 /**
- * WebhookService below HTTP: the retry budget arithmetic, the signature format, secrets sealed
+ * The webhook services below HTTP: the retry budget arithmetic, the signature format, secrets sealed
  * at rest, how a delivery's status is shown, and publishing — one transaction for every
  * delivery and job, the queue told after the commit, and never an error thrown into the caller.
  */
@@ -14,16 +14,15 @@ import { createSqlTenantStore } from '../../src/adapters/sql/tenant-store.js';
 import { createSqlUnitOfWork } from '../../src/adapters/sql/unit-of-work.js';
 import type { SqlDatabase } from '../../src/adapters/sql/database.js';
 import { nominalRetryDelay } from '../../src/domain/retry-schedule.js';
+import { createWebhookServices, type WebhookServices } from '../../src/domain/webhooks/index.js';
 import {
   WEBHOOK_MAX_RETRY_DELAY_MS,
   WEBHOOK_RETRY_JITTER,
-  WebhookService,
-  deliveryView,
-  openSecret,
-  sealSecret,
-  signatureHeader,
   webhookMaxAttempts,
-} from '../../src/domain/webhooks.js';
+} from '../../src/domain/webhooks/retry-window.js';
+import { openSecret, sealSecret } from '../../src/domain/webhooks/secrets.js';
+import { signatureHeader } from '../../src/domain/webhooks/signing.js';
+import { deliveryView } from '../../src/http/views/webhook-deliveries.js';
 import { AppError } from '../../src/errors.js';
 import type { DomainEvent } from '../../src/ports/events.js';
 import { FetchError } from '../../src/ports/fetcher.js';
@@ -143,13 +142,13 @@ describe('deliveryView', () => {
   });
 });
 
-describe('WebhookService.publish', () => {
+describe('webhook subscriptions and deliveries', () => {
   let database: SqlDatabase;
   const key = randomBytes(32);
   const enqueued: JobRecord[][] = [];
   const errors: unknown[] = [];
   let failEnqueue = false;
-  let service: WebhookService;
+  let service: WebhookServices;
 
   before(async () => {
     database = openSqlite({ filename: join(tempDir(), 'quire.db') });
@@ -160,7 +159,7 @@ describe('WebhookService.publish', () => {
         enqueued.push(jobs);
       },
     } as unknown as JobQueue;
-    service = new WebhookService({
+    service = createWebhookServices({
       uow: createSqlUnitOfWork(database),
       queue,
       tenants: createSqlTenantStore(database),
@@ -184,18 +183,22 @@ describe('WebhookService.publish', () => {
   });
 
   it('writes one delivery and one job per subscription, then tells the queue', async () => {
-    const one = await service.create(
+    const one = await service.subscriptions.create(
       'acme',
       { url: 'https://a.example.com/h', events: ['document.ready'] },
       ACTOR,
     );
-    await service.create(
+    await service.subscriptions.create(
       'acme',
       { url: 'https://b.example.com/h', events: ['document.ready', 'job.dead'] },
       ACTOR,
     );
-    await service.create('acme', { url: 'https://c.example.com/h', events: ['job.dead'] }, ACTOR);
-    await service.create(
+    await service.subscriptions.create(
+      'acme',
+      { url: 'https://c.example.com/h', events: ['job.dead'] },
+      ACTOR,
+    );
+    await service.subscriptions.create(
       'other',
       { url: 'https://d.example.com/h', events: ['document.ready'] },
       ACTOR,
@@ -210,7 +213,7 @@ describe('WebhookService.publish', () => {
     assert.equal(row.secret_scheme, 'aes-256-gcm');
     assert.ok(!row.secret.includes(one.secret.slice(6)));
 
-    await service.publish(event());
+    await service.deliveries.publish(event());
     assert.deepEqual(errors, []);
     assert.equal(enqueued.length, 1);
     const jobs = enqueued[0] ?? [];
@@ -220,12 +223,12 @@ describe('WebhookService.publish', () => {
         [job.type, job.lane, job.status, job.document_id, job.request_id, job.max_attempts],
         ['webhook', 'small', 'queued', null, 'req-9', 36],
       );
-      const target = await service.deliveryTarget(job);
+      const target = await service.deliveries.deliveryTarget(job);
       assert.ok(target !== null);
       assert.equal(target.delivery.job_id, job.id);
       assert.deepEqual(target.delivery.data, { document: { id: 'doc_1', status: 'ready' } });
       if (target.webhook.id === one.webhook.id) assert.equal(target.secret, one.secret);
-      const signed = service.signedRequest(target.delivery, target.secret);
+      const signed = service.deliveries.signedRequest(target.delivery, target.secret);
       assert.equal(signed.headers['quire-delivery'], target.delivery.id);
       assert.equal(signed.headers['x-request-id'], 'req-9');
     }
@@ -233,7 +236,7 @@ describe('WebhookService.publish', () => {
 
   it('never throws into the caller: a failure is reported and dropped', async () => {
     failEnqueue = true;
-    await service.publish(event());
+    await service.deliveries.publish(event());
     failEnqueue = false;
     assert.equal(errors.length, 1);
     assert.match(String(errors[0]), /queue down/);
@@ -241,11 +244,11 @@ describe('WebhookService.publish', () => {
 
   it('does not announce the death of its own delivery jobs', async () => {
     const before = enqueued.length;
-    await service.publish(
+    await service.deliveries.publish(
       event({ type: 'job.dead', data: { job: { id: 'job_x', type: 'webhook', status: 'dead' } } }),
     );
     assert.equal(enqueued.length, before);
-    await service.publish(
+    await service.deliveries.publish(
       event({ type: 'job.dead', data: { job: { id: 'job_y', type: 'fetch', status: 'dead' } } }),
     );
     assert.equal(enqueued.length, before + 1);
@@ -253,7 +256,7 @@ describe('WebhookService.publish', () => {
   });
 
   it('turns a guard refusal into 422 URL_NOT_ALLOWED, and stores nothing', async () => {
-    const strict = new WebhookService({
+    const strict = createWebhookServices({
       uow: createSqlUnitOfWork(database),
       queue: {} as JobQueue,
       tenants: createSqlTenantStore(database),
@@ -266,11 +269,15 @@ describe('WebhookService.publish', () => {
       retryBaseMs: 10_000,
       retryWindowMs: 0,
     });
-    assert.equal(strict.maxAttempts, 1);
+    assert.equal(strict.deliveries.maxAttempts, 1);
     await assert.rejects(
-      strict.create('guarded', { url: 'http://10.0.0.1/', events: ['job.dead'] }, ACTOR),
+      strict.subscriptions.create(
+        'guarded',
+        { url: 'http://10.0.0.1/', events: ['job.dead'] },
+        ACTOR,
+      ),
       (error: unknown) => error instanceof AppError && error.code === 'URL_NOT_ALLOWED',
     );
-    assert.deepEqual((await strict.list('guarded', 10, null)).data, []);
+    assert.deepEqual((await strict.subscriptions.list('guarded', 10, null)).data, []);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * Webhooks: subscribe a URL to events, list and delete subscriptions, and see how deliveries
  * went. Creating and deleting take `documents:write` (a webhook sends the tenant's document
- * events out), reading takes `documents:read`. Routes shape; WebhookService decides.
+ * events out), reading takes `documents:read`. Routes shape; WebhookSubscriptions decides.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
-import type { WebhookService } from '../../domain/webhooks.js';
+import type { WebhookSubscriptions } from '../../domain/webhooks/subscriptions.js';
+import { deliveryView } from '../views/webhook-deliveries.js';
 import type { WebhookRecord } from '../../ports/webhook-store.js';
 import { actorOf, tenantOf } from '../caller.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -22,7 +23,7 @@ import {
 } from '../schemas/webhooks.js';
 
 export interface WebhookRoutesOptions {
-  webhooks: WebhookService;
+  webhooks: WebhookSubscriptions;
 }
 
 const READ = { scope: 'documents:read', rateClass: 'read' } as const;
@@ -156,7 +157,7 @@ export async function webhookRoutes(
         limit,
         decodeCursor(cursor) ?? null,
       );
-      return { data: page.data, next_cursor: encodeCursor(page.next_cursor) };
+      return { data: page.data.map(deliveryView), next_cursor: encodeCursor(page.next_cursor) };
     },
   );
 }

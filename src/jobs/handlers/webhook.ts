@@ -6,14 +6,14 @@ import type { Fetcher, PostResult } from '../../ports/fetcher.js';
 import type { Failure } from '../../ports/failures.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import type { DeliveryRecord } from '../../ports/webhook-store.js';
-import type { WebhookService } from '../../domain/webhooks.js';
+import type { WebhookDeliveries } from '../../domain/webhooks/deliveries.js';
 import { receiverFailure, receiverStatusFailure } from '../failures.js';
 import { LeaseLost, type JobHandler } from '../runner.js';
 
 export type DeliveryOutcome = 'delivered' | 'retried' | 'failed';
 
 export interface WebhookJobOptions {
-  webhooks: WebhookService;
+  webhooks: WebhookDeliveries;
   fetcher: Pick<Fetcher, 'post'>;
   /** One attempt's deadline (QUIRE_WEBHOOK_TIMEOUT_MS). */
   timeoutMs: number;
