@@ -30,7 +30,10 @@ export interface DocumentStoreFactory {
   create(): Promise<DocumentStoreFixture>;
 }
 
-function documentRecord(tenantId: string, overrides: Partial<DocumentRecord> = {}): DocumentRecord {
+export function documentRecord(
+  tenantId: string,
+  overrides: Partial<DocumentRecord> = {},
+): DocumentRecord {
   const at = new Date().toISOString();
   return {
     id: newId('doc'),

@@ -28,7 +28,11 @@ export interface JobStoreFactory {
 }
 
 /** A job whose id sorts by `createdMs`, so tests choose the order without waiting. */
-function jobRecord(tenantId: string, overrides: Partial<JobRecord> = {}, createdMs = Date.now()) {
+export function jobRecord(
+  tenantId: string,
+  overrides: Partial<JobRecord> = {},
+  createdMs = Date.now(),
+) {
   const at = new Date(createdMs).toISOString();
   const record: JobRecord = {
     id: newId('job', createdMs),
