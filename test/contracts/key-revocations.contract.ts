@@ -28,6 +28,8 @@ export interface KeyRevocationsFactory {
 const DELIVERY_TIMEOUT_MS = 5000;
 /** How long to keep listening for a notice that must not (or must not again) arrive. */
 const QUIET_MS = 200;
+/** A bound on a whole test, should a publish or close itself never settle. */
+const TEST_TIMEOUT_MS = 20_000;
 
 /** A key id no other run uses. */
 function keyId(): string {
@@ -80,48 +82,59 @@ export function keyRevocationsContract(factory: KeyRevocationsFactory): void {
       }
     }
 
-    it('a published id reaches every subscriber of every instance, once', () =>
-      withFixture(async (instances) => {
-        const listeners = instances.flatMap((instance) => [listen(instance), listen(instance)]);
-        await untilSubscribed(instances[0] as KeyRevocations, listeners);
-        // From each instance in turn: every instance both publishes and hears.
-        for (const from of instances) {
+    it(
+      'a published id reaches every subscriber of every instance, once',
+      { timeout: TEST_TIMEOUT_MS },
+      () =>
+        withFixture(async (instances) => {
+          const listeners = instances.flatMap((instance) => [listen(instance), listen(instance)]);
+          await untilSubscribed(instances[0] as KeyRevocations, listeners);
+          // From each instance in turn: every instance both publishes and hears.
+          for (const from of instances) {
+            const id = keyId();
+            await from.publish(id);
+            await waitUntil(
+              () => listeners.every((heard) => heard.includes(id)),
+              `every subscriber hears ${id}`,
+            );
+            await sleep(QUIET_MS);
+            assert.deepEqual(
+              listeners.map((heard) => times(heard, id)),
+              listeners.map(() => 1),
+              'each subscriber hears one publish once',
+            );
+          }
+        }),
+    );
+
+    it(
+      'close() stops delivery to that instance’s subscribers, and may be called twice',
+      { timeout: TEST_TIMEOUT_MS },
+      () =>
+        withFixture(async (instances) => {
+          const closing = instances[instances.length - 1] as KeyRevocations;
+          const witness = instances.length > 1 ? (instances[0] as KeyRevocations) : null;
+          const closed = listen(closing);
+          const open = witness === null ? null : listen(witness);
+          await untilSubscribed(witness ?? closing, open === null ? [closed] : [closed, open]);
+
+          await closing.close();
+          await closing.close();
           const id = keyId();
-          await from.publish(id);
-          await waitUntil(
-            () => listeners.every((heard) => heard.includes(id)),
-            `every subscriber hears ${id}`,
-          );
+          if (witness === null) {
+            // An in-process bus: publishing on the closed instance must reach no one.
+            await closing.publish(id);
+          } else {
+            await witness.publish(id);
+            // The witness hearing it proves the notice went out; the closed one must not.
+            await waitUntil(
+              () => open?.includes(id) === true,
+              'the open instance hears the notice',
+            );
+          }
           await sleep(QUIET_MS);
-          assert.deepEqual(
-            listeners.map((heard) => times(heard, id)),
-            listeners.map(() => 1),
-            'each subscriber hears one publish once',
-          );
-        }
-      }));
-
-    it('close() stops delivery to that instance’s subscribers, and may be called twice', () =>
-      withFixture(async (instances) => {
-        const closing = instances[instances.length - 1] as KeyRevocations;
-        const witness = instances.length > 1 ? (instances[0] as KeyRevocations) : null;
-        const closed = listen(closing);
-        const open = witness === null ? null : listen(witness);
-        await untilSubscribed(witness ?? closing, open === null ? [closed] : [closed, open]);
-
-        await closing.close();
-        await closing.close();
-        const id = keyId();
-        if (witness === null) {
-          // An in-process bus: publishing on the closed instance must reach no one.
-          await closing.publish(id);
-        } else {
-          await witness.publish(id);
-          // The witness hearing it proves the notice went out; the closed one must not.
-          await waitUntil(() => open?.includes(id) === true, 'the open instance hears the notice');
-        }
-        await sleep(QUIET_MS);
-        assert.equal(times(closed, id), 0, 'a closed instance delivers nothing');
-      }));
+          assert.equal(times(closed, id), 0, 'a closed instance delivers nothing');
+        }),
+    );
   });
 }

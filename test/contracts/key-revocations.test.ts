@@ -33,14 +33,16 @@ keyRevocationsContract({
     const publishers = [await ready(connect('commands-a')), await ready(connect('commands-b'))];
     // Subscribers are handed over before they are ready, as the app does: the adapter subscribes
     // once the connection is up.
+    const subscribers = publishers.map((_, i) => connect(`revocations-subscriber-${i}`));
     const instances = publishers.map((publisher, i) =>
-      createRedisKeyRevocations(publisher, connect(`revocations-subscriber-${i}`)),
+      createRedisKeyRevocations(publisher, subscribers[i] as Redis),
     );
     return {
       instances,
       async dispose() {
         for (const instance of instances) await instance.close();
-        for (const publisher of publishers) publisher.disconnect();
+        // Ours to end too, so a close() that failed to cannot keep the test process alive.
+        for (const client of [...publishers, ...subscribers]) client.disconnect();
       },
     };
   },
