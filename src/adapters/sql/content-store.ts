@@ -52,9 +52,11 @@ export function createSqlContentStore(db: SqlExecutor): ContentStore {
     },
 
     async passages(tenantId, documentId) {
+      // The columns of a PassageRecord, not selectAll(): PostgreSQL's passages also carry the
+      // generated `search` tsvector (migration 0007), which is no part of the record.
       const rows = await db
         .selectFrom('passages')
-        .selectAll()
+        .select(['id', 'document_id', 'tenant_id', 'page', 'ordinal', 'text', 'word_count'])
         .where('tenant_id', '=', tenantId)
         .where('document_id', '=', documentId)
         .orderBy('ordinal')

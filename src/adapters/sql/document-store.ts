@@ -73,6 +73,21 @@ export function sortValue(document: DocumentRecord, sort: DocumentSort): string 
   return document.created_at;
 }
 
+/**
+ * A created_after / created_before bound in the form stored times have (toISOString's), for
+ * SQLite, which compares the text: `…T10:00:01Z` or `…T12:00:01+02:00` would otherwise sort by
+ * their characters, not their instant. Stored times carry milliseconds, so a lower bound drops
+ * finer digits and an upper bound rounds them up, keeping the strict comparison exact. A bound
+ * Date cannot read is left as given.
+ */
+function storedTimeBound(value: string, side: 'after' | 'before'): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return value;
+  const finer = /\.\d{3}(\d+)/.exec(value)?.[1] ?? '';
+  const roundUp = side === 'before' && /[1-9]/.test(finer);
+  return new Date(roundUp ? ms + 1 : ms).toISOString();
+}
+
 export function createSqlDocumentStore(db: SqlExecutor, dialect: Dialect): DocumentStore {
   // Byte order for titles in both dialects (PostgreSQL's default collation is locale-aware).
   const keyOf = (column: SortColumn): Expression<unknown> =>
@@ -132,10 +147,13 @@ export function createSqlDocumentStore(db: SqlExecutor, dialect: Dialect): Docum
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.media_type !== undefined)
         query = query.where('media_type', '=', filter.media_type);
+      // PostgreSQL compares timestamptz instants; SQLite compares text (see storedTimeBound).
+      const bound = (value: string, side: 'after' | 'before'): string =>
+        dialect === 'sqlite' ? storedTimeBound(value, side) : value;
       if (filter.created_after !== undefined)
-        query = query.where('created_at', '>', filter.created_after);
+        query = query.where('created_at', '>', bound(filter.created_after, 'after'));
       if (filter.created_before !== undefined)
-        query = query.where('created_at', '<', filter.created_before);
+        query = query.where('created_at', '<', bound(filter.created_before, 'before'));
       if (filter.q !== undefined && filter.q !== '') {
         const prefix = filter.q.toLowerCase();
         query = query.where((eb) =>

@@ -1,0 +1,45 @@
+/** The SQL content store passes the ContentStore contract on both dialects. */
+import { createSqlContentStore } from '../../src/adapters/sql/content-store.js';
+import { createSqlDocumentStore } from '../../src/adapters/sql/document-store.js';
+import { createSqlTenantStore } from '../../src/adapters/sql/tenant-store.js';
+import { DATABASE_TARGETS } from '../helpers/databases.js';
+import { contentStoreContract } from './content-store.contract.js';
+
+for (const target of DATABASE_TARGETS) {
+  contentStoreContract({
+    name: `SQL (${target.name})`,
+    async create() {
+      const fixture = await target.open();
+      const { database } = fixture;
+      const tenants = createSqlTenantStore(database);
+      const documents = createSqlDocumentStore(database.db, database.dialect);
+      return {
+        content: createSqlContentStore(database.db),
+        async addDocument(tenantId, documentId) {
+          // Content rows refer to their document, which refers to its tenant.
+          await tenants.ensure({ id: tenantId, name: tenantId });
+          const at = new Date().toISOString();
+          await documents.insert({
+            id: documentId,
+            tenant_id: tenantId,
+            title: 'Content test',
+            status: 'processing',
+            media_type: 'text/plain',
+            size_bytes: 1,
+            sha256: null,
+            filename: null,
+            page_count: null,
+            tags: [],
+            metadata: {},
+            source: { type: 'text' },
+            extracted: { word_count: 0 },
+            error: null,
+            created_at: at,
+            updated_at: at,
+          });
+        },
+        dispose: () => fixture.dispose(),
+      };
+    },
+  });
+}
