@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newId } from '../../src/domain/ids.js';
+import { newId } from '../../src/shared/ids.js';
 import type { AuditEntry, AuditLog, NewAuditEntry } from '../../src/ports/audit-log.js';
 
 export interface AuditLogFactory {
@@ -30,7 +30,7 @@ function entry(tenantId: string, overrides: Partial<NewAuditEntry> = {}): NewAud
   };
 }
 
-const uniqueTenant = (): string => `t-${newId('x').slice(-12)}`;
+const uniqueTenant = (): string => `t-${newId('x', Date.now()).slice(-12)}`;
 
 export function auditLogContract(factory: AuditLogFactory): void {
   describe(`AuditLog contract: ${factory.name}`, () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newId } from '../../src/domain/ids.js';
+import { newId } from '../../src/shared/ids.js';
 import type { ContentStore, PageRecord, PassageRecord } from '../../src/ports/content-store.js';
 
 export interface ContentStoreFixture {
@@ -36,7 +36,7 @@ function passage(
   label = 'v1',
 ): PassageRecord {
   return {
-    id: newId('psg'),
+    id: newId('psg', Date.now()),
     document_id: documentId,
     tenant_id: tenantId,
     page: Math.floor(ordinal / 2) + 1,
@@ -60,8 +60,8 @@ export function contentStoreContract(factory: ContentStoreFactory): void {
     after(() => fixture.dispose());
 
     /** A new document of a new tenant. */
-    async function document(tenantId = `t-${newId('x').slice(-12)}`) {
-      const documentId = newId('doc');
+    async function document(tenantId = `t-${newId('x', Date.now()).slice(-12)}`) {
+      const documentId = newId('doc', Date.now());
       await fixture.addDocument(tenantId, documentId);
       return { tenantId, documentId };
     }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newId } from '../../src/domain/ids.js';
+import { newId } from '../../src/shared/ids.js';
 import {
   DOCUMENT_SORTS,
   type BlobRefStore,
@@ -36,7 +36,7 @@ export function documentRecord(
 ): DocumentRecord {
   const at = new Date().toISOString();
   return {
-    id: newId('doc'),
+    id: newId('doc', Date.now()),
     tenant_id: tenantId,
     title: 'Untitled',
     status: 'ready',
@@ -84,7 +84,7 @@ export function documentStoreContract(factory: DocumentStoreFactory): void {
     after(() => fixture.dispose());
 
     async function tenant(): Promise<string> {
-      const id = `t-${newId('x').slice(-12)}`;
+      const id = `t-${newId('x', Date.now()).slice(-12)}`;
       await fixture.ensureTenant(id);
       return id;
     }
@@ -129,7 +129,7 @@ export function documentStoreContract(factory: DocumentStoreFactory): void {
         metadata: { owner: { name: 'Ann', ids: [1, 2] }, draft: false, note: null },
         source: { type: 'url', url: 'https://example.com/report.pdf' },
         extracted: { word_count: 1234, title: 'Report', language: 'en', needs_ocr: true },
-        error: { code: 'EXTRACTION_FAILED', message: 'bad xref' },
+        error: { code: 'DOCUMENT_CORRUPT', message: 'bad xref' },
         created_at: '2030-05-06T07:08:09.123Z',
         updated_at: '2030-05-06T07:08:10.456Z',
       });
@@ -348,7 +348,7 @@ export function documentStoreContract(factory: DocumentStoreFactory): void {
       const failed = await documents.update(
         a,
         original.id,
-        { status: 'failed', error: { code: 'X', message: 'broke' } },
+        { status: 'failed', error: { code: 'DOCUMENT_CORRUPT', message: 'broke' } },
         at,
       );
       assert.deepEqual(failed?.tags, ['b', 'c']);
@@ -423,7 +423,7 @@ export function documentStoreContract(factory: DocumentStoreFactory): void {
     });
     after(() => fixture.dispose());
 
-    const sha = (): string => newId('sha').slice(-26).padEnd(64, '0');
+    const sha = (): string => newId('sha', Date.now()).slice(-26).padEnd(64, '0');
 
     it('counts references up and down, returning the count after each change', async () => {
       const one = sha();

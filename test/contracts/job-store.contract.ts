@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newId } from '../../src/domain/ids.js';
+import { newId } from '../../src/shared/ids.js';
 import {
   JOB_STATUSES,
   type JobFilter,
@@ -56,7 +56,7 @@ export function jobRecord(
   return record;
 }
 
-const uniqueTenant = (): string => `t-${newId('x').slice(-12)}`;
+const uniqueTenant = (): string => `t-${newId('x', Date.now()).slice(-12)}`;
 
 export function jobStoreContract(factory: JobStoreFactory): void {
   describe(`JobStore contract: ${factory.name}`, () => {
@@ -104,7 +104,7 @@ export function jobStoreContract(factory: JobStoreFactory): void {
         max_attempts: 5,
         payload: { nested: { list: [1, 'two', null] }, flag: true, title: 'Ünïcode ✓' },
         progress: { done: 3, total: 10, unit: 'pages' },
-        error: { code: 'EXTRACTION_FAILED', message: 'bad xref', retryable: false },
+        error: { code: 'DOCUMENT_CORRUPT', message: 'bad xref', retryable: false },
         request_id: 'req-1',
         next_attempt_at: '2030-01-02T03:04:05.678Z',
         started_at: '2030-01-02T03:04:06.000Z',
@@ -141,7 +141,7 @@ export function jobStoreContract(factory: JobStoreFactory): void {
 
     it('lists every tenant’s jobs when no tenant is given', async () => {
       const [a, b] = [uniqueTenant(), uniqueTenant()];
-      const documentId = newId('doc');
+      const documentId = newId('doc', Date.now());
       const base = Date.now();
       const made = await insertAll([
         jobRecord(a, { document_id: documentId }, base),
@@ -204,7 +204,7 @@ export function jobStoreContract(factory: JobStoreFactory): void {
 
     it('deletes a document’s jobs, for its tenant only, and says how many', async () => {
       const [a, b] = [uniqueTenant(), uniqueTenant()];
-      const [doc, other] = [newId('doc'), newId('doc')];
+      const [doc, other] = [newId('doc', Date.now()), newId('doc', Date.now())];
       const [first, second, keep, foreign] = await insertAll([
         jobRecord(a, { document_id: doc }),
         jobRecord(a, { document_id: doc, type: 'extract' }),

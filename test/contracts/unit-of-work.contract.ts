@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { newId } from '../../src/domain/ids.js';
+import { newId } from '../../src/shared/ids.js';
 import type { DocumentRecord } from '../../src/ports/document-store.js';
 import type { TransactionalStores, UnitOfWork } from '../../src/ports/unit-of-work.js';
 import type { WebhookRecord } from '../../src/ports/webhook-store.js';
@@ -27,7 +27,7 @@ export interface UnitOfWorkFactory {
 
 function webhookRecord(tenantId: string): WebhookRecord {
   return {
-    id: newId('whk'),
+    id: newId('whk', Date.now()),
     tenant_id: tenantId,
     url: 'https://hooks.example.com/quire',
     events: ['document.ready'],
@@ -45,7 +45,7 @@ interface Writes {
   webhookId: string;
 }
 
-const sha256 = (): string => newId('sha').slice(-26).padEnd(64, '0');
+const sha256 = (): string => newId('sha', Date.now()).slice(-26).padEnd(64, '0');
 
 /** Writes through every store; the blob's count goes up by one. */
 async function writeEverything(stores: TransactionalStores, tenantId: string, sha: string) {
@@ -60,7 +60,7 @@ async function writeEverything(stores: TransactionalStores, tenantId: string, sh
     [{ number: 1, text: 'page one', markdown: '# page one' }],
     [
       {
-        id: newId('psg'),
+        id: newId('psg', Date.now()),
         document_id: document.id,
         tenant_id: tenantId,
         page: 1,
@@ -86,7 +86,7 @@ export function unitOfWorkContract(factory: UnitOfWorkFactory): void {
     after(() => fixture.dispose());
 
     async function tenant(): Promise<string> {
-      const id = `t-${newId('x').slice(-12)}`;
+      const id = `t-${newId('x', Date.now()).slice(-12)}`;
       await fixture.ensureTenant(id);
       return id;
     }
