@@ -34,7 +34,10 @@ export interface WorkerPoolOptions {
   heap?: { oldGenerationMb: number; youngGenerationMb?: number };
   /** Added to the threads' nice value (Linux), so they yield the CPU to the API thread. */
   niceIncrement?: number;
-  /** Tasks waiting for a thread (default unbounded); past it `run` fails `queue-full` at once. */
+  /**
+   * Tasks waiting for a thread, beyond one running per thread (default unbounded); past it `run`
+   * fails `queue-full` at once.
+   */
   maxQueue?: number;
   /** Longest task; past it its thread is terminated and the task fails `timeout`. */
   taskTimeoutMs?: number;
@@ -87,12 +90,6 @@ export class WorkerPoolFailure extends Error {
   }
 }
 
-/** Piscina's own rejections, by message (it gives them no codes). */
-const QUEUE_FULL_MESSAGES = new Set([
-  'Task queue is at limit',
-  'No task queue available and all Workers are busy',
-]);
-
 const THREAD_ENTRY = moduleFile(new URL('./thread-entry.ts', import.meta.url));
 
 export function createWorkerPool<Task, Result>(
@@ -137,6 +134,8 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
   /** Generations swapped out by recycling, closing once their tasks have settled. */
   private readonly retiring = new Set<Generation<Task, Result>>();
   private closed = false;
+  /** Tasks handed to piscina and not settled yet: running, or waiting for a thread. */
+  private inFlight = 0;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.maxThreads = options.maxThreads;
@@ -154,8 +153,8 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
       maxThreads: options.maxThreads,
       idleTimeout: options.idleTimeoutMs ?? 30_000,
       niceIncrement: options.niceIncrement ?? 0,
-      // Left out when unset: piscina's defaults (unbounded queue, V8's heap sizes) then apply.
-      ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
+      // No maxQueue: run() bounds the queue itself (piscina does not count tasks with a signal).
+      // Left out when unset: V8's heap sizes.
       ...(options.heap === undefined
         ? {}
         : {
@@ -191,10 +190,17 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
     if (signal?.aborted) {
       throw new WorkerPoolFailure('aborted', 'The task was aborted', { cause: signal.reason });
     }
-    const { taskTimeoutMs } = this.options;
+    // piscina 5 leaves a task with an abort signal that finds every thread busy out of its
+    // queue count (it goes to a "skip queue"), so its maxQueue bounds nothing once tasks have
+    // deadlines: the bound is kept here, as tasks beyond one per thread.
+    const { maxQueue, taskTimeoutMs } = this.options;
+    if (maxQueue !== undefined && this.inFlight >= this.maxThreads + maxQueue) {
+      throw new WorkerPoolFailure('queue-full', 'The task queue is full');
+    }
     const timeout = taskTimeoutMs === undefined ? undefined : AbortSignal.timeout(taskTimeoutMs);
     const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
     const combined = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    this.inFlight++;
     try {
       return await this.generationForNextTask().run(task, {
         ...(combined === undefined ? {} : { signal: combined }),
@@ -202,6 +208,8 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
       });
     } catch (error) {
       throw this.failure(error, signal, timeout);
+    } finally {
+      this.inFlight--;
     }
   }
 
@@ -229,9 +237,6 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
     const text = typeof message === 'string' ? message : String(error);
     if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
       return new WorkerPoolFailure('out-of-memory', text, { cause: error });
-    }
-    if (QUEUE_FULL_MESSAGES.has(text)) {
-      return new WorkerPoolFailure('queue-full', 'The task queue is full', { cause: error });
     }
     // With neither signal fired, piscina aborts a task only when the pool closes under it.
     if (this.closed || name === 'AbortError') {
