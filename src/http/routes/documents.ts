@@ -43,7 +43,8 @@ export interface DocumentRoutesOptions {
 const READ = { scope: 'documents:read', rateClass: 'read' } as const;
 const WRITE = { scope: 'documents:write', rateClass: 'write' } as const;
 const UPLOAD = { scope: 'documents:write', rateClass: 'upload', idempotent: true } as const;
-export const MULTIPART_FIELD_BYTES = 64 * 1024;
+/** QUIRE_MULTIPART_FIELD_BYTES's default, for the 413's detail; app.ts sets the real limit. */
+const MULTIPART_FIELD_BYTES = 64 * 1024;
 type CreateBodyType = Static<typeof CreateBody>;
 
 export function documentView(document: DocumentRecord): Record<string, unknown> {
