@@ -125,6 +125,14 @@ module.exports = {
       to: { path: outside('threads/', 'domain/', 'ports/', 'shared/', 'errors\\.ts$') },
     },
     {
+      name: 'piscina-only-in-the-factory',
+      comment:
+        'Worker threads are made by one factory (src/adapters/worker-pool/), so every pool has the same FIFO queue, limits and typed failures; worker entries mark results with shared/transferable.ts.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/adapters/worker-pool/' },
+      to: { path: '^node_modules/piscina/' },
+    },
+    {
       name: 'migrations-stand-alone',
       severity: 'error',
       from: { path: '^src/migrations/' },
