@@ -126,6 +126,21 @@ module.exports = {
       to: { path: outside('threads/', 'domain/', 'ports/', 'shared/', 'errors\\.ts$') },
     },
     {
+      name: 'piscina-only-in-the-factory',
+      comment:
+        'Worker threads are made by one factory (src/adapters/worker-pool/), so every pool has the same FIFO queue, limits and typed failures; worker entries mark results with shared/transferable.ts.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/adapters/worker-pool/' },
+      to: { path: '^node_modules/piscina/' },
+    },
+    {
+      name: 'observability-defines-metrics',
+      comment: 'The metrics module defines every metric; it reads the ports types its gauges report.',
+      severity: 'error',
+      from: { path: '^src/observability/' },
+      to: { path: outside('observability/', 'ports/', 'shared/') },
+    },
+    {
       name: 'migrations-stand-alone',
       severity: 'error',
       from: { path: '^src/migrations/' },
@@ -146,7 +161,7 @@ module.exports = {
       from: {
         path: '^src/',
         pathNot:
-          '^src/((ports|shared|domain|adapters|extraction|http|jobs|threads|migrations|composition)/|(app|server|cli|keys-cli|config|errors|version|logger)\\.ts$)',
+          '^src/((ports|shared|domain|adapters|extraction|http|jobs|threads|migrations|composition|observability)/|(app|server|cli|keys-cli|config|errors|version|logger)\\.ts$)',
       },
       to: {},
     },

@@ -35,7 +35,6 @@ import { lazyChild } from './http/lazy-logger.js';
 import { buildValidators } from './http/validators.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { documentRoutes } from './http/routes/documents.js';
-import { MULTIPART_FIELD_BYTES } from './http/upload-form.js';
 import { piiRoutes } from './http/routes/pii.js';
 import { convertDataRoutes } from './http/routes/convert-data.js';
 import idempotency from './http/plugins/idempotency.js';
@@ -65,11 +64,14 @@ import { createWebhookServices } from './domain/webhooks/index.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { SearchService } from './domain/search.js';
 import { searchRoutes } from './http/routes/search.js';
-import { RERANK_OFFLOAD_ABOVE_CHARS, rerankRoutes } from './http/routes/rerank.js';
+import { rerankRoutes } from './http/routes/rerank.js';
 import { RerankService } from './domain/rerank.js';
-import { RerankPool } from './rerank/pool.js';
-import { OnnxSemanticModel, openSemanticModel } from './adapters/onnx/semantic-model.js';
+import { openSemanticModel } from './adapters/onnx/semantic-model.js';
 import type { SemanticModel } from './ports/semantic-model.js';
+import type { LexicalScorer } from './ports/lexical-scorer.js';
+import { LexicalScoringPool } from './adapters/pools/lexical-scoring-pool.js';
+import { DataConversionPool } from './adapters/pools/data-conversion-pool.js';
+import { THREAD_ENTRIES } from './threads/entry-files.js';
 import './http/types.js';
 
 export interface BuildAppOptions {
@@ -83,6 +85,11 @@ export interface BuildAppOptions {
   extractionWorkerFile?: string;
   /** A semantic model the caller opened and will close; by default one from QUIRE_RERANK_MODEL_DIR. */
   semanticModel?: SemanticModel;
+  /**
+   * Scores big lexical rerank and similarity requests off the event loop; one the caller made and
+   * will close. By default a worker pool from the QUIRE_RERANK_POOL_* settings.
+   */
+  lexicalScorer?: LexicalScorer;
 }
 
 function printBootstrapKey(key: string): void {
@@ -99,6 +106,28 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+/** The worker pool big lexical rerank and similarity requests are scored in. */
+function lexicalScoringPool(config: Config): LexicalScoringPool {
+  return new LexicalScoringPool({
+    workerFile: THREAD_ENTRIES.lexicalScoring(),
+    threads: config.rerankPoolThreads,
+    timeoutMs: config.rerankPoolTimeoutMs,
+    heapMb: config.rerankPoolHeapMb,
+    maxQueue: config.rerankPoolMaxQueue,
+  });
+}
+
+/** The worker pool /v1/convert/data runs its conversions in. */
+function dataConversionPool(config: Config): DataConversionPool {
+  return new DataConversionPool({
+    workerFile: THREAD_ENTRIES.dataConvert(),
+    threads: config.convertDataThreads,
+    timeoutMs: config.convertDataTimeoutMs,
+    heapMb: config.convertDataHeapMb,
+    maxQueue: config.convertDataMaxQueue,
+  });
+}
 
 /** Fastify takes a hop count as a function; addresses, lists and booleans as they are. */
 function trustProxySetting(
@@ -129,6 +158,7 @@ async function assemble(
     revealBootstrapKey,
     extractionWorkerFile,
     semanticModel: injectedSemanticModel,
+    lexicalScorer: injectedLexicalScorer,
   }: BuildAppOptions,
   adapters: Adapters,
 ): Promise<App> {
@@ -347,7 +377,7 @@ async function assemble(
       critical: false,
       async check() {
         if (model === null) throw new Error('the configured semantic model did not load');
-        if (model instanceof OnnxSemanticModel && model.breakerState() === 'open') {
+        if (model.breakerState?.() === 'open') {
           throw new Error('the semantic model circuit breaker is open');
         }
       },
@@ -355,8 +385,12 @@ async function assemble(
   }
 
   // Rerank and similarity: BM25 inline, big requests in a small worker pool started on first use.
-  const rerankPool = new RerankPool({ threads: 2, timeoutMs: 30_000 });
-  workers.push({ stop: () => rerankPool.close() });
+  let lexicalScorer = injectedLexicalScorer;
+  if (lexicalScorer === undefined) {
+    const pool = lexicalScoringPool(config);
+    workers.push({ stop: () => pool.close() });
+    lexicalScorer = pool;
+  }
   const rerankDegraded = new Counter({
     name: 'rerank_degraded_total',
     help: 'Hybrid rerank and similarity answers that fell back to lexical, by why the model was not used.',
@@ -367,8 +401,8 @@ async function assemble(
     model: semanticModel,
     deadlineMs: config.rerankDeadlineMs,
     bm25: { k1: config.bm25K1, b: config.bm25B },
-    offload: (task) => rerankPool.run(task),
-    offloadAboveChars: RERANK_OFFLOAD_ABOVE_CHARS,
+    offload: lexicalScorer,
+    offloadAboveChars: config.rerankOffloadAboveChars,
     onDegraded: (reason) => rerankDegraded.inc({ reason }),
   });
 
@@ -436,7 +470,7 @@ async function assemble(
       fileSize: config.maxUploadBytes + 1, // the blob store answers 413 past the real limit
       files: 1,
       fields: 10,
-      fieldSize: MULTIPART_FIELD_BYTES,
+      fieldSize: config.multipartFieldBytes,
       parts: 20,
       headerPairs: 200,
     },
@@ -461,7 +495,10 @@ async function assemble(
     maxTextBytes: config.maxTextBytes,
   });
   await app.register(piiRoutes, { maxTextBytes: config.maxTextBytes, clock });
-  await app.register(convertDataRoutes, {});
+  // Conversion threads start on first use.
+  const dataConverter = dataConversionPool(config);
+  workers.push({ stop: () => dataConverter.close() });
+  await app.register(convertDataRoutes, { converter: dataConverter });
   await app.register(contentRoutes, {
     documents,
     redact: (text) => redactPii(text, PII_TYPES, 'label', clock.now()).text,

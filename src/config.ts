@@ -60,6 +60,7 @@ export interface Config {
   redisCommandTimeoutMs: number;
   maxUploadBytes: number;
   maxTextBytes: number;
+  multipartFieldBytes: number;
   encryptionKey: Buffer | undefined;
   fetchAllowHosts: string[];
   fetchConnectTimeoutMs: number;
@@ -93,6 +94,15 @@ export interface Config {
   bm25K1: number;
   bm25B: number;
   rerankDeadlineMs: number;
+  rerankOffloadAboveChars: number;
+  rerankPoolThreads: number;
+  rerankPoolTimeoutMs: number;
+  rerankPoolHeapMb: number;
+  rerankPoolMaxQueue: number;
+  convertDataThreads: number;
+  convertDataTimeoutMs: number;
+  convertDataHeapMb: number;
+  convertDataMaxQueue: number;
 }
 
 export class ConfigError extends Error {
@@ -629,6 +639,14 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     parse: integer(1, 1024 ** 3),
     description: 'Largest `text` accepted by JSON text ingestion, in UTF-8 bytes.',
   },
+  multipartFieldBytes: {
+    key: 'multipartFieldBytes',
+    env: 'QUIRE_MULTIPART_FIELD_BYTES',
+    default: String(64 * 1024),
+    parse: integer(1, 1024 ** 3),
+    description:
+      'Largest text field (tags, metadata, title, password) of a multipart upload; a longer one answers 413.',
+  },
   encryptionKey: {
     key: 'encryptionKey',
     env: 'QUIRE_ENCRYPTION_KEY',
@@ -875,6 +893,78 @@ const SETTINGS: { [K in keyof Config]: Setting<K> } = {
     default: '1',
     parse: integer(1, 64),
     description: 'Worker threads running the semantic model, each with its own copy of it.',
+  },
+  rerankOffloadAboveChars: {
+    key: 'rerankOffloadAboveChars',
+    env: 'QUIRE_RERANK_OFFLOAD_ABOVE_CHARS',
+    default: '200000',
+    parse: integer(0, 1_000_000_000),
+    description:
+      'Rerank and similarity requests whose texts total more characters than this are scored lexically in the rerank pool instead of on the event loop.',
+  },
+  rerankPoolThreads: {
+    key: 'rerankPoolThreads',
+    env: 'QUIRE_RERANK_POOL_THREADS',
+    default: '2',
+    parse: integer(1, 256),
+    description:
+      'Worker threads scoring big lexical rerank and similarity requests (BM25, TF-IDF); started on first use, stopped when idle.',
+  },
+  rerankPoolTimeoutMs: {
+    key: 'rerankPoolTimeoutMs',
+    env: 'QUIRE_RERANK_POOL_TIMEOUT_MS',
+    default: '30000',
+    parse: integer(100, 600000),
+    description:
+      'Longest lexical scoring task in the rerank pool; past it its thread is stopped and the request answers 503 OVERLOADED.',
+  },
+  rerankPoolHeapMb: {
+    key: 'rerankPoolHeapMb',
+    env: 'QUIRE_RERANK_POOL_HEAP_MB',
+    default: '256',
+    parse: integer(16, 65536),
+    description:
+      'Heap cap of one rerank pool thread; a task that exceeds it answers 503 OVERLOADED.',
+  },
+  rerankPoolMaxQueue: {
+    key: 'rerankPoolMaxQueue',
+    env: 'QUIRE_RERANK_POOL_MAX_QUEUE',
+    default: '128',
+    parse: integer(1, 1_000_000),
+    description:
+      'Scoring tasks waiting for a rerank pool thread; past it requests answer 503 OVERLOADED at once instead of piling up.',
+  },
+  convertDataThreads: {
+    key: 'convertDataThreads',
+    env: 'QUIRE_CONVERT_DATA_THREADS',
+    default: () => (availableParallelism() > 2 ? '2' : '1'),
+    parse: integer(1, 256),
+    description:
+      'Worker threads converting data (`/v1/convert/data`), started on first use (default: 2, or 1 with two CPUs or fewer).',
+  },
+  convertDataTimeoutMs: {
+    key: 'convertDataTimeoutMs',
+    env: 'QUIRE_CONVERT_DATA_TIMEOUT_MS',
+    default: '20000',
+    parse: integer(100, 600000),
+    description:
+      'Longest data conversion; past it its thread is stopped and the request answers 504 TIMEOUT.',
+  },
+  convertDataHeapMb: {
+    key: 'convertDataHeapMb',
+    env: 'QUIRE_CONVERT_DATA_HEAP_MB',
+    default: '512',
+    parse: integer(16, 65536),
+    description:
+      'Heap cap of one data conversion thread; a document that needs more answers 422 UNPROCESSABLE_DOCUMENT.',
+  },
+  convertDataMaxQueue: {
+    key: 'convertDataMaxQueue',
+    env: 'QUIRE_CONVERT_DATA_MAX_QUEUE',
+    default: '16',
+    parse: integer(1, 1_000_000),
+    description:
+      'Data conversions waiting for a thread; past it requests answer 503 OVERLOADED at once.',
   },
 };
 

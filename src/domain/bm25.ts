@@ -1,7 +1,7 @@
 /**
  * BM25 over the documents of one request (the corpus is the request's documents, as Cohere-style
  * rerankers do), and TF-IDF cosine similarity. Pure functions with no I/O, so they run the same
- * on the request thread and in the rerank worker threads (src/rerank/worker.ts).
+ * on the request thread and in the lexical scoring threads (src/threads/lexical-scoring.ts).
  *
  * BM25: score(D, Q) = Σ over the distinct query terms t of
  *   IDF(t) · tf(t, D) · (k1 + 1) / (tf(t, D) + k1 · (1 − b + b · |D| / avgdl))
@@ -16,12 +16,8 @@
  * digits, lower-cased). Other documents go through `tokenize` (src/domain/tokenize.ts: NFKD,
  * marks dropped, lower case), counting only the query's terms.
  */
+import type { Bm25Params } from '../ports/lexical-scorer.js';
 import { tokenize } from '../shared/tokenize.js';
-
-export interface Bm25Params {
-  k1: number;
-  b: number;
-}
 
 export const DEFAULT_BM25: Bm25Params = { k1: 1.2, b: 0.75 };
 

@@ -9,19 +9,15 @@
  * XXE fail at once), YAML aliases are capped (alias bombs) and unknown tags refused. Bad syntax is
  * a 422 UNPROCESSABLE_DOCUMENT with the line and column when the parser gives them.
  *
- * Parsing a large YAML or XML document costs seconds of CPU, so the route runs conversions on a
- * worker thread: this module's default export is that worker's task (piscina), and it returns
- * errors as data because an AppError does not survive the trip between threads.
+ * Parsing a large YAML or XML document costs seconds of CPU, so conversions run on a worker
+ * thread (src/threads/data-convert.ts, behind the DataConverter port) and never on the event loop.
  */
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { stringify as stringifyCsvSync } from 'csv-stringify/sync';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Composer, CST, Lexer, LineCounter, Parser, stringify as stringifyYaml } from 'yaml';
 import { AppError } from '../errors.js';
-import { type ErrorCode } from '../ports/failures.js';
-
-export const DATA_FORMATS = ['json', 'csv', 'yaml', 'xml'] as const;
-export type DataFormat = (typeof DATA_FORMATS)[number];
+import type { DataFormat } from '../ports/data-converter.js';
 
 /** Request media types (lowercase essence) and the format each one carries. */
 export const DATA_INPUT_TYPES: Readonly<Record<string, DataFormat>> = {
@@ -606,37 +602,4 @@ export function convertData(
     throw unprocessable(`The converted document would be over ${DATA_MAX_OUTPUT_CHARS / MiB} MiB`);
   }
   return output;
-}
-
-export interface ConversionTask {
-  text: string;
-  from: DataFormat;
-  to: DataFormat;
-  inferTypes: boolean;
-}
-
-export type ConversionResult =
-  { ok: true; output: string } | { ok: false; code: ErrorCode; detail: string };
-
-/**
- * The worker-thread entry (piscina calls the default export). Errors travel back as data; an
- * unexpected one is rethrown so that the caller logs it as a 500.
- */
-export default function runConversion(task: ConversionTask): ConversionResult {
-  try {
-    return {
-      ok: true,
-      output: convertData(task.text, task.from, task.to, { inferTypes: task.inferTypes }),
-    };
-  } catch (error) {
-    if (error instanceof AppError) return { ok: false, code: error.code, detail: error.detail };
-    if (error instanceof RangeError) {
-      return {
-        ok: false,
-        code: 'UNPROCESSABLE_DOCUMENT',
-        detail: 'The document is too deeply nested or too large to convert',
-      };
-    }
-    throw error;
-  }
 }

@@ -3,16 +3,17 @@
  * semantic path (the optional SemanticModel port) and the hybrid of both, with the degradation
  * rules of API.md in one place: `hybrid` falls back to lexical with `degraded: true` when the
  * model is missing, failing or past its deadline; `semantic` answers 503 MODEL_UNAVAILABLE.
- * No Fastify here; big lexical jobs go to the `offload` function the app passes (a worker pool),
+ * No Fastify here; big lexical jobs go to the LexicalScorer port the app passes (a worker pool),
  * so the event loop never scores megabytes of text itself.
  */
 import { AppError } from '../errors.js';
+import type { Bm25Params, LexicalScorer, LexicalTask } from '../ports/lexical-scorer.js';
 import {
   ModelUnavailable,
   type ModelUnavailableReason,
   type SemanticModel,
 } from '../ports/semantic-model.js';
-import { bm25Scores, rankByScore, tfidfCosine, type Bm25Params } from './bm25.js';
+import { bm25Scores, rankByScore, tfidfCosine } from './bm25.js';
 
 export const RERANK_METHODS = ['lexical', 'semantic', 'hybrid'] as const;
 export type RerankMethod = (typeof RERANK_METHODS)[number];
@@ -24,11 +25,7 @@ export const HYBRID_SHORTLIST = 100;
 /** Lexical relevance_score = s / (s + LEXICAL_HALF_SCORE): a raw BM25 score of 1 maps to 0.5. */
 export const LEXICAL_HALF_SCORE = 1;
 
-/** A lexical job, as it is handed to a worker thread. */
-export type LexicalTask =
-  | { kind: 'bm25'; query: string; documents: string[]; params: Bm25Params }
-  | { kind: 'cosine'; source: string; targets: string[] };
-
+/** The scores of a lexical task, computed here (inline, or in a LexicalScorer's thread). */
 export function runLexicalTask(task: LexicalTask): Float64Array {
   return task.kind === 'bm25'
     ? bm25Scores(task.query, task.documents, task.params)
@@ -40,8 +37,8 @@ export interface RerankServiceOptions {
   /** How long the model may take per request (QUIRE_RERANK_DEADLINE_MS). */
   deadlineMs: number;
   bm25: Bm25Params;
-  /** Runs a lexical task off the request thread; used above `offloadAboveChars`. */
-  offload?: (task: LexicalTask) => Promise<Float64Array>;
+  /** Scores a lexical task off the request thread; used above `offloadAboveChars`. */
+  offload?: LexicalScorer;
   /** Total characters of a request's texts above which lexical work is offloaded. */
   offloadAboveChars?: number;
   /** Told every time a hybrid answer degrades to lexical. */
@@ -237,7 +234,7 @@ export class RerankService {
     if (offload !== undefined) {
       let chars = task.kind === 'bm25' ? task.query.length : task.source.length;
       for (const text of texts) chars += text.length;
-      if (chars > offloadAboveChars) return offload(task);
+      if (chars > offloadAboveChars) return offload.score(task);
     }
     return runLexicalTask(task);
   }

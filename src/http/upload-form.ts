@@ -11,9 +11,6 @@ import { sanitizeFilename } from '../domain/filenames.js';
 import { AppError, type FieldError } from '../errors.js';
 import { MAX_METADATA_BYTES, MAX_TAGS } from './schemas/documents.js';
 
-/** The largest text part (the multipart plugin's `fieldSize`); over it is a 413. */
-export const MULTIPART_FIELD_BYTES = 64 * 1024;
-
 const KNOWN_FIELDS = new Set(['tags', 'metadata', 'title', 'password']);
 
 /** A 400 naming the one field that is wrong. */
@@ -127,7 +124,7 @@ export async function receiveUpload(
       if (part.valueTruncated) {
         throw new AppError(
           'PAYLOAD_TOO_LARGE',
-          `Field ${part.fieldname} is over ${MULTIPART_FIELD_BYTES} bytes`,
+          `Field ${part.fieldname} is over ${request.server.config.multipartFieldBytes} bytes`,
         );
       }
       if (fields.has(part.fieldname))

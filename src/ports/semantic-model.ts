@@ -6,6 +6,8 @@
  * Callers may also decline to call it (`busy`) when its estimate says a request cannot finish
  * before their deadline.
  */
+import type { BreakerState } from './fetcher.js';
+
 export type ModelUnavailableReason = 'missing' | 'failed' | 'deadline' | 'open_circuit' | 'busy';
 
 /** What a request would cost the model now, from recent inferences. */
@@ -40,5 +42,10 @@ export interface SemanticModel {
    * (no inference has finished yet).
    */
   estimate(query: string, documents: string[]): InferenceEstimate | undefined;
+  /**
+   * For /health: `open` while calls are refused without reaching the model. Models without a
+   * circuit breaker leave it out.
+   */
+  breakerState?(): BreakerState;
   close(): Promise<void>;
 }

@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildApp, type App } from '../../src/app.js';
+import { LexicalScoringPool } from '../../src/adapters/pools/lexical-scoring-pool.js';
+import { buildApp, type App, type BuildAppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { bm25Scores } from '../../src/domain/bm25.js';
+import { bm25Scores, tfidfCosine } from '../../src/domain/bm25.js';
+import type { LexicalScorer, LexicalTask } from '../../src/ports/lexical-scorer.js';
 import {
   ModelUnavailable,
   type InferenceEstimate,
@@ -18,6 +20,7 @@ import {
 import { buildTestApp, onCleanup, tempDir, TEST_ADMIN_KEY } from '../helpers/app.js';
 import { captureLogs } from '../helpers/logs.js';
 import { assertProblem } from '../helpers/problem.js';
+import { THREAD_ENTRIES } from '../../src/threads/entry-files.js';
 
 const auth = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
@@ -87,8 +90,11 @@ class FakeModel implements SemanticModel {
   async close(): Promise<void> {}
 }
 
-/** The real app from buildApp, with a semantic model injected. */
-async function appWithModel(model: SemanticModel, env: Record<string, string> = {}): Promise<App> {
+/** The real app from buildApp, with a semantic model or a lexical scorer injected. */
+async function appWith(
+  injected: Pick<BuildAppOptions, 'semanticModel' | 'lexicalScorer'>,
+  env: Record<string, string> = {},
+): Promise<App> {
   const config = loadConfig({
     QUIRE_DATA_DIR: tempDir(),
     QUIRE_LOG_LEVEL: 'warn',
@@ -96,9 +102,33 @@ async function appWithModel(model: SemanticModel, env: Record<string, string> = 
     QUIRE_MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
-  const app = await buildApp({ config, logger: captureLogs().logger, semanticModel: model });
+  const app = await buildApp({ config, logger: captureLogs().logger, ...injected });
   onCleanup(() => app.close());
   return app;
+}
+
+async function appWithModel(model: SemanticModel, env: Record<string, string> = {}): Promise<App> {
+  return appWith({ semanticModel: model }, env);
+}
+
+/** The real lexical scoring pool (its worker entry and all), recording each task it is given. */
+function recordingPool(): { scorer: LexicalScorer; tasks: LexicalTask['kind'][] } {
+  const pool = new LexicalScoringPool({
+    workerFile: THREAD_ENTRIES.lexicalScoring(),
+    threads: 1,
+    timeoutMs: 30_000,
+    heapMb: 256,
+    maxQueue: 8,
+  });
+  onCleanup(() => pool.close());
+  const tasks: LexicalTask['kind'][] = [];
+  const scorer: LexicalScorer = {
+    score(task) {
+      tasks.push(task.kind);
+      return pool.score(task);
+    },
+  };
+  return { scorer, tasks };
 }
 
 async function post(app: App, url: string, payload: unknown) {
@@ -197,18 +227,47 @@ describe('POST /v1/rerank, lexical', async () => {
   });
 
   it('scores big requests in the worker pool the same as inline', async () => {
+    const { scorer, tasks } = recordingPool();
+    const pooled = await appWith({ lexicalScorer: scorer });
     const filler = 'lorem ipsum dolor sit amet '.repeat(400); // ~10,800 chars
     const documents = Array.from(
       { length: 30 },
       (_, i) => `${filler} ${'cat '.repeat(i % 5)} ${i}`,
     ); // ~330,000 chars: over the 200,000 offload threshold
-    const answer = await rerank(app, { query: 'cat amet', documents });
+    const answer = await rerank(pooled, { query: 'cat amet', documents });
+    assert.deepEqual(tasks, ['bm25'], 'the big request was not scored in the pool');
     const raw = bm25Scores('cat amet', documents);
     for (const result of answer.results) {
       const score = raw[result.index] ?? 0;
       assert.equal(result.relevance_score, score / (score + 1));
     }
     assert.equal(answer.results[0]?.index, 4);
+
+    const similarity = await post(pooled, '/v1/similarity', {
+      source: 'cat amet',
+      targets: documents,
+    });
+    assert.equal(similarity.statusCode, 200, similarity.body);
+    assert.deepEqual(tasks, ['bm25', 'cosine'], 'the big similarity was not scored in the pool');
+    assert.deepEqual(
+      similarity.json<SimilarityAnswer>().scores,
+      Array.from(tfidfCosine('cat amet', documents)),
+    );
+
+    // Small requests stay on the request thread.
+    await rerank(pooled, { query: 'cat', documents: DOCS });
+    assert.deepEqual(tasks, ['bm25', 'cosine']);
+  });
+
+  it('offloads above QUIRE_RERANK_OFFLOAD_ABOVE_CHARS', async () => {
+    const { scorer, tasks } = recordingPool();
+    const pooled = await appWith(
+      { lexicalScorer: scorer },
+      { QUIRE_RERANK_OFFLOAD_ABOVE_CHARS: '20' },
+    );
+    const answer = await rerank(pooled, { query: 'cat', documents: DOCS });
+    assert.deepEqual(tasks, ['bm25']);
+    assert.deepEqual(indexes(answer), [2, 0, 1, 3]);
   });
 
   it('needs credentials with the search scope', async () => {

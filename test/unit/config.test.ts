@@ -1,5 +1,6 @@
 /** The settings parser: defaults, accepted forms and the one-line error naming the variable. */
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -24,6 +25,22 @@ describe('config', () => {
     assert.equal(config.trustProxy, false);
     assert.equal(config.metricsToken, undefined);
     assert.ok(config.maxHeapUsedBytes > 0);
+  });
+
+  it('keeps the worker pools and multipart limits that were constants before they were settings', () => {
+    const config = loadConfig({});
+    assert.equal(config.rerankOffloadAboveChars, 200_000);
+    assert.equal(config.rerankPoolThreads, 2);
+    assert.equal(config.rerankPoolTimeoutMs, 30_000);
+    assert.equal(config.rerankPoolHeapMb, 256);
+    assert.equal(config.rerankPoolMaxQueue, 128);
+    assert.equal(config.convertDataThreads, availableParallelism() > 2 ? 2 : 1);
+    assert.equal(config.convertDataTimeoutMs, 20_000);
+    assert.equal(config.convertDataHeapMb, 512);
+    assert.equal(config.convertDataMaxQueue, 16);
+    assert.equal(config.multipartFieldBytes, 64 * 1024);
+    assert.equal(loadConfig({ QUIRE_CONVERT_DATA_THREADS: '3' }).convertDataThreads, 3);
+    rejects({ QUIRE_RERANK_POOL_MAX_QUEUE: '0' }, 'QUIRE_RERANK_POOL_MAX_QUEUE', /1 to/);
   });
 
   it('parses every accepted form', () => {

@@ -1,15 +1,14 @@
 /**
  * The SemanticModel port over a local Hugging Face ONNX export (onnxruntime-node +
- * @huggingface/tokenizers). Inference and tokenisation run in a small piscina pool (worker.ts)
+ * @huggingface/tokenizers). Inference and tokenisation run in a small worker pool (worker.ts)
  * because `session.run()` blocks its thread for the whole inference (microsoft/onnxruntime#19611).
  * The model's kind is read from its outputs when it is opened. A cockatiel circuit breaker
  * (5 consecutive failures) stops calling a failing or too-slow model for `halfOpenAfterMs`.
  * Every failure surfaces as ModelUnavailable with a reason, so callers degrade or answer 503.
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -18,7 +17,6 @@ import {
   handleAll,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
-import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import {
   ModelUnavailable,
@@ -35,7 +33,8 @@ import type {
 import { InferenceEstimator } from './inference-estimate.js';
 import type { BreakerState } from '../../ports/fetcher.js';
 import { toBreakerState } from '../http-fetcher/breakers.js';
-import { FAIR_QUEUE } from '../../worker-pool-options.js';
+import { createWorkerPool, type WorkerPool } from '../worker-pool/factory.js';
+import { moduleFile } from '../../shared/module-file.js';
 
 export interface SemanticModelOptions {
   /** A Hugging Face ONNX export: tokenizer.json, config.json, onnx/model(_quantized).onnx. */
@@ -59,12 +58,6 @@ export interface SemanticModelOptions {
 
 function isRelevanceResult(result: WorkerResult): result is RelevanceResult {
   return 'scores' in result && typeof result.units === 'number' && typeof result.ms === 'number';
-}
-
-/** The worker module next to this file: .ts when running from source (tsx), .js when built. */
-function defaultWorkerFile(): string {
-  const source = fileURLToPath(new URL('./worker.ts', import.meta.url));
-  return existsSync(source) ? source : fileURLToPath(new URL('./worker.js', import.meta.url));
 }
 
 function isFile(path: string): boolean {
@@ -114,7 +107,7 @@ export class OnnxSemanticModel implements SemanticModel {
   private readonly estimator: InferenceEstimator;
 
   constructor(
-    private readonly pool: Piscina<WorkerTask, WorkerResult>,
+    private readonly pool: WorkerPool<WorkerTask, WorkerResult>,
     private readonly files: ModelFiles,
     description: ModelDescription,
     options: SemanticModelOptions,
@@ -264,14 +257,12 @@ export async function openSemanticModel(options: SemanticModelOptions): Promise<
       options.intraOpThreads ??
       Math.max(1, Math.min(4, Math.floor(availableParallelism() / threads))),
   };
-  const pool = new Piscina<WorkerTask, WorkerResult>({
-    ...FAIR_QUEUE,
-    filename: options.workerFile ?? defaultWorkerFile(),
+  // No task timeout and no abort signal: the pool must never terminate a thread (see relevance).
+  const pool = createWorkerPool<WorkerTask, WorkerResult>({
+    workerFile: options.workerFile ?? moduleFile(new URL('./worker.ts', import.meta.url)),
     minThreads: threads,
     maxThreads: threads,
   });
-  // A thread that dies between tasks is replaced by piscina; nothing is waiting on it.
-  pool.on('error', () => undefined);
   let description: ModelDescription;
   try {
     const result = await pool.run({ op: 'describe', model: files });

@@ -6,51 +6,33 @@
  * app's body parsers with one per input format, each with that format's size cap (413 past it,
  * before the rest is read); any other Content-Type is a 415, and nothing outside this plugin
  * changes. Parsing YAML or XML costs up to seconds of CPU for large inputs, so each conversion
- * runs on a worker thread (piscina) with a heap cap and a deadline, and the event loop stays
- * free. Scope `documents:read` (it reads and stores nothing); rate class `upload`: the bodies
+ * runs through the DataConverter port (a worker pool with a heap cap and a deadline, built in
+ * app.ts), and the event loop stays free. Scope `documents:read` (it reads and stores nothing); rate class `upload`: the bodies
  * are as large as uploads and the work per request is the heaviest of any stateless route.
  */
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Piscina } from 'piscina';
 import {
-  DATA_FORMATS,
   DATA_INPUT_TYPES,
   DATA_MAX_INPUT_BYTES,
   DATA_OUTPUT_TYPES,
-  type ConversionResult,
-  type ConversionTask,
-  type DataFormat,
 } from '../../domain/data-convert.js';
+import { DATA_FORMATS, type DataFormat } from '../../ports/data-converter.js';
 import { AppError } from '../../errors.js';
+import type { DataConverter } from '../../ports/data-converter.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { ConvertDataBody, ConvertDataQuery, ConvertedData } from '../schemas/convert.js';
-import { FAIR_QUEUE } from '../../worker-pool-options.js';
 
 export interface ConvertDataRoutesOptions {
-  /** Worker threads for conversions (default: 1, or 2 with more than two CPUs). */
-  threads?: number;
-  /** Deadline of one conversion (default 20 s): past it the thread is stopped, 504 TIMEOUT. */
-  timeoutMs?: number;
-  /** Heap cap of a conversion thread (default 512 MiB): past it, 422. */
-  heapMb?: number;
-  /** Conversions waiting for a thread (default 16): past it, 503 OVERLOADED. */
-  maxQueue?: number;
+  /**
+   * Runs conversions off the event loop (built in app.ts from the QUIRE_CONVERT_DATA_* settings):
+   * 504 TIMEOUT past its deadline, 422 past its heap cap, 503 OVERLOADED past its queue.
+   */
+  converter: DataConverter;
 }
 
 const CONVERT = { scope: 'documents:read', rateClass: 'upload' } as const;
 const FORMAT_LIST = DATA_FORMATS.join(', ');
-
-/** The conversion module runs as the worker: .ts from source (tsx), .js when built. */
-function workerFile(): string {
-  const source = fileURLToPath(new URL('../../domain/data-convert.ts', import.meta.url));
-  return existsSync(source)
-    ? source
-    : fileURLToPath(new URL('../../domain/data-convert.js', import.meta.url));
-}
 
 /** The Content-Type's essence and charset parameter. */
 function mediaTypeOf(header: string | undefined): { essence: string; charset: string | null } {
@@ -95,28 +77,9 @@ function decodeBody(request: FastifyRequest, body: Buffer): string {
 
 export async function convertDataRoutes(
   plain: FastifyInstance,
-  options: ConvertDataRoutesOptions = {},
+  { converter }: ConvertDataRoutesOptions,
 ): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const timeoutMs = options.timeoutMs ?? 20_000;
-  const heapMb = options.heapMb ?? 512;
-  const pool = new Piscina<ConversionTask, ConversionResult>({
-    ...FAIR_QUEUE,
-    filename: workerFile(),
-    minThreads: 0,
-    maxThreads: options.threads ?? (availableParallelism() > 2 ? 2 : 1),
-    idleTimeout: 30_000,
-    maxQueue: options.maxQueue ?? 16,
-    resourceLimits: {
-      maxOldGenerationSizeMb: heapMb,
-      maxYoungGenerationSizeMb: Math.max(8, Math.min(64, Math.floor(heapMb / 8))),
-    },
-  });
-  // A thread that dies (out of memory, stopped at its deadline) is replaced; its task has failed.
-  pool.on('error', () => undefined);
-  app.addHook('onClose', async () => {
-    await pool.destroy();
-  });
 
   // This scope only: the app's JSON, text and multipart parsers give way to one parser per
   // input format, each reading raw bytes up to that format's cap.
@@ -142,38 +105,6 @@ export async function convertDataRoutes(
   app.addContentTypeParser('*', (request, _payload, done) => {
     done(unsupported(mediaTypeOf(request.headers['content-type']).essence), undefined);
   });
-
-  async function convert(task: ConversionTask): Promise<string> {
-    let result: ConversionResult;
-    try {
-      result = await pool.run(task, { signal: AbortSignal.timeout(timeoutMs) });
-    } catch (error) {
-      const { name, code, message } = error as { name?: string; code?: string; message?: string };
-      if (name === 'AbortError' || name === 'TimeoutError') {
-        throw new AppError(
-          'TIMEOUT',
-          `The conversion did not finish within ${timeoutMs / 1000} s`,
-          { cause: error },
-        );
-      }
-      if (message === 'Task queue is at limit') {
-        throw new AppError('OVERLOADED', 'Too many conversions are waiting; retry shortly', {
-          retryAfterSeconds: 2,
-          cause: error,
-        });
-      }
-      if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        throw new AppError(
-          'UNPROCESSABLE_DOCUMENT',
-          `Converting this document needs more than ${heapMb} MiB of memory`,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-    if (!result.ok) throw new AppError(result.code, result.detail);
-    return result.output;
-  }
 
   app.post(
     '/v1/convert/data',
@@ -210,7 +141,7 @@ export async function convertDataRoutes(
       // No Content-Type and no body reaches here without a parser.
       if (from === undefined || typeof request.body !== 'string') throw unsupported(essence);
       const { to, infer_types: inferTypes } = request.query;
-      const output = await convert({ text: request.body, from, to, inferTypes });
+      const output = await converter.convert({ text: request.body, from, to, inferTypes });
       return reply.type(DATA_OUTPUT_TYPES[to]).header('cache-control', 'no-store').send(output);
     },
   );

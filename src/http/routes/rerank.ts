@@ -25,9 +25,6 @@ export interface RerankRoutesOptions {
   service: RerankService;
 }
 
-/** Texts of one request above this many characters are scored in the worker pool. */
-export const RERANK_OFFLOAD_ABOVE_CHARS = 200_000;
-
 const SEARCH = { scope: 'search', rateClass: 'search' } as const;
 // JSON of 5 M characters: up to 3 bytes each in UTF-8, plus the syntax around them. Bigger
 // bodies are refused (413) as their Content-Length arrives, before they are read or parsed.

@@ -4,12 +4,11 @@
  */
 import { Type } from 'typebox';
 import {
-  DATA_FORMATS,
   DATA_INPUT_TYPES,
   DATA_MAX_INPUT_BYTES,
   DATA_OUTPUT_TYPES,
-  type DataFormat,
 } from '../../domain/data-convert.js';
+import { DATA_FORMATS, type DataFormat } from '../../ports/data-converter.js';
 
 export const ConvertDataQuery = Type.Object(
   {

@@ -1,0 +1,122 @@
+/**
+ * What each pool adapter makes of the factory's failures, driven by the factory's fault fixture
+ * (test/fixtures/pool-worker.ts) in place of the real worker entry: the data-conversion pool
+ * answers as /v1/convert/data always has (504 TIMEOUT, 422 past the heap cap, 503 OVERLOADED past
+ * the queue, the task's own error when it throws), the lexical scoring pool 503 OVERLOADED with
+ * its two details.
+ */
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { DataConversionPool } from '../../../src/adapters/pools/data-conversion-pool.js';
+import { LexicalScoringPool } from '../../../src/adapters/pools/lexical-scoring-pool.js';
+import { AppError } from '../../../src/errors.js';
+import type { ConversionTask } from '../../../src/ports/data-converter.js';
+import type { LexicalTask } from '../../../src/ports/lexical-scorer.js';
+import type { PoolTask } from '../../fixtures/pool-worker.js';
+
+const workerFile = fileURLToPath(new URL('../../fixtures/pool-worker.ts', import.meta.url));
+
+const closing: { close(): Promise<void> }[] = [];
+after(async () => {
+  await Promise.all(closing.map((pool) => pool.close()));
+});
+
+/** A fixture task in the shape an adapter's port takes (the fixture reads only `op`). */
+const as = <T>(task: PoolTask): T => task as unknown as T;
+
+async function answers(
+  promise: Promise<unknown>,
+  code: string,
+  detail: RegExp,
+  retryAfterSeconds?: number,
+): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof AppError, `expected an AppError, got ${error}`);
+    assert.equal(error.code, code);
+    assert.match(error.detail, detail);
+    assert.equal(error.retryAfterSeconds, retryAfterSeconds);
+    return true;
+  });
+}
+
+describe('data-conversion pool: failures as /v1/convert/data answers', { timeout: 60_000 }, () => {
+  const pool = (options: Partial<ConstructorParameters<typeof DataConversionPool>[0]> = {}) => {
+    const created = new DataConversionPool({
+      workerFile,
+      threads: 1,
+      timeoutMs: 2000,
+      heapMb: 32,
+      maxQueue: 1,
+      ...options,
+    });
+    closing.push(created);
+    return created;
+  };
+  const convert = (p: DataConversionPool, task: PoolTask) => p.convert(as<ConversionTask>(task));
+
+  it('past its deadline: 504 TIMEOUT in seconds', async () => {
+    await answers(
+      convert(pool(), { op: 'hang' }),
+      'TIMEOUT',
+      /^The conversion did not finish within 2 s$/,
+    );
+  });
+
+  it('past its heap cap: 422 naming the cap', async () => {
+    await answers(
+      convert(pool(), { op: 'oom' }),
+      'UNPROCESSABLE_DOCUMENT',
+      /^Converting this document needs more than 32 MiB of memory$/,
+    );
+  });
+
+  it('past its queue: 503 OVERLOADED, retry after 2 s', async () => {
+    // The fixture's answers are not conversion outcomes: only the refusal matters here.
+    const p = pool();
+    await convert(p, { op: 'thread' }).catch(() => undefined); // the thread is up
+    const running = convert(p, { op: 'sleep', ms: 400 }).catch(() => undefined);
+    const queued = convert(p, { op: 'sleep', ms: 10 }).catch(() => undefined);
+    await answers(
+      convert(p, { op: 'sleep', ms: 10 }),
+      'OVERLOADED',
+      /^Too many conversions are waiting; retry shortly$/,
+      2,
+    );
+    await Promise.all([running, queued]);
+  });
+
+  it('a conversion that throws rejects with its own error (a 500)', async () => {
+    await assert.rejects(convert(pool(), { op: 'throw' }), /injected task bug/);
+  });
+});
+
+describe('lexical scoring pool: failures as 503 OVERLOADED', { timeout: 60_000 }, () => {
+  const pool = (timeoutMs: number) => {
+    const created = new LexicalScoringPool({
+      workerFile,
+      threads: 1,
+      timeoutMs,
+      heapMb: 32,
+      maxQueue: 1,
+    });
+    closing.push(created);
+    return created;
+  };
+  const score = (p: LexicalScoringPool, task: PoolTask) => p.score(as<LexicalTask>(task));
+
+  it('past its deadline, and when it fails', async () => {
+    await answers(
+      score(pool(2000), { op: 'hang' }),
+      'OVERLOADED',
+      /^Scoring took longer than 2000 ms$/,
+      1,
+    );
+    await answers(
+      score(pool(2000), { op: 'throw' }),
+      'OVERLOADED',
+      /^The scoring workers are busy or failed; try again$/,
+      1,
+    );
+  });
+});
