@@ -135,7 +135,8 @@ module.exports = {
     },
     {
       name: 'observability-defines-metrics',
-      comment: 'The metrics module defines every metric; it reads the ports types its gauges report.',
+      comment:
+        'The metrics module defines every metric; it reads the ports types its gauges report.',
       severity: 'error',
       from: { path: '^src/observability/' },
       to: { path: outside('observability/', 'ports/', 'shared/') },
