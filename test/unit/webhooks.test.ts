@@ -22,7 +22,7 @@ import {
 } from '../../src/domain/webhooks/retry-window.js';
 import { openSecret, sealSecret } from '../../src/domain/webhooks/secrets.js';
 import { signatureHeader } from '../../src/domain/webhooks/signing.js';
-import { deliveryView } from '../../src/http/views/webhook-deliveries.js';
+import { deliveryView } from '../../src/http/views/webhooks.js';
 import { AppError } from '../../src/errors.js';
 import type { DomainEvent } from '../../src/ports/events.js';
 import { FetchError } from '../../src/ports/fetcher.js';

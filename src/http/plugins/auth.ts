@@ -59,101 +59,130 @@ function presentedToken(request: FastifyRequest): string {
   );
 }
 
-async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
-  const failures = new Counter({
+/** What the hooks share: the plugin's options and its failure counter. */
+interface AuthContext {
+  options: AuthOptions;
+  failures: Counter<'reason'>;
+}
+
+/** `auth_failures_total{reason}` on the app's registry. */
+function failureCounter(app: FastifyInstance): Counter<'reason'> {
+  return new Counter({
     name: 'auth_failures_total',
     help: 'Requests refused by authentication or scope checks, by reason.',
     labelNames: ['reason'] as const,
     registers: [app.metricsRegistry],
   });
-  app.decorateRequest('principal', null);
+}
 
-  async function authenticate(token: string): Promise<Principal | null> {
-    if (token.length > MAX_TOKEN_LENGTH) return null;
-    if (token.startsWith('qk_')) return options.apiKeys.authenticate(token);
-    return options.jwt?.verify(token) ?? null; // verify refuses what is not JWT-shaped
+/** The token checked in full: the key store for an API key, the signature for a JWT. */
+async function authenticate(
+  { apiKeys, jwt }: AuthOptions,
+  token: string,
+): Promise<Principal | null> {
+  if (token.length > MAX_TOKEN_LENGTH) return null;
+  if (token.startsWith('qk_')) return apiKeys.authenticate(token);
+  return jwt?.verify(token) ?? null; // verify refuses what is not JWT-shaped
+}
+
+/** A caller verified recently: no store lookup, no signature check, no brute-force check. */
+function knownGood({ apiKeys, jwt }: AuthOptions, token: string): Principal | null {
+  if (token.startsWith('qk_')) return apiKeys.cachedPrincipal(token);
+  return jwt?.cached(token) ?? null;
+}
+
+/** Counts the refusal, writes it to the audit log on admin routes, and throws `error`. */
+async function refuse(
+  { options, failures }: AuthContext,
+  request: FastifyRequest,
+  scope: Scope,
+  error: AppError,
+  reason: string,
+): Promise<never> {
+  failures.inc({ reason });
+  if (scope === 'admin') {
+    await options.audit.record({
+      tenant_id: request.principal?.tenantId ?? 'unauthenticated',
+      actor: request.principal?.actor ?? `ip:${request.ip}`,
+      action: 'admin.auth_failed',
+      target_type: 'route',
+      target_id: `${request.method} ${request.routeOptions.url ?? request.url}`,
+      request_id: request.id,
+      ip: request.ip,
+      details: { reason, status: error.status },
+    });
   }
+  throw error;
+}
 
-  /** A caller verified recently: no store lookup, no signature check, no brute-force check. */
-  function knownGood(token: string): Principal | null {
-    if (token.startsWith('qk_')) return options.apiKeys.cachedPrincipal(token);
-    return options.jwt?.cached(token) ?? null;
+/** Who the request's credentials say it is; throws 401, or 429 for a blocked address. */
+async function principalOf(
+  context: AuthContext,
+  request: FastifyRequest,
+  scope: Scope,
+): Promise<Principal> {
+  const { options, failures } = context;
+  let token: string;
+  try {
+    token = presentedToken(request);
+  } catch (error) {
+    await options.guard.recordFailure(request.ip);
+    return refuse(context, request, scope, error as AppError, 'unauthenticated');
   }
-
-  async function refuse(
-    request: FastifyRequest,
-    scope: Scope,
-    error: AppError,
-    reason: string,
-  ): Promise<never> {
-    failures.inc({ reason });
-    if (scope === 'admin') {
-      await options.audit.record({
-        tenant_id: request.principal?.tenantId ?? 'unauthenticated',
-        actor: request.principal?.actor ?? `ip:${request.ip}`,
-        action: 'admin.auth_failed',
-        target_type: 'route',
-        target_id: `${request.method} ${request.routeOptions.url ?? request.url}`,
-        request_id: request.id,
-        ip: request.ip,
-        details: { reason, status: error.status },
-      });
-    }
-    throw error;
+  const known = knownGood(options, token);
+  if (known !== null) return known;
+  // Someone new (or guessing): the address must not be over its failed attempts.
+  const blockedFor = await options.guard.blockedFor(request.ip);
+  if (blockedFor > 0) {
+    failures.inc({ reason: 'blocked' });
+    throw new AppError(
+      'RATE_LIMITED',
+      'Too many failed authentications from this address; wait and retry',
+      {
+        retryAfterSeconds: blockedFor,
+      },
+    );
   }
+  const found = await authenticate(options, token);
+  if (found === null) {
+    await options.guard.recordFailure(request.ip);
+    return refuse(
+      context,
+      request,
+      scope,
+      unauthenticated('The API key or token is invalid, expired or revoked'),
+      'unauthenticated',
+    );
+  }
+  return found;
+}
 
-  async function checkCredentials(request: FastifyRequest): Promise<void> {
+/** The onRequest hook of routes with a scope: a principal carrying it, or 401/403/429. */
+function credentialsCheck(context: AuthContext): (request: FastifyRequest) => Promise<void> {
+  return async function checkCredentials(request) {
     const scope = request.routeOptions.config.scope as Scope;
-    if (!options.enabled) {
+    if (!context.options.enabled) {
       request.principal = AUTH_OFF_PRINCIPAL;
       return;
     }
-    let principal: Principal;
-    let token: string | undefined;
-    try {
-      token = presentedToken(request);
-    } catch (error) {
-      await options.guard.recordFailure(request.ip);
-      return refuse(request, scope, error as AppError, 'unauthenticated');
-    }
-    const known = knownGood(token);
-    if (known !== null) {
-      principal = known;
-    } else {
-      // Someone new (or guessing): the address must not be over its failed attempts.
-      const blockedFor = await options.guard.blockedFor(request.ip);
-      if (blockedFor > 0) {
-        failures.inc({ reason: 'blocked' });
-        throw new AppError(
-          'RATE_LIMITED',
-          'Too many failed authentications from this address; wait and retry',
-          {
-            retryAfterSeconds: blockedFor,
-          },
-        );
-      }
-      const found = await authenticate(token);
-      if (found === null) {
-        await options.guard.recordFailure(request.ip);
-        return refuse(
-          request,
-          scope,
-          unauthenticated('The API key or token is invalid, expired or revoked'),
-          'unauthenticated',
-        );
-      }
-      principal = found;
-    }
+    const principal = await principalOf(context, request, scope);
     request.principal = principal;
     if (!principal.scopes.has(scope)) {
       return refuse(
+        context,
         request,
         scope,
         new AppError('FORBIDDEN', `This route needs the scope "${scope}"`),
         'forbidden',
       );
     }
-  }
+  };
+}
+
+async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
+  const context: AuthContext = { options, failures: failureCounter(app) };
+  app.decorateRequest('principal', null);
+  const checkCredentials = credentialsCheck(context);
 
   // Every business route must say which scope it needs (a route that forgot would be public);
   // routes with a scope get the credentials check, the others do not pay for it.

@@ -14,7 +14,7 @@ import { appendRouteHook } from '../route-hooks.js';
 import fp from 'fastify-plugin';
 import type { Principal } from '../../ports/principal.js';
 import { AppError } from '../../errors.js';
-import type { IdempotencyStore } from '../../ports/idempotency-store.js';
+import type { IdempotencyClaim, IdempotencyStore } from '../../ports/idempotency-store.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const REPLAYED_HEADERS = ['content-type', 'location'];
@@ -51,32 +51,71 @@ export interface IdempotencyOptions {
   ttlMs: number;
 }
 
-async function idempotency(
-  app: FastifyInstance,
-  { store, ttlMs }: IdempotencyOptions,
-): Promise<void> {
-  app.decorateRequest('idempotency', null);
+type ClaimHook = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => Promise<FastifyReply | undefined>;
+type RecordHook = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+) => Promise<unknown>;
+type ReleaseHook = (request: FastifyRequest) => Promise<void>;
 
-  async function claimKey(
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<FastifyReply | undefined> {
-    const key = request.headers['idempotency-key'];
+/** The Idempotency-Key header when sent; a 400 when it is not 1-255 printable ASCII. */
+function presentedKey(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'Idempotency-Key must be 1-255 printable ASCII characters',
+      {
+        errors: [
+          {
+            path: '/headers/idempotency-key',
+            message: 'must be 1-255 printable ASCII characters',
+          },
+        ],
+      },
+    );
+  }
+  return key;
+}
+
+/** A key already claimed: its kept answer again, or 409 (another request, or still running). */
+function replay(
+  reply: FastifyReply,
+  claim: Exclude<IdempotencyClaim, { state: 'claimed' }>,
+  requestHash: string,
+): FastifyReply {
+  if (claim.requestHash !== requestHash) {
+    throw new AppError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was used with a different request',
+    );
+  }
+  if (claim.state === 'in_progress') {
+    throw new AppError(
+      'CONFLICT',
+      'A request with this Idempotency-Key is still being processed; retry later',
+      {
+        retryAfterSeconds: 1,
+      },
+    );
+  }
+  for (const [name, value] of Object.entries(claim.response.headers)) reply.header(name, value);
+  return reply
+    .code(claim.response.status)
+    .header('idempotent-replayed', 'true')
+    .send(claim.response.body);
+}
+
+/** preHandler: claims the key for this request, or answers from an earlier one. */
+function keyClaim({ store, ttlMs }: IdempotencyOptions): ClaimHook {
+  return async function claimKey(request, reply) {
+    const key = presentedKey(request);
     if (key === undefined) return undefined;
-    if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        'Idempotency-Key must be 1-255 printable ASCII characters',
-        {
-          errors: [
-            {
-              path: '/headers/idempotency-key',
-              message: 'must be 1-255 printable ASCII characters',
-            },
-          ],
-        },
-      );
-    }
     const tenantId = (request.principal as Principal).tenantId;
     const requestHash = fingerprint(request);
     const claim = await store.claim(tenantId, key, requestHash, ttlMs);
@@ -84,33 +123,13 @@ async function idempotency(
       request.idempotency = { tenantId, key };
       return undefined;
     }
-    if (claim.requestHash !== requestHash) {
-      throw new AppError(
-        'IDEMPOTENCY_KEY_REUSED',
-        'This Idempotency-Key was used with a different request',
-      );
-    }
-    if (claim.state === 'in_progress') {
-      throw new AppError(
-        'CONFLICT',
-        'A request with this Idempotency-Key is still being processed; retry later',
-        {
-          retryAfterSeconds: 1,
-        },
-      );
-    }
-    for (const [name, value] of Object.entries(claim.response.headers)) reply.header(name, value);
-    return reply
-      .code(claim.response.status)
-      .header('idempotent-replayed', 'true')
-      .send(claim.response.body);
-  }
+    return replay(reply, claim, requestHash);
+  };
+}
 
-  async function recordAnswer(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    payload: unknown,
-  ): Promise<unknown> {
+/** onSend: keeps a text answer below 500 for replays; a 5xx or any other body releases the key. */
+function answerRecord({ store }: IdempotencyOptions): RecordHook {
+  return async function recordAnswer(request, reply, payload) {
     const state = request.idempotency;
     if (state === null) return payload;
     request.idempotency = null;
@@ -129,13 +148,22 @@ async function idempotency(
       body: payload,
     });
     return payload;
-  }
+  };
+}
 
-  // A request that died before answering (client gone) must not hold its key forever.
-  async function releaseUnanswered(request: FastifyRequest): Promise<void> {
+/** onResponse: a request that died before answering (client gone) must not hold its key forever. */
+function unansweredRelease({ store }: IdempotencyOptions): ReleaseHook {
+  return async function releaseUnanswered(request) {
     const state = request.idempotency;
     if (state !== null) await store.release(state.tenantId, state.key);
-  }
+  };
+}
+
+async function idempotency(app: FastifyInstance, options: IdempotencyOptions): Promise<void> {
+  app.decorateRequest('idempotency', null);
+  const claimKey = keyClaim(options);
+  const recordAnswer = answerRecord(options);
+  const releaseUnanswered = unansweredRelease(options);
 
   // Only routes that create things pay for this.
   app.addHook('onRoute', function attachIdempotency(route) {

@@ -21,6 +21,7 @@ import {
   Stats,
 } from '../schemas/admin.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
+import type { TypedApp } from '../typed-app.js';
 
 export interface AdminRoutesOptions {
   apiKeys: ApiKeyService;
@@ -31,14 +32,10 @@ export interface AdminRoutesOptions {
 }
 
 const ADMIN = { scope: 'admin', rateClass: 'admin' } as const;
+const tags = ['admin'];
 
-export async function adminRoutes(
-  plain: FastifyInstance,
-  { apiKeys, audit, rejections, documents, jobs }: AdminRoutesOptions,
-): Promise<void> {
-  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['admin'];
-
+/** POST /v1/admin/api-keys: the key itself is in this answer only. */
+function createApiKey(app: TypedApp, { apiKeys }: AdminRoutesOptions): void {
   app.post(
     '/v1/admin/api-keys',
     {
@@ -69,7 +66,10 @@ export async function adminRoutes(
       return { ...apiKeys.view(record), key };
     },
   );
+}
 
+/** GET /v1/admin/api-keys: a page of keys, of one tenant or all. */
+function listApiKeys(app: TypedApp, { apiKeys }: AdminRoutesOptions): void {
   app.get(
     '/v1/admin/api-keys',
     {
@@ -95,7 +95,10 @@ export async function adminRoutes(
       };
     },
   );
+}
 
+/** DELETE /v1/admin/api-keys/:id. */
+function revokeApiKey(app: TypedApp, { apiKeys }: AdminRoutesOptions): void {
   app.delete(
     '/v1/admin/api-keys/:id',
     {
@@ -116,7 +119,13 @@ export async function adminRoutes(
       return reply.code(204).send(null);
     },
   );
+}
 
+/** GET /v1/admin/stats: counts across the deployment. */
+function getStats(
+  app: TypedApp,
+  { apiKeys, documents, jobs, rejections }: AdminRoutesOptions,
+): void {
   app.get(
     '/v1/admin/stats',
     {
@@ -137,7 +146,10 @@ export async function adminRoutes(
       rejections: { window_s: REJECTION_WINDOW_MS / 1000, by_reason: await rejections.byReason() },
     }),
   );
+}
 
+/** GET /v1/admin/audit-log: a page of audit entries, of one tenant or all. */
+function listAuditLog(app: TypedApp, { audit }: AdminRoutesOptions): void {
   app.get(
     '/v1/admin/audit-log',
     {
@@ -161,4 +173,16 @@ export async function adminRoutes(
       return { data: page.data, next_cursor: encodeCursor(page.next_cursor) };
     },
   );
+}
+
+export async function adminRoutes(
+  plain: FastifyInstance,
+  options: AdminRoutesOptions,
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  createApiKey(app, options);
+  listApiKeys(app, options);
+  revokeApiKey(app, options);
+  getStats(app, options);
+  listAuditLog(app, options);
 }

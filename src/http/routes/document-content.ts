@@ -15,6 +15,7 @@ import { actorOf, tenantOf } from '../caller.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { IdParams } from '../schemas/documents.js';
 import { ContentQuery, JobAccepted, ReprocessBody } from '../schemas/jobs.js';
+import type { TypedApp } from '../typed-app.js';
 import { jobView } from '../views/jobs.js';
 
 export interface ContentRoutesOptions {
@@ -25,6 +26,7 @@ export interface ContentRoutesOptions {
 
 /** More selected pages than this is a 400 (ranges are expanded before the query). */
 export const MAX_SELECTED_PAGES = 10_000;
+const tags = ['documents'];
 
 /** `1-3,7` → [1, 2, 3, 7]; throws a 400 naming the parameter when it is not a valid selection. */
 export function parsePageSelection(selection: string): number[] {
@@ -58,14 +60,20 @@ function contentMetadata(document: DocumentRecord): Record<string, unknown> {
   };
 }
 
-export async function contentRoutes(
-  plain: FastifyInstance,
-  options: ContentRoutesOptions,
-): Promise<void> {
-  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const { queries, ingest } = options.documents;
-  const tags = ['documents'];
+/**
+ * A strong ETag of the document's version and the query that shapes its view: the content changes
+ * only when the document does (a new extraction updates it).
+ */
+function contentEtag(document: DocumentRecord, ...view: unknown[]): string {
+  return `"${createHash('sha256')
+    .update(JSON.stringify([document.id, document.updated_at, ...view]))
+    .digest('base64url')
+    .slice(0, 32)}"`;
+}
 
+/** GET /v1/documents/:id/content: text, Markdown or JSON pages, streamed. */
+function getContent(app: TypedApp, options: ContentRoutesOptions): void {
+  const { queries } = options.documents;
   app.get(
     '/v1/documents/:id/content',
     {
@@ -96,11 +104,7 @@ export async function contentRoutes(
       const { format = 'text', pages, redact } = request.query;
       const selected = pages === undefined ? undefined : parsePageSelection(pages);
       const document = await queries.readyDocument(tenantId, request.params.id);
-      // The content changes only when the document does (a new extraction updates it).
-      const etag = `"${createHash('sha256')
-        .update(JSON.stringify([document.id, document.updated_at, format, pages, redact]))
-        .digest('base64url')
-        .slice(0, 32)}"`;
+      const etag = contentEtag(document, format, pages, redact);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
       if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
       const rewrite = redact === 'pii' ? options.redact : (text: string) => text;
@@ -113,7 +117,11 @@ export async function contentRoutes(
       return reply.type(CONTENT_TYPES[format]).send(Readable.from(body));
     },
   );
+}
 
+/** POST /v1/documents/:id/reprocess: extract again, e.g. with the PDF's password. */
+function postReprocess(app: TypedApp, options: ContentRoutesOptions): void {
+  const { ingest } = options.documents;
   app.post(
     '/v1/documents/:id/reprocess',
     {
@@ -141,4 +149,13 @@ export async function contentRoutes(
       return reply.code(202).send({ job: jobView(job) });
     },
   );
+}
+
+export async function contentRoutes(
+  plain: FastifyInstance,
+  options: ContentRoutesOptions,
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  getContent(app, options);
+  postReprocess(app, options);
 }

@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { JobView } from '../schemas/documents.js';
 import { JobAccepted, JobIdParams, JobList, JobListQuery } from '../schemas/jobs.js';
+import type { TypedApp } from '../typed-app.js';
 import { jobView } from '../views/jobs.js';
 
 export interface JobRoutesOptions {
@@ -22,8 +23,14 @@ export interface JobRoutesOptions {
   maxStreams: number;
 }
 
+/** The event streams this plugin has open now (checked against `maxStreams`). */
+interface OpenStreams {
+  count: number;
+}
+
 const READ = { scope: 'documents:read', rateClass: 'read' } as const;
 const WRITE = { scope: 'documents:write', rateClass: 'write' } as const;
+const tags = ['jobs'];
 /** A comment line keeps proxies from closing a quiet stream. */
 const KEEP_ALIVE_MS = 15_000;
 
@@ -31,12 +38,40 @@ function sseFrame({ event, job }: JobEvent): string {
   return `event: ${event}\nid: ${job.id}:${job.attempts}:${job.progress.done}\ndata: ${JSON.stringify(jobView(job))}\n\n`;
 }
 
-export async function jobRoutes(plain: FastifyInstance, options: JobRoutesOptions): Promise<void> {
-  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const { jobs } = options;
-  const tags = ['jobs'];
-  let openStreams = 0;
+/**
+ * A job's events as SSE frames, with a keep-alive comment whenever KEEP_ALIVE_MS pass without
+ * one. `finish` runs when the stream ends, however it ends (settled job, client gone, error).
+ */
+async function* sseFrames(
+  events: AsyncIterable<JobEvent>,
+  finish: () => void,
+): AsyncGenerator<string> {
+  try {
+    const iterator = events[Symbol.asyncIterator]();
+    let next = iterator.next();
+    for (;;) {
+      let keepAlive: NodeJS.Timeout | undefined;
+      const tick = new Promise<'tick'>((resolve) => {
+        keepAlive = setTimeout(() => resolve('tick'), KEEP_ALIVE_MS);
+      });
+      const result = await Promise.race([next, tick]);
+      clearTimeout(keepAlive);
+      if (result === 'tick') {
+        yield ': keep-alive\n\n';
+        continue;
+      }
+      if (result.done === true) return;
+      yield sseFrame(result.value);
+      next = iterator.next();
+    }
+  } finally {
+    finish();
+  }
+}
 
+/** GET /v1/jobs: a filtered page, newest first. */
+function listJobs(app: TypedApp, options: JobRoutesOptions): void {
+  const { jobs } = options;
   app.get(
     '/v1/jobs',
     {
@@ -54,7 +89,11 @@ export async function jobRoutes(plain: FastifyInstance, options: JobRoutesOption
       return { data: page.data.map(jobView), next_cursor: encodeCursor(page.next_cursor) };
     },
   );
+}
 
+/** GET /v1/jobs/:id. */
+function getJob(app: TypedApp, options: JobRoutesOptions): void {
+  const { jobs } = options;
   app.get(
     '/v1/jobs/:id',
     {
@@ -68,7 +107,11 @@ export async function jobRoutes(plain: FastifyInstance, options: JobRoutesOption
     },
     async (request) => jobView(await jobs.get(tenantOf(request), request.params.id)),
   );
+}
 
+/** GET /v1/jobs/:id/events: the job's events as Server-Sent Events until it settles. */
+function followJob(app: TypedApp, options: JobRoutesOptions, streams: OpenStreams): void {
+  const { jobs } = options;
   app.get(
     '/v1/jobs/:id/events',
     {
@@ -94,47 +137,31 @@ export async function jobRoutes(plain: FastifyInstance, options: JobRoutesOption
     async (request, reply) => {
       const tenantId = tenantOf(request);
       await jobs.get(tenantId, request.params.id); // 404 before the stream starts
-      if (openStreams >= options.maxStreams) {
+      if (streams.count >= options.maxStreams) {
         throw new AppError('OVERLOADED', 'Too many job event streams are open; try again later', {
           headers: { 'retry-after': '5' },
         });
       }
-      openStreams++;
+      streams.count++;
       const closed = new AbortController();
       request.raw.once('close', () => closed.abort());
       const events = jobs.events(tenantId, request.params.id, options.eventPollMs, closed.signal);
-      async function* frames(): AsyncGenerator<string> {
-        try {
-          const iterator = events[Symbol.asyncIterator]();
-          let next = iterator.next();
-          for (;;) {
-            let keepAlive: NodeJS.Timeout | undefined;
-            const tick = new Promise<'tick'>((resolve) => {
-              keepAlive = setTimeout(() => resolve('tick'), KEEP_ALIVE_MS);
-            });
-            const result = await Promise.race([next, tick]);
-            clearTimeout(keepAlive);
-            if (result === 'tick') {
-              yield ': keep-alive\n\n';
-              continue;
-            }
-            if (result.done === true) return;
-            yield sseFrame(result.value);
-            next = iterator.next();
-          }
-        } finally {
-          openStreams--;
-          closed.abort();
-        }
-      }
+      const frames = sseFrames(events, () => {
+        streams.count--;
+        closed.abort();
+      });
       return reply
         .header('content-type', 'text/event-stream; charset=utf-8')
         .header('cache-control', 'no-cache')
         .header('x-accel-buffering', 'no')
-        .send(Readable.from(frames()));
+        .send(Readable.from(frames));
     },
   );
+}
 
+/** POST /v1/jobs/:id/cancel. */
+function cancelJob(app: TypedApp, options: JobRoutesOptions): void {
+  const { jobs } = options;
   app.post(
     '/v1/jobs/:id/cancel',
     {
@@ -156,7 +183,11 @@ export async function jobRoutes(plain: FastifyInstance, options: JobRoutesOption
       return reply.code(202).send({ job: jobView(job) });
     },
   );
+}
 
+/** POST /v1/jobs/:id/retry. */
+function retryJob(app: TypedApp, options: JobRoutesOptions): void {
+  const { jobs } = options;
   app.post(
     '/v1/jobs/:id/retry',
     {
@@ -178,4 +209,13 @@ export async function jobRoutes(plain: FastifyInstance, options: JobRoutesOption
       return reply.code(202).send({ job: jobView(job) });
     },
   );
+}
+
+export async function jobRoutes(plain: FastifyInstance, options: JobRoutesOptions): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  listJobs(app, options);
+  getJob(app, options);
+  followJob(app, options, { count: 0 });
+  cancelJob(app, options);
+  retryJob(app, options);
 }

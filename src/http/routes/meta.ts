@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { ProblemSchema } from '../schemas/problem.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { runHealthChecks } from '../../domain/health.js';
+import { runHealthChecks, type CheckResult } from '../../domain/health.js';
 import { AppError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { SERVED_WHILE_DRAINING } from '../plugins/lifecycle.js';
@@ -20,9 +20,17 @@ function bearerTokenMatches(request: FastifyRequest, expected: string): boolean 
   return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
-export async function metaRoutes(app: FastifyInstance): Promise<void> {
-  const { config } = app;
+/** The public answer says which check failed, never why (that is on the admin /health). */
+function publicChecks(
+  checks: Record<string, CheckResult>,
+): Record<string, Pick<CheckResult, 'status' | 'latency_ms'>> {
+  return Object.fromEntries(
+    Object.entries(checks).map(([name, { status, latency_ms }]) => [name, { status, latency_ms }]),
+  );
+}
 
+/** GET /livez: the process answers (no dependency touched). */
+function livez(app: FastifyInstance): void {
   app.get(
     '/livez',
     {
@@ -35,7 +43,11 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
     },
     async () => ({ status: 'ok' as const }),
   );
+}
 
+/** GET /readyz: every critical dependency answers and no shutdown is under way. */
+function readyz(app: FastifyInstance): void {
+  const { config } = app;
   app.get(
     '/readyz',
     {
@@ -55,19 +67,16 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
         });
       }
       const { checks, ready } = await runHealthChecks(app.healthChecks, config.readyCheckTimeoutMs);
-      // The public answer says which check failed, never why (that is on the admin /health).
-      const publicChecks = Object.fromEntries(
-        Object.entries(checks).map(([name, { status, latency_ms }]) => [
-          name,
-          { status, latency_ms },
-        ]),
-      );
       return reply
         .code(ready ? 200 : 503)
-        .send({ status: ready ? 'ready' : 'not_ready', checks: publicChecks });
+        .send({ status: ready ? 'ready' : 'not_ready', checks: publicChecks(checks) });
     },
   );
+}
 
+/** GET /health (scope `admin`): dependencies with their errors, process figures, breakers. */
+function health(app: FastifyInstance): void {
+  const { config } = app;
   app.get(
     '/health',
     {
@@ -94,7 +103,11 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
       });
     },
   );
+}
 
+/** GET /metrics: Prometheus text, behind the metrics token when one is set. */
+function metrics(app: FastifyInstance): void {
+  const { config } = app;
   app.get(
     '/metrics',
     {
@@ -126,10 +139,21 @@ export async function metaRoutes(app: FastifyInstance): Promise<void> {
       return reply.type(app.metricsRegistry.contentType).send(body);
     },
   );
+}
 
+/** GET /openapi.json: this API's OpenAPI document (not listed in itself). */
+function openapiDocument(app: FastifyInstance): void {
   app.get(
     '/openapi.json',
     { schema: { tags: ['meta'], summary: 'This API’s OpenAPI 3.1 document', hide: true } },
     async () => app.swagger(),
   );
+}
+
+export async function metaRoutes(app: FastifyInstance): Promise<void> {
+  livez(app);
+  readyz(app);
+  health(app);
+  metrics(app);
+  openapiDocument(app);
 }

@@ -9,7 +9,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { RerankService, ScoringMeta } from '../../domain/rerank.js';
+import type { Static } from 'typebox';
+import type { RerankInput, RerankService, ScoringMeta } from '../../domain/rerank.js';
 import { AppError } from '../../errors.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import {
@@ -19,6 +20,7 @@ import {
   SimilarityBody,
   SimilarityResponse,
 } from '../schemas/rerank.js';
+import type { TypedApp } from '../typed-app.js';
 
 export interface RerankRoutesOptions {
   /** Built in app.ts, shared with search's rerank step. */
@@ -54,81 +56,81 @@ function checkSizes(first: string, texts: readonly string[], path: (i: number) =
   }
 }
 
-export async function rerankRoutes(
-  plain: FastifyInstance,
-  options: RerankRoutesOptions,
-): Promise<void> {
-  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const { service } = options;
+const tags = ['search'];
+const errors = {
+  ...AUTHENTICATED_ERRORS,
+  413: problemResponse('The texts are over the total limit (PAYLOAD_TOO_LARGE)'),
+  503: problemResponse('`semantic` without a working model (MODEL_UNAVAILABLE), or OVERLOADED'),
+};
 
-  const tags = ['search'];
-  const errors = {
-    ...AUTHENTICATED_ERRORS,
-    413: problemResponse('The texts are over the total limit (PAYLOAD_TOO_LARGE)'),
-    503: problemResponse('`semantic` without a working model (MODEL_UNAVAILABLE), or OVERLOADED'),
-  };
-  const requested = (
-    model: string | undefined,
-  ): Partial<ScoringMeta> & {
-    requested_model?: string;
-  } => (model === undefined ? {} : { requested_model: model });
+/** The model the client named, echoed in `meta` (the service picks what actually scores). */
+function requested(model: string | undefined): Partial<ScoringMeta> & { requested_model?: string } {
+  return model === undefined ? {} : { requested_model: model };
+}
 
-  for (const [url, version] of [
-    ['/v1/rerank', '1'],
-    ['/v2/rerank', '2'],
-  ] as const) {
-    app.post(
-      url,
-      {
-        config: SEARCH,
-        bodyLimit: BODY_LIMIT,
-        schema: {
-          tags,
-          summary:
-            version === '1'
-              ? 'Rerank documents by relevance to a query (Cohere/Jina-compatible)'
-              : 'The same as POST /v1/rerank, where Cohere’s v2 SDK client posts',
-          body: RerankBody,
-          response: { 200: RerankResponse, ...errors },
-        },
-      },
-      async (request) => {
-        const body = request.body;
-        if (body.top_n !== undefined && body.top_k !== undefined && body.top_n !== body.top_k) {
-          throw new AppError('VALIDATION_FAILED', 'top_n and top_k differ', {
-            errors: [{ path: '/body/top_k', message: 'must equal top_n when both are sent' }],
-          });
-        }
-        const documents = body.documents.map((document) =>
-          typeof document === 'string' ? document : document.text,
-        );
-        checkSizes(body.query, documents, (i) =>
-          typeof body.documents[i] === 'string'
-            ? `/body/documents/${i}`
-            : `/body/documents/${i}/text`,
-        );
-        const topN = body.top_n ?? body.top_k;
-        const outcome = await service.rerank({
-          query: body.query,
-          documents,
-          returnDocuments: body.return_documents ?? false,
-          ...(topN === undefined ? {} : { topN }),
-          ...(body.method === undefined ? {} : { method: body.method }),
-        });
-        return {
-          id: randomUUID(),
-          results: outcome.results,
-          meta: {
-            ...outcome.meta,
-            ...requested(body.model),
-            api_version: { version },
-            billed_units: { search_units: 1 },
-          },
-        };
-      },
-    );
+/** The rerank body as RerankService takes it: 400 when top_n and top_k differ, 413 when big. */
+function rerankRequest(body: Static<typeof RerankBody>): RerankInput {
+  if (body.top_n !== undefined && body.top_k !== undefined && body.top_n !== body.top_k) {
+    throw new AppError('VALIDATION_FAILED', 'top_n and top_k differ', {
+      errors: [{ path: '/body/top_k', message: 'must equal top_n when both are sent' }],
+    });
   }
+  const documents = body.documents.map((document) =>
+    typeof document === 'string' ? document : document.text,
+  );
+  checkSizes(body.query, documents, (i) =>
+    typeof body.documents[i] === 'string' ? `/body/documents/${i}` : `/body/documents/${i}/text`,
+  );
+  const topN = body.top_n ?? body.top_k;
+  return {
+    query: body.query,
+    documents,
+    returnDocuments: body.return_documents ?? false,
+    ...(topN === undefined ? {} : { topN }),
+    ...(body.method === undefined ? {} : { method: body.method }),
+  };
+}
 
+/** POST /v1/rerank, or its /v2/rerank alias (`version` says which, in `meta.api_version`). */
+function postRerank(
+  app: TypedApp,
+  { service }: RerankRoutesOptions,
+  url: string,
+  version: '1' | '2',
+): void {
+  app.post(
+    url,
+    {
+      config: SEARCH,
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        tags,
+        summary:
+          version === '1'
+            ? 'Rerank documents by relevance to a query (Cohere/Jina-compatible)'
+            : 'The same as POST /v1/rerank, where Cohere’s v2 SDK client posts',
+        body: RerankBody,
+        response: { 200: RerankResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const outcome = await service.rerank(rerankRequest(request.body));
+      return {
+        id: randomUUID(),
+        results: outcome.results,
+        meta: {
+          ...outcome.meta,
+          ...requested(request.body.model),
+          api_version: { version },
+          billed_units: { search_units: 1 },
+        },
+      };
+    },
+  );
+}
+
+/** POST /v1/similarity. */
+function postSimilarity(app: TypedApp, { service }: RerankRoutesOptions): void {
   app.post(
     '/v1/similarity',
     {
@@ -148,4 +150,14 @@ export async function rerankRoutes(
       return { scores: outcome.scores, meta: { ...outcome.meta, ...requested(model) } };
     },
   );
+}
+
+export async function rerankRoutes(
+  plain: FastifyInstance,
+  options: RerankRoutesOptions,
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  postRerank(app, options, '/v1/rerank', '1');
+  postRerank(app, options, '/v2/rerank', '2');
+  postSimilarity(app, options);
 }

@@ -5,10 +5,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Static } from 'typebox';
 import type { WebhookSubscriptions } from '../../domain/webhooks/subscriptions.js';
-import { deliveryView } from '../views/webhook-deliveries.js';
-import type { WebhookRecord } from '../../ports/webhook-store.js';
 import { actorOf, tenantOf } from '../caller.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
@@ -21,6 +18,8 @@ import {
   WebhookListQuery,
   WebhookView,
 } from '../schemas/webhooks.js';
+import type { TypedApp } from '../typed-app.js';
+import { deliveryView, webhookView } from '../views/webhooks.js';
 
 export interface WebhookRoutesOptions {
   webhooks: WebhookSubscriptions;
@@ -28,24 +27,10 @@ export interface WebhookRoutesOptions {
 
 const READ = { scope: 'documents:read', rateClass: 'read' } as const;
 const WRITE = { scope: 'documents:write', rateClass: 'write' } as const;
+const tags = ['webhooks'];
 
-/** A webhook as clients see it: never its secret, never its tenant. */
-function webhookView(webhook: WebhookRecord): Static<typeof WebhookView> {
-  return {
-    id: webhook.id,
-    url: webhook.url,
-    events: webhook.events,
-    created_at: webhook.created_at,
-  };
-}
-
-export async function webhookRoutes(
-  plain: FastifyInstance,
-  { webhooks }: WebhookRoutesOptions,
-): Promise<void> {
-  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['webhooks'];
-
+/** POST /v1/webhooks: the signing secret is in this answer only. */
+function createWebhook(app: TypedApp, { webhooks }: WebhookRoutesOptions): void {
   app.post(
     '/v1/webhooks',
     {
@@ -75,7 +60,10 @@ export async function webhookRoutes(
       return { ...webhookView(webhook), secret };
     },
   );
+}
 
+/** GET /v1/webhooks: a page, newest first. */
+function listWebhooks(app: TypedApp, { webhooks }: WebhookRoutesOptions): void {
   app.get(
     '/v1/webhooks',
     {
@@ -93,7 +81,10 @@ export async function webhookRoutes(
       return { data: page.data.map(webhookView), next_cursor: encodeCursor(page.next_cursor) };
     },
   );
+}
 
+/** GET /v1/webhooks/:id. */
+function getWebhook(app: TypedApp, { webhooks }: WebhookRoutesOptions): void {
   app.get(
     '/v1/webhooks/:id',
     {
@@ -111,7 +102,10 @@ export async function webhookRoutes(
     },
     async (request) => webhookView(await webhooks.get(tenantOf(request), request.params.id)),
   );
+}
 
+/** DELETE /v1/webhooks/:id, with its deliveries. */
+function deleteWebhook(app: TypedApp, { webhooks }: WebhookRoutesOptions): void {
   app.delete(
     '/v1/webhooks/:id',
     {
@@ -132,7 +126,10 @@ export async function webhookRoutes(
       return reply.code(204).send(null);
     },
   );
+}
 
+/** GET /v1/webhooks/:id/deliveries: a page, newest first. */
+function listDeliveries(app: TypedApp, { webhooks }: WebhookRoutesOptions): void {
   app.get(
     '/v1/webhooks/:id/deliveries',
     {
@@ -160,4 +157,16 @@ export async function webhookRoutes(
       return { data: page.data.map(deliveryView), next_cursor: encodeCursor(page.next_cursor) };
     },
   );
+}
+
+export async function webhookRoutes(
+  plain: FastifyInstance,
+  options: WebhookRoutesOptions,
+): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  createWebhook(app, options);
+  listWebhooks(app, options);
+  getWebhook(app, options);
+  deleteWebhook(app, options);
+  listDeliveries(app, options);
 }

@@ -1,7 +1,25 @@
-/** A webhook delivery as clients see it. */
+/** Webhooks and their deliveries as clients see them (the schemas check them on the way out). */
+import type { Static } from 'typebox';
 import type { EventType } from '../../ports/events.js';
-import type { DeliveryError, DeliveryStatus, DeliveryWithJob } from '../../ports/webhook-store.js';
+import type {
+  DeliveryError,
+  DeliveryStatus,
+  DeliveryWithJob,
+  WebhookRecord,
+} from '../../ports/webhook-store.js';
+import type { WebhookView } from '../schemas/webhooks.js';
 
+/** A webhook as clients see it: never its secret, never its tenant. */
+export function webhookView(webhook: WebhookRecord): Static<typeof WebhookView> {
+  return {
+    id: webhook.id,
+    url: webhook.url,
+    events: webhook.events,
+    created_at: webhook.created_at,
+  };
+}
+
+/** A delivery as clients see it. */
 export interface DeliveryView {
   id: string;
   webhook_id: string;
