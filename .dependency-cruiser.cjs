@@ -81,7 +81,7 @@ module.exports = {
     {
       name: 'http-calls-the-domain',
       comment:
-        'Routes and plugins call domain services and speak ports types; infrastructure reaches them from the composition root.',
+        'Routes and plugins call domain services and speak ports types; infrastructure reaches them from the composition root, metrics from src/observability.',
       severity: 'error',
       from: { path: '^src/http/' },
       to: {
@@ -93,6 +93,7 @@ module.exports = {
           'errors\\.ts$',
           'version\\.ts$',
           'config\\.ts$',
+          'observability/',
         ),
       },
     },
@@ -105,11 +106,19 @@ module.exports = {
     {
       name: 'jobs-call-the-domain',
       comment:
-        'The background side (runner, handlers, start-up) drives domain services like HTTP does.',
+        'The background side (runner, handlers, start-up) drives domain services like HTTP does, and feeds the job metrics.',
       severity: 'error',
       from: { path: '^src/jobs/' },
       to: {
-        path: outside('jobs/', 'domain/', 'ports/', 'shared/', 'errors\\.ts$', 'config\\.ts$'),
+        path: outside(
+          'jobs/',
+          'domain/',
+          'ports/',
+          'shared/',
+          'errors\\.ts$',
+          'config\\.ts$',
+          'observability/',
+        ),
       },
     },
     {

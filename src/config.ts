@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { looksLikeApiKey } from './domain/api-keys.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from './domain/jwt.js';
+import type { ExtractionLimits } from './ports/extractor.js';
 
 export type Role = 'all' | 'api' | 'worker';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -1007,4 +1008,14 @@ export function settingsTableRows(): string[] {
     const shown = fallback.startsWith('(') ? fallback : `\`${fallback}\``;
     return `| \`${setting.env}\` | ${shown} | ${setting.description} |`;
   });
+}
+
+/** What extraction may take of a document, from the settings (background jobs and /v1/convert). */
+export function extractionLimits(config: Config): ExtractionLimits {
+  return {
+    maxPages: config.maxPages,
+    maxUnzippedBytes: config.maxUnzippedBytes,
+    maxTextChars: config.maxExtractedChars,
+    maxOcrPages: config.ocrMaxPages,
+  };
 }

@@ -36,6 +36,7 @@ import { migrateToLatest } from '../adapters/sql/migrate.js';
 import { openDatabase } from './database.js';
 import { createSqlTenantStore } from '../adapters/sql/tenant-store.js';
 import { createSqlSearchIndex } from '../adapters/sql/search-index.js';
+import { Closers } from './closers.js';
 
 export interface Adapters {
   database: SqlDatabase;
@@ -70,98 +71,105 @@ export async function openAdapters({
   database: given,
   migrate,
 }: OpenAdaptersOptions): Promise<Adapters> {
-  const closers: (() => Promise<void>)[] = [];
-  const close = async (): Promise<void> => {
-    for (const closer of closers.splice(0).reverse()) await closer();
-  };
+  const closers = new Closers();
   try {
     const database = given ?? openDatabase(config, logger);
-    if (given === undefined) closers.push(() => database.close());
-    if (migrate ?? config.autoMigrate) {
-      const { applied } = await migrateToLatest(database);
-      if (applied.length > 0)
-        logger.info({ applied, dialect: database.dialect }, 'migrations applied');
-    }
+    if (given === undefined) closers.add(() => database.close());
+    if (migrate ?? config.autoMigrate) await applyMigrations(database, logger);
     const healthChecks: HealthCheck[] = [
       { name: 'database', check: (signal) => database.ping(signal) },
     ];
-
     const blobs = createFsBlobStore({
       root: config.dataDir,
       ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }),
     });
     healthChecks.push({ name: 'blob_store', check: (signal) => blobs.check(signal) });
-    const fetcher = createHttpFetcher({
-      allowHosts: config.fetchAllowHosts,
-      connectTimeoutMs: config.fetchConnectTimeoutMs,
-      headersTimeoutMs: config.fetchConnectTimeoutMs * 2,
-      totalTimeoutMs: config.fetchTotalTimeoutMs,
-      retries: config.fetchRetries,
-      onBreakerChange: (host, state) =>
-        logger.warn({ host, state }, 'circuit breaker changed state'),
-    });
-    closers.push(() => fetcher.close());
-
-    let rateLimits: RateLimitStore;
-    let revocations: KeyRevocations;
-    let idempotency: IdempotencyStore;
-    let jobs: JobQueue;
-    if (config.redisUrl !== undefined) {
-      const redisOptions = {
-        url: config.redisUrl,
-        commandTimeoutMs: config.redisCommandTimeoutMs,
-        logger,
-      };
-      const redis = createRedis({ ...redisOptions, role: 'commands' });
-      const subscriber = createRedis({ ...redisOptions, role: 'revocations-subscriber' });
-      rateLimits = createRedisRateLimitStore(redis);
-      revocations = createRedisKeyRevocations(redis, subscriber);
-      idempotency = createRedisIdempotencyStore(redis);
-      // Workers take jobs from BullMQ on Redis; the job records stay in SQL.
-      const queue = createBullmqJobQueue({
-        database,
-        connection: { url: config.redisUrl },
-        leaseMs: config.jobLeaseMs,
-        onError: (error, context) => logger.warn({ err: error }, `job queue: ${context}`),
-      });
-      jobs = queue;
-      closers.push(() => queue.close());
-      closers.push(async () => {
-        await revocations.close();
-        await rateLimits.close();
-      });
-      healthChecks.push({
-        name: 'redis',
-        critical: false, // rate limits fail open or closed without it; jobs wait in SQL until it is back
-        check: async () => {
-          await redis.ping();
-        },
-      });
-    } else {
-      rateLimits = createMemoryRateLimitStore();
-      revocations = createMemoryKeyRevocations();
-      idempotency = createSqlIdempotencyStore(database);
-      jobs = createSqlJobQueue(database);
-    }
-
+    const fetcher = openFetcher(config, logger);
+    closers.add(() => fetcher.close());
+    const shared =
+      config.redisUrl === undefined
+        ? inProcessState(database)
+        : openRedisState(config.redisUrl, config, logger, database, closers, healthChecks);
     return {
       database,
       tenants: createSqlTenantStore(database),
       apiKeys: createSqlApiKeyStore(database),
       audit: createSqlAuditLog(database),
-      rateLimits,
-      revocations,
-      idempotency,
+      ...shared,
       blobs,
       uow: createSqlUnitOfWork(database),
-      jobs,
       search: createSqlSearchIndex(database),
       fetcher,
       healthChecks,
-      close,
+      close: () => closers.close(),
     };
   } catch (error) {
-    await close();
+    await closers.close();
     throw error;
   }
+}
+
+async function applyMigrations(database: SqlDatabase, logger: Logger): Promise<void> {
+  const { applied } = await migrateToLatest(database);
+  if (applied.length > 0) logger.info({ applied, dialect: database.dialect }, 'migrations applied');
+}
+
+/** Outbound HTTP for URL ingestion and webhooks, from the QUIRE_FETCH_* settings. */
+function openFetcher(config: Config, logger: Logger): Fetcher {
+  return createHttpFetcher({
+    allowHosts: config.fetchAllowHosts,
+    connectTimeoutMs: config.fetchConnectTimeoutMs,
+    headersTimeoutMs: config.fetchConnectTimeoutMs * 2,
+    totalTimeoutMs: config.fetchTotalTimeoutMs,
+    retries: config.fetchRetries,
+    onBreakerChange: (host, state) => logger.warn({ host, state }, 'circuit breaker changed state'),
+  });
+}
+
+/** State every instance must share: in process for the embedded default (one process). */
+type SharedState = Pick<Adapters, 'rateLimits' | 'revocations' | 'idempotency' | 'jobs'>;
+
+function inProcessState(database: SqlDatabase): SharedState {
+  return {
+    rateLimits: createMemoryRateLimitStore(),
+    revocations: createMemoryKeyRevocations(),
+    idempotency: createSqlIdempotencyStore(database),
+    jobs: createSqlJobQueue(database),
+  };
+}
+
+/** The same state on Redis, shared by every instance; workers take jobs from BullMQ. */
+function openRedisState(
+  url: string,
+  config: Config,
+  logger: Logger,
+  database: SqlDatabase,
+  closers: Closers,
+  healthChecks: HealthCheck[],
+): SharedState {
+  const redisOptions = { url, commandTimeoutMs: config.redisCommandTimeoutMs, logger };
+  const redis = createRedis({ ...redisOptions, role: 'commands' });
+  const subscriber = createRedis({ ...redisOptions, role: 'revocations-subscriber' });
+  const rateLimits = createRedisRateLimitStore(redis);
+  const revocations = createRedisKeyRevocations(redis, subscriber);
+  // The job records stay in SQL; BullMQ only hands them out.
+  const jobs = createBullmqJobQueue({
+    database,
+    connection: { url },
+    leaseMs: config.jobLeaseMs,
+    onError: (error, context) => logger.warn({ err: error }, `job queue: ${context}`),
+  });
+  closers.add(() => jobs.close());
+  closers.add(async () => {
+    await revocations.close();
+    await rateLimits.close();
+  });
+  healthChecks.push({
+    name: 'redis',
+    critical: false, // rate limits fail open or closed without it; jobs wait in SQL until it is back
+    check: async () => {
+      await redis.ping();
+    },
+  });
+  return { rateLimits, revocations, idempotency: createRedisIdempotencyStore(redis), jobs };
 }

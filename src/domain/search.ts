@@ -6,6 +6,7 @@
  */
 import { AppError } from '../errors.js';
 import type { Highlight, SearchFilters, SearchIndex } from '../ports/search-index.js';
+import type { RerankMethod, RerankService } from './rerank.js';
 
 export const SEARCH_LIMITS = {
   queryChars: 1000,
@@ -15,9 +16,6 @@ export const SEARCH_LIMITS = {
   tags: 20,
   topN: 100,
 } as const;
-
-export const RERANK_METHODS = ['lexical', 'semantic', 'hybrid'] as const;
-export type RerankMethod = (typeof RERANK_METHODS)[number];
 
 export interface RerankOutcome {
   /** Indexes into the given texts, best first (may be fewer than given). */
@@ -35,6 +33,25 @@ export type Rerank = (
   method: RerankMethod,
   topN: number,
 ) => Promise<RerankOutcome>;
+
+/** Search's optional rerank step, done by the same service as /v1/rerank. */
+export function rerankWith(service: Pick<RerankService, 'rerank'>): Rerank {
+  return async (query, texts, method, topN) => {
+    const outcome = await service.rerank({
+      query,
+      documents: texts,
+      topN,
+      method,
+      returnDocuments: false,
+    });
+    return {
+      order: outcome.results.map((result) => result.index),
+      scores: outcome.results.map((result) => result.relevance_score),
+      degraded: outcome.meta.degraded,
+      method: outcome.meta.method,
+    };
+  };
+}
 
 export interface SearchRequest {
   query: string;

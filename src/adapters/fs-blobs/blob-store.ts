@@ -31,6 +31,7 @@ interface StagedState {
   commit?: Promise<void>;
 }
 
+/** Long because the port is wide: one short method per port operation, sharing the layout. */
 export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
   const layout = blobLayout(options.root);
   if (options.encryptionKey !== undefined) assertKey(options.encryptionKey);

@@ -88,6 +88,7 @@ function storedTimeBound(value: string, side: 'after' | 'before'): string {
   return new Date(roundUp ? ms + 1 : ms).toISOString();
 }
 
+/** Long because the port is wide: one short method per port operation, sharing the executor. */
 export function createSqlDocumentStore(db: SqlExecutor, dialect: Dialect): DocumentStore {
   // Byte order for titles in both dialects (PostgreSQL's default collation is locale-aware).
   const keyOf = (column: SortColumn): Expression<unknown> =>

@@ -51,6 +51,7 @@ export async function claimJob(
 /**
  * The queue is the jobs table itself: a due row is claimed by a conditional update that sets its
  * lease, so committing a job is enqueueing it and no second store can disagree with the record.
+ * Long because the port is wide: one short method per port operation.
  */
 export function createSqlJobQueue({ db }: SqlDatabase, now: () => number = Date.now): JobQueue {
   const records = createSqlJobStore(db);

@@ -49,6 +49,7 @@ function toDelivery(row: WebhookDeliveriesTable): DeliveryRecord {
   };
 }
 
+/** Long because the port is wide: one short method per port operation, sharing the executor. */
 export function createSqlWebhookStore(db: SqlExecutor, dialect: Dialect): WebhookStore {
   async function getDelivery(tenantId: string, id: string): Promise<DeliveryRecord | null> {
     const row = await db

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import type { ApiKeyService } from '../../domain/api-keys.js';
 import type { JwtAuthenticator } from '../../domain/jwt.js';
 import type { Principal, Scope } from '../../ports/principal.js';
@@ -34,6 +34,8 @@ export interface AuthOptions {
   jwt: JwtAuthenticator | null;
   guard: AuthFailureGuard;
   audit: AuditLog;
+  /** `auth_failures_total{reason}`. */
+  failures: Counter<'reason'>;
 }
 
 function unauthenticated(detail: string): AppError {
@@ -63,16 +65,6 @@ function presentedToken(request: FastifyRequest): string {
 interface AuthContext {
   options: AuthOptions;
   failures: Counter<'reason'>;
-}
-
-/** `auth_failures_total{reason}` on the app's registry. */
-function failureCounter(app: FastifyInstance): Counter<'reason'> {
-  return new Counter({
-    name: 'auth_failures_total',
-    help: 'Requests refused by authentication or scope checks, by reason.',
-    labelNames: ['reason'] as const,
-    registers: [app.metricsRegistry],
-  });
 }
 
 /** The token checked in full: the key store for an API key, the signature for a JWT. */
@@ -180,7 +172,7 @@ function credentialsCheck(context: AuthContext): (request: FastifyRequest) => Pr
 }
 
 async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
-  const context: AuthContext = { options, failures: failureCounter(app) };
+  const context: AuthContext = { options, failures: options.failures };
   app.decorateRequest('principal', null);
   const checkCredentials = credentialsCheck(context);
 
@@ -196,8 +188,4 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
   });
 }
 
-export default fp(auth, {
-  name: 'quire-auth',
-  fastify: '5.x',
-  decorators: { fastify: ['metricsRegistry'] },
-});
+export default fp(auth, { name: 'quire-auth', fastify: '5.x' });

@@ -7,22 +7,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteClass } from '../../ports/principal.js';
 import { appendRouteHook } from '../route-hooks.js';
 import fp from 'fastify-plugin';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import type { RateLimiter } from '../../domain/rate-limits.js';
 import { AppError } from '../../errors.js';
 
 export interface RateLimitPluginOptions {
   limiter: RateLimiter;
+  /** `rate_limit_rejections_total{tier}`. */
+  rejections: Counter<'tier'>;
 }
 
-async function rateLimit(app: FastifyInstance, { limiter }: RateLimitPluginOptions): Promise<void> {
-  const rejections = new Counter({
-    name: 'rate_limit_rejections_total',
-    help: 'Requests refused with 429 by the rate limits, by route class.',
-    labelNames: ['tier'] as const,
-    registers: [app.metricsRegistry],
-  });
-
+async function rateLimit(
+  app: FastifyInstance,
+  { limiter, rejections }: RateLimitPluginOptions,
+): Promise<void> {
   async function applyRateLimit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const routeClass = (request.routeOptions.config.rateClass ?? 'meta') as RouteClass;
     const principal = request.principal;
@@ -55,5 +53,4 @@ export default fp(rateLimit, {
   name: 'quire-rate-limit',
   fastify: '5.x',
   dependencies: ['quire-auth'],
-  decorators: { fastify: ['metricsRegistry'] },
 });

@@ -3,7 +3,8 @@
  * documents them; the bounds are the service's (SEARCH_LIMITS), so they cannot drift apart.
  */
 import { Type, type TObject, type TProperties } from 'typebox';
-import { RERANK_METHODS, SEARCH_LIMITS } from '../../domain/search.js';
+import { RERANK_METHODS } from '../../domain/rerank.js';
+import { SEARCH_LIMITS } from '../../domain/search.js';
 import { Tag } from './documents.js';
 
 /**

@@ -1,6 +1,10 @@
 import type { Kysely, Migration } from 'kysely';
 import type { TimeColumn } from './time-column.js';
 
+/**
+ * Documents, tags, blob references and jobs. One migration is one schema version, applied and
+ * read as a whole: it stays one function however many tables it creates.
+ */
 export const migration = (time: TimeColumn): Migration => ({
   async up(db: Kysely<unknown>): Promise<void> {
     await db.schema

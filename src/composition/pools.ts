@@ -1,0 +1,143 @@
+/**
+ * The worker pools and the optional semantic model: everything that runs on other threads, built
+ * from the settings. Threads start on first use, so an API-only process starts extraction
+ * threads only for /v1/convert. Closed after the job runners that feed them have stopped.
+ */
+import type { Logger } from 'pino';
+import { openSemanticModel } from '../adapters/onnx/semantic-model.js';
+import { DataConversionPool } from '../adapters/pools/data-conversion-pool.js';
+import { LexicalScoringPool } from '../adapters/pools/lexical-scoring-pool.js';
+import type { Config } from '../config.js';
+import { ExtractionPool } from '../extraction/pool.js';
+import type { DataConverter } from '../ports/data-converter.js';
+import type { Extractor } from '../ports/extractor.js';
+import type { HealthCheck } from '../ports/health.js';
+import type { LexicalScorer } from '../ports/lexical-scorer.js';
+import type { SemanticModel } from '../ports/semantic-model.js';
+import { THREAD_ENTRIES } from '../threads/entry-files.js';
+import type { Closers } from './closers.js';
+
+export interface Pools {
+  extractor: Extractor;
+  /** Scores big lexical rerank and similarity requests off the event loop. */
+  lexicalScorer: LexicalScorer;
+  /** /v1/convert/data's conversions. */
+  dataConverter: DataConverter;
+  /** Null when none is configured or it failed to load (rerank then degrades). */
+  semanticModel: SemanticModel | null;
+  healthChecks: HealthCheck[];
+}
+
+/** What a caller (a test) may hand in instead of the pools built from settings. */
+export interface InjectedPools {
+  /** The extraction worker-thread module; tests inject faults with their own. */
+  extractionWorkerFile?: string;
+  /** A semantic model the caller opened and will close. */
+  semanticModel?: SemanticModel;
+  /** A lexical scorer the caller made and will close. */
+  lexicalScorer?: LexicalScorer;
+}
+
+export async function openPools(
+  config: Config,
+  logger: Logger,
+  injected: InjectedPools,
+  closers: Closers,
+): Promise<Pools> {
+  const extractor = extractionPool(config, injected.extractionWorkerFile);
+  closers.add(() => extractor.close());
+  const dataConverter = dataConversionPool(config);
+  closers.add(() => dataConverter.close());
+  let lexicalScorer = injected.lexicalScorer;
+  if (lexicalScorer === undefined) {
+    const pool = lexicalScoringPool(config);
+    closers.add(() => pool.close());
+    lexicalScorer = pool;
+  }
+  const semanticModel =
+    injected.semanticModel ?? (await loadSemanticModel(config, logger, closers));
+  const wanted = injected.semanticModel !== undefined || modelConfigured(config);
+  return {
+    extractor,
+    lexicalScorer,
+    dataConverter,
+    semanticModel,
+    healthChecks: wanted ? [semanticModelCheck(semanticModel)] : [],
+  };
+}
+
+function extractionPool(config: Config, workerFile: string | undefined): ExtractionPool {
+  return new ExtractionPool({
+    threads: config.extractionWorkers,
+    timeoutMs: config.extractionTimeoutMs,
+    heapMb: config.extractionHeapMb,
+    recycleAfter: config.extractionRecycleAfter,
+    niceIncrement: config.extractionNice,
+    ...(workerFile === undefined ? {} : { workerFile }),
+  });
+}
+
+function lexicalScoringPool(config: Config): LexicalScoringPool {
+  return new LexicalScoringPool({
+    workerFile: THREAD_ENTRIES.lexicalScoring(),
+    threads: config.rerankPoolThreads,
+    timeoutMs: config.rerankPoolTimeoutMs,
+    heapMb: config.rerankPoolHeapMb,
+    maxQueue: config.rerankPoolMaxQueue,
+  });
+}
+
+function dataConversionPool(config: Config): DataConversionPool {
+  return new DataConversionPool({
+    workerFile: THREAD_ENTRIES.dataConvert(),
+    threads: config.convertDataThreads,
+    timeoutMs: config.convertDataTimeoutMs,
+    heapMb: config.convertDataHeapMb,
+    maxQueue: config.convertDataMaxQueue,
+  });
+}
+
+/** The model serves the API only: a worker process never loads it. */
+function modelConfigured(config: Config): boolean {
+  return config.rerankModelDir !== undefined && config.role !== 'worker';
+}
+
+/**
+ * The model from QUIRE_RERANK_MODEL_DIR. One that fails to load is logged and left out: hybrid
+ * rerank degrades to lexical, semantic answers 503 MODEL_UNAVAILABLE, /health says degraded.
+ */
+async function loadSemanticModel(
+  config: Config,
+  logger: Logger,
+  closers: Closers,
+): Promise<SemanticModel | null> {
+  if (config.rerankModelDir === undefined || !modelConfigured(config)) return null;
+  try {
+    const model = await openSemanticModel({
+      dir: config.rerankModelDir,
+      maxLength: config.rerankMaxLength,
+      threads: config.rerankThreads,
+      logger,
+    });
+    closers.add(() => model.close());
+    return model;
+  } catch (error) {
+    logger.error(
+      { err: error, dir: config.rerankModelDir },
+      'semantic model not loaded: rerank and similarity run without it',
+    );
+    return null;
+  }
+}
+
+function semanticModelCheck(model: SemanticModel | null): HealthCheck {
+  return {
+    name: 'semantic_model',
+    critical: false,
+    async check() {
+      if (model === null) throw new Error('the configured semantic model did not load');
+      if (model.breakerState?.() === 'open')
+        throw new Error('the semantic model circuit breaker is open');
+    },
+  };
+}

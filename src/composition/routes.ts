@@ -1,0 +1,62 @@
+/**
+ * The whole API surface, in one place and in the order the OpenAPI document lists it. Routes are
+ * thin: each gets the services (and the few settings) it needs.
+ */
+import type { Config } from '../config.js';
+import { PII_TYPES, redactPii } from '../domain/pii.js';
+import { adminRoutes } from '../http/routes/admin.js';
+import { convertDataRoutes } from '../http/routes/convert-data.js';
+import { convertRoutes } from '../http/routes/convert.js';
+import { contentRoutes } from '../http/routes/document-content.js';
+import { documentRoutes } from '../http/routes/documents.js';
+import { jobRoutes } from '../http/routes/jobs.js';
+import { metaRoutes } from '../http/routes/meta.js';
+import { piiRoutes } from '../http/routes/pii.js';
+import { rerankRoutes } from '../http/routes/rerank.js';
+import { searchRoutes } from '../http/routes/search.js';
+import { webhookRoutes } from '../http/routes/webhooks.js';
+import type { Clock } from '../ports/clock.js';
+import type { Adapters } from './adapters.js';
+import type { App } from './http-server.js';
+import type { Pools } from './pools.js';
+import type { Services } from './services.js';
+
+export interface RouteContext {
+  config: Config;
+  clock: Clock;
+  adapters: Adapters;
+  pools: Pools;
+  services: Services;
+}
+
+export async function registerRoutes(app: App, context: RouteContext): Promise<void> {
+  const { config, clock, adapters, pools, services } = context;
+  await app.register(metaRoutes);
+  await app.register(adminRoutes, {
+    apiKeys: services.apiKeys,
+    audit: adapters.audit,
+    rejections: services.rejections,
+    documents: adapters.uow.stores.documents,
+    jobs: adapters.uow.stores.jobs,
+  });
+  await app.register(documentRoutes, {
+    documents: services.documents,
+    fetcher: adapters.fetcher,
+    maxTextBytes: config.maxTextBytes,
+  });
+  await app.register(piiRoutes, { maxTextBytes: config.maxTextBytes, clock });
+  await app.register(convertDataRoutes, { converter: pools.dataConverter });
+  await app.register(contentRoutes, {
+    documents: services.documents,
+    redact: (text) => redactPii(text, PII_TYPES, 'label', clock.now()).text,
+  });
+  await app.register(convertRoutes, { conversions: services.conversions });
+  await app.register(rerankRoutes, { service: services.reranker });
+  await app.register(searchRoutes, { search: services.search });
+  await app.register(jobRoutes, {
+    jobs: services.jobs,
+    eventPollMs: 250,
+    maxStreams: config.sseMaxStreams,
+  });
+  await app.register(webhookRoutes, { webhooks: services.webhooks.subscriptions });
+}
