@@ -3,6 +3,12 @@
  * only the way production writes them (ContentStore.replace inside a unit of work) and leave it
  * only through deleteForDocument, so the suite proves the index follows the passages'
  * transactions, not that some separate write path works.
+ *
+ * Indexing is the database's step, not TypeScript's: the SQLite adapter's FTS5 table is kept by
+ * triggers on `passages` (src/migrations/sqlite/0007-search.ts), the PostgreSQL one by a generated
+ * tsvector column with a GIN index (src/migrations/postgres/0007-search.ts). The tests below name
+ * what those do: a passage is findable when the replace that wrote it commits, gone with a
+ * rolled-back replace, replaced with its document's content, and gone when its document is.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
