@@ -13,7 +13,7 @@
  * token array or a term map: it is lower-cased once, its tokens are counted in one scan of its
  * characters, and each query term's occurrences are found with `indexOf` plus a word-boundary
  * check on both sides — for ASCII text exactly the tokens `tokenize` gives (runs of letters and
- * digits, lower-cased). Other documents go through `tokenize` (src/domain/tokenize.ts: NFKD,
+ * digits, lower-cased). Other documents go through `tokenize` (src/shared/tokenize.ts: NFKD,
  * marks dropped, lower case), counting only the query's terms.
  */
 import type { Bm25Params } from '../ports/lexical-scorer.js';

@@ -3,7 +3,7 @@
  * database next to the passages (SQLite FTS5, PostgreSQL tsvector + GIN), so it changes in the
  * same transaction as they do: a passage is findable exactly when it is committed, and gone
  * when its document is deleted. Adapters take the query as user text and must never let it
- * reach the engine's query syntax; both split it with domain/tokenize.ts and OR its words.
+ * reach the engine's query syntax; both split it with shared/tokenize.ts and OR its words.
  */
 
 export interface SearchFilters {

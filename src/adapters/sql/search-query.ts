@@ -1,6 +1,6 @@
 /**
  * What the SQL SearchIndex adapters share (see sql/search-index.ts): the query words
- * (domain/tokenize.ts, so no user text ever reaches FTS5 or tsquery syntax), the scope (the
+ * (shared/tokenize.ts, so no user text ever reaches FTS5 or tsquery syntax), the scope (the
  * tenant's ready documents and the filters) and the highlights, computed in TypeScript from the
  * same words, so both adapters answer them identically.
  */

@@ -5,7 +5,7 @@
  *
  * Configuration `simple` (lowercase, no stop words, no stemming) rather than `english`: documents
  * come in any language, stemming English rules onto them surprises, and the query words and
- * highlights come from domain/tokenize.ts, which does not stem either. Accents are removed
+ * highlights come from shared/tokenize.ts, which does not stem either. Accents are removed
  * before parsing (NFKD, then combining marks dropped: `Café` is indexed as `cafe`), with
  * immutable built-ins only, since the `unaccent` extension may not be installed.
  */

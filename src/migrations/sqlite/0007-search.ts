@@ -7,7 +7,7 @@
  * table is contentless (`content=''`: the text is stored once, in `passages`) and rows are
  * removed with FTS5's 'delete' command, which the triggers feed the exact old text.
  * Tokenizer `unicode61 remove_diacritics 2`: Unicode letters and numbers, case-folded, accents
- * removed, the same words domain/tokenize.ts makes for the query and the highlights.
+ * removed, the same words shared/tokenize.ts makes for the query and the highlights.
  */
 import { sql, type Kysely } from 'kysely';
 
