@@ -1,7 +1,7 @@
 /**
  * Data conversion between CSV, JSON, YAML and XML off the request thread: parsing a large YAML
  * or XML document costs seconds of CPU. The conversion itself is the domain's
- * (src/domain/data-convert.ts); this port runs it somewhere else (a worker pool) within limits.
+ * (src/domain/data-convert/); this port runs it somewhere else (a worker pool) within limits.
  */
 import type { ErrorCode } from './failures.js';
 

@@ -1,9 +1,9 @@
 /**
- * The worker-thread entry of the data-conversion pool: one conversion (src/domain/data-convert.ts)
+ * The worker-thread entry of the data-conversion pool: one conversion (src/domain/data-convert/)
  * per task. Errors travel back as data, since an AppError does not survive the trip between
  * threads; an unexpected one is rethrown so that the caller logs it as a 500.
  */
-import { convertData } from '../domain/data-convert.js';
+import { convertData } from '../domain/data-convert/index.js';
 import { AppError } from '../errors.js';
 import type { ConversionOutcome, ConversionTask } from '../ports/data-converter.js';
 

@@ -7,7 +7,7 @@ import {
   DATA_INPUT_TYPES,
   DATA_MAX_INPUT_BYTES,
   DATA_OUTPUT_TYPES,
-} from '../../domain/data-convert.js';
+} from '../../domain/data-convert/index.js';
 import { DATA_FORMATS, type DataFormat } from '../../ports/data-converter.js';
 
 export const ConvertDataQuery = Type.Object(
