@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detectPii, PII_TYPES } from '../src/domain/pii.js';
+import { detectPii, PII_TYPES } from '../src/domain/pii/index.js';
 import {
   adversarialInputs,
   PII_NEGATIVES,

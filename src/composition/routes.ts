@@ -3,7 +3,7 @@
  * thin: each gets the services (and the few settings) it needs.
  */
 import type { Config } from '../config.js';
-import { PII_TYPES, redactPii } from '../domain/pii.js';
+import { PII_TYPES, redactPii } from '../domain/pii/index.js';
 import { adminRoutes } from '../http/routes/admin.js';
 import { convertDataRoutes } from '../http/routes/convert-data.js';
 import { convertRoutes } from '../http/routes/convert.js';

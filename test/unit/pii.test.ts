@@ -15,7 +15,7 @@ import {
   redactPii,
   ssnValid,
   type PiiType,
-} from '../../src/domain/pii.js';
+} from '../../src/domain/pii/index.js';
 import {
   adversarialInputs,
   PII_NEGATIVES,

@@ -8,7 +8,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { detectPii, PII_TYPES, redactPii } from '../../domain/pii.js';
+import { detectPii, PII_TYPES, redactPii } from '../../domain/pii/index.js';
 import { AppError } from '../../errors.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { DetectBody, DetectResult, RedactBody, RedactResult } from '../schemas/pii.js';

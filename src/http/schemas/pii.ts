@@ -3,7 +3,7 @@
  * one definition validates, types and documents them.
  */
 import { Type } from 'typebox';
-import { PII_TYPES } from '../../domain/pii.js';
+import { PII_TYPES } from '../../domain/pii/index.js';
 
 export const PiiTypeSchema = Type.Enum(PII_TYPES, {
   description: 'A kind of personal data the detector knows.',
