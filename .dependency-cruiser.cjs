@@ -158,10 +158,19 @@ module.exports = {
     },
     {
       name: 'config-is-parsed-not-wired',
-      comment: 'config.ts parses settings into domain values; it builds nothing.',
+      comment:
+        'config.ts composes the settings tables of src/settings and parses them into domain values; it builds nothing.',
       severity: 'error',
       from: { path: '^src/config\\.ts$' },
-      to: { path: outside('domain/', 'ports/', 'shared/', 'errors\\.ts$') },
+      to: { path: outside('settings/', 'domain/', 'ports/', 'shared/', 'errors\\.ts$') },
+    },
+    {
+      name: 'settings-are-parsed-not-wired',
+      comment:
+        'src/settings holds the settings tables and their parsers, one concern a file: like config.ts, they read domain values and build nothing.',
+      severity: 'error',
+      from: { path: '^src/settings/' },
+      to: { path: outside('settings/', 'domain/', 'ports/', 'shared/', 'errors\\.ts$') },
     },
     {
       name: 'every-file-has-a-layer',
@@ -171,7 +180,7 @@ module.exports = {
       from: {
         path: '^src/',
         pathNot:
-          '^src/((ports|shared|domain|adapters|extraction|http|jobs|threads|migrations|composition|observability)/|(app|server|cli|keys-cli|config|errors|version|logger)\\.ts$)',
+          '^src/((ports|shared|domain|adapters|extraction|http|jobs|threads|migrations|composition|observability|settings)/|(app|server|cli|keys-cli|config|errors|version|logger)\\.ts$)',
       },
       to: {},
     },

@@ -1,0 +1,155 @@
+/** The background side: job retries and leases, extraction threads and their limits, and OCR. */
+import { availableParallelism } from 'node:os';
+import { boolean, integer } from './parsers.js';
+import type { SettingsTable } from './setting.js';
+
+/** Retries, polling and leases of background jobs. */
+export interface JobQueueConfig {
+  jobRetryBaseMs: number;
+  workerPollMs: number;
+  jobLeaseMs: number;
+  jobMaxAttempts: number;
+}
+
+export const JOB_QUEUE_SETTINGS: SettingsTable<JobQueueConfig> = {
+  jobRetryBaseMs: {
+    key: 'jobRetryBaseMs',
+    env: 'QUIRE_JOB_RETRY_BASE_MS',
+    default: '5000',
+    parse: integer(10, 3600000),
+    description:
+      'First retry delay of a failed job; doubled each attempt, jittered, capped at 15 minutes.',
+  },
+  workerPollMs: {
+    key: 'workerPollMs',
+    env: 'QUIRE_WORKER_POLL_MS',
+    default: '250',
+    parse: integer(10, 60000),
+    description: 'How often an idle worker looks for due jobs.',
+  },
+  jobLeaseMs: {
+    key: 'jobLeaseMs',
+    env: 'QUIRE_JOB_LEASE_MS',
+    default: '30000',
+    parse: integer(1000, 3600000),
+    description:
+      'How long a worker holds a job without a heartbeat; a job whose worker died is taken over after this.',
+  },
+  jobMaxAttempts: {
+    key: 'jobMaxAttempts',
+    env: 'QUIRE_JOB_MAX_ATTEMPTS',
+    default: '3',
+    parse: integer(1, 50),
+    description: 'Attempts of a job before a retryable failure makes it `dead`.',
+  },
+};
+
+/** Extraction worker threads and what one document may take of them. */
+export interface ExtractionConfig {
+  extractionWorkers: number;
+  extractionTimeoutMs: number;
+  extractionHeapMb: number;
+  extractionRecycleAfter: number;
+  extractionNice: number;
+  largeDocumentBytes: number;
+  maxPages: number;
+  maxUnzippedBytes: number;
+  maxExtractedChars: number;
+}
+
+export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
+  extractionWorkers: {
+    key: 'extractionWorkers',
+    env: 'QUIRE_EXTRACTION_WORKERS',
+    default: () => String(availableParallelism()),
+    parse: integer(1, 256),
+    description: 'Extraction worker threads per worker process (default: the CPU count).',
+  },
+  extractionTimeoutMs: {
+    key: 'extractionTimeoutMs',
+    env: 'QUIRE_EXTRACTION_TIMEOUT_MS',
+    default: '300000',
+    parse: integer(100, 24 * 3600000),
+    description:
+      'Longest extraction of one document; past it the worker thread is stopped and the job fails with EXTRACTION_TIMEOUT (retried).',
+  },
+  extractionHeapMb: {
+    key: 'extractionHeapMb',
+    env: 'QUIRE_EXTRACTION_HEAP_MB',
+    default: '1024',
+    parse: integer(16, 65536),
+    description:
+      'Heap cap of one extraction worker thread; a thread that exceeds it is replaced and its job retried as WORKER_CRASHED.',
+  },
+  extractionRecycleAfter: {
+    key: 'extractionRecycleAfter',
+    env: 'QUIRE_EXTRACTION_RECYCLE_AFTER',
+    default: '200',
+    parse: integer(1, 1000000),
+    description: 'An extraction worker thread is replaced after this many documents.',
+  },
+  extractionNice: {
+    key: 'extractionNice',
+    env: 'QUIRE_EXTRACTION_NICE',
+    default: '10',
+    parse: integer(0, 19),
+    description:
+      'Nice increment of extraction worker threads (Linux): with every core extracting, requests are still served first.',
+  },
+  largeDocumentBytes: {
+    key: 'largeDocumentBytes',
+    env: 'QUIRE_LARGE_DOCUMENT_BYTES',
+    default: String(8 * 1024 * 1024),
+    parse: integer(1),
+    description:
+      'Documents this big or bigger go to the large lane, which never takes the last worker thread: small documents do not wait behind them.',
+  },
+  maxPages: {
+    key: 'maxPages',
+    env: 'QUIRE_MAX_PAGES',
+    default: '5000',
+    parse: integer(1, 1000000),
+    description:
+      'A document with more pages fails with UNPROCESSABLE_DOCUMENT before its text is extracted.',
+  },
+  maxUnzippedBytes: {
+    key: 'maxUnzippedBytes',
+    env: 'QUIRE_MAX_UNZIPPED_BYTES',
+    default: String(512 * 1024 * 1024),
+    parse: integer(1024),
+    description: 'Largest total uncompressed size of a DOCX (against zip bombs).',
+  },
+  maxExtractedChars: {
+    key: 'maxExtractedChars',
+    env: 'QUIRE_MAX_EXTRACTED_CHARS',
+    default: String(100_000_000),
+    parse: integer(1000),
+    description:
+      'Extracted text kept per document, in characters; the rest is dropped and flagged.',
+  },
+};
+
+/** OCR of PDF pages without a text layer. */
+export interface OcrConfig {
+  ocr: boolean;
+  ocrMaxPages: number;
+}
+
+export const OCR_SETTINGS: SettingsTable<OcrConfig> = {
+  ocr: {
+    key: 'ocr',
+    env: 'QUIRE_OCR',
+    default: 'off',
+    parse: boolean,
+    description: '`on`: OCR the pages of PDFs without a text layer (tesseract.js, English).',
+  },
+  ocrMaxPages: {
+    key: 'ocrMaxPages',
+    env: 'QUIRE_OCR_MAX_PAGES',
+    default: '50',
+    parse: integer(1, 100000),
+    description: 'OCR at most this many pages of one document.',
+  },
+};
+
+export type JobsConfig = JobQueueConfig & ExtractionConfig & OcrConfig;

@@ -1,0 +1,86 @@
+/** Where data lives: the data directory, the database, Redis, and the key for files at rest. */
+import { boolean, databaseUrl, encryptionKey, integer, redisUrl, text } from './parsers.js';
+import type { SettingsTable } from './setting.js';
+
+/** The data directory (embedded database, blobs, temporary files) and the database. */
+export interface DatabaseConfig {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  autoMigrate: boolean;
+}
+
+export const DATABASE_SETTINGS: SettingsTable<DatabaseConfig> = {
+  dataDir: {
+    key: 'dataDir',
+    env: 'QUIRE_DATA_DIR',
+    default: './data',
+    parse: text(1, 1024),
+    description: 'Directory for the embedded database, blobs and temporary files.',
+  },
+  databaseUrl: {
+    key: 'databaseUrl',
+    env: 'QUIRE_DATABASE_URL',
+    default: undefined,
+    parse: databaseUrl,
+    description:
+      'A postgres:// URL switches the stores to PostgreSQL; unset uses SQLite in the data dir.',
+  },
+  databasePoolMax: {
+    key: 'databasePoolMax',
+    env: 'QUIRE_DATABASE_POOL_MAX',
+    default: '10',
+    parse: integer(1, 1000),
+    description: 'Most PostgreSQL connections one process opens.',
+  },
+  autoMigrate: {
+    key: 'autoMigrate',
+    env: 'QUIRE_AUTO_MIGRATE',
+    default: 'on',
+    parse: boolean,
+    description: 'Apply pending database migrations at start (off: run `quire migrate` yourself).',
+  },
+};
+
+/** Redis, shared by every instance for rate limits and key revocations. */
+export interface RedisConfig {
+  redisUrl: string | undefined;
+  redisCommandTimeoutMs: number;
+}
+
+export const REDIS_SETTINGS: SettingsTable<RedisConfig> = {
+  redisUrl: {
+    key: 'redisUrl',
+    env: 'QUIRE_REDIS_URL',
+    default: '',
+    parse: redisUrl,
+    description:
+      'A redis:// URL moves rate limits and key-revocation notices to Redis (shared by every instance); unset keeps them in process.',
+  },
+  redisCommandTimeoutMs: {
+    key: 'redisCommandTimeoutMs',
+    env: 'QUIRE_REDIS_COMMAND_TIMEOUT_MS',
+    default: '500',
+    parse: integer(10, 60000),
+    description:
+      'How long one Redis command may take before it counts as failed (then rate limits fail open or closed).',
+  },
+};
+
+/** Encryption at rest of stored files. */
+export interface EncryptionConfig {
+  encryptionKey: Buffer | undefined;
+}
+
+export const ENCRYPTION_SETTINGS: SettingsTable<EncryptionConfig> = {
+  encryptionKey: {
+    key: 'encryptionKey',
+    env: 'QUIRE_ENCRYPTION_KEY',
+    default: '',
+    parse: encryptionKey,
+    description:
+      'When set (32 bytes, base64), stored files are encrypted at rest with AES-256-GCM.',
+  },
+};
+
+export type StorageConfig = DatabaseConfig & RedisConfig & EncryptionConfig;
