@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildTestApp, createApiKey, TEST_ADMIN_KEY, type TestApp } from '../helpers/app.js';
+import { buildTestApp, createApiKey, TEST_ADMIN_KEY, type TestApp } from '../../helpers/app.js';
 import {
   claims,
   forge,
@@ -13,8 +13,8 @@ import {
   signHs256,
   TEST_JWT_SECRET,
   type RsaKeys,
-} from '../helpers/jwt.js';
-import { assertProblem } from '../helpers/problem.js';
+} from '../../helpers/jwt.js';
+import { assertProblem } from '../../helpers/problem.js';
 
 const KEYS_URL = '/v1/admin/api-keys';
 

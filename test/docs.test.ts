@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { settingsTableRows } from '../../src/config.js';
-import { ERROR_CATALOGUE, JOB_FAILURE_CATALOGUE } from '../../src/ports/failures.js';
-import { ROOT } from '../helpers/process.js';
+import { settingsTableRows } from '../src/config.js';
+import { ERROR_CATALOGUE, JOB_FAILURE_CATALOGUE } from '../src/ports/failures.js';
+import { ROOT } from './helpers/process.js';
 
 const read = (path: string): string => readFileSync(`${ROOT}/${path}`, 'utf8');
 

@@ -6,14 +6,14 @@ import {
   ipLiteral,
   isForbiddenAddress,
   parseIp,
-} from '../../src/adapters/http-fetcher/address-policy.js';
-import { parseAllowHosts } from '../../src/adapters/http-fetcher/allow-hosts.js';
+} from '../../../src/adapters/http-fetcher/address-policy.js';
+import { parseAllowHosts } from '../../../src/adapters/http-fetcher/allow-hosts.js';
 import {
   ForbiddenAddressError,
   guardedLookup,
-} from '../../src/adapters/http-fetcher/guarded-connector.js';
-import { checkUrl } from '../../src/adapters/http-fetcher/url-policy.js';
-import { FetchError } from '../../src/ports/fetcher.js';
+} from '../../../src/adapters/http-fetcher/guarded-connector.js';
+import { checkUrl } from '../../../src/adapters/http-fetcher/url-policy.js';
+import { FetchError } from '../../../src/ports/fetcher.js';
 
 describe('address policy', () => {
   const forbidden: [string, RegExp][] = [

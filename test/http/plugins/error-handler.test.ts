@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Type } from 'typebox';
-import { AppError } from '../../src/errors.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
-import { assertProblem } from '../helpers/problem.js';
+import { AppError } from '../../../src/errors.js';
+import { buildTestApp, type TestApp } from '../../helpers/app.js';
+import { assertProblem } from '../../helpers/problem.js';
 
 describe('errors as problem+json', () => {
   let t: TestApp;

@@ -7,20 +7,20 @@ import { createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseRetryAfter } from '../../src/adapters/http-fetcher/backoff.js';
+import { parseRetryAfter } from '../../../src/adapters/http-fetcher/backoff.js';
 import {
   createHttpFetcher,
   type HttpFetcherOptions,
-} from '../../src/adapters/http-fetcher/fetcher.js';
+} from '../../../src/adapters/http-fetcher/fetcher.js';
 import {
   ForbiddenAddressError,
   createGuardedConnector,
-} from '../../src/adapters/http-fetcher/guarded-connector.js';
-import { parseAllowHosts } from '../../src/adapters/http-fetcher/allow-hosts.js';
-import { AppError } from '../../src/errors.js';
-import { FetchError, type BreakerState, type Fetcher } from '../../src/ports/fetcher.js';
-import { onCleanup } from '../helpers/app.js';
-import { script, startUpstream } from '../helpers/upstream.js';
+} from '../../../src/adapters/http-fetcher/guarded-connector.js';
+import { parseAllowHosts } from '../../../src/adapters/http-fetcher/allow-hosts.js';
+import { AppError } from '../../../src/errors.js';
+import { FetchError, type BreakerState, type Fetcher } from '../../../src/ports/fetcher.js';
+import { onCleanup } from '../../helpers/app.js';
+import { script, startUpstream } from '../../helpers/upstream.js';
 
 const upstream = await startUpstream();
 /** Not in allowHosts: must never see a connection. */

@@ -9,15 +9,15 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { PROCESSORS, runProcessor } from '../../src/extraction/processors/index.js';
+import { PROCESSORS, runProcessor } from '../../../src/extraction/processors/index.js';
 import {
   SUPPORTED_MEDIA_TYPES,
   type ExtractionFailureCode,
   type ExtractionLimits,
   type ExtractionResult,
   type ExtractionTask,
-} from '../../src/ports/extractor.js';
-import * as fixtures from '../fixtures/documents.js';
+} from '../../../src/ports/extractor.js';
+import * as fixtures from '../../fixtures/documents.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const MB = 1024 * 1024;

@@ -13,9 +13,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   openSemanticModel,
   type OnnxSemanticModel,
-} from '../../src/adapters/onnx/semantic-model.js';
-import { ModelUnavailable, type ModelUnavailableReason } from '../../src/ports/semantic-model.js';
-import { TINY_TEST_MODEL, writeTinyModel } from '../fixtures/onnx-model.js';
+} from '../../../src/adapters/onnx/semantic-model.js';
+import {
+  ModelUnavailable,
+  type ModelUnavailableReason,
+} from '../../../src/ports/semantic-model.js';
+import { TINY_TEST_MODEL, writeTinyModel } from '../../fixtures/onnx-model.js';
 
 const WORDS = ['the', 'search', 'document', 'rank', 'model', 'city', 'river', 'market', 'music'];
 /** A deterministic document of `length` words (some unknown to the vocabulary). */

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildTestApp, createApiKey, onCleanup } from '../helpers/app.js';
-import { createPostgresSchema } from '../helpers/databases.js';
-import { assertProblem } from '../helpers/problem.js';
-import { TEST_REDIS_URL, testRedis } from '../helpers/redis.js';
+import { buildTestApp, createApiKey, onCleanup } from '../../helpers/app.js';
+import { createPostgresSchema } from '../../helpers/databases.js';
+import { assertProblem } from '../../helpers/problem.js';
+import { TEST_REDIS_URL, testRedis } from '../../helpers/redis.js';
 
 const KEYS_URL = '/v1/admin/api-keys';
 

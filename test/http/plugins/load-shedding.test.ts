@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { buildTestApp } from '../helpers/app.js';
-import { assertProblem } from '../helpers/problem.js';
+import { buildTestApp } from '../../helpers/app.js';
+import { assertProblem } from '../../helpers/problem.js';
 
 function blockEventLoop(ms: number): void {
   const end = Date.now() + ms;

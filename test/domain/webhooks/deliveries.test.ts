@@ -7,29 +7,29 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openSqlite } from '../../src/adapters/sqlite/database.js';
-import { migrateToLatest } from '../../src/adapters/sql/migrate.js';
-import { createSqlAuditLog } from '../../src/adapters/sql/audit-log.js';
-import { createSqlTenantStore } from '../../src/adapters/sql/tenant-store.js';
-import { createSqlUnitOfWork } from '../../src/adapters/sql/unit-of-work.js';
-import type { SqlDatabase } from '../../src/adapters/sql/database.js';
-import { nominalRetryDelay } from '../../src/domain/retry-schedule.js';
-import { createWebhookServices, type WebhookServices } from '../../src/domain/webhooks/index.js';
+import { openSqlite } from '../../../src/adapters/sqlite/database.js';
+import { migrateToLatest } from '../../../src/adapters/sql/migrate.js';
+import { createSqlAuditLog } from '../../../src/adapters/sql/audit-log.js';
+import { createSqlTenantStore } from '../../../src/adapters/sql/tenant-store.js';
+import { createSqlUnitOfWork } from '../../../src/adapters/sql/unit-of-work.js';
+import type { SqlDatabase } from '../../../src/adapters/sql/database.js';
+import { nominalRetryDelay } from '../../../src/domain/retry-schedule.js';
+import { createWebhookServices, type WebhookServices } from '../../../src/domain/webhooks/index.js';
 import {
   WEBHOOK_MAX_RETRY_DELAY_MS,
   WEBHOOK_RETRY_JITTER,
   webhookMaxAttempts,
-} from '../../src/domain/webhooks/retry-window.js';
-import { openSecret, sealSecret } from '../../src/domain/webhooks/secrets.js';
-import { signatureHeader } from '../../src/domain/webhooks/signing.js';
-import { deliveryView } from '../../src/http/views/webhooks.js';
-import { AppError } from '../../src/errors.js';
-import type { DomainEvent } from '../../src/ports/events.js';
-import { FetchError } from '../../src/ports/fetcher.js';
-import type { JobQueue } from '../../src/ports/job-queue.js';
-import type { JobRecord } from '../../src/ports/job-store.js';
-import type { DeliveryWithJob, WebhookRecord } from '../../src/ports/webhook-store.js';
-import { tempDir } from '../helpers/app.js';
+} from '../../../src/domain/webhooks/retry-window.js';
+import { openSecret, sealSecret } from '../../../src/domain/webhooks/secrets.js';
+import { signatureHeader } from '../../../src/domain/webhooks/signing.js';
+import { deliveryView } from '../../../src/http/views/webhooks.js';
+import { AppError } from '../../../src/errors.js';
+import type { DomainEvent } from '../../../src/ports/events.js';
+import { FetchError } from '../../../src/ports/fetcher.js';
+import type { JobQueue } from '../../../src/ports/job-queue.js';
+import type { JobRecord } from '../../../src/ports/job-store.js';
+import type { DeliveryWithJob, WebhookRecord } from '../../../src/ports/webhook-store.js';
+import { tempDir } from '../../helpers/app.js';
 
 const ACTOR = { actor: 'key_test', tenantId: 'acme', requestId: 'req-1', ip: '127.0.0.1' };
 

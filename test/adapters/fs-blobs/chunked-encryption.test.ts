@@ -9,10 +9,10 @@ import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createFsBlobStore } from '../../src/adapters/fs-blobs/blob-store.js';
-import type { BlobStore, ByteRange } from '../../src/ports/blob-store.js';
-import { readAll, sha256Of, sourceOf } from '../contracts/blob-store.contract.js';
-import { tempDir } from '../helpers/app.js';
+import { createFsBlobStore } from '../../../src/adapters/fs-blobs/blob-store.js';
+import type { BlobStore, ByteRange } from '../../../src/ports/blob-store.js';
+import { readAll, sha256Of, sourceOf } from '../../contracts/blob-store.contract.js';
+import { tempDir } from '../../helpers/app.js';
 
 const HEADER = 44;
 const TAG = 16;

@@ -1,7 +1,10 @@
 /** The semantic model's inference estimate: units of work, the moving average, queued work. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InferenceEstimator, sequenceUnits } from '../../src/adapters/onnx/inference-estimate.js';
+import {
+  InferenceEstimator,
+  sequenceUnits,
+} from '../../../src/adapters/onnx/inference-estimate.js';
 
 describe('inference estimate', () => {
   it('counts a cross-encoder pair per document and a bi-encoder text per text, capped by max_length', () => {
