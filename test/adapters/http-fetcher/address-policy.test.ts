@@ -1,5 +1,5 @@
+/** Which IP addresses the fetcher refuses, and why; parsing of IP literals. */
 import assert from 'node:assert/strict';
-import type { LookupAddress } from 'node:dns';
 import { describe, it } from 'node:test';
 import {
   forbiddenReason,
@@ -7,13 +7,6 @@ import {
   isForbiddenAddress,
   parseIp,
 } from '../../../src/adapters/http-fetcher/address-policy.js';
-import { parseAllowHosts } from '../../../src/adapters/http-fetcher/allow-hosts.js';
-import {
-  ForbiddenAddressError,
-  guardedLookup,
-} from '../../../src/adapters/http-fetcher/guarded-connector.js';
-import { checkUrl } from '../../../src/adapters/http-fetcher/url-policy.js';
-import { FetchError } from '../../../src/ports/fetcher.js';
 
 describe('address policy', () => {
   const forbidden: [string, RegExp][] = [
@@ -134,116 +127,5 @@ describe('address policy', () => {
     assert.equal(ipLiteral('127.0.0.1'), '127.0.0.1');
     assert.equal(ipLiteral('example.com'), undefined);
     assert.equal(ipLiteral('[example.com]'), undefined);
-  });
-});
-
-describe('URL policy (no DNS, no connection)', () => {
-  const none = parseAllowHosts([]);
-  const refused = [
-    'http://127.0.0.1/',
-    'http://[::1]/',
-    'http://10.0.0.1/',
-    'http://169.254.169.254/latest/meta-data/',
-    'http://0x7f000001/',
-    'http://2130706433/',
-    'http://0177.0.0.1/',
-    'http://127.1/',
-    'http://0/',
-    'http://[::ffff:127.0.0.1]/',
-    'http://[::ffff:7f00:1]/',
-    'http://[0:0:0:0:0:ffff:127.0.0.1]/',
-    'http://[::ffff:a9fe:a9fe]/',
-    'http://[fd00::1]/',
-    'http://[fe80::1]/',
-    'https://100.64.0.1/',
-    'http://%31%32%37.0.0.1/',
-    'file:///etc/passwd',
-    'gopher://x',
-    'ftp://x',
-    'data:text/plain,hello',
-    'javascript:alert(1)',
-    'ws://example.com/',
-    'http://user:secret@example.com/',
-    'not a url',
-    '/relative/path',
-  ];
-  for (const url of refused) {
-    it(`refuses ${url}`, () => {
-      assert.throws(
-        () => checkUrl(url, none),
-        (err: unknown) =>
-          err instanceof FetchError && err.kind === 'not_allowed' && err.retryable === false,
-      );
-    });
-  }
-
-  it('allows public names and addresses', () => {
-    assert.equal(checkUrl('https://example.com/a?b=c', none).href, 'https://example.com/a?b=c');
-    assert.equal(checkUrl('http://93.184.216.34:8080/', none).port, '8080');
-    assert.equal(
-      checkUrl('http://[2606:4700:4700::1111]/', none).hostname,
-      '[2606:4700:4700::1111]',
-    );
-    // Names are judged at connect time, not here: localhost passes the literal check.
-    assert.equal(checkUrl('http://localhost/', none).hostname, 'localhost');
-  });
-
-  it('exempts allowHosts entries by host:port or by host', () => {
-    const allow = parseAllowHosts(['127.0.0.1:4567', '[::1]', 'Internal.Example.']);
-    assert.equal(checkUrl('http://127.0.0.1:4567/', allow).port, '4567');
-    assert.throws(() => checkUrl('http://127.0.0.1:4568/', allow), FetchError);
-    assert.throws(() => checkUrl('http://127.0.0.1/', allow), FetchError);
-    assert.equal(checkUrl('http://[::1]:9999/', allow).hostname, '[::1]');
-    assert.equal(allow.exempts('::1', 80), true);
-    assert.equal(allow.exempts('internal.example', 443), true);
-    assert.equal(allow.exempts('127.0.0.1', 4567), true);
-    assert.equal(allow.exempts('127.0.0.1', 80), false);
-    // the default port counts as the port
-    assert.equal(parseAllowHosts(['127.0.0.1:80']).exempts('127.0.0.1', 80), true);
-    assert.throws(() => parseAllowHosts(['http://x/']), /not host or host:port/);
-  });
-});
-
-describe('guarded lookup (every resolved address checked)', () => {
-  function fakeResolver(addresses: LookupAddress[]) {
-    return (
-      _hostname: string,
-      _options: unknown,
-      callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
-    ) => callback(null, addresses);
-  }
-
-  function run(addresses: LookupAddress[], all: boolean) {
-    const lookup = guardedLookup(fakeResolver(addresses));
-    return new Promise<{ err: Error | null; result: unknown }>((resolve) =>
-      lookup('upstream.test', { all }, (err, result) => resolve({ err, result })),
-    );
-  }
-
-  it('refuses a name when any address is forbidden (mixed answers too)', async () => {
-    for (const addresses of [
-      [{ address: '127.0.0.1', family: 4 }],
-      [{ address: '::1', family: 6 }],
-      [
-        { address: '93.184.216.34', family: 4 },
-        { address: '10.0.0.5', family: 4 },
-      ],
-      [{ address: '::ffff:169.254.169.254', family: 6 }],
-    ]) {
-      const { err } = await run(addresses, true);
-      assert.ok(err instanceof ForbiddenAddressError, JSON.stringify(addresses));
-      assert.match(err.message, /upstream\.test resolves to/);
-    }
-  });
-
-  it('passes public answers through in the shape asked for', async () => {
-    const addresses = [
-      { address: '93.184.216.34', family: 4 },
-      { address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 },
-    ];
-    assert.deepEqual((await run(addresses, true)).result, addresses);
-    const one = await run(addresses, false);
-    assert.equal(one.err, null);
-    assert.equal(one.result, '93.184.216.34');
   });
 });

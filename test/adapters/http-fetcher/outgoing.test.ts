@@ -1,8 +1,7 @@
-/** Header shaping both ways: what the fetcher sends, and what it hands back. */
+/** What the fetcher sends: our User-Agent, and the caller's headers minus hop-by-hop ones. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { outgoingHeaders } from '../../../src/adapters/http-fetcher/outgoing.js';
-import { flatHeaders, headerValue } from '../../../src/adapters/http-fetcher/response.js';
 
 describe('outgoing headers', () => {
   it('our User-Agent unless the caller sends one; names lower-cased', () => {
@@ -32,23 +31,6 @@ describe('outgoing headers', () => {
     assert.deepEqual(outgoingHeaders('quire/1', { ...caller, 'X-Kept': 'yes' }), {
       'user-agent': 'quire/1',
       'x-kept': 'yes',
-    });
-  });
-});
-
-describe('response headers', () => {
-  it('one string per header: repeated values joined, absent ones left out', () => {
-    const headers = {
-      'content-type': 'text/plain',
-      'set-cookie': ['a=1', 'b=2'],
-      'x-empty': undefined,
-    };
-    assert.equal(headerValue(headers, 'set-cookie'), 'a=1, b=2');
-    assert.equal(headerValue(headers, 'content-type'), 'text/plain');
-    assert.equal(headerValue(headers, 'missing'), undefined);
-    assert.deepEqual(flatHeaders(headers), {
-      'content-type': 'text/plain',
-      'set-cookie': 'a=1, b=2',
     });
   });
 });

@@ -1,44 +1,15 @@
 /**
- * What each pool adapter makes of the factory's failures, driven by the factory's fault fixture
- * (test/fixtures/pool-worker.ts) in place of the real worker entry: the data-conversion pool
- * answers as /v1/convert/data always has (504 TIMEOUT, 422 past the heap cap, 503 OVERLOADED past
- * the queue, the task's own error when it throws), the lexical scoring pool 503 OVERLOADED with
- * its two details.
+ * What the data-conversion pool makes of the factory's failures, driven by the factory's fault
+ * fixture (test/fixtures/pool-worker.ts) in place of the real worker entry: it answers as
+ * /v1/convert/data always has (504 TIMEOUT, 422 past the heap cap, 503 OVERLOADED past the queue,
+ * the task's own error when it throws).
  */
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DataConversionPool } from '../../../src/adapters/pools/data-conversion-pool.js';
-import { LexicalScoringPool } from '../../../src/adapters/pools/lexical-scoring-pool.js';
-import { AppError } from '../../../src/errors.js';
 import type { ConversionTask } from '../../../src/ports/data-converter.js';
-import type { LexicalTask } from '../../../src/ports/lexical-scorer.js';
 import type { PoolTask } from '../../fixtures/pool-worker.js';
-
-const workerFile = fileURLToPath(new URL('../../fixtures/pool-worker.ts', import.meta.url));
-
-const closing: { close(): Promise<void> }[] = [];
-after(async () => {
-  await Promise.all(closing.map((pool) => pool.close()));
-});
-
-/** A fixture task in the shape an adapter's port takes (the fixture reads only `op`). */
-const as = <T>(task: PoolTask): T => task as unknown as T;
-
-async function answers(
-  promise: Promise<unknown>,
-  code: string,
-  detail: RegExp,
-  retryAfterSeconds?: number,
-): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${error}`);
-    assert.equal(error.code, code);
-    assert.match(error.detail, detail);
-    assert.equal(error.retryAfterSeconds, retryAfterSeconds);
-    return true;
-  });
-}
+import { answers, as, closing, workerFile } from './setup.js';
 
 describe('data-conversion pool: failures as /v1/convert/data answers', { timeout: 60_000 }, () => {
   const pool = (options: Partial<ConstructorParameters<typeof DataConversionPool>[0]> = {}) => {
@@ -88,35 +59,5 @@ describe('data-conversion pool: failures as /v1/convert/data answers', { timeout
 
   it('a conversion that throws rejects with its own error (a 500)', async () => {
     await assert.rejects(convert(pool(), { op: 'throw' }), /injected task bug/);
-  });
-});
-
-describe('lexical scoring pool: failures as 503 OVERLOADED', { timeout: 60_000 }, () => {
-  const pool = (timeoutMs: number) => {
-    const created = new LexicalScoringPool({
-      workerFile,
-      threads: 1,
-      timeoutMs,
-      heapMb: 32,
-      maxQueue: 1,
-    });
-    closing.push(created);
-    return created;
-  };
-  const score = (p: LexicalScoringPool, task: PoolTask) => p.score(as<LexicalTask>(task));
-
-  it('past its deadline, and when it fails', async () => {
-    await answers(
-      score(pool(2000), { op: 'hang' }),
-      'OVERLOADED',
-      /^Scoring took longer than 2000 ms$/,
-      1,
-    );
-    await answers(
-      score(pool(2000), { op: 'throw' }),
-      'OVERLOADED',
-      /^The scoring workers are busy or failed; try again$/,
-      1,
-    );
   });
 });
