@@ -1,11 +1,15 @@
-/** Shaping a fetched 2xx response: the declared length checked, the body capped. */
+/** Shaping a fetched response: headers flattened, the declared length checked, the body capped. */
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import type { Dispatcher } from 'undici';
 import type { ClassifyContext } from '../../../src/adapters/http-fetcher/errors.js';
-import { shapeResponse } from '../../../src/adapters/http-fetcher/response.js';
+import {
+  flatHeaders,
+  headerValue,
+  shapeResponse,
+} from '../../../src/adapters/http-fetcher/response.js';
 import { AppError } from '../../../src/errors.js';
 import { FetchError } from '../../../src/ports/fetcher.js';
 
@@ -57,5 +61,22 @@ describe('response shaping', { timeout: 5_000 }, () => {
       buffer(capped.body),
       (error: unknown) => error instanceof AppError && error.code === 'PAYLOAD_TOO_LARGE',
     );
+  });
+});
+
+describe('response headers', () => {
+  it('one string per header: repeated values joined, absent ones left out', () => {
+    const headers = {
+      'content-type': 'text/plain',
+      'set-cookie': ['a=1', 'b=2'],
+      'x-empty': undefined,
+    };
+    assert.equal(headerValue(headers, 'set-cookie'), 'a=1, b=2');
+    assert.equal(headerValue(headers, 'content-type'), 'text/plain');
+    assert.equal(headerValue(headers, 'missing'), undefined);
+    assert.deepEqual(flatHeaders(headers), {
+      'content-type': 'text/plain',
+      'set-cookie': 'a=1, b=2',
+    });
   });
 });
