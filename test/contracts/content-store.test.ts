@@ -4,6 +4,7 @@ import { createSqlDocumentStore } from '../../src/adapters/sql/document-store.js
 import { createSqlTenantStore } from '../../src/adapters/sql/tenant-store.js';
 import { DATABASE_TARGETS } from '../helpers/databases.js';
 import { contentStoreContract } from './content-store.contract.js';
+import { documentRecord } from './document-store.contract.js';
 
 for (const target of DATABASE_TARGETS) {
   contentStoreContract({
@@ -18,25 +19,14 @@ for (const target of DATABASE_TARGETS) {
         async addDocument(tenantId, documentId) {
           // Content rows refer to their document, which refers to its tenant.
           await tenants.ensure({ id: tenantId, name: tenantId });
-          const at = new Date().toISOString();
-          await documents.insert({
-            id: documentId,
-            tenant_id: tenantId,
-            title: 'Content test',
-            status: 'processing',
-            media_type: 'text/plain',
-            size_bytes: 1,
-            sha256: null,
-            filename: null,
-            page_count: null,
-            tags: [],
-            metadata: {},
-            source: { type: 'text' },
-            extracted: { word_count: 0 },
-            error: null,
-            created_at: at,
-            updated_at: at,
-          });
+          await documents.insert(
+            documentRecord(tenantId, {
+              id: documentId,
+              title: 'Content test',
+              status: 'processing',
+              size_bytes: 1,
+            }),
+          );
         },
         dispose: () => fixture.dispose(),
       };

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newId } from '../../src/shared/ids.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { JobRecord } from '../../src/ports/job-store.js';
 import type { UnitOfWork } from '../../src/ports/unit-of-work.js';
+import { jobRecord } from './job-store.contract.js';
 
 export interface JobQueueFixture {
   queue: JobQueue;
@@ -23,27 +23,9 @@ export interface JobQueueFactory {
   open(): Promise<JobQueueFixture>;
 }
 
+/** A queued fetch job of tenant `acme`. */
 export function job(overrides: Partial<JobRecord> = {}): JobRecord {
-  const at = new Date().toISOString();
-  return {
-    id: newId('job', Date.now()),
-    tenant_id: 'acme',
-    document_id: null,
-    type: 'fetch',
-    lane: 'small',
-    status: 'queued',
-    attempts: 0,
-    max_attempts: 3,
-    payload: { url: 'https://example.com' },
-    progress: { done: 0, total: 0, unit: 'bytes' },
-    error: null,
-    request_id: null,
-    next_attempt_at: at,
-    created_at: at,
-    started_at: null,
-    finished_at: null,
-    ...overrides,
-  };
+  return jobRecord('acme', overrides);
 }
 
 export function jobQueueContract(factory: JobQueueFactory): void {

@@ -11,6 +11,9 @@ import { migrateToLatest } from '../../src/adapters/sql/migrate.js';
 import { openPostgres } from '../../src/adapters/postgres/database.js';
 import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { tempDir } from './app.js';
+import { createSqlTenantStore } from '../../src/adapters/sql/tenant-store.js';
+import { createSqlUnitOfWork } from '../../src/adapters/sql/unit-of-work.js';
+import type { UnitOfWork } from '../../src/ports/unit-of-work.js';
 
 export const TEST_POSTGRES_URL =
   process.env.QUIRE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -77,3 +80,25 @@ export const DATABASE_TARGETS: DatabaseTarget[] = [
     },
   },
 ];
+
+/** Creates tenant rows by id: most stores' rows refer to their tenant. */
+export function tenantEnsurer(database: SqlDatabase): (id: string) => Promise<void> {
+  const tenants = createSqlTenantStore(database);
+  return async (id) => {
+    await tenants.ensure({ id, name: id });
+  };
+}
+
+/** A unit of work on a fresh database of `target`, with a way to create tenants. */
+export async function openUnitOfWork(target: DatabaseTarget): Promise<{
+  uow: UnitOfWork;
+  ensureTenant(id: string): Promise<void>;
+  dispose(): Promise<void>;
+}> {
+  const fixture = await target.open();
+  return {
+    uow: createSqlUnitOfWork(fixture.database),
+    ensureTenant: tenantEnsurer(fixture.database),
+    dispose: () => fixture.dispose(),
+  };
+}
