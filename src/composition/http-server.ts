@@ -13,7 +13,7 @@ import Fastify, {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { handleClientError } from '../http/plugins/error-handler.js';
+import { handleClientError, handleFrameworkError } from '../http/plugins/error-handler.js';
 import { requestIdFrom } from '../http/plugins/request-id.js';
 import { lazyChild } from '../http/lazy-logger.js';
 import { buildValidators } from '../http/validators.js';
@@ -54,6 +54,7 @@ export function createHttpServer(config: Config, logger: Logger): App {
     keepAliveTimeout: config.keepAliveTimeoutMs,
     return503OnClosing: false, // lifecycle answers 503 SHUTTING_DOWN as problem+json instead
     clientErrorHandler: handleClientError,
+    frameworkErrors: handleFrameworkError,
     routerOptions: { maxParamLength: 200 },
     schemaController: { compilersFactory: { buildValidator: buildValidators() } },
     http: {

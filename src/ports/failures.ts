@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
     retryable: false,
   },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', retryable: false },
+  URI_TOO_LONG: { status: 414, title: 'URI too long', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', retryable: false },
   RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable', retryable: false },
   UNPROCESSABLE_DOCUMENT: { status: 422, title: 'Unprocessable document', retryable: false },

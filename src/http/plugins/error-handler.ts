@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { REQUEST_ID_HEADER } from './request-id.js';
+import { computeSecurityHeaders, HELMET_OPTIONS } from './security-headers.js';
 import Router, { type HTTPMethod } from 'find-my-way';
 import { AppError, toProblem, type FieldError } from '../../errors.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../ports/failures.js';
@@ -49,6 +51,22 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   504: 'TIMEOUT',
 };
 
+/**
+ * busboy's words for a multipart body that is not well formed: a Content-Type without a boundary,
+ * or a body that ends mid-part or before its closing boundary. It gives them no code.
+ */
+const MALFORMED_MULTIPART =
+  /^(Multipart: Boundary not found|Unexpected end of multipart data|\w+ terminated early due to unexpected end of multipart data)$/;
+
+/** Whether `error`, or what it wraps, is busboy refusing the body. */
+function isMalformedMultipart(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (MALFORMED_MULTIPART.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 /** Recognises an error from reaching a dependency (database, Redis): a 503, not a bug. */
 export type DependencyFailureTest = (error: unknown) => boolean;
 
@@ -63,6 +81,12 @@ export interface ErrorHandlerOptions {
  */
 export function toAppError(error: unknown, isDependencyFailure: DependencyFailureTest): AppError {
   if (error instanceof AppError) return error;
+  if (isMalformedMultipart(error)) {
+    return new AppError('VALIDATION_FAILED', '/body is not well-formed multipart/form-data', {
+      errors: [{ path: '/body', message: 'is not well-formed multipart/form-data' }],
+      cause: error,
+    });
+  }
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation !== undefined) {
     const errors = validationErrors(fastifyError as FastifyError);
@@ -103,6 +127,29 @@ export function sendProblem(
     .code(error.status)
     .type(PROBLEM_CONTENT_TYPE)
     .send(toProblem(error, request.url.split('?', 1)[0] ?? request.url, request.id));
+}
+
+/** Headers every answer carries, which the hooks that set them never add to a router refusal. */
+const SECURITY_HEADERS = computeSecurityHeaders(HELMET_OPTIONS);
+
+/**
+ * Fastify's `frameworkErrors`: the router refused the URL before any route or hook ran (bad
+ * percent-encoding, a path parameter past its limit). Answered as problem+json with the request
+ * id and the security headers, like every other answer.
+ */
+export function handleFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  reply.header(REQUEST_ID_HEADER, request.id).headers(SECURITY_HEADERS);
+  const appError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError('URI_TOO_LONG', 'A path segment of this URL is too long')
+      : new AppError('VALIDATION_FAILED', 'The URL is not valid (bad percent-encoding)', {
+          errors: [{ path: '/url', message: 'is not a valid URL' }],
+        });
+  return sendProblem(request, reply, appError);
 }
 
 /**
