@@ -31,14 +31,52 @@ export interface MigrationReport {
   applied: string[];
 }
 
+/** PostgreSQL's invalid_schema_name. */
+const SCHEMA_MISSING = '3F000';
+const ATTEMPTS = 5;
+
+/**
+ * Kysely's introspection reads the catalog of every schema in the database (it calls
+ * has_schema_privilege and pg_get_serial_sequence by name), so another schema dropped at that
+ * moment — another deployment's, another test's — fails it with 3F000 naming *that* schema. Such
+ * a failure says nothing about ours: try again, a few times.
+ */
+function anotherSchemaVanished(error: unknown, ours: string | undefined): boolean {
+  const cause = error instanceof MigrationError ? error.cause : error;
+  const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === SCHEMA_MISSING &&
+    typeof message === 'string' &&
+    (ours === undefined || !message.includes(`"${ours}"`))
+  );
+}
+
 export async function migrateToLatest(database: SqlDatabase): Promise<MigrationReport> {
+  const ours =
+    database.dialect === 'postgres'
+      ? await currentSchema(database.db as unknown as Kysely<unknown>)
+      : undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(database, ours);
+    } catch (error) {
+      if (attempt >= ATTEMPTS || !anotherSchemaVanished(error, ours)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+}
+
+async function migrateOnce(
+  database: SqlDatabase,
+  ours: string | undefined,
+): Promise<MigrationReport> {
   const db = database.db as unknown as Kysely<unknown>;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS[database.dialect] },
     // Kysely looks for its bookkeeping tables in every schema unless told which one; name the
     // connection's own, or another schema's tables in the same database would be mistaken for ours.
-    ...(database.dialect === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
+    ...(ours === undefined ? {} : { migrationTableSchema: ours }),
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((result: MigrationResult) => result.status === 'Error');
