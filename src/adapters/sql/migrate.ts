@@ -33,13 +33,14 @@ export interface MigrationReport {
 
 /** PostgreSQL's invalid_schema_name. */
 const SCHEMA_MISSING = '3F000';
-const ATTEMPTS = 5;
+/** Enough for a database whose other schemas churn all the time (the tests' own do). */
+const ATTEMPTS = 25;
 
 /**
  * Kysely's introspection reads the catalog of every schema in the database (it calls
  * has_schema_privilege and pg_get_serial_sequence by name), so another schema dropped at that
  * moment — another deployment's, another test's — fails it with 3F000 naming *that* schema. Such
- * a failure says nothing about ours: try again, a few times.
+ * a failure says nothing about ours: try again, with a short growing pause.
  */
 function anotherSchemaVanished(error: unknown, ours: string | undefined): boolean {
   const cause = error instanceof MigrationError ? error.cause : error;
@@ -61,7 +62,7 @@ export async function migrateToLatest(database: SqlDatabase): Promise<MigrationR
       return await migrateOnce(database, ours);
     } catch (error) {
       if (attempt >= ATTEMPTS || !anotherSchemaVanished(error, ours)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200, 10 * attempt)));
     }
   }
 }
