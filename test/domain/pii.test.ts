@@ -5,17 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { plausibleBirthDate } from '../../src/domain/pii/birth-dates.js';
 import {
-  detectPii,
   ibanChecksumValid,
   ibanValid,
   luhnValid,
-  PII_TYPES,
-  plausibleBirthDate,
-  redactPii,
   ssnValid,
-  type PiiType,
-} from '../../src/domain/pii/index.js';
+} from '../../src/domain/pii/checksums.js';
+import { detectPii, PII_TYPES, redactPii, type PiiType } from '../../src/domain/pii/index.js';
 import {
   adversarialInputs,
   PII_NEGATIVES,

@@ -23,14 +23,7 @@ import { parseXml, writeXml } from './xml.js';
 import { parseYaml, writeYaml } from './yaml.js';
 
 export { DATA_INPUT_TYPES, DATA_OUTPUT_TYPES } from './media-types.js';
-export {
-  DATA_LIMITS,
-  DATA_MAX_INPUT_BYTES,
-  DATA_MAX_OUTPUT_CHARS,
-  type DataLimits,
-} from './limits.js';
-export { checkTree, inferScalar } from './tree.js';
-export { decodeXmlText, xmlName } from './xml.js';
+export { DATA_MAX_INPUT_BYTES } from './limits.js';
 
 export interface ConvertOptions {
   /**

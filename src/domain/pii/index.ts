@@ -20,9 +20,6 @@ import { findPhones } from './phones.js';
 import type { Finder } from './scan.js';
 import { findSsns } from './ssns.js';
 
-export { IBAN_LENGTHS, ibanChecksumValid, ibanValid, luhnValid, ssnValid } from './checksums.js';
-export { plausibleBirthDate } from './birth-dates.js';
-
 export const PII_TYPES = [
   'email',
   'phone',
