@@ -13,7 +13,7 @@ import type { ListOptions, Page } from '../ports/page.js';
 import type { TenantStore } from '../ports/tenant-store.js';
 import { newId } from '../shared/ids.js';
 import type { Principal, RateTier, Scope } from '../ports/principal.js';
-import { systemClock, type Clock } from '../ports/clock.js';
+import { isoNow, systemClock, type Clock } from '../ports/clock.js';
 
 export const KEY_PREFIX_LENGTH = 12;
 /** `qk_` and 32–128 URL-safe characters (generated keys carry 192 random bits). */
@@ -133,7 +133,7 @@ export class ApiKeyService {
       scopes: [...new Set(input.scopes)],
       rate_tier: input.rateTier,
       expires_at: input.expiresAt,
-      created_at: new Date(this.clock.now()).toISOString(),
+      created_at: isoNow(this.clock),
       revoked_at: null,
     };
     await this.options.keys.insert(record);
@@ -168,7 +168,7 @@ export class ApiKeyService {
   /** Revokes at once here, and on every instance as soon as the notice arrives. */
   async revoke(id: string, by: Actor): Promise<void> {
     const record = await this.get(id);
-    const revoked = await this.options.keys.revoke(id, new Date(this.clock.now()).toISOString());
+    const revoked = await this.options.keys.revoke(id, isoNow(this.clock));
     this.forget(id);
     if (!revoked) return; // already revoked: DELETE is idempotent
     await this.options.audit.record({
@@ -190,7 +190,7 @@ export class ApiKeyService {
   }
 
   countActive(): Promise<number> {
-    return this.options.keys.countActive(new Date(this.clock.now()).toISOString());
+    return this.options.keys.countActive(isoNow(this.clock));
   }
 
   /**

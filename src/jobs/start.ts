@@ -14,7 +14,7 @@ import {
   WEBHOOK_RETRY_JITTER,
 } from '../domain/webhooks/retry-window.js';
 import type { JobMetrics } from '../observability/metrics.js';
-import type { Clock } from '../ports/clock.js';
+import { isoNow, type Clock } from '../ports/clock.js';
 import type { EventPublisher } from '../ports/events.js';
 import type { Extractor } from '../ports/extractor.js';
 import type { JobFailure } from '../ports/failures.js';
@@ -167,6 +167,6 @@ function announceDead(
       },
     },
     request_id: job.request_id,
-    occurred_at: new Date(clock.now()).toISOString(),
+    occurred_at: isoNow(clock),
   });
 }

@@ -10,3 +10,8 @@ export interface Clock {
 
 /** The machine's wall clock: what the composition root hands every service. */
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** The clock's time as ISO-8601, the form every record stores. */
+export function isoNow(clock: Clock): string {
+  return new Date(clock.now()).toISOString();
+}

@@ -8,7 +8,7 @@ import type { EventPublisher } from '../../ports/events.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import type { UnitOfWork } from '../../ports/unit-of-work.js';
-import { systemClock, type Clock } from '../../ports/clock.js';
+import { isoNow, systemClock, type Clock } from '../../ports/clock.js';
 
 export interface DocumentDeps {
   uow: UnitOfWork;
@@ -28,5 +28,5 @@ export interface DocumentDeps {
 
 /** The injected time source as ISO-8601 timestamps, the form every record stores. */
 export function isoClock(clock: Clock = systemClock): () => string {
-  return () => new Date(clock.now()).toISOString();
+  return () => isoNow(clock);
 }

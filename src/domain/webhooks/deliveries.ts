@@ -8,13 +8,13 @@
  * Publishing never throws into the caller (a document becoming ready must not fail because a
  * webhook could not be queued): failures are reported to `onPublishError` and dropped.
  */
-import { systemClock, type Clock } from '../../ports/clock.js';
+import { isoNow, systemClock, type Clock } from '../../ports/clock.js';
 import type { DomainEvent, EventPublisher } from '../../ports/events.js';
 import type { JobFailure } from '../../ports/failures.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import type { DeliveryError, DeliveryRecord, WebhookRecord } from '../../ports/webhook-store.js';
 import { newId } from '../../shared/ids.js';
-import { isoNow, type WebhookServiceOptions } from './deps.js';
+import type { WebhookServiceOptions } from './deps.js';
 import { webhookMaxAttempts } from './retry-window.js';
 import { openSecret } from './secrets.js';
 import { signedRequest } from './signing.js';

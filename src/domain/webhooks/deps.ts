@@ -27,8 +27,3 @@ export interface WebhookServiceOptions {
   /** Default: the system clock. */
   clock?: Clock;
 }
-
-/** ISO-8601 now, as every record stores time. */
-export function isoNow(clock: Clock): string {
-  return new Date(clock.now()).toISOString();
-}

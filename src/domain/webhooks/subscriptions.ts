@@ -4,14 +4,14 @@
  * deliveries of its own. Creating and deleting are audited (the URL's origin only).
  */
 import { AppError } from '../../errors.js';
-import { systemClock, type Clock } from '../../ports/clock.js';
+import { isoNow, systemClock, type Clock } from '../../ports/clock.js';
 import type { EventType } from '../../ports/events.js';
 import { FetchError } from '../../ports/fetcher.js';
 import type { Page } from '../../ports/page.js';
 import type { DeliveryWithJob, WebhookRecord } from '../../ports/webhook-store.js';
 import { newId } from '../../shared/ids.js';
 import type { Actor } from '../api-keys.js';
-import { isoNow, type WebhookServiceOptions } from './deps.js';
+import type { WebhookServiceOptions } from './deps.js';
 import { generateSecret, sealSecret } from './secrets.js';
 
 export const MAX_WEBHOOKS_PER_TENANT = 20;
