@@ -6,6 +6,7 @@
 import { AppError } from '../errors.js';
 import { FetchError } from '../ports/fetcher.js';
 import { Failure, type JobFailure } from '../ports/failures.js';
+import { errorChain } from '../shared/error-chain.js';
 
 /**
  * What `error` means for the job. `unexpected` is the handler's word for an error nobody
@@ -35,10 +36,9 @@ function downloadFailure(error: FetchError): JobFailure {
 }
 
 function errorCode(error: unknown): string | undefined {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
+  for (const each of errorChain(error)) {
+    const code = (each as { code?: unknown }).code;
     if (typeof code === 'string' && !code.startsWith('QUIRE_')) return code;
-    current = current.cause;
   }
   return undefined;
 }

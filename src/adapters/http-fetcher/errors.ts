@@ -3,6 +3,7 @@
  * the retry and breaker policies look at (both are FetchErrors to callers).
  */
 import { FetchError } from '../../ports/fetcher.js';
+import { errorChain } from '../../shared/error-chain.js';
 
 /** A non-2xx final status. 5xx and 429 are retryable; `retryAfterMs` comes from `Retry-After`. */
 export class UpstreamStatusError extends FetchError {
@@ -34,10 +35,7 @@ function codeOf(err: unknown): string | undefined {
 
 /** The error, or one in its `cause` chain, that has this code. */
 function findCode(err: unknown, code: string): Error | undefined {
-  for (let current = err, depth = 0; current instanceof Error && depth < 5; depth++) {
-    if (codeOf(current) === code) return current;
-    current = current.cause;
-  }
+  for (const each of errorChain(err)) if (codeOf(each) === code) return each;
   return undefined;
 }
 

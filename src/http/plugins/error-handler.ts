@@ -13,6 +13,7 @@ import { computeSecurityHeaders, HELMET_OPTIONS } from './security-headers.js';
 import Router, { type HTTPMethod } from 'find-my-way';
 import { AppError, toProblem, type FieldError } from '../../errors.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../ports/failures.js';
+import { errorChain } from '../../shared/error-chain.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 const INTERNAL_DETAIL =
@@ -60,10 +61,7 @@ const MALFORMED_MULTIPART =
 
 /** Whether `error`, or what it wraps, is busboy refusing the body. */
 function isMalformedMultipart(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
-    if (MALFORMED_MULTIPART.test(current.message)) return true;
-    current = current.cause;
-  }
+  for (const each of errorChain(error)) if (MALFORMED_MULTIPART.test(each.message)) return true;
   return false;
 }
 
