@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { REQUEST_ID_HEADER } from './request-id.js';
-import { computeSecurityHeaders, HELMET_OPTIONS } from './security-headers.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 import Router, { type HTTPMethod } from 'find-my-way';
 import { AppError, toProblem, type FieldError } from '../../errors.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../ports/failures.js';
@@ -126,9 +126,6 @@ export function sendProblem(
     .type(PROBLEM_CONTENT_TYPE)
     .send(toProblem(error, request.url.split('?', 1)[0] ?? request.url, request.id));
 }
-
-/** Headers every answer carries, which the hooks that set them never add to a router refusal. */
-const SECURITY_HEADERS = computeSecurityHeaders(HELMET_OPTIONS);
 
 /**
  * Fastify's `frameworkErrors`: the router refused the URL before any route or hook ran (bad

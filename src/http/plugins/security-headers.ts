@@ -36,10 +36,13 @@ export function computeSecurityHeaders(options: Readonly<HelmetOptions>): Record
   return headers;
 }
 
+/** What every answer carries, computed once (the error handler adds them where no hook ran). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> =
+  computeSecurityHeaders(HELMET_OPTIONS);
+
 async function securityHeaders(app: FastifyInstance): Promise<void> {
-  const headers = computeSecurityHeaders(HELMET_OPTIONS);
   app.addHook('onRequest', function addSecurityHeaders(_request, reply, done) {
-    reply.headers(headers);
+    reply.headers(SECURITY_HEADERS);
     done();
   });
 }
