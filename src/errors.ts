@@ -45,6 +45,11 @@ export class AppError extends Error {
   }
 }
 
+/** A 400 VALIDATION_FAILED naming the one field that is wrong (`path` as in `errors[]`). */
+export function invalidField(path: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', `${path} ${message}`, { errors: [{ path, message }] });
+}
+
 /** RFC 9457 problem details, as every 4xx/5xx body is shaped. */
 export interface ProblemDetails {
   type: string;

@@ -4,7 +4,7 @@
  * candidates with it. The reranker (domain/rerank.ts) is injected so this service stays free of
  * models; without one, answers are lexical and say so (`meta.method: 'lexical'`).
  */
-import { AppError } from '../errors.js';
+import { invalidField } from '../errors.js';
 import type { Highlight, SearchFilters, SearchIndex } from '../ports/search-index.js';
 import type { RerankMethod, RerankService } from './rerank.js';
 
@@ -80,12 +80,6 @@ export interface SearchServiceDeps {
   now?: () => number;
 }
 
-function invalid(path: string, message: string): AppError {
-  return new AppError('VALIDATION_FAILED', `${path} ${message}`, {
-    errors: [{ path, message }],
-  });
-}
-
 export class SearchService {
   readonly #index: SearchIndex;
   readonly #rerank: Rerank | undefined;
@@ -148,18 +142,18 @@ export class SearchService {
   #check(request: SearchRequest, limit: number, filters: SearchFilters): void {
     const length = request.query.length;
     if (length < 1 || length > SEARCH_LIMITS.queryChars)
-      throw invalid('/query', `must be 1–${SEARCH_LIMITS.queryChars} characters`);
+      throw invalidField('/query', `must be 1–${SEARCH_LIMITS.queryChars} characters`);
     if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_LIMITS.limit)
-      throw invalid('/limit', `must be an integer 1–${SEARCH_LIMITS.limit}`);
+      throw invalidField('/limit', `must be an integer 1–${SEARCH_LIMITS.limit}`);
     if ((filters.document_ids?.length ?? 0) > SEARCH_LIMITS.documentIds)
-      throw invalid(
+      throw invalidField(
         '/filters/document_ids',
         `must have at most ${SEARCH_LIMITS.documentIds} items`,
       );
     if ((filters.tags?.length ?? 0) > SEARCH_LIMITS.tags)
-      throw invalid('/filters/tags', `must have at most ${SEARCH_LIMITS.tags} items`);
+      throw invalidField('/filters/tags', `must have at most ${SEARCH_LIMITS.tags} items`);
     const topN = request.rerank?.top_n;
     if (topN !== undefined && (!Number.isInteger(topN) || topN < 1 || topN > SEARCH_LIMITS.topN))
-      throw invalid('/rerank/top_n', `must be an integer 1–${SEARCH_LIMITS.topN}`);
+      throw invalidField('/rerank/top_n', `must be an integer 1–${SEARCH_LIMITS.topN}`);
   }
 }

@@ -8,15 +8,10 @@ import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { DocumentIngest, IngestMeta } from '../domain/documents/ingest.js';
 import type { StagedUpload } from '../domain/documents/staging.js';
 import { sanitizeFilename } from '../domain/filenames.js';
-import { AppError, type FieldError } from '../errors.js';
+import { AppError, invalidField, type FieldError } from '../errors.js';
 import { MAX_METADATA_BYTES, MAX_TAGS } from './schemas/documents.js';
 
 const KNOWN_FIELDS = new Set(['tags', 'metadata', 'title', 'password']);
-
-/** A 400 naming the one field that is wrong. */
-export function invalidField(path: string, message: string): AppError {
-  return new AppError('VALIDATION_FAILED', `${path} ${message}`, { errors: [{ path, message }] });
-}
 
 function hasControlCharacter(text: string): boolean {
   return [...text].some((character) => (character.codePointAt(0) ?? 0) < 0x20);

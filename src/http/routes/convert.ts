@@ -10,7 +10,7 @@ import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { Type } from 'typebox';
 import type { ConversionService } from '../../domain/conversions.js';
 import { sanitizeFilename } from '../../domain/filenames.js';
-import { AppError } from '../../errors.js';
+import { AppError, invalidField } from '../../errors.js';
 import { CONTENT_FORMATS, CONTENT_TYPES, renderContent } from '../content-format.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 
@@ -55,7 +55,7 @@ async function multipartSource(request: FastifyRequest): Promise<Source> {
     if (part.type === 'file') {
       if (part.fieldname !== 'file') {
         part.file.resume();
-        throw invalid('/body/file', 'the file part must be named "file"');
+        throw invalidField('/body/file', 'the file part must be named "file"');
       }
       const file = part as MultipartFile;
       return {
@@ -65,14 +65,10 @@ async function multipartSource(request: FastifyRequest): Promise<Source> {
       };
     }
     if (part.fieldname !== 'password')
-      throw invalid(`/body/${part.fieldname}`, 'is not a known field');
+      throw invalidField(`/body/${part.fieldname}`, 'is not a known field');
     password = String(part.value);
   }
-  throw invalid('/body/file', 'is required');
-}
-
-function invalid(path: string, message: string): AppError {
-  return new AppError('VALIDATION_FAILED', `${path} ${message}`, { errors: [{ path, message }] });
+  throw invalidField('/body/file', 'is required');
 }
 
 export async function convertRoutes(
@@ -124,7 +120,7 @@ export async function convertRoutes(
       if (request.isMultipart()) {
         source = await multipartSource(request);
       } else {
-        if (!(request.body instanceof Readable)) throw invalid('/body', 'a file is required');
+        if (!(request.body instanceof Readable)) throw invalidField('/body', 'a file is required');
         const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
         source = {
           stream: request.body,

@@ -18,7 +18,7 @@ import type { Static } from 'typebox';
 import type { DocumentServices } from '../../domain/documents/index.js';
 import type { Created } from '../../domain/documents/ingest.js';
 import { sanitizeFilename } from '../../domain/filenames.js';
-import { AppError } from '../../errors.js';
+import { AppError, invalidField } from '../../errors.js';
 import { FetchError, type Fetcher } from '../../ports/fetcher.js';
 import { contentDisposition, etagMatches, parseRange } from '../byte-range.js';
 import { actorOf, tenantOf } from '../caller.js';
@@ -36,7 +36,7 @@ import {
   ListQuery,
   PatchBody,
 } from '../schemas/documents.js';
-import { checkMetadataSize, invalidField, receiveUpload } from '../upload-form.js';
+import { checkMetadataSize, receiveUpload } from '../upload-form.js';
 import { createdView, documentView } from '../views/documents.js';
 
 export interface DocumentRoutesOptions {
