@@ -74,8 +74,15 @@ export interface DocumentPatch {
 export interface DocumentStore {
   insert(document: DocumentRecord): Promise<void>;
   get(tenantId: string, id: string): Promise<DocumentRecord | null>;
-  /** The tenant's document with this content, if any (dedupe). */
+  /** The tenant's document with this content, if any (dedupe): the one `insertForContent` made first. */
   findBySha256(tenantId: string, sha256: string): Promise<DocumentRecord | null>;
+  /**
+   * Inserts the document as the tenant's one document for its content (what dedupe answers with)
+   * unless the tenant already has such a one: then nothing is written and that one is returned.
+   * Atomic across connections and processes (a unique key in the store), so of concurrent uploads
+   * of the same bytes exactly one inserts. Returns `document` when it was inserted.
+   */
+  insertForContent(document: DocumentRecord & { sha256: string }): Promise<DocumentRecord>;
   list(
     tenantId: string,
     filter: DocumentFilter,
@@ -93,6 +100,18 @@ export interface DocumentStore {
           'status' | 'media_type' | 'size_bytes' | 'sha256' | 'page_count' | 'extracted' | 'error'
         >
       >,
+    at: string,
+  ): Promise<DocumentRecord | null>;
+  /**
+   * Sets the status and error only while the status is still `from` (compare-and-set, so of
+   * concurrent callers one wins): the updated document, or null when its status was not `from`
+   * or there is no such document.
+   */
+  changeStatus(
+    tenantId: string,
+    id: string,
+    from: DocumentStatus,
+    to: Pick<DocumentRecord, 'status' | 'error'>,
     at: string,
   ): Promise<DocumentRecord | null>;
   /** Deletes and returns the document (with its tags), or null when the tenant has none with this id. */

@@ -164,6 +164,65 @@ export function documentStoreContract(factory: DocumentStoreFactory): void {
       assert.equal(await documents.findBySha256(a, 'd'.repeat(64)), null);
     });
 
+    it('inserts one document per tenant and content: concurrent inserts of the same bytes make one', async () => {
+      const [a, b] = [await tenant(), await tenant()];
+      const sha = 'e'.repeat(64);
+      const racers = Array.from({ length: 6 }, () =>
+        documentRecord(a, { sha256: sha, tags: ['raced'] }),
+      );
+      const holders = await Promise.all(
+        racers.map((d) => documents.insertForContent({ ...d, sha256: sha })),
+      );
+      const winners = new Set(holders.map((holder) => holder.id));
+      assert.equal(winners.size, 1, 'every racer is answered with the same document');
+      const listed = await documents.list(a, { tags: ['raced'] }, 'title', 10);
+      assert.deepEqual(
+        listed.data.map((d) => d.id),
+        [...winners],
+        'one row, with its tags',
+      );
+      assert.equal((await documents.findBySha256(a, sha))?.id, [...winners][0]);
+      // Another tenant has its own; plain inserts (dedupe=false) are not held back.
+      const theirs = documentRecord(b, { sha256: sha });
+      assert.equal((await documents.insertForContent({ ...theirs, sha256: sha })).id, theirs.id);
+      const copy = documentRecord(a, { sha256: sha });
+      await documents.insert(copy);
+      assert.equal((await documents.findBySha256(a, sha))?.id, [...winners][0], 'the holder first');
+      // The key goes with the row: deleted, the next insert holds the content.
+      await documents.delete(a, [...winners][0] as string);
+      const next = documentRecord(a, { sha256: sha });
+      assert.equal((await documents.insertForContent({ ...next, sha256: sha })).id, next.id);
+    });
+
+    it('changes the status only from the expected one, once under concurrency', async () => {
+      const a = await tenant();
+      const failed = documentRecord(a, {
+        status: 'failed',
+        error: { code: 'DOCUMENT_ENCRYPTED', message: 'locked' },
+      });
+      await documents.insert(failed);
+      const at = new Date().toISOString();
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          documents.changeStatus(a, failed.id, 'failed', { status: 'pending', error: null }, at),
+        ),
+      );
+      const won = results.filter((result) => result !== null);
+      assert.equal(won.length, 1);
+      assert.deepEqual([won[0]?.status, won[0]?.error, won[0]?.updated_at], ['pending', null, at]);
+      assert.equal((await documents.get(a, failed.id))?.status, 'pending');
+      assert.equal(
+        await documents.changeStatus(
+          a,
+          'doc_missing',
+          'failed',
+          { status: 'pending', error: null },
+          at,
+        ),
+        null,
+      );
+    });
+
     it('lists in every sort, ties broken by id, through keyset cursors of any page size', async () => {
       const [a, b] = [await tenant(), await tenant()];
       const base = '2031-01-01T00:00:00.000Z';

@@ -45,6 +45,7 @@ function toRow(document: DocumentRecord): DocumentsTable {
     media_type: document.media_type,
     size_bytes: document.size_bytes,
     sha256: document.sha256,
+    dedupe_sha256: null,
     filename: document.filename,
     page_count: document.page_count,
     tags: JSON.stringify(document.tags),
@@ -104,6 +105,20 @@ export function createSqlDocumentStore(db: SqlExecutor, dialect: Dialect): Docum
     return row === undefined ? null : toRecord(row);
   }
 
+  /** The tenant's document holding this content first, else its oldest with it. */
+  async function findBySha256(tenantId: string, sha256: string): Promise<DocumentRecord | null> {
+    const row = await db
+      .selectFrom('documents')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('sha256', '=', sha256)
+      .orderBy(sql`dedupe_sha256 is null`)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? null : toRecord(row);
+  }
+
   async function writeTags(document: DocumentRecord): Promise<void> {
     await db.deleteFrom('document_tags').where('document_id', '=', document.id).execute();
     if (document.tags.length > 0) {
@@ -128,16 +143,41 @@ export function createSqlDocumentStore(db: SqlExecutor, dialect: Dialect): Docum
       await writeTags(document);
     },
 
-    async findBySha256(tenantId, sha256) {
-      const row = await db
-        .selectFrom('documents')
-        .selectAll()
+    findBySha256,
+
+    async insertForContent(document) {
+      // A holder found by the conflict may be deleted before it is read: then try again.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const inserted = await db
+          .insertInto('documents')
+          .values({ ...toRow(document), dedupe_sha256: document.sha256 })
+          .onConflict((conflict) => conflict.columns(['tenant_id', 'dedupe_sha256']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (inserted !== undefined) {
+          await writeTags(document);
+          return document;
+        }
+        const holder = await findBySha256(document.tenant_id, document.sha256);
+        if (holder !== null) return holder;
+      }
+      throw new Error(`the document holding ${document.sha256} kept changing`);
+    },
+
+    async changeStatus(tenantId, id, from, to, at) {
+      const changed = await db
+        .updateTable('documents')
+        .set({
+          status: to.status,
+          error: to.error === null ? null : JSON.stringify(to.error),
+          updated_at: at,
+        })
         .where('tenant_id', '=', tenantId)
-        .where('sha256', '=', sha256)
-        .orderBy('id')
-        .limit(1)
+        .where('id', '=', id)
+        .where('status', '=', from)
+        .returning('id')
         .executeTakeFirst();
-      return row === undefined ? null : toRecord(row);
+      return changed === undefined ? null : get(tenantId, id);
     },
 
     async list(tenantId, filter, sort, limit, after?: DocumentCursor) {

@@ -74,6 +74,8 @@ export interface DocumentsTable {
   media_type: string | null;
   size_bytes: number;
   sha256: string | null;
+  /** The sha256 of the one document per tenant that dedupe answers with; null on the others (unique per tenant). */
+  dedupe_sha256: string | null;
   filename: string | null;
   page_count: number | null;
   /** JSON array. */

@@ -18,6 +18,9 @@ import { findDocumentWithFile } from './lookup.js';
 import { newJob } from './new-job.js';
 import { stageUpload, type StagedUpload } from './staging.js';
 
+/** Looks at the tenant's document with the same bytes at most this often before giving up (409). */
+const MAX_DEDUPE_ATTEMPTS = 4;
+
 export interface IngestMeta {
   title?: string;
   tags: string[];
@@ -29,7 +32,9 @@ export interface IngestMeta {
 
 export interface Created {
   document: DocumentRecord;
+  /** Null when nothing was started: a deduplicated upload of a document that did not fail. */
   job: JobRecord | null;
+  /** The tenant already had these bytes: `document` is that earlier document. */
   deduplicated: boolean;
 }
 
@@ -105,7 +110,12 @@ export class DocumentIngest {
     return stageUpload(this.deps, source, signal);
   }
 
-  /** Creates a document from staged bytes; the staged file is committed or discarded. */
+  /**
+   * Creates a document from staged bytes; the staged file is committed or discarded. With dedupe,
+   * the tenant's document with the same bytes answers instead (held unique by the store, so
+   * concurrent uploads of the same bytes make one document); when that one failed, it is
+   * extracted again (with the password this upload brings) rather than handed back failed.
+   */
   async createFromStaged(
     tenantId: string,
     upload: StagedUpload,
@@ -118,46 +128,125 @@ export class DocumentIngest {
     try {
       const mediaType = await uploadedMediaType(upload, meta.filename ?? '');
       const { uow } = this.deps;
-      if (dedupe) {
-        const existing = await uow.stores.documents.findBySha256(tenantId, staged.sha256);
+      // Each turn ends in an answer unless the document found changed under it (deleted, or
+      // restarted by a concurrent upload): then it looks again.
+      for (let attempt = 0; attempt < MAX_DEDUPE_ATTEMPTS; attempt++) {
+        const existing = dedupe
+          ? await uow.stores.documents.findBySha256(tenantId, staged.sha256)
+          : null;
         if (existing !== null) {
-          await staged.discard();
-          return { document: existing, job: null, deduplicated: true };
+          const answer = await this.answerWithExisting(existing, meta, by);
+          if (answer !== null) {
+            await staged.discard();
+            return answer;
+          }
+          continue;
         }
+        const created = await this.insertNew(tenantId, upload, mediaType, meta, source, dedupe, by);
+        if (created !== null) return created;
       }
-      await this.deps.tenants.ensure({ id: tenantId, name: tenantId });
-      const at = this.timestamp();
-      const document = pendingDocument(tenantId, at, {
-        title: meta.title ?? meta.filename ?? 'Untitled',
-        media_type: mediaType,
-        size_bytes: staged.size,
-        sha256: staged.sha256,
-        filename: meta.filename ?? null,
-        tags: meta.tags,
-        metadata: meta.metadata,
-        source,
-      });
-      const job = newJob(this.deps, {
-        tenantId,
-        documentId: document.id,
-        type: 'extract',
-        payload: extractPayload(meta.password),
-        requestId: by.requestId,
-        at,
-        sizeBytes: staged.size,
-      });
-      await uow.run(async (stores) => {
-        await stores.documents.insert(document);
-        await stores.blobRefs.increment(staged.sha256);
-        await stores.jobs.insert(job);
-        await this.deps.blobs.commit(staged);
-      });
-      await this.deps.queue.enqueue([job]);
-      return { document, job, deduplicated: false };
+      throw new AppError(
+        'CONFLICT',
+        'A document with the same content is being changed concurrently; retry',
+        { retryAfterSeconds: 1 },
+      );
     } catch (error) {
       await staged.discard();
       throw error;
     }
+  }
+
+  /**
+   * Writes the new document, its blob reference and first job, committing the staged bytes: null
+   * when (with dedupe) another upload of the same bytes made the tenant's document first.
+   */
+  private async insertNew(
+    tenantId: string,
+    { staged }: StagedUpload,
+    mediaType: string,
+    meta: IngestMeta,
+    source: DocumentRecord['source'],
+    dedupe: boolean,
+    by: Actor,
+  ): Promise<Created | null> {
+    await this.deps.tenants.ensure({ id: tenantId, name: tenantId });
+    const at = this.timestamp();
+    const document = pendingDocument(tenantId, at, {
+      title: meta.title ?? meta.filename ?? 'Untitled',
+      media_type: mediaType,
+      size_bytes: staged.size,
+      sha256: staged.sha256,
+      filename: meta.filename ?? null,
+      tags: meta.tags,
+      metadata: meta.metadata,
+      source,
+    });
+    const job = newJob(this.deps, {
+      tenantId,
+      documentId: document.id,
+      type: 'extract',
+      payload: extractPayload(meta.password),
+      requestId: by.requestId,
+      at,
+      sizeBytes: staged.size,
+    });
+    const inserted = await this.deps.uow.run(async (stores) => {
+      if (dedupe) {
+        const holder = await stores.documents.insertForContent({
+          ...document,
+          sha256: staged.sha256,
+        });
+        if (holder.id !== document.id) return false;
+      } else {
+        await stores.documents.insert(document);
+      }
+      await stores.blobRefs.increment(staged.sha256);
+      await stores.jobs.insert(job);
+      await this.deps.blobs.commit(staged);
+      return true;
+    });
+    if (!inserted) return null;
+    await this.deps.queue.enqueue([job]);
+    return { document, job, deduplicated: false };
+  }
+
+  /**
+   * The answer for an upload whose bytes the tenant already has in `existing`: that document, or,
+   * when it failed, that document extracted again (a new job, with this upload's password) — a
+   * failed document is never handed back as if it were the result. Null when `existing` is no
+   * longer failed (a concurrent upload restarted it, a retry queued it) or no longer there.
+   */
+  private async answerWithExisting(
+    existing: DocumentRecord,
+    meta: IngestMeta,
+    by: Actor,
+  ): Promise<Created | null> {
+    if (existing.status !== 'failed') return { document: existing, job: null, deduplicated: true };
+    const { tenant_id: tenantId, id } = existing;
+    const at = this.timestamp();
+    const job = newJob(this.deps, {
+      tenantId,
+      documentId: id,
+      type: 'extract',
+      payload: extractPayload(meta.password),
+      requestId: by.requestId,
+      at,
+      sizeBytes: existing.size_bytes,
+    });
+    const restarted = await this.deps.uow.run(async (stores) => {
+      const pending = await stores.documents.changeStatus(
+        tenantId,
+        id,
+        'failed',
+        { status: 'pending', error: null },
+        at,
+      );
+      if (pending !== null) await stores.jobs.insert(job);
+      return pending;
+    });
+    if (restarted === null) return null;
+    await this.deps.queue.enqueue([job]);
+    return { document: restarted, job, deduplicated: true };
   }
 
   /** Creates a pending document whose bytes a background job fetches. */

@@ -59,8 +59,9 @@ type TypedApp = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/** 202 when a job started (a new document, or a failed one extracted again), else 200 (deduplicated). */
 function sendCreated(reply: FastifyReply, created: Created): FastifyReply {
-  if (created.deduplicated) return reply.code(200).send(createdView(created));
+  if (created.job === null) return reply.code(200).send(createdView(created));
   return reply
     .code(202)
     .header('location', `/v1/documents/${created.document.id}`)
