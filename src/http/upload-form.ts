@@ -3,6 +3,7 @@
  * text parts (`title`, `tags`, `metadata`, `password`) validated as the JSON forms are — with the
  * checks the JSON forms share.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { DocumentIngest, IngestMeta } from '../domain/documents/ingest.js';
@@ -92,11 +93,23 @@ function multipartError(error: unknown): AppError | null {
   return null;
 }
 
+/**
+ * What the form says, as one SHA-256: the file's streamed hash and size, its name and the text
+ * fields — not the boundary or part order, which a client's retry may change.
+ */
+function formDigest(upload: StagedUpload, filename: string, fields: Map<string, string>): string {
+  const { sha256, size } = upload.staged;
+  const sorted = [...fields].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256')
+    .update(JSON.stringify([sha256, size, filename, sorted]))
+    .digest('hex');
+}
+
 /** Reads the form, staging its file; on any error the staged file is discarded. */
 export async function receiveUpload(
   request: FastifyRequest,
   ingest: Pick<DocumentIngest, 'stage'>,
-): Promise<{ upload: StagedUpload; meta: IngestMeta }> {
+): Promise<{ upload: StagedUpload; meta: IngestMeta; digest: string }> {
   const fields = new Map<string, string>();
   let upload: StagedUpload | undefined;
   let filename = '';
@@ -127,7 +140,11 @@ export async function receiveUpload(
       fields.set(part.fieldname, String(part.value));
     }
     if (upload === undefined) throw invalidField('/body/file', 'is required');
-    return { upload, meta: metaFromFields(fields, filename) };
+    return {
+      upload,
+      meta: metaFromFields(fields, filename),
+      digest: formDigest(upload, filename, fields),
+    };
   } catch (error) {
     await upload?.staged.discard();
     throw multipartError(error) ?? error;

@@ -5,8 +5,11 @@
  * the same key with another request is 409 IDEMPOTENCY_KEY_REUSED; while the first still runs,
  * 409 CONFLICT. A 5xx releases the key so the client can retry.
  *
- * The request fingerprint is method, path and JSON body; for a streamed multipart upload (never
- * buffered) it is the declared length and media type instead.
+ * The request fingerprint is method, path, query and JSON body. A multipart upload is streamed,
+ * never buffered, so its key is claimed only once its form has been read: the route hands the
+ * content digest (the file's streamed SHA-256, its name and the text fields) to
+ * `request.idempotentUpload`, which claims or replays then — so another file under the same key is
+ * 409 IDEMPOTENCY_KEY_REUSED even at the same length, and a retry with another boundary replays.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -27,6 +30,13 @@ interface IdempotencyState {
 declare module 'fastify' {
   interface FastifyRequest {
     idempotency: IdempotencyState | null;
+    /**
+     * Set on a multipart request with an Idempotency-Key: claims the key once the form is read,
+     * given its content digest; resolves to the reply when it was answered from an earlier request
+     * (the route then stops), undefined when this request goes on. Throws the 409s.
+     */
+    idempotentUpload:
+      ((reply: FastifyReply, contentDigest: string) => Promise<FastifyReply | undefined>) | null;
   }
   interface FastifyContextConfig {
     /** This POST creates something: honour Idempotency-Key. */
@@ -34,11 +44,10 @@ declare module 'fastify' {
   }
 }
 
-function fingerprint(request: FastifyRequest): string {
+function fingerprint(request: FastifyRequest, contentDigest?: string): string {
   const hash = createHash('sha256').update(`${request.method} ${request.url.split('?', 1)[0]}\n`);
-  if (request.isMultipart()) {
-    const type = String(request.headers['content-type'] ?? '').split(';', 1)[0];
-    hash.update(`multipart ${type} ${request.headers['content-length'] ?? 'chunked'}`);
+  if (contentDigest !== undefined) {
+    hash.update(`multipart ${contentDigest}`);
   } else {
     hash.update(JSON.stringify(request.body ?? null));
   }
@@ -117,13 +126,20 @@ function keyClaim({ store, ttlMs }: IdempotencyOptions): ClaimHook {
     const key = presentedKey(request);
     if (key === undefined) return undefined;
     const tenantId = (request.principal as Principal).tenantId;
-    const requestHash = fingerprint(request);
-    const claim = await store.claim(tenantId, key, requestHash, ttlMs);
-    if (claim.state === 'claimed') {
-      request.idempotency = { tenantId, key };
+    const claimWith = async (requestHash: string): Promise<FastifyReply | undefined> => {
+      const claim = await store.claim(tenantId, key, requestHash, ttlMs);
+      if (claim.state === 'claimed') {
+        request.idempotency = { tenantId, key };
+        return undefined;
+      }
+      return replay(reply, claim, requestHash);
+    };
+    if (request.isMultipart()) {
+      request.idempotentUpload = (_reply, contentDigest) =>
+        claimWith(fingerprint(request, contentDigest));
       return undefined;
     }
-    return replay(reply, claim, requestHash);
+    return claimWith(fingerprint(request));
   };
 }
 
@@ -161,6 +177,7 @@ function unansweredRelease({ store }: IdempotencyOptions): ReleaseHook {
 
 async function idempotency(app: FastifyInstance, options: IdempotencyOptions): Promise<void> {
   app.decorateRequest('idempotency', null);
+  app.decorateRequest('idempotentUpload', null);
   const claimKey = keyClaim(options);
   const recordAnswer = answerRecord(options);
   const releaseUnanswered = unansweredRelease(options);

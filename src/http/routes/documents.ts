@@ -151,7 +151,18 @@ function postDocument(app: TypedApp, options: DocumentRoutesOptions): void {
     async (request, reply) => {
       const { dedupe } = request.query;
       if (request.isMultipart()) {
-        const { upload, meta } = await receiveUpload(request, ingest);
+        const { upload, meta, digest } = await receiveUpload(request, ingest);
+        // An Idempotency-Key is claimed (or replayed) now that the content is known.
+        const answered = await request
+          .idempotentUpload?.(reply, digest)
+          .catch(async (error: unknown) => {
+            await upload.staged.discard();
+            throw error;
+          });
+        if (answered !== undefined) {
+          await upload.staged.discard();
+          return answered;
+        }
         return sendCreated(
           reply,
           await ingest.createFromStaged(

@@ -4,6 +4,7 @@ import { before, describe, it } from 'node:test';
 import { buildTestApp, type TestApp } from '../../helpers/app.js';
 import { keyFor } from '../../helpers/keys.js';
 import { assertProblem } from '../../helpers/problem.js';
+import { multipart } from '../../helpers/multipart.js';
 
 const DOCS = '/v1/documents';
 
@@ -46,6 +47,31 @@ describe('documents: Idempotency-Key', () => {
       409,
       'IDEMPOTENCY_KEY_REUSED',
     );
+  });
+
+  it('multipart: another file of the same length under the same key is 409, not a replay', async () => {
+    const send = (file: string, boundary: string) => {
+      const form = multipart([{ name: 'file', value: file, filename: 'a.txt' }], boundary);
+      return t.app.inject({
+        method: 'POST',
+        url: DOCS,
+        headers: { ...writer, ...form.headers, 'idempotency-key': 'upload-1' },
+        payload: form.payload,
+      });
+    };
+    const first = await send('first file, twenty-nine bytes', 'boundary-one');
+    assert.equal(first.statusCode, 202, first.body);
+    // Same length, same boundary: only the bytes differ.
+    const other = await send('other file, twenty-nine bytes', 'boundary-one');
+    assertProblem(other, 409, 'IDEMPOTENCY_KEY_REUSED');
+    // The same file sent again (a client retry, with its own boundary) replays.
+    const retry = await send('first file, twenty-nine bytes', 'another-boundary-xyz');
+    assert.equal(retry.statusCode, 202, retry.body);
+    assert.equal(retry.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(retry.json(), first.json());
+    const list = await t.app.inject({ method: 'GET', url: `${DOCS}?limit=200`, headers: writer });
+    const names = list.json().data.filter((d: { filename: string }) => d.filename === 'a.txt');
+    assert.equal(names.length, 1, 'the second file made no document and was not silently lost');
   });
 
   it('keys are per tenant, and a malformed key is 400', async () => {
