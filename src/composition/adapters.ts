@@ -3,6 +3,7 @@
  * PostgreSQL when QUIRE_DATABASE_URL is set, Redis-backed limits and notices when QUIRE_REDIS_URL
  * is set. The composition root (app.ts) and the CLI both start here.
  */
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ApiKeyStore } from '../ports/api-key-store.js';
@@ -20,6 +21,7 @@ import type { SearchIndex } from '../ports/search-index.js';
 import { createBullmqJobQueue } from '../adapters/bullmq/job-queue.js';
 import { createSqlJobQueue } from '../adapters/sql/job-queue.js';
 import { createFsBlobStore } from '../adapters/fs-blobs/blob-store.js';
+import { sweepStaleTempFiles } from '../adapters/fs-temp/temp-files.js';
 import { createHttpFetcher } from '../adapters/http-fetcher/fetcher.js';
 import { createRedisIdempotencyStore } from '../adapters/redis/idempotency-store.js';
 import { createSqlIdempotencyStore } from '../adapters/sql/idempotency-store.js';
@@ -84,6 +86,11 @@ export async function openAdapters({
       ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }),
     });
     healthChecks.push({ name: 'blob_store', check: (signal) => blobs.check(signal) });
+    // Temporary files a killed process left (a staged upload mid-way, a plaintext copy).
+    const swept = await sweepStaleTempFiles(join(config.dataDir, 'tmp'), {
+      maxAgeMs: config.tmpMaxAgeS * 1000,
+    });
+    if (swept.length > 0) logger.info({ files: swept }, 'removed stale temporary files');
     const fetcher = openFetcher(config, logger);
     closers.add(() => fetcher.close());
     const shared =

@@ -5,6 +5,7 @@ import type { SettingsTable } from './setting.js';
 /** The data directory (embedded database, blobs, temporary files) and the database. */
 export interface DatabaseConfig {
   dataDir: string;
+  tmpMaxAgeS: number;
   databaseUrl: string | undefined;
   databasePoolMax: number;
   autoMigrate: boolean;
@@ -17,6 +18,14 @@ export const DATABASE_SETTINGS: SettingsTable<DatabaseConfig> = {
     default: './data',
     parse: text(1, 1024),
     description: 'Directory for the embedded database, blobs and temporary files.',
+  },
+  tmpMaxAgeS: {
+    key: 'tmpMaxAgeS',
+    env: 'QUIRE_TMP_MAX_AGE_S',
+    default: '86400',
+    parse: integer(600, 30 * 24 * 3600),
+    description:
+      'At start, files in `<data dir>/tmp` of dead processes of this host go, and any unwritten this long (keep it above the longest upload or extraction).',
   },
   databaseUrl: {
     key: 'databaseUrl',

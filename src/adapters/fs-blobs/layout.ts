@@ -3,8 +3,8 @@
  * directories small) and `tmp/` for files being staged. Only a strict lowercase hex SHA-256 ever
  * becomes a path, so no argument can point outside the root.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { tempFileName } from '../fs-temp/temp-files.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -18,7 +18,7 @@ export interface BlobLayout {
   readonly tmpDir: string;
   /** The blob's file; the caller must have checked `isSha256(sha256)`. */
   blobPath(sha256: string): string;
-  /** A fresh, unique name under `tmp/`. */
+  /** A fresh, unique name under `tmp/`, naming this process (see fs-temp/temp-files.ts). */
   tempPath(kind: 'stage' | 'probe' | 'plain'): string;
 }
 
@@ -34,7 +34,7 @@ export function blobLayout(root: string): BlobLayout {
       return join(blobsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
     },
     tempPath(kind) {
-      return join(tmpDir, `${kind}-${randomUUID()}.tmp`);
+      return join(tmpDir, tempFileName(kind));
     },
   };
 }

@@ -5,7 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { tempFileName } from '../fs-temp/temp-files.js';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../errors.js';
@@ -16,7 +16,7 @@ const HEAD_BYTES = 64 * 1024;
 export function scratchWriter(dir: string): ScratchWriter {
   return async (source, maxBytes, signal) => {
     await mkdir(dir, { recursive: true });
-    const path = join(dir, `convert-${randomUUID()}.tmp`);
+    const path = join(dir, tempFileName('convert'));
     const head: Buffer[] = [];
     let size = 0;
     let kept = 0;
