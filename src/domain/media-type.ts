@@ -1,8 +1,12 @@
 /**
- * What a document is, from its first bytes and its name. file-type recognises binary formats by
- * magic bytes but says nothing about text formats (and labels `%PDF` + garbage as PDF, which the
- * extractor then reports as corrupt); text is recognised by decoding the head as UTF-8 (or a
- * UTF-16 BOM) and typed by extension, with a look at the content for HTML and JSON.
+ * What a document is, from its first bytes and its name. A byte-order mark is looked at first:
+ * UTF-16 text starts with bytes file-type reads as magic (FF FE is an MPEG frame sync), so text
+ * with a BOM that decodes to text is text. Then file-type recognises binary formats by magic
+ * bytes (it says nothing about text formats, and labels `%PDF` + garbage as PDF, which the
+ * extractor then reports as corrupt). What is left is text if it decodes as UTF-8, or else as
+ * Latin-1 (windows-1252), to characters that text is made of: NULs or more than a few control
+ * characters mean binary, whatever its extension says. Text is typed by extension, with a look
+ * at the content for HTML.
  */
 import { fileTypeFromBuffer } from 'file-type';
 import { extname } from 'node:path';
@@ -20,42 +24,87 @@ const BY_EXTENSION: Record<string, SupportedMediaType> = {
   '.log': 'text/plain',
 };
 
-/** Extensions whose files may be Latin-1 rather than UTF-8 (accepted, decoded as Latin-1 later). */
-const LEGACY_TEXT_EXTENSIONS = new Set(['.txt', '.text', '.csv', '.log']);
+type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
-function isUtf8Text(head: Uint8Array): boolean {
+/** The encoding a byte-order mark announces, and the mark's length. */
+function byteOrderMark(head: Uint8Array): { encoding: TextEncoding; length: number } | null {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)
+    return { encoding: 'utf-8', length: 3 };
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', length: 2 };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', length: 2 };
+  return null;
+}
+
+/** `bytes` decoded, or null when they are not in `encoding` (a character cut at the end is dropped). */
+function decodeHead(bytes: Uint8Array, encoding: TextEncoding): string | null {
+  if (encoding !== 'utf-8') {
+    // UTF-16 and windows-1252 decode anything; a lone surrogate becomes U+FFFD, counted below.
+    const whole = encoding === 'windows-1252' ? bytes.length : bytes.length & ~1;
+    return new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes.subarray(0, whole));
+  }
   // A multi-byte character may be cut at the end of the head: drop up to 3 trailing bytes.
-  for (let cut = 0; cut <= 3 && cut <= head.length; cut++) {
+  for (let cut = 0; cut <= 3 && cut <= bytes.length; cut++) {
     try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(
-        head.subarray(0, head.length - cut),
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(
+        bytes.subarray(0, bytes.length - cut),
       );
-      // NUL bytes mean binary, whatever decodes.
-      return !text.includes('\u0000');
     } catch {
       continue;
     }
   }
-  return false;
+  return null;
 }
 
-function hasUtf16Bom(head: Uint8Array): boolean {
-  return (
-    head.length >= 2 &&
-    ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))
-  );
+/** The share of stray characters past which decoded bytes are not text. */
+const MAX_STRAY_SHARE = 0.01;
+
+/**
+ * Characters text has no use for: C0 controls but tab, line ends, form feed and escape; DEL and
+ * the C1 controls; U+FFFD (what a broken encoding decodes to).
+ */
+function isStray(code: number): boolean {
+  if (code < 0x20)
+    return (
+      code !== 0x09 &&
+      code !== 0x0a &&
+      code !== 0x0c &&
+      code !== 0x0d &&
+      code !== 0x1b &&
+      code !== 0x0b
+    );
+  return (code >= 0x7f && code <= 0x9f) || code === 0xfffd;
 }
 
-function looksLikeHtml(head: Uint8Array): boolean {
-  const start = new TextDecoder().decode(head.subarray(0, 512)).trimStart().toLowerCase();
+function readsAsText(text: string): boolean {
+  if (text.includes('\u0000')) return false;
+  let stray = 0;
+  for (let index = 0; index < text.length; index++) if (isStray(text.charCodeAt(index))) stray++;
+  // One stray character in a short head (a cut surrogate, a lone control) is tolerated.
+  return stray <= 1 || stray <= text.length * MAX_STRAY_SHARE;
+}
+
+function looksLikeHtml(text: string): boolean {
+  const start = text.slice(0, 512).trimStart().toLowerCase();
   return start.startsWith('<!doctype html') || start.startsWith('<html');
 }
 
 export type Sniffed = { mediaType: SupportedMediaType } | { unsupported: string };
 
+function textType(text: string, extension: string): Sniffed {
+  const byExtension = BY_EXTENSION[extension];
+  if (byExtension !== undefined) return { mediaType: byExtension };
+  if (looksLikeHtml(text)) return { mediaType: 'text/html' };
+  return { mediaType: 'text/plain' };
+}
+
 /** `head` is the first bytes of the file (64 KiB is plenty); `filename` may be empty. */
 export async function sniffMediaType(head: Uint8Array, filename: string): Promise<Sniffed> {
   const extension = extname(filename).toLowerCase();
+  const bom = byteOrderMark(head);
+  if (bom !== null) {
+    const text = decodeHead(head.subarray(bom.length), bom.encoding);
+    if (text !== null && readsAsText(text)) return textType(text, extension);
+  }
   const detected = await fileTypeFromBuffer(head);
   if (detected !== undefined) {
     if (detected.mime === 'application/pdf') return { mediaType: 'application/pdf' };
@@ -68,13 +117,9 @@ export async function sniffMediaType(head: Uint8Array, filename: string): Promis
     }
     return { unsupported: detected.mime };
   }
-  const byExtension = BY_EXTENSION[extension];
-  if (isUtf8Text(head) || hasUtf16Bom(head)) {
-    if (byExtension !== undefined) return { mediaType: byExtension };
-    if (looksLikeHtml(head)) return { mediaType: 'text/html' };
-    return { mediaType: 'text/plain' };
+  for (const encoding of ['utf-8', 'windows-1252'] as const) {
+    const text = decodeHead(head, encoding);
+    if (text !== null && readsAsText(text)) return textType(text, extension);
   }
-  if (LEGACY_TEXT_EXTENSIONS.has(extension) && byExtension !== undefined)
-    return { mediaType: byExtension };
   return { unsupported: 'application/octet-stream' };
 }

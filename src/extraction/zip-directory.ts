@@ -1,12 +1,15 @@
 /**
  * Reads a zip's central directory (names and declared sizes) without inflating anything, so a
  * DOCX can be refused as a zip bomb before mammoth inflates it. Supports ZIP64 records; refuses
- * multi-disk archives and directories that do not add up. Also reads one small entry (bounded
- * output) for metadata. A zip that lies about its sizes in the directory is not caught here:
- * the worker thread's heap limit is the backstop for that.
+ * multi-disk archives and directories that do not add up. Declared sizes can lie (a 1 KB claim
+ * over a 1 GB entry), so `inflatedSizeWithin` then inflates every entry as a stream, counting
+ * bytes and keeping none, and stops at the cap. Also reads one small entry (bounded output) for
+ * metadata.
  */
+import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { inflateRawSync } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import { Failure } from '../ports/failures.js';
 
 export interface ZipEntry {
@@ -34,6 +37,9 @@ const MAX_COMMENT = 0xffff;
 /** A DOCX has tens of entries; a directory this large is not one. */
 const MAX_DIRECTORY_BYTES = 16 * 1024 * 1024;
 const MAX_ENTRIES = 65_535;
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 const corrupt = (why: string): Failure =>
   new Failure('DOCUMENT_CORRUPT', `Not a valid DOCX (zip) file: ${why}`);
@@ -175,6 +181,13 @@ export async function readZipDirectory(handle: FileHandle): Promise<ZipDirectory
   return { entries, totalUncompressed };
 }
 
+/** Where an entry's compressed bytes start (after its local header, whose lengths may differ). */
+async function dataStart(handle: FileHandle, entry: ZipEntry): Promise<number> {
+  const header = await readAt(handle, entry.localHeaderOffset, 30);
+  if (header.readUInt32LE(0) !== LOCAL_HEADER) throw corrupt('bad local header');
+  return entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+}
+
 /**
  * One entry's bytes, inflated to at most `maxBytes`; null when it is larger, encrypted or uses a
  * compression method other than stored or deflate.
@@ -186,10 +199,7 @@ export async function readZipEntry(
 ): Promise<Buffer | null> {
   if ((entry.flags & 1) !== 0 || entry.uncompressedSize > maxBytes) return null;
   if (entry.compressedSize > maxBytes * 2 + 1024) return null;
-  const header = await readAt(handle, entry.localHeaderOffset, 30);
-  if (header.readUInt32LE(0) !== LOCAL_HEADER) throw corrupt('bad local header');
-  const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-  const data = await readAt(handle, start, entry.compressedSize);
+  const data = await readAt(handle, await dataStart(handle, entry), entry.compressedSize);
   if (entry.method === 0) return data.subarray(0, maxBytes);
   if (entry.method !== 8) return null;
   try {
@@ -197,4 +207,58 @@ export async function readZipEntry(
   } catch {
     return null;
   }
+}
+
+const INFLATE_CHUNK_BYTES = 256 * 1024;
+
+/** Inflates one deflated entry as a stream and counts its bytes; stops once past `limit`. */
+async function countInflated(
+  path: string,
+  start: number,
+  entry: ZipEntry,
+  limit: number,
+): Promise<number> {
+  let count = 0;
+  if (entry.compressedSize === 0) return 0;
+  try {
+    await pipeline(
+      createReadStream(path, { start, end: start + entry.compressedSize - 1 }),
+      createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES }),
+      async (chunks: AsyncIterable<Buffer>) => {
+        for await (const chunk of chunks) {
+          count += chunk.length;
+          // Stops the pipeline (it then rejects, with this or an abort error).
+          if (count > limit) throw new Error('over the cap');
+        }
+      },
+    );
+  } catch (error) {
+    if (count > limit) return count;
+    throw corrupt(`${entry.name} does not inflate (${messageOf(error)})`);
+  }
+  return count;
+}
+
+/**
+ * The archive's real unzipped size, found by inflating every entry (memory stays at one chunk),
+ * or null as soon as it passes `cap`: what the entries declare is not trusted. Stored entries
+ * count their stored size; entries in other methods (which mammoth cannot read either) their
+ * compressed size.
+ */
+export async function inflatedSizeWithin(
+  path: string,
+  handle: FileHandle,
+  directory: ZipDirectory,
+  cap: number,
+): Promise<number | null> {
+  let total = 0;
+  for (const entry of directory.entries) {
+    if (entry.method !== 8 || (entry.flags & 1) !== 0) {
+      total += entry.compressedSize;
+    } else {
+      total += await countInflated(path, await dataStart(handle, entry), entry, cap - total);
+    }
+    if (total > cap) return null;
+  }
+  return total;
 }

@@ -1,7 +1,9 @@
 /**
  * DOCX via mammoth. The zip's central directory is checked first, without inflating anything:
  * declared uncompressed sizes above `maxUnzippedBytes` are a zip bomb (PAYLOAD_TOO_LARGE), and
- * a file that is not a zip or has no word/document.xml is DOCUMENT_CORRUPT. mammoth then
+ * a file that is not a zip or has no word/document.xml is DOCUMENT_CORRUPT. As declared sizes
+ * can lie, every entry is then inflated as a stream and counted (nothing kept), stopping at the
+ * same cap: mammoth, which holds whole parts in memory, only sees archives under it. mammoth then
  * converts to HTML (images are not read) and our converter makes Markdown and text blocks from
  * it, so each page's text and Markdown match. DOCX has no pages: they are cut at about 3,000
  * characters on paragraph boundaries. Metadata comes from docProps/core.xml.
@@ -14,7 +16,12 @@ const loadParseHtml = async (): Promise<typeof ParseHtml> => (await import('link
 import { open, type FileHandle } from 'node:fs/promises';
 import { htmlToBlocks, type DomNode } from '../html-to-markdown.js';
 import { normalizeInline, PageBuilder, TextBudget } from '../text-pages.js';
-import { readZipDirectory, readZipEntry, type ZipDirectory } from '../zip-directory.js';
+import {
+  inflatedSizeWithin,
+  readZipDirectory,
+  readZipEntry,
+  type ZipDirectory,
+} from '../zip-directory.js';
 import {
   type ExtractedMetadata,
   type ExtractionResult,
@@ -88,6 +95,12 @@ async function checkArchive(handle: FileHandle, task: ExtractionTask): Promise<Z
   }
   if (!directory.entries.some((entry) => entry.name === MAIN_PART)) {
     throw new Failure('DOCUMENT_CORRUPT', `Not a DOCX: the zip has no ${MAIN_PART}`);
+  }
+  if ((await inflatedSizeWithin(task.path, handle, directory, limit)) === null) {
+    throw new Failure(
+      'PAYLOAD_TOO_LARGE',
+      `The DOCX unpacks to more than the ${limit}-byte limit (its zip declares only ${directory.totalUncompressed})`,
+    );
   }
   return directory;
 }

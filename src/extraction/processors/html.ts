@@ -8,6 +8,7 @@ import { Readability } from '@mozilla/readability';
 import type { parseHTML as ParseHtml } from 'linkedom';
 import { stat, readFile } from 'node:fs/promises';
 import { htmlToBlocks, type DomNode } from '../html-to-markdown.js';
+import { flattenDeepNesting } from '../html-nesting.js';
 import { normalizeInline, PageBuilder, TextBudget } from '../text-pages.js';
 import { decodeBytes } from '../text-decoding.js';
 import {
@@ -118,7 +119,7 @@ export async function extractHtml(
       `HTML documents are parsed whole; this one is ${size} bytes, above ${MAX_HTML_BYTES}`,
     );
   }
-  const html = decodeBytes(await readFile(task.path));
+  const { html } = flattenDeepNesting(decodeBytes(await readFile(task.path)));
   const document = await parse(html);
   const pageTitle = normalizeInline(document.title ?? '');
   const pageLanguage = document.documentElement?.getAttribute?.('lang')?.trim() ?? '';
