@@ -129,7 +129,8 @@ function openFetcher(config: Config, logger: Logger): Fetcher {
     headersTimeoutMs: config.fetchConnectTimeoutMs * 2,
     totalTimeoutMs: config.fetchTotalTimeoutMs,
     retries: config.fetchRetries,
-    onBreakerChange: (host, state) => logger.warn({ host, state }, 'circuit breaker changed state'),
+    onBreakerChange: (host, state, tenant) =>
+      logger.warn({ host, state, tenant_id: tenant }, 'circuit breaker changed state'),
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * Outbound HTTP for URL ingestion and webhooks: http/https only, every resolved address checked
  * at connect time and after every redirect (SSRF guard), bounded in time and bytes, retried with
- * jittered backoff where retrying can help, and behind a circuit breaker per host.
+ * jittered backoff where retrying can help, and behind a circuit breaker per (scope, host).
  */
 import type { Readable } from 'node:stream';
 
@@ -12,6 +12,11 @@ export interface FetchOptions {
   /** Past this many response bytes the body stream errors with AppError PAYLOAD_TOO_LARGE. */
   maxBytes: number;
   signal?: AbortSignal;
+  /**
+   * Whose request this is (a tenant id): each scope has its own circuit breaker per host, so one
+   * tenant's failures cannot keep another tenant's requests from a host. Default: one shared scope.
+   */
+  scope?: string;
 }
 
 export interface FetchResponse {
@@ -30,6 +35,8 @@ export interface PostOptions {
   /** The whole exchange: connecting, sending, the response headers and draining its body. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** As FetchOptions.scope. */
+  scope?: string;
 }
 
 export interface PostResult {
@@ -69,12 +76,12 @@ export interface Fetcher {
   fetch(url: string, options: FetchOptions): Promise<FetchResponse>;
   /**
    * One POST, no retry, redirects NOT followed (a 3xx is returned like any other status), the
-   * same SSRF guard and per-host breaker as `fetch`. Resolves with any status the server
+   * same SSRF guard and breakers as `fetch`. Resolves with any status the server
    * answered (its body read up to POST_RESPONSE_DRAIN_BYTES and discarded); throws FetchError
    * when there was no answer: `not_allowed`, `timeout`, `network` or `circuit_open`.
    */
   post(url: string, options: PostOptions): Promise<PostResult>;
-  /** Circuit-breaker state per host, for /health and metrics. */
+  /** Circuit-breaker state per host (the worst over its scopes), for /health and metrics. */
   breakers(): Record<string, BreakerState>;
   close(): Promise<void>;
 }

@@ -64,8 +64,11 @@ export interface JobStore {
     limit: number,
     after: string | null,
   ): Promise<Page<JobRecord>>;
-  /** Marks a job its `owner` holds as succeeded; false when it no longer holds it. */
-  complete(jobId: string, owner: string, at: string): Promise<boolean>;
+  /**
+   * Marks a job its `owner` holds as succeeded (with its final `progress` when given); false when
+   * it no longer holds it.
+   */
+  complete(jobId: string, owner: string, at: string, progress?: JobProgress): Promise<boolean>;
   /** Removes the document's jobs (when the document is deleted). */
   deleteForDocument(tenantId: string, documentId: string): Promise<number>;
   /** How many jobs are in each status (queue depth, admin stats). */

@@ -17,7 +17,7 @@ interface DocumentBody {
   id: string;
   status: string;
   sha256: string | null;
-  size_bytes: number;
+  size_bytes: number | null;
   media_type: string | null;
   error?: { code: string; message: string };
 }
@@ -120,6 +120,36 @@ describe('URL ingestion', () => {
     );
   });
 
+  it('the fetch job reports the bytes fetched, and the total the upstream declared', async () => {
+    upstream.on('/sized.txt', (_req, res) => {
+      const body = Buffer.alloc(100_000, 0x61);
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length });
+      // Progress is written at most every 250 ms: pauses let it be seen half way.
+      res.write(body.subarray(0, 50_000));
+      setTimeout(() => res.write(body.subarray(50_000, 75_000)), 400);
+      setTimeout(() => res.end(body.subarray(75_000)), 1_200);
+    });
+    const { document, job } = (await create('/sized.txt')) as Awaited<ReturnType<typeof create>> & {
+      job: { id: string };
+    };
+    const progressOf = async () =>
+      (await t.app.inject({ url: `/v1/jobs/${job.id}`, headers: t.admin })).json().progress as {
+        done: number;
+        total: number;
+        unit: string;
+      };
+    let midway: { done: number; total: number } | undefined;
+    const deadline = Date.now() + 5_000;
+    while (midway === undefined && Date.now() < deadline) {
+      const progress = await progressOf();
+      if (progress.done > 0 && progress.done < 100_000) midway = progress;
+      await sleep(100);
+    }
+    assert.deepEqual(midway && [midway.total, midway.done >= 50_000], [100_000, true]);
+    await waitFor(t, document.id, fetched);
+    assert.deepEqual(await progressOf(), { done: 100_000, total: 100_000, unit: 'bytes' });
+  });
+
   it('succeeds after the upstream answers 500 twice', async () => {
     upstream.on(
       '/flaky.txt',
@@ -137,11 +167,33 @@ describe('URL ingestion', () => {
     assert.equal(upstream.hits('/flaky.txt'), 3);
   });
 
-  it('an upstream that always fails: FETCH_FAILED after the retries, and its breaker opens', async () => {
-    upstream.on('/down.txt', script.status(503));
-    const { document } = await create('/down.txt');
-    const done = await waitFor(t, document.id, (d) => d.status === 'failed');
-    assert.equal(done.error?.code, 'FETCH_FAILED');
+  it('one URL that always answers 500 fails alone: another URL of the same host is fetched', async () => {
+    upstream.on('/always500', script.status(500));
+    upstream.on('/sample.md', script.status(200, '# Sample\n\nStill here.\n'));
+    for (let i = 0; i < 3; i++) {
+      const { document } = await create('/always500');
+      const failed = await waitFor(t, document.id, (d) => d.status === 'failed');
+      assert.equal(failed.error?.code, 'FETCH_FAILED');
+      assert.match(String(failed.error?.message), /answered 500/);
+      assert.equal(failed.size_bytes, null, 'a failed URL document has no size');
+    }
+    const { document } = await create('/sample.md');
+    const done = await waitFor(t, document.id, fetched);
+    assert.notEqual(done.status, 'failed', JSON.stringify(done));
+    assert.equal(done.size_bytes, 22);
+    const health = await t.app.inject({ method: 'GET', url: '/health', headers: t.admin });
+    assert.equal(health.json().breakers[upstream.host], 'closed');
+  });
+
+  it('an upstream whose every path fails: FETCH_FAILED after the retries, and its breaker opens', async () => {
+    for (const path of ['/down.txt', '/down-2.txt', '/down-3.txt'])
+      upstream.on(path, script.status(503));
+    let done: DocumentBody | undefined;
+    for (const path of ['/down.txt', '/down-2.txt', '/down-3.txt']) {
+      const { document } = await create(path);
+      done = await waitFor(t, document.id, (d) => d.status === 'failed');
+    }
+    assert.equal(done?.error?.code, 'FETCH_FAILED');
     const health = await t.app.inject({ method: 'GET', url: '/health', headers: t.admin });
     assert.equal(health.json().breakers[upstream.host], 'open');
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
@@ -194,6 +246,7 @@ describe('URL ingestion', () => {
     const before = upstream.connections;
     const done = await waitFor(t, response.json().document.id, (d) => d.status === 'failed');
     assert.equal(done.error?.code, 'URL_NOT_ALLOWED');
+    assert.doesNotMatch(String(done.error?.message), /127\.0\.0\.1|::1|loopback/);
     assert.equal(upstream.connections, before, 'no connection was made');
   });
 

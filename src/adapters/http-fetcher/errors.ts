@@ -77,14 +77,26 @@ export function toFetchError(err: unknown, context: ClassifyContext): FetchError
   }
   if (context.signal.aborted) return abortedError(context, err);
   const code = codeOf(err) ?? '';
-  const message = err instanceof Error ? err.message : String(err);
+  // Named by its code, not the library's message: those name the address a host name resolved
+  // to (`connect ECONNREFUSED 10.0.0.5:80`), which the caller must not learn. The cause keeps it.
+  const named = code === '' ? '' : ` (${code})`;
   if (TIMEOUT_CODES.has(code)) {
-    return new FetchError('timeout', `${context.url}: ${message}`, true, undefined, { cause: err });
-  }
-  if (isPermanentTlsFailure(code)) {
-    return new FetchError('network', `${context.url}: ${message}`, false, undefined, {
+    return new FetchError('timeout', `${context.url}: timed out${named}`, true, undefined, {
       cause: err,
     });
   }
-  return new FetchError('network', `${context.url}: ${message}`, true, undefined, { cause: err });
+  if (isPermanentTlsFailure(code)) {
+    return new FetchError('network', `${context.url}: TLS failed${named}`, false, undefined, {
+      cause: err,
+    });
+  }
+  return new FetchError(
+    'network',
+    `${context.url}: the connection failed${named}`,
+    true,
+    undefined,
+    {
+      cause: err,
+    },
+  );
 }

@@ -2,7 +2,7 @@
  * The Fetcher port over undici: one pooled Agent whose connector is the SSRF guard, redirects
  * followed by hand (every hop re-checked), connect/headers/total timeouts, a byte cap on the
  * body, retries with jittered exponential backoff (honouring Retry-After) and a circuit
- * breaker per host:port. `post` (webhook deliveries) is one request through the same guard and
+ * breaker per (tenant, host:port) that only host-wide failures open. `post` (webhook deliveries) is one request through the same guard and
  * breakers, with no retry (the job retries) and no redirect followed.
  *
  * Its parts: get.ts (fetch: retries outside, the breaker inside, and why that order), post.ts
@@ -19,7 +19,7 @@ import { parseAllowHosts, type AllowHosts } from './allow-hosts.js';
 import { retryBackoff } from './backoff.js';
 import { fetchWithRetries, type GetSettings } from './get.js';
 import { createGuardedConnector } from './guarded-connector.js';
-import { createHostBreakers } from './host-breaker.js';
+import { createHostBreakers, type HostBreakerOptions } from './host-breaker.js';
 import { postOnce, type PostSettings } from './post.js';
 import { checkUrl } from './url-policy.js';
 
@@ -44,13 +44,16 @@ export interface HttpFetcherOptions {
   retryMaxDelayMs?: number;
   /** Longest Retry-After honoured; default 30 s. */
   maxRetryAfterMs?: number;
-  /** Default: open after 5 consecutive failures, half-open after 30 s. */
-  breaker?: { consecutiveFailures: number; halfOpenAfterMs: number };
+  /**
+   * Default: open after 5 consecutive host failures, half-open after 30 s; 5xx/429 answers count
+   * once 3 distinct paths of the host gave them.
+   */
+  breaker?: HostBreakerOptions;
   /** Default `quire/<version>`; a caller's User-Agent header wins. */
   userAgent?: string;
   /** Connections per origin in the pool; default 16. */
   connections?: number;
-  onBreakerChange?(host: string, state: BreakerState): void;
+  onBreakerChange?(host: string, state: BreakerState, scope: string): void;
 }
 
 /** How long a close waits for requests in flight before it destroys the pool. */
@@ -91,7 +94,7 @@ export function createHttpFetcher(options: HttpFetcherOptions): Fetcher {
       assertOpen();
       return postOnce(postSettings, url, postOptions);
     },
-    breakers: () => breakers.states(),
+    breakers: () => breakers.registry.states(),
     close() {
       closing ??= closeAgent(dispatcher);
       return closing;

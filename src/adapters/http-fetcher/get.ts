@@ -28,7 +28,6 @@ import {
 } from 'cockatiel';
 import type { Dispatcher } from 'undici';
 import type { FetchError, FetchOptions, FetchResponse } from '../../ports/fetcher.js';
-import type { BreakerRegistry } from './breakers.js';
 import {
   AbortedFetchError,
   UpstreamStatusError,
@@ -36,7 +35,7 @@ import {
   toFetchError,
   type ClassifyContext,
 } from './errors.js';
-import { isHostFailure, throughBreaker } from './host-breaker.js';
+import { isHostFailure, throughBreaker, type HostBreakers } from './host-breaker.js';
 import { outgoingHeaders, type OutgoingRequest } from './outgoing.js';
 import { raceAbort } from './race-abort.js';
 import { redirectTarget, redirectedRequest, type RedirectPolicy } from './redirects.js';
@@ -45,7 +44,7 @@ import { sendHop, type HopSettings } from './send.js';
 import { checkUrl } from './url-policy.js';
 
 export interface GetSettings extends HopSettings, RedirectPolicy {
-  breakers: BreakerRegistry;
+  breakers: HostBreakers;
   userAgent: string;
   /** The whole fetch: every attempt, redirect and backoff, and reading the body. */
   totalTimeoutMs: number;
@@ -157,6 +156,7 @@ async function attempt(
     const [target, sent] = [url, request];
     const hop = await throughBreaker(
       settings.breakers,
+      options.scope ?? '',
       target,
       () => sendHop(settings, target, sent, context),
       context.signal,

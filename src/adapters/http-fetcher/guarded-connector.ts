@@ -17,7 +17,11 @@ import { buildConnector } from 'undici';
 import { forbiddenReason } from './address-policy.js';
 import { effectivePort, type AllowHosts } from './allow-hosts.js';
 
-/** The connection was refused by the guard; nothing was sent. */
+/**
+ * The connection was refused by the guard; nothing was sent. The message names a literal address
+ * (the caller wrote it) but never what a host name resolved to; `address` and `reason` keep that
+ * for logs.
+ */
 export class ForbiddenAddressError extends Error {
   readonly code = 'QUIRE_FORBIDDEN_ADDRESS';
 
@@ -29,7 +33,8 @@ export class ForbiddenAddressError extends Error {
     super(
       host === address
         ? `address ${address} is not allowed (${reason})`
-        : `${host} resolves to ${address}, which is not allowed (${reason})`,
+        : // Never the address a name resolved to: the caller must not learn our network's layout.
+          `${host} resolves to an address that is not allowed (SSRF guard)`,
     );
     this.name = 'ForbiddenAddressError';
   }

@@ -12,21 +12,20 @@ import {
   type PostResult,
 } from '../../ports/fetcher.js';
 import type { AllowHosts } from './allow-hosts.js';
-import type { BreakerRegistry } from './breakers.js';
 import {
   AbortedFetchError,
   UpstreamStatusError,
   toFetchError,
   type ClassifyContext,
 } from './errors.js';
-import { throughBreaker } from './host-breaker.js';
+import { throughBreaker, type HostBreakers } from './host-breaker.js';
 import { outgoingHeaders } from './outgoing.js';
 import { flatHeaders } from './response.js';
 import { checkUrl } from './url-policy.js';
 
 export interface PostSettings {
   dispatcher: Dispatcher;
-  breakers: BreakerRegistry;
+  breakers: HostBreakers;
   allowHosts: AllowHosts;
   userAgent: string;
 }
@@ -82,7 +81,7 @@ export async function postOnce(
     return result;
   };
   try {
-    return await throughBreaker(settings.breakers, url, exchange, signal);
+    return await throughBreaker(settings.breakers, options.scope ?? '', url, exchange, signal);
   } catch (err) {
     if (err instanceof FailedAnswer) return err.result;
     throw classify(err);

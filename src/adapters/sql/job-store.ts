@@ -1,6 +1,7 @@
 import {
   JOB_STATUSES,
   type JobLane,
+  type JobProgress,
   type JobRecord,
   type JobStatus,
   type JobStore,
@@ -37,6 +38,7 @@ export async function completeJob(
   jobId: string,
   owner: string,
   at: string,
+  progress?: JobProgress,
 ): Promise<boolean> {
   const result = await db
     .updateTable('jobs')
@@ -46,6 +48,7 @@ export async function completeJob(
       lease_owner: null,
       lease_until: null,
       error: null,
+      ...(progress === undefined ? {} : { progress: JSON.stringify(progress) }),
     })
     .where('id', '=', jobId)
     .where('lease_owner', '=', owner)
@@ -80,7 +83,7 @@ export function createSqlJobStore(db: SqlExecutor): JobStore {
       return row === undefined ? null : toJobRecord(row);
     },
 
-    complete: (jobId, owner, at) => completeJob(db, jobId, owner, at),
+    complete: (jobId, owner, at, progress) => completeJob(db, jobId, owner, at, progress),
 
     async list(tenantId, filter, limit, after) {
       let query = db.selectFrom('jobs').selectAll();

@@ -5,7 +5,7 @@
 import type { JobFailure } from '../../ports/failures.js';
 import type { Readable } from 'node:stream';
 import { AppError } from '../../errors.js';
-import type { JobRecord } from '../../ports/job-store.js';
+import type { JobProgress, JobRecord } from '../../ports/job-store.js';
 import { sniffMediaType } from '../media-type.js';
 import { isoClock, type DocumentDeps } from './deps.js';
 import { newJob } from './new-job.js';
@@ -40,9 +40,15 @@ export class FetchedDocuments {
 
   /**
    * Attaches fetched bytes to a URL document and queues its extraction, completing the fetch job
-   * in the same transaction (rolled back if the job's lease was lost meanwhile).
+   * with its final `progress` in the same transaction (rolled back if the job's lease was lost
+   * meanwhile).
    */
-  async attachFetched(job: JobRecord, upload: StagedUpload, owner: string): Promise<void> {
+  async attachFetched(
+    job: JobRecord,
+    upload: StagedUpload,
+    owner: string,
+    progress?: JobProgress,
+  ): Promise<void> {
     const { staged, head } = upload;
     try {
       const documentId = job.document_id as string;
@@ -73,7 +79,7 @@ export class FetchedDocuments {
           { sha256: staged.sha256, size_bytes: staged.size, media_type: sniffed.mediaType },
           at,
         );
-        if (!(await stores.jobs.complete(job.id, owner, at)))
+        if (!(await stores.jobs.complete(job.id, owner, at, progress)))
           throw new Error(`lost the lease on job ${job.id}`);
         if (updated === null) return false; // deleted while it was being fetched
         await stores.blobRefs.increment(staged.sha256);

@@ -17,7 +17,9 @@ export async function publishDocumentEvent(
   requestId: string | null,
   occurredAt: string,
 ): Promise<void> {
-  const { tenant_id: _tenant, ...view } = document;
+  const { tenant_id: _tenant, ...rest } = document;
+  // As GET /v1/documents/{id} shows it: no size while it has no bytes (a failed URL document).
+  const view = { ...rest, size_bytes: rest.sha256 === null ? null : rest.size_bytes };
   await (deps.events ?? NO_EVENTS).publish({
     type,
     tenant_id: document.tenant_id,

@@ -53,7 +53,9 @@ export const DocumentView = Type.Object({
   title: Type.String(),
   status: Type.Union(DOCUMENT_STATUSES.map((s) => Type.Literal(s))),
   media_type: Type.Union([Type.String(), Type.Null()]),
-  size_bytes: Type.Integer(),
+  size_bytes: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'null while the document has no bytes (a URL document not fetched)',
+  }),
   sha256: Type.Union([Type.String(), Type.Null()]),
   filename: Type.Union([Type.String(), Type.Null()]),
   page_count: Type.Union([Type.Integer(), Type.Null()]),

@@ -63,7 +63,13 @@ export function webhookJobHandler(options: WebhookJobOptions): JobHandler {
       const { body, headers } = webhooks.signedRequest(delivery, secret);
       let result: PostResult;
       try {
-        result = await fetcher.post(webhook.url, { headers, body, signal, timeoutMs });
+        result = await fetcher.post(webhook.url, {
+          headers,
+          body,
+          signal,
+          timeoutMs,
+          scope: job.tenant_id,
+        });
       } catch (error) {
         if (signal.aborted) throw error; // stopping or lease lost: the runner hands it back
         return failed(job, delivery, null, receiverFailure(error, timeoutMs));

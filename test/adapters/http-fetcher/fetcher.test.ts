@@ -100,7 +100,8 @@ describe('SSRF guard at connect time', () => {
     );
     assert.equal(error.kind, 'not_allowed');
     assert.equal(error.retryable, false);
-    assert.match(error.message, /localhost resolves to (127\.0\.0\.1|::1)/);
+    assert.match(error.message, /localhost resolves to an address that is not allowed/);
+    assert.doesNotMatch(error.message, /127\.0\.0\.1|::1|loopback/, 'how the name resolved');
     assert.equal(upstream.hits('/via-localhost'), 0);
     assert.equal(upstream.connections, before);
   });
@@ -354,6 +355,13 @@ describe('retries', () => {
   });
 });
 
+/** Breaker mechanics on one path: every 5xx counts (by default only from 3 distinct paths). */
+const ONE_PATH_COUNTS = (consecutiveFailures: number, halfOpenAfterMs: number) => ({
+  consecutiveFailures,
+  halfOpenAfterMs,
+  distinctFailingPaths: 1,
+});
+
 describe('circuit breaker', () => {
   it('opens after consecutive failures, fails fast, then half-opens and closes', async () => {
     let healthy = false;
@@ -363,7 +371,7 @@ describe('circuit breaker', () => {
     const changes: [string, BreakerState][] = [];
     const f = fetcher({
       retries: 2,
-      breaker: { consecutiveFailures: 3, halfOpenAfterMs: 300 },
+      breaker: ONE_PATH_COUNTS(3, 300),
       onBreakerChange: (host, state) => changes.push([host, state]),
     });
 
@@ -398,7 +406,7 @@ describe('circuit breaker', () => {
 
   it('a failed half-open trial opens it again', async () => {
     upstream.on('/breaker-down', script.status(502));
-    const f = fetcher({ retries: 0, breaker: { consecutiveFailures: 1, halfOpenAfterMs: 100 } });
+    const f = fetcher({ retries: 0, breaker: ONE_PATH_COUNTS(1, 100) });
     assert.equal(
       (await rejection(f.fetch(upstream.url('/breaker-down'), { maxBytes: 1 }))).kind,
       'upstream_status',
@@ -416,7 +424,7 @@ describe('circuit breaker', () => {
 
   it('stops retrying as soon as the breaker opens, reporting the real failure', async () => {
     upstream.on('/breaker-mid', script.status(500));
-    const f = fetcher({ retries: 5, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 10_000 } });
+    const f = fetcher({ retries: 5, breaker: ONE_PATH_COUNTS(2, 10_000) });
     const error = await rejection(f.fetch(upstream.url('/breaker-mid'), { maxBytes: 100 }));
     assert.equal(error.kind, 'upstream_status');
     assert.equal(error.status, 500);
@@ -433,12 +441,50 @@ describe('circuit breaker', () => {
         script.status(404),
       ),
     );
-    const f = fetcher({ retries: 0, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 10_000 } });
+    const f = fetcher({ retries: 0, breaker: ONE_PATH_COUNTS(2, 10_000) });
     for (const status of [500, 404, 500, 404]) {
       const error = await rejection(f.fetch(upstream.url('/breaker-mixed'), { maxBytes: 100 }));
       assert.equal(error.status, status);
     }
     assert.deepEqual(f.breakers(), { [upstream.host]: 'closed' });
+  });
+
+  it('one URL answering 500 fails that URL only; 5xx from several paths open the breaker', async () => {
+    upstream.on('/always500', script.status(500));
+    upstream.on('/sample.md', script.status(200, '# fine'));
+    upstream.on('/also500-a', script.status(500));
+    upstream.on('/also500-b', script.status(503));
+    const f = fetcher({ retries: 2, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 10_000 } });
+    for (let i = 0; i < 4; i++) {
+      const error = await rejection(f.fetch(upstream.url('/always500'), { maxBytes: 100 }));
+      assert.deepEqual([error.kind, error.status], ['upstream_status', 500]);
+    }
+    assert.equal(upstream.hits('/always500'), 12, 'each fetch retried, none cut short');
+    const good = await f.fetch(upstream.url('/sample.md'), { maxBytes: 100 });
+    assert.equal((await readAll(good.body)).toString(), '# fine');
+    assert.deepEqual(f.breakers(), { [upstream.host]: 'closed' });
+    // The host itself failing: 5xx from three distinct paths.
+    await rejection(f.fetch(upstream.url('/always500'), { maxBytes: 100 }));
+    await rejection(f.fetch(upstream.url('/also500-a'), { maxBytes: 100 }));
+    await rejection(f.fetch(upstream.url('/also500-b'), { maxBytes: 100 }));
+    assert.deepEqual(f.breakers(), { [upstream.host]: 'open' });
+    const cut = await rejection(f.fetch(upstream.url('/sample.md'), { maxBytes: 100 }));
+    assert.equal(cut.kind, 'circuit_open');
+  });
+
+  it('each tenant has its own breaker per host: one tenant cannot open another’s', async () => {
+    upstream.on('/tenant-down', script.reset());
+    upstream.on('/tenant-ok', script.status(200, 'ok'));
+    const f = fetcher({ retries: 0, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 10_000 } });
+    for (let i = 0; i < 2; i++)
+      await rejection(f.fetch(upstream.url('/tenant-down'), { maxBytes: 100, scope: 'acme' }));
+    const open = await rejection(
+      f.fetch(upstream.url('/tenant-ok'), { maxBytes: 100, scope: 'acme' }),
+    );
+    assert.equal(open.kind, 'circuit_open');
+    const other = await f.fetch(upstream.url('/tenant-ok'), { maxBytes: 100, scope: 'globex' });
+    assert.equal((await readAll(other.body)).toString(), 'ok');
+    assert.deepEqual(f.breakers(), { [upstream.host]: 'open' }, 'the worst state per host');
   });
 });
 
@@ -580,18 +626,26 @@ describe('post (webhook deliveries)', () => {
     assert.ok(endless.stats.written < 10 * 1024 * 1024, `receiver wrote ${endless.stats.written}`);
   });
 
-  it('5xx answers and timeouts count against the host’s breaker; 4xx do not', async () => {
+  it('5xx answers from several paths and timeouts count against the host’s breaker; 4xx and one failing receiver do not', async () => {
     upstream.on('/hook-breaker', script.sequence(script.status(400), script.status(503)));
+    upstream.on('/hook-healthy', script.status(204));
+    upstream.on('/hook-503-b', script.status(503));
+    upstream.on('/hook-503-c', script.status(502));
     const f = fetcher({ breaker: { consecutiveFailures: 2, halfOpenAfterMs: 10_000 } });
     assert.equal((await send(f, '/hook-breaker')).status, 400);
     assert.deepEqual(f.breakers(), { [upstream.host]: 'closed' });
+    for (let i = 0; i < 4; i++) assert.equal((await send(f, '/hook-breaker')).status, 503);
+    assert.deepEqual(f.breakers(), { [upstream.host]: 'closed' }, 'one failing receiver');
+    assert.equal((await send(f, '/hook-healthy')).status, 204);
     assert.equal((await send(f, '/hook-breaker')).status, 503);
+    assert.equal((await send(f, '/hook-503-b')).status, 503);
+    assert.equal((await send(f, '/hook-503-c')).status, 502);
     assert.equal((await send(f, '/hook-breaker')).status, 503);
     assert.deepEqual(f.breakers(), { [upstream.host]: 'open' });
-    const error = await rejection(send(f, '/hook-breaker'));
+    const error = await rejection(send(f, '/hook-healthy'));
     assert.equal(error.kind, 'circuit_open');
     assert.equal(error.retryable, true);
-    assert.equal(upstream.hits('/hook-breaker'), 3);
+    assert.equal(upstream.hits('/hook-breaker'), 7);
 
     upstream.on('/hook-hang', script.slowHeaders(3000));
     const g = fetcher({ breaker: { consecutiveFailures: 2, halfOpenAfterMs: 10_000 } });
