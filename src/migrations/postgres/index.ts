@@ -6,6 +6,7 @@ import { migration as documentsAndJobs } from '../shared/0004-documents-and-jobs
 import { migration as extraction } from '../shared/0005-extraction.js';
 import { migration as webhooks } from '../shared/0006-webhooks.js';
 import * as search from './0007-search.js';
+import * as sealedContent from './0009-sealed-content.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const postgresMigrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const postgresMigrations: Record<string, Migration> = {
   '0005-extraction': extraction(),
   '0006-webhooks': webhooks('timestamptz'),
   '0007-search': search,
+  '0009-sealed-content': sealedContent,
 };
