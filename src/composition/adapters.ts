@@ -37,7 +37,12 @@ import type { SqlDatabase } from '../adapters/sql/database.js';
 import { migrateToLatest } from '../adapters/sql/migrate.js';
 import { openDatabase } from './database.js';
 import { createSqlTenantStore } from '../adapters/sql/tenant-store.js';
-import { createSqlSearchIndex } from '../adapters/sql/search-index.js';
+import { clearSqlSearchIndex, createSqlSearchIndex } from '../adapters/sql/search-index.js';
+import {
+  createContentCipher,
+  PLAINTEXT,
+  type ContentPolicy,
+} from '../adapters/sql/content-cipher.js';
 import { Closers } from './closers.js';
 
 export interface Adapters {
@@ -78,6 +83,7 @@ export async function openAdapters({
     const database = given ?? openDatabase(config, logger);
     if (given === undefined) closers.add(() => database.close());
     if (migrate ?? config.autoMigrate) await applyMigrations(database, logger);
+    const content = await contentPolicy(config, database, logger);
     const healthChecks: HealthCheck[] = [
       { name: 'database', check: (signal) => database.ping(signal) },
     ];
@@ -104,8 +110,8 @@ export async function openAdapters({
       audit: createSqlAuditLog(database),
       ...shared,
       blobs,
-      uow: createSqlUnitOfWork(database),
-      search: createSqlSearchIndex(database),
+      uow: createSqlUnitOfWork(database, content),
+      search: createSqlSearchIndex(database, content),
       fetcher,
       healthChecks,
       close: () => closers.close(),
@@ -114,6 +120,26 @@ export async function openAdapters({
     await closers.close();
     throw error;
   }
+}
+
+/**
+ * How extracted content is stored: sealed under QUIRE_ENCRYPTION_KEY when it is set; indexed for
+ * search unless QUIRE_SEARCH_INDEX=off, which also empties an index left from before, so that no
+ * plaintext term stays in the database.
+ */
+async function contentPolicy(
+  config: Config,
+  database: SqlDatabase,
+  logger: Logger,
+): Promise<ContentPolicy> {
+  const cipher =
+    config.encryptionKey === undefined ? PLAINTEXT : createContentCipher(config.encryptionKey);
+  if (!config.searchIndex) await clearSqlSearchIndex(database);
+  else if (config.encryptionKey !== undefined)
+    logger.info(
+      'content is encrypted at rest, but the search index keeps its words in plaintext (QUIRE_SEARCH_INDEX=off to drop it)',
+    );
+  return { cipher, searchIndex: config.searchIndex };
 }
 
 async function applyMigrations(database: SqlDatabase, logger: Logger): Promise<void> {

@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
     title: 'Idempotency key reused with a different request',
     retryable: false,
   },
+  SEARCH_DISABLED: { status: 409, title: 'Search is turned off', retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', retryable: false },
   URI_TOO_LONG: { status: 414, title: 'URI too long', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', retryable: false },

@@ -76,9 +76,10 @@ export const REDIS_SETTINGS: SettingsTable<RedisConfig> = {
   },
 };
 
-/** Encryption at rest of stored files. */
+/** Encryption at rest of stored files and content, and whether a plaintext search index is kept. */
 export interface EncryptionConfig {
   encryptionKey: Buffer | undefined;
+  searchIndex: boolean;
 }
 
 export const ENCRYPTION_SETTINGS: SettingsTable<EncryptionConfig> = {
@@ -88,7 +89,15 @@ export const ENCRYPTION_SETTINGS: SettingsTable<EncryptionConfig> = {
     default: '',
     parse: encryptionKey,
     description:
-      'When set (32 bytes, base64), stored files are encrypted at rest with AES-256-GCM.',
+      'When set (32 bytes, base64), stored files and the extracted text, Markdown and passages in the database are encrypted at rest with AES-256-GCM (see docs/security.md).',
+  },
+  searchIndex: {
+    key: 'searchIndex',
+    env: 'QUIRE_SEARCH_INDEX',
+    default: 'on',
+    parse: boolean,
+    description:
+      'Keep the full-text index that POST /v1/search reads. Its terms are plaintext even with QUIRE_ENCRYPTION_KEY; `off` writes none (and empties it at start) and search answers 409 SEARCH_DISABLED.',
   },
 };
 

@@ -1,6 +1,6 @@
 /**
  * SearchIndex on PostgreSQL (migrations/postgres/0007-search.ts: `passages.search` tsvector,
- * GIN). The query words are folded by the same SQL expression as the index and parsed with the
+ * GIN; written by the content store since 0009). The query words are folded by the same SQL expression as the index and parsed with the
  * same `simple` configuration; the resulting lexemes are OR-joined as quoted tsquery literals,
  * so no user text is read as tsquery syntax.
  *
@@ -11,16 +11,37 @@
  * matched passages (every passage containing a word matches the OR query), term frequencies
  * from the tsvector's positions, lengths from `word_count`.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { SearchIndex } from '../../ports/search-index.js';
-import type { SqlDatabase } from '../sql/database.js';
+import type { ContentCipher } from '../sql/content-cipher.js';
+import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
 import { queryTerms, scopeConditions, toHits, type HitRow } from '../sql/search-query.js';
 import { MARKS_PATTERN } from '../../migrations/postgres/0007-search.js';
 
 const K1 = 1.2;
 const B = 0.75;
 
-export function createPostgresSearchIndex(database: SqlDatabase): SearchIndex {
+/**
+ * The tsvector of `text`, accents removed: what the content store writes to `passages.search`
+ * (migration 0009) and what the query words are parsed with, so both fold alike.
+ */
+export function tsvectorOf(text: string): RawBuilder<string> {
+  return sql<string>`to_tsvector(
+    'simple'::regconfig,
+    regexp_replace(normalize(cast(${text} as text), NFKD), cast(${MARKS_PATTERN} as text), '', 'g')
+  )`;
+}
+
+/** Empties the index (search turned off); true when there was something to empty. */
+export async function clearPostgresIndex(db: SqlExecutor): Promise<boolean> {
+  const result = await sql`update passages set search = null where search is not null`.execute(db);
+  return (result.numAffectedRows ?? 0n) > 0n;
+}
+
+export function createPostgresSearchIndex(
+  database: SqlDatabase,
+  cipher: ContentCipher,
+): SearchIndex {
   return {
     async search(tenantId, query) {
       const terms = queryTerms(query.text);
@@ -29,12 +50,7 @@ export function createPostgresSearchIndex(database: SqlDatabase): SearchIndex {
       const scope = scopeConditions(tenantId, query.filters);
       const { rows } = await sql<HitRow>`
         with lexemes as (
-          select tsvector_to_array(
-            to_tsvector(
-              'simple'::regconfig,
-              regexp_replace(normalize(cast(${words} as text), NFKD), cast(${MARKS_PATTERN} as text), '', 'g')
-            )
-          ) as list
+          select tsvector_to_array(${tsvectorOf(words)}) as list
         ),
         q as (
           select list,
@@ -79,11 +95,11 @@ export function createPostgresSearchIndex(database: SqlDatabase): SearchIndex {
         best as (
           select id, score from scores order by score desc, id limit ${query.limit}
         )
-        select p.id as passage_id, p.document_id, p.page, p.text, best.score
+        select p.id as passage_id, p.document_id, p.page, p.text, p.sealing, best.score
         from best
         join passages p on p.id = best.id
         order by best.score desc, p.id`.execute(database.db);
-      return { hits: toHits(rows, terms) };
+      return { hits: toHits(rows, terms, tenantId, cipher) };
     },
   };
 }

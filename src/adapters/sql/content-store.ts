@@ -1,14 +1,30 @@
+/**
+ * The ContentStore on SQL. Page text, Markdown and passages are sealed with the policy's cipher
+ * (sql/content-cipher.ts: AES-256-GCM when QUIRE_ENCRYPTION_KEY is set, as is otherwise) and
+ * opened on read, so callers only ever see plaintext. The full-text index is written here, from
+ * the plaintext in hand, when the policy says search is on (migration 0009): its terms are then
+ * plaintext in the database even when the rows are sealed; with search off none is written.
+ */
 import type { ContentStore } from '../../ports/content-store.js';
-import type { SqlExecutor } from './database.js';
+import { PLAINTEXT_SEARCHABLE, places, type ContentPolicy } from './content-cipher.js';
+import type { Dialect, SqlExecutor } from './database.js';
+import { tsvectorOf } from '../postgres/search-index.js';
+import { indexSqlitePassages } from '../sqlite/search-index.js';
 
-/** Rows per INSERT: well under SQLite's bound-parameter limit (32,766) for 7 columns. */
+/** Rows per INSERT: well under SQLite's bound-parameter limit (32,766) for 8 columns. */
 const BATCH = 500;
 
 function* batches<T>(items: T[]): Generator<T[]> {
   for (let start = 0; start < items.length; start += BATCH) yield items.slice(start, start + BATCH);
 }
 
-export function createSqlContentStore(db: SqlExecutor): ContentStore {
+export function createSqlContentStore(
+  db: SqlExecutor,
+  dialect: Dialect,
+  policy: ContentPolicy = PLAINTEXT_SEARCHABLE,
+): ContentStore {
+  const { cipher } = policy;
+
   async function deleteAll(tenantId: string, documentId: string): Promise<void> {
     await db
       .deleteFrom('passages')
@@ -28,18 +44,46 @@ export function createSqlContentStore(db: SqlExecutor): ContentStore {
       for (const batch of batches(pages)) {
         await db
           .insertInto('document_pages')
-          .values(batch.map((page) => ({ ...page, tenant_id: tenantId, document_id: documentId })))
+          .values(
+            batch.map((page) => ({
+              number: page.number,
+              text: cipher.seal(page.text, places.pageText(tenantId, documentId, page.number)),
+              markdown: cipher.seal(
+                page.markdown,
+                places.pageMarkdown(tenantId, documentId, page.number),
+              ),
+              sealing: cipher.sealing,
+              tenant_id: tenantId,
+              document_id: documentId,
+            })),
+          )
           .execute();
       }
       for (const batch of batches(passages)) {
-        await db.insertInto('passages').values(batch).execute();
+        await db
+          .insertInto('passages')
+          .values(
+            batch.map((passage) => ({
+              ...passage,
+              text: cipher.seal(
+                passage.text,
+                places.passage(passage.tenant_id, passage.document_id, passage.id),
+              ),
+              sealing: cipher.sealing,
+              ...(dialect === 'postgres' && policy.searchIndex
+                ? { search: tsvectorOf(passage.text) }
+                : {}),
+            })),
+          )
+          .execute();
+        if (dialect === 'sqlite' && policy.searchIndex) await indexSqlitePassages(db, batch);
       }
     },
 
     async pages(tenantId, documentId, afterNumber, limit, numbers) {
       let query = db
         .selectFrom('document_pages')
-        .select(['number', 'text', 'markdown'])
+        .select(['number', 'text', 'markdown', 'sealing'])
         .where('tenant_id', '=', tenantId)
         .where('document_id', '=', documentId)
         .where('number', '>', afterNumber);
@@ -48,21 +92,39 @@ export function createSqlContentStore(db: SqlExecutor): ContentStore {
         query = query.where('number', 'in', numbers);
       }
       const rows = await query.orderBy('number').limit(limit).execute();
-      return rows.map((row) => ({ ...row, number: Number(row.number) }));
+      return rows.map((row) => {
+        const number = Number(row.number);
+        const sealing = Number(row.sealing);
+        return {
+          number,
+          text: cipher.open(row.text, sealing, places.pageText(tenantId, documentId, number)),
+          markdown: cipher.open(
+            row.markdown,
+            sealing,
+            places.pageMarkdown(tenantId, documentId, number),
+          ),
+        };
+      });
     },
 
     async passages(tenantId, documentId) {
       // The columns of a PassageRecord, not selectAll(): PostgreSQL's passages also carry the
-      // generated `search` tsvector (migration 0007), which is no part of the record.
+      // `search` tsvector (migration 0007), which is no part of the record.
       const rows = await db
         .selectFrom('passages')
         .select(['id', 'document_id', 'tenant_id', 'page', 'ordinal', 'text', 'word_count'])
+        .select('sealing')
         .where('tenant_id', '=', tenantId)
         .where('document_id', '=', documentId)
         .orderBy('ordinal')
         .execute();
-      return rows.map((row) => ({
+      return rows.map(({ sealing, ...row }) => ({
         ...row,
+        text: cipher.open(
+          row.text,
+          Number(sealing),
+          places.passage(row.tenant_id, row.document_id, row.id),
+        ),
         page: Number(row.page),
         ordinal: Number(row.ordinal),
         word_count: Number(row.word_count),

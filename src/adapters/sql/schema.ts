@@ -2,6 +2,8 @@
  * The tables as Kysely sees them. Both dialects hand back the same JS shapes: times are
  * RFC 3339 strings (PostgreSQL's timestamptz is converted by the pg type parsers).
  */
+import type { ColumnType, Generated } from 'kysely';
+
 export interface TenantsTable {
   id: string;
   name: string;
@@ -132,8 +134,11 @@ export interface DocumentPagesTable {
   document_id: string;
   tenant_id: string;
   number: number;
+  /** Plaintext, or sealed as `sealing` says (sql/content-cipher.ts), like `markdown`. */
   text: string;
   markdown: string;
+  /** 0 plaintext, 1 AES-256-GCM (migration 0009). */
+  sealing: Generated<number>;
 }
 
 export interface PassagesTable {
@@ -143,8 +148,16 @@ export interface PassagesTable {
   page: number;
   /** Position of the passage in the document, from 0. */
   ordinal: number;
+  /** Plaintext, or sealed as `sealing` says (sql/content-cipher.ts). */
   text: string;
   word_count: number;
+  /** 0 plaintext, 1 AES-256-GCM (migration 0009). */
+  sealing: Generated<number>;
+  /**
+   * PostgreSQL only (SQLite's index is the `passages_fts` table): the tsvector of the plaintext,
+   * written by the content store when search is on, else null. Never selected as a string.
+   */
+  search: ColumnType<never, string | null | undefined, never>;
 }
 
 export interface WebhooksTable {

@@ -7,6 +7,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { distinctTokens, matchSpans } from '../../shared/tokenize.js';
 import { MAX_QUERY_TERMS, type SearchFilters, type SearchHit } from '../../ports/search-index.js';
+import { places, type ContentCipher } from './content-cipher.js';
 
 /** The distinct folded words of a query; none means no hits. */
 export function queryTerms(text: string): string[] {
@@ -47,18 +48,33 @@ export interface HitRow {
   passage_id: string;
   document_id: string;
   page: number | string;
+  /** As stored: opened with `sealing` (sql/content-cipher.ts) before it is shown. */
   text: string;
+  sealing: number | string;
   score: number | string;
 }
 
-export function toHits(rows: HitRow[], terms: string[]): SearchHit[] {
+/** The hits of one tenant's query, their text opened (highlights are found in the plaintext). */
+export function toHits(
+  rows: HitRow[],
+  terms: string[],
+  tenantId: string,
+  cipher: ContentCipher,
+): SearchHit[] {
   const set = new Set(terms);
-  return rows.map((row) => ({
-    passage_id: row.passage_id,
-    document_id: row.document_id,
-    page: Number(row.page),
-    score: Number(row.score),
-    text: row.text,
-    highlights: matchSpans(row.text, set),
-  }));
+  return rows.map((row) => {
+    const text = cipher.open(
+      row.text,
+      Number(row.sealing),
+      places.passage(tenantId, row.document_id, row.passage_id),
+    );
+    return {
+      passage_id: row.passage_id,
+      document_id: row.document_id,
+      page: Number(row.page),
+      score: Number(row.score),
+      text,
+      highlights: matchSpans(text, set),
+    };
+  });
 }

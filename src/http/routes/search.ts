@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { SearchService } from '../../domain/search.js';
 import { tenantOf } from '../caller.js';
-import { AUTHENTICATED_ERRORS } from '../schemas/common.js';
+import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import { SearchAnswer, SearchBody } from '../schemas/search.js';
 
 export interface SearchRoutesOptions {
@@ -29,7 +29,11 @@ export async function searchRoutes(
         tags: ['search'],
         summary: "Find passages of the tenant's ready documents",
         body: SearchBody,
-        response: { 200: SearchAnswer, ...AUTHENTICATED_ERRORS },
+        response: {
+          200: SearchAnswer,
+          ...AUTHENTICATED_ERRORS,
+          409: problemResponse('Search is turned off on this server (SEARCH_DISABLED)'),
+        },
       },
     },
     async (request) => search.search(tenantOf(request), request.body),

@@ -7,6 +7,7 @@ import { migration as extraction } from '../shared/0005-extraction.js';
 import { migration as webhooks } from '../shared/0006-webhooks.js';
 import * as search from './0007-search.js';
 import { migration as documentDedupeKey } from '../shared/0008-document-dedupe-key.js';
+import * as sealedContent from './0009-sealed-content.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const postgresMigrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const postgresMigrations: Record<string, Migration> = {
   '0006-webhooks': webhooks('timestamptz'),
   '0007-search': search,
   '0008-document-dedupe-key': documentDedupeKey(),
+  '0009-sealed-content': sealedContent,
 };
