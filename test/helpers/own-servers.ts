@@ -5,7 +5,7 @@
  * overrides); initdb refuses root, so as root the cluster runs as the `postgres` user.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -63,7 +63,14 @@ export async function startOwnPostgres(port: number): Promise<OwnServer> {
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
   const start = async (): Promise<void> => {
-    run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+    try {
+      run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
+    } catch (error) {
+      const log = existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8') : '';
+      throw new Error(`PostgreSQL did not start on port ${port}: ${log.slice(-2000)}`, {
+        cause: error,
+      });
+    }
     await waitForPort(port);
   };
   const stop = async (): Promise<void> => {
