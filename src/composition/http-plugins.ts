@@ -24,6 +24,7 @@ import requestLog from '../http/plugins/request-log.js';
 import securityHeaders from '../http/plugins/security-headers.js';
 import serverTiming from '../http/plugins/server-timing.js';
 import traceContext from '../http/plugins/trace-context.js';
+import unreadBody from '../http/plugins/unread-body.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HealthCheck } from '../ports/health.js';
 import type { Adapters } from './adapters.js';
@@ -42,6 +43,7 @@ export async function registerCrossCutting(app: App, metrics: Metrics): Promise<
   await app.register(corsPolicy);
   await app.register(errorHandler, { isDependencyFailure });
   await app.register(lifecycle);
+  await app.register(unreadBody);
   await app.register(compression);
   await app.register(loadShedding);
 }

@@ -3,7 +3,7 @@
  * in-flight requests finished, exit 0; a second signal or the shutdown timeout exits 1.
  */
 import assert from 'node:assert/strict';
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { httpGet } from '../helpers/http-client.js';
@@ -22,7 +22,41 @@ async function waitForStarted(
   }
 }
 
-describe('graceful shutdown (spawned server)', () => {
+interface LoadOutcome {
+  answered: Record<number, number>;
+  refused: number;
+  resets: string[];
+}
+
+/** One keep-alive client sending `path` back to back until the server stops taking connections. */
+async function keepAliveClient(url: string, outcome: LoadOutcome, until: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    while (Date.now() < until) {
+      const result = await new Promise<number | NodeJS.ErrnoException>((resolve) => {
+        const req = request(url, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', resolve);
+        });
+        req.on('error', resolve);
+        req.end();
+      });
+      if (typeof result === 'number') {
+        outcome.answered[result] = (outcome.answered[result] ?? 0) + 1;
+      } else if (result.code === 'ECONNREFUSED') {
+        outcome.refused += 1;
+        return;
+      } else {
+        outcome.resets.push(`${result.code ?? ''} ${result.message}`);
+      }
+    }
+  } finally {
+    agent.destroy();
+  }
+}
+
+describe('graceful shutdown (spawned server)', { timeout: 120_000 }, () => {
   it('SIGTERM with 20 slow in-flight requests: all 20 complete with 200, new connections are refused, exit 0', async () => {
     const server = await spawnServer(SLOW_SERVER, { QUIRE_SHUTDOWN_TIMEOUT_MS: '15000' });
     const inFlight = Array.from({ length: 20 }, () => httpGet(`${server.url}/test/slow?ms=1500`));
@@ -44,6 +78,26 @@ describe('graceful shutdown (spawned server)', () => {
     assert.ok(results.every((result) => JSON.parse(result.body).slept_ms === 1500));
     assert.equal(await server.exited, 0);
     assert.ok(server.logs.some((line) => line.msg === 'shutdown complete'));
+  });
+
+  it('SIGTERM under load from 16 keep-alive clients: every request is answered (200 or 503 SHUTTING_DOWN), none reset', async () => {
+    const server = await spawnServer(SLOW_SERVER, { QUIRE_SHUTDOWN_TIMEOUT_MS: '15000' });
+    const outcome: LoadOutcome = { answered: {}, refused: 0, resets: [] };
+    const until = Date.now() + 15_000;
+    const clients = Array.from({ length: 16 }, () =>
+      keepAliveClient(`${server.url}/test/slow?ms=5`, outcome, until),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    server.child.kill('SIGTERM');
+    await Promise.all(clients);
+    assert.equal(await server.exited, 0);
+    assert.deepEqual(outcome.resets, [], JSON.stringify(outcome));
+    assert.ok((outcome.answered[200] ?? 0) > 16, JSON.stringify(outcome));
+    assert.deepEqual(
+      Object.keys(outcome.answered).filter((status) => status !== '200' && status !== '503'),
+      [],
+    );
+    assert.equal(outcome.refused, 16, 'each client ends on a refused new connection');
   });
 
   it('readiness answers 503 as soon as shutdown starts, while traffic is still served', async () => {

@@ -121,9 +121,12 @@ export function sendProblem(
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   if (error.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(error.retryAfterSeconds));
+  // A problem is never checked against the route's response schemas: a route that declares its
+  // own body for 503 (/health) would otherwise fail to serialize a 503 problem and answer 500.
   return reply
     .code(error.status)
     .type(PROBLEM_CONTENT_TYPE)
+    .serializer(JSON.stringify)
     .send(toProblem(error, request.url.split('?', 1)[0] ?? request.url, request.id));
 }
 

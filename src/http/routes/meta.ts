@@ -84,7 +84,9 @@ function health(app: FastifyInstance): void {
       schema: {
         tags: ['meta'],
         summary: 'Detailed health: dependencies, process figures, circuit breakers',
-        response: { 200: HealthSchema, 503: HealthSchema },
+        // 503 is the health body, or a problem when the caller's key cannot be checked (the
+        // database is down) or load shedding answers first.
+        response: { 200: HealthSchema, 503: Type.Union([HealthSchema, ProblemSchema]) },
       },
     },
     async (_request, reply) => {
