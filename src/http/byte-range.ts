@@ -41,6 +41,16 @@ export function contentDisposition(filename: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
+/**
+ * Whether a Range may be honoured under `If-Range` (RFC 9110 §13.1.5): without the header it may;
+ * an entity tag must equal the current strong ETag (a weak one never does); a date would need a
+ * Last-Modified, which these answers do not carry, so it never matches. When it does not match the
+ * Range is ignored and the whole representation is sent (200).
+ */
+export function ifRangeMatches(ifRange: string | string[] | undefined, etag: string): boolean {
+  return ifRange === undefined || (typeof ifRange === 'string' && ifRange.trim() === etag);
+}
+
 /** Whether an If-None-Match header matches a strong ETag. */
 export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (ifNoneMatch === undefined) return false;

@@ -20,19 +20,61 @@ const INTERNAL_DETAIL =
   'An unexpected error occurred. It has been logged; quote the request id when reporting it.';
 
 interface AjvError {
+  keyword?: string;
   instancePath?: string;
   message?: string;
   params?: Record<string, unknown>;
 }
 
+/** `pending, ready` for an error message: strings bare, anything else as JSON. */
+function listValues(values: unknown[]): string {
+  return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+}
+
+/**
+ * ajv reports a union of literals (`status: 'a' | 'b' | …`) as one "must be equal to constant" per
+ * branch and then "must match a schema in anyOf": one entry listing the allowed values says it
+ * better. Likewise `enum` gets its values listed instead of "the allowed values".
+ */
+function mergeLiteralUnions(issues: AjvError[]): AjvError[] {
+  const merged: AjvError[] = [];
+  for (const issue of issues) {
+    if (issue.keyword === 'anyOf') {
+      let first = merged.length;
+      while (
+        first > 0 &&
+        merged[first - 1]?.keyword === 'const' &&
+        merged[first - 1]?.instancePath === issue.instancePath
+      )
+        first--;
+      const branches = merged.splice(first);
+      if (branches.length > 0) {
+        const values = branches.map((branch) => branch.params?.allowedValue);
+        merged.push({ ...issue, message: `must be one of: ${listValues(values)}` });
+        continue;
+      }
+    }
+    if (issue.keyword === 'enum' && Array.isArray(issue.params?.allowedValues)) {
+      merged.push({
+        ...issue,
+        message: `must be one of: ${listValues(issue.params.allowedValues)}`,
+      });
+      continue;
+    }
+    merged.push(issue);
+  }
+  return merged;
+}
+
 function validationErrors(error: FastifyError): FieldError[] {
   const context = error.validationContext ?? 'body';
-  return (error.validation ?? []).map((issue: AjvError) => {
+  return mergeLiteralUnions(error.validation ?? []).map((issue: AjvError) => {
     let path = `/${context}${issue.instancePath ?? ''}`;
     const missing = issue.params?.missingProperty;
     const extra = issue.params?.additionalProperty;
     if (typeof missing === 'string') path += `/${missing}`;
-    if (typeof extra === 'string') path += `/${extra}`;
+    if (typeof extra === 'string')
+      return { path: `${path}/${extra}`, message: 'is not a known field' };
     return { path, message: issue.message ?? 'is invalid' };
   });
 }

@@ -50,6 +50,19 @@ export function parsePageSelection(selection: string): number[] {
   return [...numbers].sort((a, b) => a - b);
 }
 
+/**
+ * Every selected page must exist: `pages=500` of a 113-page document is a 416 naming the page
+ * count, not an empty 200 (the selection is well formed, the document just does not have it).
+ */
+function checkPagesExist(selected: number[], pageCount: number | null): void {
+  const last = selected.at(-1);
+  if (pageCount === null || last === undefined || last <= pageCount) return;
+  const message = `selects page ${last}; the document has ${pageCount} page${pageCount === 1 ? '' : 's'}`;
+  throw new AppError('RANGE_NOT_SATISFIABLE', `pages ${message}`, {
+    errors: [{ path: '/querystring/pages', message }],
+  });
+}
+
 function contentMetadata(document: DocumentRecord): Record<string, unknown> {
   return {
     document_id: document.id,
@@ -95,6 +108,7 @@ function getContent(app: TypedApp, options: ContentRoutesOptions): void {
           },
           404: problemResponse('No such document'),
           409: problemResponse('The document is not ready (CONFLICT)'),
+          416: problemResponse('`pages` selects a page past the last (RANGE_NOT_SATISFIABLE)'),
           ...AUTHENTICATED_ERRORS,
         },
       },
@@ -104,6 +118,7 @@ function getContent(app: TypedApp, options: ContentRoutesOptions): void {
       const { format = 'text', pages, redact } = request.query;
       const selected = pages === undefined ? undefined : parsePageSelection(pages);
       const document = await queries.readyDocument(tenantId, request.params.id);
+      if (selected !== undefined) checkPagesExist(selected, document.page_count);
       const etag = contentEtag(document, format, pages, redact);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
       if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();

@@ -20,7 +20,7 @@ import type { Created } from '../../domain/documents/ingest.js';
 import { sanitizeFilename } from '../../domain/filenames.js';
 import { AppError, invalidField } from '../../errors.js';
 import { FetchError, type Fetcher } from '../../ports/fetcher.js';
-import { contentDisposition, etagMatches, parseRange } from '../byte-range.js';
+import { contentDisposition, etagMatches, ifRangeMatches, parseRange } from '../byte-range.js';
 import { actorOf, tenantOf } from '../caller.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../cursor.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
@@ -341,7 +341,7 @@ function getFile(app: TypedApp, options: DocumentRoutesOptions): void {
       config: READ,
       schema: {
         tags,
-        summary: 'The original bytes, streamed (Range, ETag, Content-Disposition)',
+        summary: 'The original bytes, streamed (Range with If-Range, ETag, Content-Disposition)',
         params: IdParams,
         response: {
           200: {
@@ -373,7 +373,9 @@ function getFile(app: TypedApp, options: DocumentRoutesOptions): void {
         .header('content-disposition', contentDisposition(document.filename ?? document.title))
         .header('x-content-type-options', 'nosniff');
       if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-      const range = parseRange(request.headers.range, document.size_bytes);
+      const range = ifRangeMatches(request.headers['if-range'], etag)
+        ? parseRange(request.headers.range, document.size_bytes)
+        : null;
       const body = await downloads.openFile(document, range ?? undefined);
       reply.type(document.media_type ?? 'application/octet-stream');
       if (range === null)

@@ -8,9 +8,9 @@ import { SEARCH_LIMITS } from '../../domain/search.js';
 import { Tag } from './documents.js';
 
 /**
- * An object that refuses unknown fields with a 400. The app's validator strips fields that
- * `additionalProperties: false` forbids (Fastify's default); `propertyNames` makes ajv reject
- * them instead, so a misspelt `filters.tag` is an error, not a silently broader search.
+ * An object that refuses unknown fields with a 400, so a misspelt `filters.tag` is an error, not a
+ * silently broader search. The body validator rejects what `additionalProperties: false` forbids
+ * (src/http/validators.ts); `propertyNames` was added when it still stripped such fields.
  */
 function closed<T extends TProperties>(properties: T): TObject<T> {
   return Type.Object(properties, {
