@@ -6,6 +6,10 @@
  * was dropped), so a body schema with `additionalProperties: false` answers 400 naming the field,
  * while one that leaves them open (Cohere-compatible rerank) keeps taking them. Both parts use
  * Fastify's ajv defaults otherwise (no allErrors: it is a DoS vector on large inputs).
+ *
+ * Coercion has one hole: ajv turns `?limit=1e309` (or `Infinity`) into Infinity and then skips
+ * `minimum`/`maximum`, so the store got a non-finite limit and answered 500. The text parts refuse
+ * any number that coercion made infinite.
  */
 import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 
@@ -14,7 +18,12 @@ interface RoutePart {
   schema: unknown;
   httpPart?: string;
 }
-type Compile = (part: RoutePart) => unknown;
+/** A compiled ajv validator as Fastify calls it: false with `errors` set on failure. */
+interface Validate {
+  (data: unknown): unknown;
+  errors?: unknown[] | null;
+}
+type Compile = (part: RoutePart) => Validate;
 type Factory = (
   externalSchemas: unknown,
   options: { customOptions?: Record<string, unknown> },
@@ -29,7 +38,37 @@ export function buildValidators(): ValidatorFactory {
       ...options,
       customOptions: { ...customOptions, coerceTypes: false, removeAdditional: false },
     });
-    return (part) => (part.httpPart === 'body' ? strict : coercing)(part);
+    return (part) => (part.httpPart === 'body' ? strict(part) : refuseInfinities(coercing(part)));
   };
   return factory as unknown as ValidatorFactory;
+}
+
+function infiniteField(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  for (const [name, value] of Object.entries(data)) {
+    const values: unknown[] = Array.isArray(value) ? value : [value];
+    if (values.some((item) => typeof item === 'number' && !Number.isFinite(item))) return name;
+  }
+  return undefined;
+}
+
+function refuseInfinities(validate: Validate): Validate {
+  const checked: Validate = (data) => {
+    const valid = validate(data);
+    checked.errors = validate.errors;
+    if (valid !== true) return valid;
+    const name = infiniteField(data);
+    if (name === undefined) return true;
+    checked.errors = [
+      {
+        instancePath: `/${name}`,
+        keyword: 'type',
+        schemaPath: '#/type',
+        params: {},
+        message: 'must be a finite number',
+      },
+    ];
+    return false;
+  };
+  return checked;
 }
