@@ -14,6 +14,7 @@ import Router, { type HTTPMethod } from 'find-my-way';
 import { AppError, toProblem, type FieldError } from '../../errors.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../ports/failures.js';
 import { errorChain } from '../../shared/error-chain.js';
+import { lingerThenClose } from '../lingering-close.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 const INTERNAL_DETAIL =
@@ -197,6 +198,9 @@ export function handleFrameworkError(
  * (malformed request line, headers too large, request timeout). Answered as problem+json too.
  */
 export function handleClientError(error: Error & { code?: string }, socket: Socket): void {
+  // Already answered: the parser raises again on each chunk still arriving; the lingering close
+  // below deals with those bytes.
+  if (answeredClientErrors.has(socket)) return;
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -217,7 +221,7 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
     requestId,
   );
   const body = JSON.stringify(problem);
-  socket.end(
+  socket.write(
     `HTTP/1.1 ${problem.status} ${problem.title}\r\n` +
       `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
@@ -225,7 +229,16 @@ export function handleClientError(error: Error & { code?: string }, socket: Sock
       'Connection: close\r\n\r\n' +
       body,
   );
+  // The rest of an over-long request line or header block may still be arriving: ending the
+  // socket now would reset the connection and could destroy the answer before it is read (the
+  // fuzzer saw three such connections closed without an answer). The parser no longer reads it.
+  answeredClientErrors.add(socket);
+  socket.removeAllListeners('data');
+  lingerThenClose(socket, socket);
 }
+
+/** Sockets whose parser error has been answered (their remaining bytes are being drained). */
+const answeredClientErrors = new WeakSet<Socket>();
 
 async function errorHandler(
   app: FastifyInstance,

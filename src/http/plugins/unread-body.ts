@@ -3,38 +3,18 @@
  * before the body): the rest of the body is still on the wire. Left alone, the stream that was
  * reading it stays paused, the HTTP parser stops, and the next request on the kept-alive
  * connection is never read (curl times out; fetch gets ECONNRESET). Such an answer says
- * `Connection: close`, the unread rest is read and dropped, and the socket is closed only once the
- * body has ended, the client has closed its side, or a byte or time bound is reached: closing at
- * once with bytes still arriving would send a reset that can destroy the answer before the client
- * reads it (a lingering close, as web servers do).
+ * `Connection: close`, and the socket closes after draining the rest (a lingering close).
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
+import { lingerThenClose } from '../lingering-close.js';
 
-/** How long a refused body is drained after the answer before the socket is closed anyway. */
-const LINGER_MS = 2000;
-/** How much of a refused body is read and dropped at most. */
-const LINGER_MAX_BYTES = 16 * 1024 * 1024;
-
-/** Replaces Node's close-after-answer for this socket: half-close, drain, then close. */
+/** Replaces Node's close-after-answer for this socket: half-close, drain the body, then close. */
 function closeAfterDraining(request: IncomingMessage, socket: Socket): void {
   socket.destroySoon = function lingeringClose(): void {
-    if (socket.writable) socket.end();
-    let drained = 0;
-    const close = (): void => {
-      clearTimeout(timer);
-      socket.destroy();
-    };
-    const timer = setTimeout(close, LINGER_MS);
-    request.on('data', (chunk: Buffer) => {
-      drained += chunk.length;
-      if (drained > LINGER_MAX_BYTES) close();
-    });
-    request.once('end', close);
-    socket.once('end', close);
-    socket.once('close', () => clearTimeout(timer));
+    lingerThenClose(socket, request, [request]);
   };
 }
 
