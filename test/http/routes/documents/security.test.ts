@@ -23,7 +23,8 @@ describe('documents: ingest from hostile callers', () => {
       ['a\u0000b\u202e.txt', 'ab.txt'],
     ] as const) {
       const response = await upload(t, writer, [
-        { name: 'file', value: `content for ${filename}`, filename },
+        // The name is escaped in the content: a NUL byte would make the file binary (415).
+        { name: 'file', value: `content for ${JSON.stringify(filename)}`, filename },
       ]);
       assert.equal(response.statusCode, 202, response.body);
       assert.equal(response.json().document.filename, expected);
