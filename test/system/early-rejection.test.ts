@@ -89,7 +89,10 @@ describe('an upload refused before its body is read', { timeout: 60_000 }, () =>
       );
       assert.equal(refused.status, 413, refused.body);
       assert.equal(JSON.parse(refused.body).code, 'PAYLOAD_TOO_LARGE');
-      assert.equal(refused.headers.connection, 'close');
+      // `close` while body bytes were still unread; when the parser had already seen the whole
+      // body (a loaded machine reads the client's 6 MB before the answer), Node drops it and the
+      // connection may stay open. Either way the next request must be answered.
+      assert.ok(['close', 'keep-alive'].includes(String(refused.headers.connection)));
       const next = await within(
         httpGet(`${server.url}/livez`, { agent }),
         5000,
