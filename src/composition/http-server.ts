@@ -58,7 +58,10 @@ export function createHttpServer(config: Config, logger: Logger): App {
     routerOptions: { maxParamLength: 200 },
     schemaController: { compilersFactory: { buildValidator: buildValidators() } },
     http: {
-      headersTimeout: config.headersTimeoutMs,
+      // Node lets a request run past requestTimeout until headersTimeout when the latter is the
+      // larger (a 4 s request limit with the 20 s default header limit answered nothing for 20
+      // s): the header limit is never more than the whole request's.
+      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
       // Node enforces the header and request timeouts only when it sweeps connections (every
       // 30 s by default), which would let a slowloris client hold a socket 30 s past the limit.
       connectionsCheckingInterval: Math.min(
