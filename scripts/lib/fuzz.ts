@@ -239,7 +239,10 @@ function plan(random: Random, operations: Operation[], ids: string[], auth: stri
         break;
       case 7:
         if (body !== undefined) {
-          headers['content-length'] = String(Math.max(0, Buffer.byteLength(body) - 1));
+          // Shorter than sent (the rest is a broken next request), or longer: the server must
+          // answer 408 once the request timeout has passed, not hold the connection.
+          const declared = Buffer.byteLength(body) + random.pick([-1, 16]);
+          headers['content-length'] = String(Math.max(0, declared));
           label += ' wrong-length';
         }
         break;
