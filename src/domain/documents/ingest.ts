@@ -318,10 +318,20 @@ export class DocumentIngest {
       at,
       sizeBytes: document.size_bytes,
     });
-    await uow.run(async (stores) => {
-      await stores.jobs.insert(job);
-      await stores.documents.update(tenantId, id, { status: 'pending', error: null }, at);
+    // Compare-and-set on the status read above: of concurrent calls (on any instance) one moves
+    // the document to pending and inserts the job; the others find it changed and get 409.
+    const started = await uow.run(async (stores) => {
+      const pending = await stores.documents.changeStatus(
+        tenantId,
+        id,
+        document.status,
+        { status: 'pending', error: null },
+        at,
+      );
+      if (pending !== null) await stores.jobs.insert(job);
+      return pending !== null;
     });
+    if (!started) throw new AppError('CONFLICT', `Document ${id} is already being processed`);
     await this.deps.queue.enqueue([job]);
     return job;
   }

@@ -161,3 +161,49 @@ describe('dedupe of a failed document', { timeout: 90_000 }, () => {
     assert.equal(jobs.json().data.length, 2, 'the first extraction and one more');
   });
 });
+
+/** Sends `count` reprocess requests for one document at once; asserts one new job. */
+async function raceReprocess(apps: TestApp[], count: number): Promise<void> {
+  const first = apps[0] as TestApp;
+  const created = (
+    await uploadTo(first, Buffer.from(`reprocess me ${randomBytes(8).toString('hex')}\n`))
+  ).json() as CreatedBody;
+  assert.equal((await waitForJob(first, (created.job as { id: string }).id)).status, 'succeeded');
+  const answers = await Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const t = apps[i % apps.length] as TestApp;
+      return t.app.inject({
+        method: 'POST',
+        url: `${DOCS}/${created.document.id}/reprocess`,
+        headers: t.admin,
+        payload: {},
+      });
+    }),
+  );
+  assert.deepEqual(
+    answers.map((answer) => answer.statusCode).sort(),
+    [202, ...Array<number>(count - 1).fill(409)],
+    answers.map((answer) => answer.body).join('\n'),
+  );
+  const jobs = await first.app.inject({
+    method: 'GET',
+    url: `/v1/jobs?document_id=${created.document.id}`,
+    headers: first.admin,
+  });
+  assert.equal(jobs.json().data.length, 2, 'the first extraction and one more');
+}
+
+describe('concurrent reprocess of one document', { timeout: 90_000 }, () => {
+  it('SQLite, one instance: 6 at once start one extraction, the rest 409', async () => {
+    await raceReprocess([await buildTestApp({ QUIRE_ROLE: 'all' })], 6);
+  });
+
+  it('PostgreSQL, two instances: 6 at once start one extraction, the rest 409', async () => {
+    const schema = await createPostgresSchema();
+    onCleanup(() => schema.drop());
+    const env = { QUIRE_DATABASE_URL: schema.url, QUIRE_DATA_DIR: tempDir() };
+    const a = await buildTestApp(env);
+    const b = await buildTestApp({ ...env, QUIRE_ROLE: 'api' });
+    await raceReprocess([a, b], 6);
+  });
+});
