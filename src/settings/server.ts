@@ -103,7 +103,8 @@ export const CONNECTION_SETTINGS: SettingsTable<ConnectionConfig> = {
     env: 'QUIRE_HEADERS_TIMEOUT_MS',
     default: '20000',
     parse: integer(1000, 600000),
-    description: 'Most time a client may take to send the request headers (slowloris guard); never more than QUIRE_REQUEST_TIMEOUT_MS.',
+    description:
+      'Most time a client may take to send the request headers (slowloris guard); never more than QUIRE_REQUEST_TIMEOUT_MS.',
   },
   keepAliveTimeoutMs: {
     key: 'keepAliveTimeoutMs',
