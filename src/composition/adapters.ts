@@ -41,6 +41,7 @@ import { clearSqlSearchIndex, createSqlSearchIndex } from '../adapters/sql/searc
 import {
   createContentCipher,
   PLAINTEXT,
+  type ContentCipher,
   type ContentPolicy,
 } from '../adapters/sql/content-cipher.js';
 import { Closers } from './closers.js';
@@ -101,8 +102,16 @@ export async function openAdapters({
     closers.add(() => fetcher.close());
     const shared =
       config.redisUrl === undefined
-        ? inProcessState(database)
-        : openRedisState(config.redisUrl, config, logger, database, closers, healthChecks);
+        ? inProcessState(database, content.cipher)
+        : openRedisState(
+            config.redisUrl,
+            config,
+            logger,
+            database,
+            content.cipher,
+            closers,
+            healthChecks,
+          );
     return {
       database,
       tenants: createSqlTenantStore(database),
@@ -163,12 +172,12 @@ function openFetcher(config: Config, logger: Logger): Fetcher {
 /** State every instance must share: in process for the embedded default (one process). */
 type SharedState = Pick<Adapters, 'rateLimits' | 'revocations' | 'idempotency' | 'jobs'>;
 
-function inProcessState(database: SqlDatabase): SharedState {
+function inProcessState(database: SqlDatabase, cipher: ContentCipher): SharedState {
   return {
     rateLimits: createMemoryRateLimitStore(),
     revocations: createMemoryKeyRevocations(),
     idempotency: createSqlIdempotencyStore(database),
-    jobs: createSqlJobQueue(database),
+    jobs: createSqlJobQueue(database, Date.now, cipher),
   };
 }
 
@@ -178,6 +187,7 @@ function openRedisState(
   config: Config,
   logger: Logger,
   database: SqlDatabase,
+  cipher: ContentCipher,
   closers: Closers,
   healthChecks: HealthCheck[],
 ): SharedState {
@@ -190,6 +200,7 @@ function openRedisState(
   const jobs = createBullmqJobQueue({
     database,
     connection: { url },
+    cipher,
     leaseMs: config.jobLeaseMs,
     onError: (error, context) => logger.warn({ err: error }, `job queue: ${context}`),
   });

@@ -17,6 +17,13 @@ export const JOB_STATUSES = [
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const JOB_TYPES = ['fetch', 'extract', 'webhook'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
+/**
+ * Payload fields that are secrets (an encrypted PDF's password, the request headers of a URL to
+ * fetch): stores keep them apart from the rest of the payload, sealed when an encryption key is
+ * set, and forget them once the job has finished (succeeded, failed, dead or cancelled), when no
+ * attempt needs them any more. A finished job retried runs without them.
+ */
+export const SECRET_PAYLOAD_FIELDS = ['password', 'headers'] as const;
 /** Large documents go to their own lane, which never takes every worker. */
 export type JobLane = 'small' | 'large';
 

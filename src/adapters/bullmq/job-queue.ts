@@ -45,6 +45,7 @@ import type { JobFailure } from '../../ports/failures.js';
 import type { JobQueue, ReserveOptions } from '../../ports/job-queue.js';
 import type { JobProgress, JobRecord, JobType } from '../../ports/job-store.js';
 import type { SqlDatabase } from '../sql/database.js';
+import { PLAINTEXT, type ContentCipher } from '../sql/content-cipher.js';
 import { createSqlJobQueue } from '../sql/job-queue.js';
 import { BullQueues } from './bull-queues.js';
 import { HeldJobs } from './held-jobs.js';
@@ -75,6 +76,8 @@ export interface BullmqJobQueueOptions {
   sweepGraceMs?: number;
   /** Longest wait for one Redis call before giving up on it (default 5 s). */
   operationTimeoutMs?: number;
+  /** Seals a job's secret payload fields at rest (default: as they are). */
+  cipher?: ContentCipher;
   /** Failures that do not fail the caller (Redis unreachable, a sweep that failed…). */
   onError?: (error: unknown, context: string) => void;
 }
@@ -99,10 +102,10 @@ class BullmqJobQueue implements JobQueue {
   private closing: Promise<void> | undefined;
 
   constructor(options: BullmqJobQueueOptions) {
-    const { database, now = Date.now } = options;
+    const { database, now = Date.now, cipher = PLAINTEXT } = options;
     const { db } = database;
     const report = options.onError ?? (() => undefined);
-    const records = createSqlJobQueue(database, now);
+    const records = createSqlJobQueue(database, now, cipher);
     const link = new RedisLink(options.connection, options.operationTimeoutMs ?? 5_000, report);
     const bull = new BullQueues(link, options.prefix ?? 'bull', report);
     const mirror = new RecordMirror(db, link, now, report);
@@ -112,7 +115,7 @@ class BullmqJobQueue implements JobQueue {
     this.records = records;
     this.link = link;
     this.bull = bull;
-    this.leases = new Leases({ db, link, bull, mirror, held, records, now, report });
+    this.leases = new Leases({ db, link, bull, mirror, held, records, now, cipher, report });
     this.sweeper = new Sweeper({
       db,
       link,

@@ -10,6 +10,7 @@ import type { Worker } from 'bullmq';
 import type { Kysely } from 'kysely';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { JobLane, JobRecord, JobType } from '../../ports/job-store.js';
+import type { ContentCipher } from '../sql/content-cipher.js';
 import { claimJob } from '../sql/job-queue.js';
 import type { DatabaseSchema } from '../sql/schema.js';
 import { LOCK_FACTOR, type BullJob, type BullQueues, type JobData } from './bull-queues.js';
@@ -30,6 +31,8 @@ export interface LeasesOptions {
   /** The SQL queue over the same rows: what a lease means in SQL is its code. */
   records: JobQueue;
   now: () => number;
+  /** Opens a claimed job's sealed secrets. */
+  cipher: ContentCipher;
   report: ReportError;
 }
 
@@ -111,7 +114,7 @@ export class Leases {
       if (job?.id === undefined) return null;
       let claimed: JobRecord | null;
       try {
-        claimed = await claimJob(db, job.id, owner, leaseMs, now);
+        claimed = await claimJob(db, job.id, owner, leaseMs, now, this.options.cipher);
       } catch (error) {
         await mirror.release({ job, token }, dueNow(now())); // back to waiting for another try
         throw error;

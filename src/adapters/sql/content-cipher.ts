@@ -1,6 +1,7 @@
 /**
  * Encryption at rest of what extraction stores in the database (page text and Markdown,
- * passages, extracted metadata): AES-256-GCM, one random 96-bit nonce per value, under a key
+ * passages, extracted metadata, the webhook events that carry it) and of job secrets (an encrypted
+ * PDF's password, a fetch's request headers): AES-256-GCM, one random 96-bit nonce per value, under a key
  * derived from QUIRE_ENCRYPTION_KEY with HKDF-SHA256 and its own info label, so the content key
  * is never the blob key (fs-blobs/chunked-encryption.ts uses QUIRE_ENCRYPTION_KEY as is).
  *
@@ -104,4 +105,7 @@ export const places = {
     `passage:${tenantId}:${documentId}:${passageId}`,
   extracted: (tenantId: string, documentId: string): string =>
     `extracted:${tenantId}:${documentId}`,
+  deliveryData: (tenantId: string, deliveryId: string): string =>
+    `delivery-data:${tenantId}:${deliveryId}`,
+  jobSecrets: (tenantId: string, jobId: string): string => `job-secrets:${tenantId}:${jobId}`,
 };

@@ -1,4 +1,4 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type Expression, type Insertable, type Selectable, type SqlBool } from 'kysely';
 import type {
   BlobRefStore,
   DocumentCursor,
@@ -8,10 +8,21 @@ import type {
   DocumentStatus,
   Extracted,
 } from '../../ports/document-store.js';
+import { PLAINTEXT, places, type ContentCipher } from './content-cipher.js';
 import type { Dialect, SqlExecutor } from './database.js';
 import type { DocumentsTable } from './schema.js';
 
-function toRecord(row: DocumentsTable): DocumentRecord {
+/**
+ * `extracted` (the metadata the format declares: title, author, outline…) is sealed with the
+ * cipher (sql/content-cipher.ts) and opened on read; a row written before a key was set is read
+ * as it is and sealed the next time the document is written.
+ */
+function recordOf(row: Selectable<DocumentsTable>, cipher: ContentCipher): DocumentRecord {
+  const extracted = cipher.open(
+    row.extracted,
+    Number(row.extracted_sealing),
+    places.extracted(row.tenant_id, row.id),
+  );
   return {
     id: row.id,
     tenant_id: row.tenant_id,
@@ -28,14 +39,14 @@ function toRecord(row: DocumentsTable): DocumentRecord {
       row.source_url === null
         ? { type: row.source_type as DocumentRecord['source']['type'] }
         : { type: row.source_type as DocumentRecord['source']['type'], url: row.source_url },
-    extracted: JSON.parse(row.extracted) as Extracted,
+    extracted: JSON.parse(extracted) as Extracted,
     error: row.error === null ? null : (JSON.parse(row.error) as DocumentRecord['error']),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
 }
 
-function toRow(document: DocumentRecord): DocumentsTable {
+function rowOf(document: DocumentRecord, cipher: ContentCipher): Insertable<DocumentsTable> {
   return {
     id: document.id,
     tenant_id: document.tenant_id,
@@ -52,7 +63,11 @@ function toRow(document: DocumentRecord): DocumentsTable {
     metadata: JSON.stringify(document.metadata),
     source_type: document.source.type,
     source_url: document.source.url ?? null,
-    extracted: JSON.stringify(document.extracted),
+    extracted: cipher.seal(
+      JSON.stringify(document.extracted),
+      places.extracted(document.tenant_id, document.id),
+    ),
+    extracted_sealing: cipher.sealing,
     error: document.error === null ? null : JSON.stringify(document.error),
     created_at: document.created_at,
     updated_at: document.updated_at,
@@ -90,7 +105,13 @@ function storedTimeBound(value: string, side: 'after' | 'before'): string {
 }
 
 /** Long because the port is wide: one short method per port operation, sharing the executor. */
-export function createSqlDocumentStore(db: SqlExecutor, dialect: Dialect): DocumentStore {
+export function createSqlDocumentStore(
+  db: SqlExecutor,
+  dialect: Dialect,
+  cipher: ContentCipher = PLAINTEXT,
+): DocumentStore {
+  const toRecord = (row: Selectable<DocumentsTable>): DocumentRecord => recordOf(row, cipher);
+  const toRow = (document: DocumentRecord): Insertable<DocumentsTable> => rowOf(document, cipher);
   // Byte order for titles in both dialects (PostgreSQL's default collation is locale-aware).
   const keyOf = (column: SortColumn): Expression<unknown> =>
     column === 'title_key' && dialect === 'postgres' ? sql`title_key collate "C"` : sql.ref(column);
@@ -261,6 +282,7 @@ export function createSqlDocumentStore(db: SqlExecutor, dialect: Dialect): Docum
           sha256: row.sha256,
           page_count: row.page_count,
           extracted: row.extracted,
+          extracted_sealing: row.extracted_sealing,
           error: row.error,
           updated_at: row.updated_at,
         })

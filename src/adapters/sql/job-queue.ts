@@ -4,6 +4,7 @@ import { Failure, type JobFailure } from '../../ports/failures.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import type { SqlDatabase, SqlExecutor } from './database.js';
+import { PLAINTEXT, type ContentCipher } from './content-cipher.js';
 import { createSqlJobStore, toJobRecord } from './job-store.js';
 
 const CANCELLED = JSON.stringify(new Failure('CANCELLED', 'The job was cancelled'));
@@ -30,6 +31,7 @@ export async function claimJob(
   owner: string,
   leaseMs: number,
   now: () => number = Date.now,
+  cipher: ContentCipher = PLAINTEXT,
 ): Promise<JobRecord | null> {
   const at = iso(now());
   const row = await db
@@ -45,7 +47,7 @@ export async function claimJob(
     .where(due(at))
     .returningAll()
     .executeTakeFirst();
-  return row === undefined ? null : toJobRecord(row);
+  return row === undefined ? null : toJobRecord(row, cipher);
 }
 
 /**
@@ -53,8 +55,12 @@ export async function claimJob(
  * lease, so committing a job is enqueueing it and no second store can disagree with the record.
  * Long because the port is wide: one short method per port operation.
  */
-export function createSqlJobQueue({ db }: SqlDatabase, now: () => number = Date.now): JobQueue {
-  const records = createSqlJobStore(db);
+export function createSqlJobQueue(
+  { db }: SqlDatabase,
+  now: () => number = Date.now,
+  cipher: ContentCipher = PLAINTEXT,
+): JobQueue {
+  const records = createSqlJobStore(db, cipher);
   return {
     async enqueue() {
       // The committed row is already due.
@@ -74,7 +80,7 @@ export function createSqlJobQueue({ db }: SqlDatabase, now: () => number = Date.
         .limit(1)
         .executeTakeFirst();
       if (candidate === undefined) return null;
-      return claimJob(db, candidate.id, owner, leaseMs, now);
+      return claimJob(db, candidate.id, owner, leaseMs, now, cipher);
     },
 
     async heartbeat(jobId, owner, leaseMs) {
@@ -124,6 +130,8 @@ export function createSqlJobQueue({ db }: SqlDatabase, now: () => number = Date.
           lease_owner: null,
           lease_until: null,
           finished_at: retry ? null : at,
+          // A finished job's secrets (a PDF's password) are no longer needed: forget them.
+          ...(retry ? {} : { secrets: null }),
         })
         .where('id', '=', jobId)
         .where('lease_owner', '=', owner)
@@ -154,6 +162,7 @@ export function createSqlJobQueue({ db }: SqlDatabase, now: () => number = Date.
           status: 'cancelled',
           error: CANCELLED,
           finished_at: at,
+          secrets: null,
           lease_owner: null,
           lease_until: null,
         })

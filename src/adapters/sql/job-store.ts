@@ -1,5 +1,7 @@
+import type { Selectable } from 'kysely';
 import {
   JOB_STATUSES,
+  SECRET_PAYLOAD_FIELDS,
   type JobLane,
   type JobProgress,
   type JobRecord,
@@ -7,11 +9,38 @@ import {
   type JobStore,
   type JobType,
 } from '../../ports/job-store.js';
+import { PLAINTEXT, places, type ContentCipher } from './content-cipher.js';
 import type { SqlExecutor } from './database.js';
 import { pageOf } from './paging.js';
 import type { JobsTable } from './schema.js';
 
-export function toJobRecord(row: JobsTable): JobRecord {
+/** The payload's secret fields apart from the rest: secrets null when there are none. */
+function splitPayload(payload: Record<string, unknown>): {
+  rest: Record<string, unknown>;
+  secrets: Record<string, unknown> | null;
+} {
+  const rest = { ...payload };
+  const secrets: Record<string, unknown> = {};
+  for (const field of SECRET_PAYLOAD_FIELDS) {
+    if (!(field in rest)) continue;
+    secrets[field] = rest[field];
+    delete rest[field];
+  }
+  return { rest, secrets: Object.keys(secrets).length === 0 ? null : secrets };
+}
+
+/** The job's row as a record, its secrets (opened) back in its payload while it has them. */
+export function toJobRecord(row: Selectable<JobsTable>, cipher: ContentCipher): JobRecord {
+  const secrets =
+    row.secrets === null
+      ? {}
+      : (JSON.parse(
+          cipher.open(
+            row.secrets,
+            Number(row.secrets_sealing),
+            places.jobSecrets(row.tenant_id, row.id),
+          ),
+        ) as Record<string, unknown>);
   return {
     id: row.id,
     tenant_id: row.tenant_id,
@@ -21,7 +50,7 @@ export function toJobRecord(row: JobsTable): JobRecord {
     status: row.status as JobStatus,
     attempts: Number(row.attempts),
     max_attempts: Number(row.max_attempts),
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    payload: { ...(JSON.parse(row.payload) as Record<string, unknown>), ...secrets },
     progress: JSON.parse(row.progress) as JobRecord['progress'],
     error: row.error === null ? null : (JSON.parse(row.error) as JobRecord['error']),
     request_id: row.request_id,
@@ -45,6 +74,7 @@ export async function completeJob(
     .set({
       status: 'succeeded',
       finished_at: at,
+      secrets: null, // no attempt needs them any more
       lease_owner: null,
       lease_until: null,
       error: null,
@@ -57,14 +87,22 @@ export async function completeJob(
   return Number(result.numUpdatedRows) > 0;
 }
 
-export function createSqlJobStore(db: SqlExecutor): JobStore {
+/** `cipher` seals the payload's secret fields (SECRET_PAYLOAD_FIELDS) at rest. */
+export function createSqlJobStore(db: SqlExecutor, cipher: ContentCipher = PLAINTEXT): JobStore {
+  const toRecord = (row: Selectable<JobsTable>): JobRecord => toJobRecord(row, cipher);
   return {
     async insert(job) {
+      const { rest, secrets } = splitPayload(job.payload);
       await db
         .insertInto('jobs')
         .values({
           ...job,
-          payload: JSON.stringify(job.payload),
+          payload: JSON.stringify(rest),
+          secrets:
+            secrets === null
+              ? null
+              : cipher.seal(JSON.stringify(secrets), places.jobSecrets(job.tenant_id, job.id)),
+          secrets_sealing: cipher.sealing,
           progress: JSON.stringify(job.progress),
           error: job.error === null ? null : JSON.stringify(job.error),
           lease_owner: null,
@@ -80,7 +118,7 @@ export function createSqlJobStore(db: SqlExecutor): JobStore {
         .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .executeTakeFirst();
-      return row === undefined ? null : toJobRecord(row);
+      return row === undefined ? null : toRecord(row);
     },
 
     complete: (jobId, owner, at, progress) => completeJob(db, jobId, owner, at, progress),
@@ -97,7 +135,7 @@ export function createSqlJobStore(db: SqlExecutor): JobStore {
         .orderBy('id', 'desc')
         .limit(limit + 1)
         .execute();
-      return pageOf(rows.map(toJobRecord), limit);
+      return pageOf(rows.map(toRecord), limit);
     },
 
     async countByStatus() {

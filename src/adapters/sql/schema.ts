@@ -86,8 +86,10 @@ export interface DocumentsTable {
   metadata: string;
   source_type: string;
   source_url: string | null;
-  /** JSON object. */
+  /** JSON object, plaintext or sealed as `extracted_sealing` says (sql/content-cipher.ts). */
   extracted: string;
+  /** 0 plaintext, 1 AES-256-GCM (migration 0010). */
+  extracted_sealing: Generated<number>;
   /** JSON object or null. */
   error: string | null;
   created_at: string;
@@ -115,8 +117,14 @@ export interface JobsTable {
   status: string;
   attempts: number;
   max_attempts: number;
-  /** JSON object. */
+  /** JSON object: the payload without its secret fields (SECRET_PAYLOAD_FIELDS). */
   payload: string;
+  /**
+   * JSON object of the payload's secret fields, plaintext or sealed as `secrets_sealing` says;
+   * null when there are none or once the job has finished (migration 0010).
+   */
+  secrets: Generated<string | null>;
+  secrets_sealing: Generated<number>;
   /** JSON object. */
   progress: string;
   /** JSON object or null. */
@@ -178,8 +186,10 @@ export interface WebhookDeliveriesTable {
   tenant_id: string;
   webhook_id: string;
   event: string;
-  /** JSON object: the event's data. */
+  /** JSON object: the event's data, plaintext or sealed as `data_sealing` says. */
   data: string;
+  /** 0 plaintext, 1 AES-256-GCM (migration 0010). */
+  data_sealing: Generated<number>;
   request_id: string | null;
   job_id: string;
   /** `pending`, `delivered` or `failed`. */

@@ -12,15 +12,18 @@ function storesOn(
   content: ContentPolicy,
 ): TransactionalStores {
   return {
-    documents: createSqlDocumentStore(db, database.dialect),
+    documents: createSqlDocumentStore(db, database.dialect, content.cipher),
     blobRefs: createSqlBlobRefStore(db),
-    jobs: createSqlJobStore(db),
+    jobs: createSqlJobStore(db, content.cipher),
     content: createSqlContentStore(db, database.dialect, content),
-    webhooks: createSqlWebhookStore(db, database.dialect),
+    webhooks: createSqlWebhookStore(db, database.dialect, content.cipher),
   };
 }
 
-/** `content`: how extracted content is stored (sealed or not, indexed or not). */
+/**
+ * `content`: how extracted content is stored (sealed or not, indexed or not); its cipher also
+ * seals documents' extracted metadata, webhook event data and job secrets.
+ */
 export function createSqlUnitOfWork(
   database: SqlDatabase,
   content: ContentPolicy = PLAINTEXT_SEARCHABLE,

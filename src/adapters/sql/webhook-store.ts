@@ -14,6 +14,8 @@ import type {
   WebhookRecord,
   WebhookStore,
 } from '../../ports/webhook-store.js';
+import type { Selectable } from 'kysely';
+import { PLAINTEXT, places, type ContentCipher } from './content-cipher.js';
 import type { Dialect, SqlExecutor } from './database.js';
 import { pageOf } from './paging.js';
 import type { WebhookDeliveriesTable, WebhooksTable } from './schema.js';
@@ -30,13 +32,22 @@ function toWebhook(row: WebhooksTable): WebhookRecord {
   };
 }
 
-function toDelivery(row: WebhookDeliveriesTable): DeliveryRecord {
+/** A delivery's event data (a document's extracted metadata among it) is opened with the cipher. */
+function toDelivery(
+  row: Selectable<WebhookDeliveriesTable>,
+  cipher: ContentCipher,
+): DeliveryRecord {
+  const data = cipher.open(
+    row.data,
+    Number(row.data_sealing),
+    places.deliveryData(row.tenant_id, row.id),
+  );
   return {
     id: row.id,
     tenant_id: row.tenant_id,
     webhook_id: row.webhook_id,
     event: row.event as EventType,
-    data: JSON.parse(row.data) as Record<string, unknown>,
+    data: JSON.parse(data) as Record<string, unknown>,
     request_id: row.request_id,
     job_id: row.job_id,
     status: row.status as DeliveryStatus,
@@ -50,7 +61,12 @@ function toDelivery(row: WebhookDeliveriesTable): DeliveryRecord {
 }
 
 /** Long because the port is wide: one short method per port operation, sharing the executor. */
-export function createSqlWebhookStore(db: SqlExecutor, dialect: Dialect): WebhookStore {
+/** `cipher` seals each delivery's event data at rest (webhook secrets are sealed by the service). */
+export function createSqlWebhookStore(
+  db: SqlExecutor,
+  dialect: Dialect,
+  cipher: ContentCipher = PLAINTEXT,
+): WebhookStore {
   async function getDelivery(tenantId: string, id: string): Promise<DeliveryRecord | null> {
     const row = await db
       .selectFrom('webhook_deliveries')
@@ -58,7 +74,7 @@ export function createSqlWebhookStore(db: SqlExecutor, dialect: Dialect): Webhoo
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .executeTakeFirst();
-    return row === undefined ? null : toDelivery(row);
+    return row === undefined ? null : toDelivery(row, cipher);
   }
 
   return {
@@ -133,7 +149,11 @@ export function createSqlWebhookStore(db: SqlExecutor, dialect: Dialect): Webhoo
         .insertInto('webhook_deliveries')
         .values({
           ...delivery,
-          data: JSON.stringify(delivery.data),
+          data: cipher.seal(
+            JSON.stringify(delivery.data),
+            places.deliveryData(delivery.tenant_id, delivery.id),
+          ),
+          data_sealing: cipher.sealing,
           error: delivery.error === null ? null : JSON.stringify(delivery.error),
         })
         .execute();
@@ -155,7 +175,7 @@ export function createSqlWebhookStore(db: SqlExecutor, dialect: Dialect): Webhoo
       const rows = await query.execute();
       const deliveries: DeliveryWithJob[] = rows.map(
         ({ job_status, job_next_attempt_at, ...row }) => ({
-          ...toDelivery(row),
+          ...toDelivery(row, cipher),
           job_status: (job_status ?? null) as JobStatus | null,
           job_next_attempt_at: job_next_attempt_at ?? null,
         }),

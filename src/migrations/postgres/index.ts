@@ -8,6 +8,7 @@ import { migration as webhooks } from '../shared/0006-webhooks.js';
 import * as search from './0007-search.js';
 import { migration as documentDedupeKey } from '../shared/0008-document-dedupe-key.js';
 import * as sealedContent from './0009-sealed-content.js';
+import { migration as sealedMetadataAndSecrets } from '../shared/0010-sealed-metadata-and-secrets.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const postgresMigrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const postgresMigrations: Record<string, Migration> = {
   '0007-search': search,
   '0008-document-dedupe-key': documentDedupeKey(),
   '0009-sealed-content': sealedContent,
+  '0010-sealed-metadata-and-secrets': sealedMetadataAndSecrets(),
 };
