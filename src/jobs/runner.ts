@@ -68,6 +68,15 @@ const MAX_RETRY_DELAY_MS = 15 * 60_000;
 /** A cancelled job stops within this (the API promises 2 s). */
 const MAX_HEARTBEAT_MS = 1_000;
 
+/**
+ * How often a running job's lease is renewed: at least four times a lease, so three heartbeats in
+ * a row can be lost (or the event loop stall for the lease less one interval: 7 s of the default
+ * 8 s) before another worker may take the job over; at least every second, for cancellation.
+ */
+export function heartbeatIntervalMs(leaseMs: number): number {
+  return Math.min(leaseMs / 4, MAX_HEARTBEAT_MS);
+}
+
 /** The job is no longer this worker's (cancelled, deleted, or taken over): write nothing more. */
 export class LeaseLost extends Error {
   constructor(jobId: string) {
@@ -133,6 +142,7 @@ export class JobRunner {
     let idle = false;
     try {
       while (!this.stopping && this.running.size < this.options.concurrency) {
+        const asked = this.clock.now(); // the lease runs from no earlier than this
         const job = await queue.reserve(handler.types, owner, leaseMs, {
           lanes: this.lanesForFreeSlot(),
         });
@@ -144,7 +154,7 @@ export class JobRunner {
           await queue.requeue(job.id, owner);
           break;
         }
-        this.launch(job);
+        this.launch(job, asked + leaseMs);
       }
     } catch {
       idle = true; // the queue is unreachable: try again at the next poll
@@ -154,29 +164,42 @@ export class JobRunner {
     }
   }
 
-  private launch(job: JobRecord): void {
+  private launch(job: JobRecord, leaseRunsOut: number): void {
     const controller = new AbortController();
-    const done = this.execute(job, controller).finally(() => {
+    const done = this.execute(job, controller, leaseRunsOut).finally(() => {
       this.running.delete(job.id);
       this.schedule(0); // a slot is free
     });
     this.running.set(job.id, { controller, lane: job.lane, done });
   }
 
-  private async execute(job: JobRecord, controller: AbortController): Promise<void> {
+  private async execute(
+    job: JobRecord,
+    controller: AbortController,
+    leaseRunsOut: number,
+  ): Promise<void> {
     const { queue, handler, owner, leaseMs } = this.options;
     const started = this.clock.now();
     const settled = (outcome: JobOutcome, failure: JobFailure | null = null): void =>
       this.options.onSettled?.(job, outcome, this.clock.now() - started, failure);
-    const heartbeat = setInterval(
-      () => {
-        void queue.heartbeat(job.id, owner, leaseMs).then(
-          (held) => held || controller.abort(new LeaseLost(job.id)),
-          () => undefined,
-        );
-      },
-      Math.min(leaseMs / 3, MAX_HEARTBEAT_MS),
-    );
+    // When the lease runs out by this process's clock, counted from before the last renewal
+    // that succeeded: past it another worker may hold the job, so this one lets go of it
+    // (its late writes would fail anyway: every settling write is conditional on the lease).
+    let heldUntil = leaseRunsOut;
+    const heartbeat = setInterval(() => {
+      const sent = this.clock.now();
+      if (sent >= heldUntil) {
+        controller.abort(new LeaseLost(job.id)); // renewals failed, or the event loop stalled
+        return;
+      }
+      void queue.heartbeat(job.id, owner, leaseMs).then(
+        (held) => {
+          if (held) heldUntil = Math.max(heldUntil, sent + leaseMs);
+          else controller.abort(new LeaseLost(job.id));
+        },
+        () => undefined, // unreachable: tried again at the next beat, until heldUntil
+      );
+    }, heartbeatIntervalMs(leaseMs));
     heartbeat.unref();
     try {
       await handler.run(job, {

@@ -96,6 +96,25 @@ export function jobQueueContract(factory: JobQueueFactory): void {
         'the old owner cannot complete it',
       );
       assert.equal(await queue.heartbeat(queued.id, 'crashed', 10_000), false);
+      // Every other write of the old owner (a late finisher) is refused too.
+      const late = { code: 'INTERNAL', message: 'late', retryable: true } as const;
+      assert.equal(
+        await queue.progress(queued.id, 'crashed', { done: 1, total: 2, unit: 'pages' }),
+        false,
+      );
+      await queue.fail(queued.id, 'crashed', late, at);
+      await queue.requeue(queued.id, 'crashed');
+      const taken = await uow.stores.jobs.get('acme', queued.id);
+      assert.deepEqual(
+        {
+          status: taken?.status,
+          attempts: taken?.attempts,
+          error: taken?.error,
+          done: taken?.progress.done,
+        },
+        { status: 'running', attempts: 2, error: null, done: 0 },
+        'the new owner’s row is untouched',
+      );
       assert.equal(await uow.stores.jobs.complete(queued.id, 'rescuer', at), true);
       assert.equal(await uow.stores.jobs.complete(queued.id, 'rescuer', at), false, 'at most once');
       assert.equal((await uow.stores.jobs.get('acme', queued.id))?.status, 'succeeded');
