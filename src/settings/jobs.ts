@@ -30,10 +30,10 @@ export const JOB_QUEUE_SETTINGS: SettingsTable<JobQueueConfig> = {
   jobLeaseMs: {
     key: 'jobLeaseMs',
     env: 'QUIRE_JOB_LEASE_MS',
-    default: '30000',
+    default: '8000',
     parse: integer(1000, 3600000),
     description:
-      'How long a worker holds a job without a heartbeat; a job whose worker died is taken over after this.',
+      'How long a worker holds a job without a heartbeat (sent every quarter of it, at least every second); a job whose worker died is taken over within this plus an eighth of it and a poll (9.3 s by default). A worker that cannot renew its lease this long abandons the job.',
   },
   jobMaxAttempts: {
     key: 'jobMaxAttempts',

@@ -16,11 +16,11 @@
  *   job to match the row (completed → removed, retried → delayed until `retryAt`, handed back →
  *   waiting). A lock lasts twice the lease, so a heartbeat that comes late still holds the job, as
  *   it does in SQL while nobody has claimed it.
- * - The sweep (from `reserve`, at most every `sweepIntervalMs`, and every leaseMs / 2 for short
- *   leases) puts back into Redis what SQL says is due: a `running` row whose lease ran out (its
- *   worker died) gets its BullMQ job moved back to waiting although the dead worker's lock has not
- *   run out yet (or added again if Redis lost it), so a job is taken over once its lease runs out,
- *   as with the SQL queue; a `queued` row due for longer than `sweepGraceMs` is added again (a
+ * - The sweep (from `reserve`, at most every `sweepIntervalMs` and every leaseMs / 8) puts back
+ *   into Redis what SQL says is due: a `running` row whose lease ran out (its worker died) gets its
+ *   BullMQ job moved back to waiting although the dead worker's lock has not run out yet (or added
+ *   again if Redis lost it), so a job is taken over within an eighth of a lease of its lease
+ *   running out (as with the SQL queue, where it is due at once); a `queued` row due for longer than `sweepGraceMs` is added again (a
  *   no-op for a job BullMQ has), which recovers a job whose process died between the SQL commit
  *   and `enqueue`, or that Redis lost. So Redis can lose jobs without SQL losing any.
  * - BullMQ's own stalled-job check runs too (every leaseMs / 2, never failing a job however often
@@ -126,7 +126,7 @@ class BullmqJobQueue implements JobQueue {
       report,
       intervalMs: options.sweepIntervalMs ?? 5_000,
       graceMs: options.sweepGraceMs ?? 5_000,
-      leaseMs: options.leaseMs ?? 30_000,
+      leaseMs: options.leaseMs ?? 8_000,
     });
   }
 

@@ -35,9 +35,10 @@ describe('BullMQ queues and scheduling', () => {
     assert.deepEqual(lanesInOrder([]), []);
   });
 
-  it('the sweep runs every interval, or every half lease when that is shorter (at least 50 ms)', () => {
-    assert.equal(sweepPauseMs(5_000, 30_000), 5_000);
-    assert.equal(sweepPauseMs(5_000, 2_000), 1_000);
+  it('the sweep runs every interval, or every eighth of a lease when that is shorter (at least 50 ms)', () => {
+    assert.equal(sweepPauseMs(5_000, 60_000), 5_000);
+    assert.equal(sweepPauseMs(5_000, 8_000), 1_000);
+    assert.equal(sweepPauseMs(5_000, 2_000), 250);
     assert.equal(sweepPauseMs(5_000, 10), 50);
   });
 });
