@@ -50,10 +50,11 @@ export function runScript(
   });
 }
 
-/** Starts a server script on a free port and waits until it listens. */
+/** Starts a server script on a free port and waits (up to `listenTimeoutMs`) until it listens. */
 export async function spawnServer(
   script: string,
   env: Record<string, string> = {},
+  listenTimeoutMs = 20_000,
 ): Promise<SpawnedServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
@@ -121,6 +122,6 @@ export async function spawnServer(
     });
   }
 
-  const listening = await waitForLog((line) => line.msg === 'quire listening');
+  const listening = await waitForLog((line) => line.msg === 'quire listening', listenTimeoutMs);
   return { child, url: String(listening.url), logs, stderr: () => stderr, exited, waitForLog };
 }
