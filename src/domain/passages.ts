@@ -12,20 +12,24 @@ export interface PageText {
 
 const SENTENCE_END = /[.!?…:;]["')\]]?$/u;
 
-export function countWords(text: string): number {
-  let count = 0;
-  for (const _ of text.matchAll(/\S+/gu)) count++;
-  return count;
-}
+/** Longest stretch of splitting before the event loop gets a turn (heartbeats, requests). */
+const SLICE_MS = 20;
+/** Words between two looks at the time. */
+const WORDS_PER_CHECK = 2048;
 
-export function splitPassages(
+/**
+ * The passages of a document's pages. Asynchronous because a large document (50 MB of text takes
+ * seconds) must not hold the event loop: it yields every SLICE_MS, so the worker's heartbeats keep
+ * its job's lease (and the API its requests) however long the text.
+ */
+export async function splitPassages(
   tenantId: string,
   documentId: string,
   pages: PageText[],
   /** When they are made (ms), for their ids. */
   now: number,
   targetWords = 200,
-): PassageRecord[] {
+): Promise<PassageRecord[]> {
   const passages: PassageRecord[] = [];
   const push = (page: number, words: string[]): void => {
     if (words.length === 0) return;
@@ -40,10 +44,16 @@ export function splitPassages(
     });
   };
   const slack = Math.max(1, Math.floor(targetWords / 4));
+  let sliceStart = performance.now();
+  let seen = 0;
   for (const page of pages) {
-    const words = page.text.split(/\s+/u).filter((word) => word.length > 0);
     let current: string[] = [];
-    for (const word of words) {
+    // Matched lazily: splitting a page of hundreds of megabytes at once would hold the loop.
+    for (const [word] of page.text.matchAll(/\S+/gu)) {
+      if (++seen % WORDS_PER_CHECK === 0 && performance.now() - sliceStart >= SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
       current.push(word);
       const atSentenceEnd = SENTENCE_END.test(word);
       // Cut at a sentence end once near the target; never let a passage run far past it.

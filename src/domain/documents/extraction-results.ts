@@ -9,7 +9,7 @@ import type { PageRecord } from '../../ports/content-store.js';
 import type { DocumentRecord } from '../../ports/document-store.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import type { ExtractionResult } from '../../ports/extractor.js';
-import { countWords, splitPassages } from '../passages.js';
+import { splitPassages } from '../passages.js';
 import { isoClock, type DocumentDeps } from './deps.js';
 import { DocumentStatus, publishDocumentEvent } from './status.js';
 
@@ -56,8 +56,9 @@ export class ExtractionResults {
       markdown,
     }));
     const at = this.timestamp();
-    const passages = splitPassages(job.tenant_id, documentId, pages, Date.parse(at));
-    const wordCount = pages.reduce((sum, page) => sum + countWords(page.text), 0);
+    const passages = await splitPassages(job.tenant_id, documentId, pages, Date.parse(at));
+    // Every word of the text is in exactly one passage.
+    const wordCount = passages.reduce((sum, passage) => sum + passage.word_count, 0);
     const done = await this.deps.uow.run(async (stores) => {
       if (!(await stores.jobs.complete(job.id, owner, at))) return null;
       const updated = await stores.documents.update(
