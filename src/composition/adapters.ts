@@ -30,6 +30,7 @@ import { createMemoryKeyRevocations } from '../adapters/memory/key-revocations.j
 import { createMemoryRateLimitStore } from '../adapters/memory/rate-limit-store.js';
 import { createRedis } from '../adapters/redis/client.js';
 import { createRedisKeyRevocations } from '../adapters/redis/key-revocations.js';
+import { redisNamespace } from '../adapters/redis/namespace.js';
 import { createRedisRateLimitStore } from '../adapters/redis/rate-limit-store.js';
 import { createSqlApiKeyStore } from '../adapters/sql/api-key-store.js';
 import { createSqlAuditLog } from '../adapters/sql/audit-log.js';
@@ -194,12 +195,15 @@ function openRedisState(
   const redisOptions = { url, commandTimeoutMs: config.redisCommandTimeoutMs, logger };
   const redis = createRedis({ ...redisOptions, role: 'commands' });
   const subscriber = createRedis({ ...redisOptions, role: 'revocations-subscriber' });
-  const rateLimits = createRedisRateLimitStore(redis);
-  const revocations = createRedisKeyRevocations(redis, subscriber);
+  // Every key and channel under QUIRE_REDIS_PREFIX: deployments sharing this Redis stay apart.
+  const names = redisNamespace(config.redisPrefix);
+  const rateLimits = createRedisRateLimitStore(redis, names.rateLimitKeys);
+  const revocations = createRedisKeyRevocations(redis, subscriber, names.revocationChannel);
   // The job records stay in SQL; BullMQ only hands them out.
   const jobs = createBullmqJobQueue({
     database,
     connection: { url },
+    prefix: names.bullmqPrefix,
     cipher,
     leaseMs: config.jobLeaseMs,
     onError: (error, context) => logger.warn({ err: error }, `job queue: ${context}`),
@@ -216,5 +220,6 @@ function openRedisState(
       await redis.ping();
     },
   });
-  return { rateLimits, revocations, idempotency: createRedisIdempotencyStore(redis), jobs };
+  const idempotency = createRedisIdempotencyStore(redis, { prefix: names.idempotencyKeys });
+  return { rateLimits, revocations, idempotency, jobs };
 }

@@ -226,5 +226,22 @@ for (const target of DATABASE_TARGETS) {
       await uow.stores.jobs.deleteForDocument('acme', 'doc_gone');
       assert.equal(await worker.reserve(['fetch'], 'w', 10_000), null);
     });
+
+    it('an upgrade that moves the BullMQ prefix (bull → <QUIRE_REDIS_PREFIX>:bull) loses no queued job', async () => {
+      const [old] = processes(1) as [JobQueue];
+      const queued = job({ type: 'webhook' });
+      await uow.stores.jobs.insert(queued);
+      await old.enqueue([queued]);
+      await old.close(); // the old version stops; its BullMQ job stays under the old prefix
+      const [upgraded] = processes(1, { sweepGraceMs: 200, sweepIntervalMs: 50 }) as [JobQueue];
+      const deadline = Date.now() + 5_000;
+      let taken = await upgraded.reserve(['webhook'], 'upgraded', 10_000);
+      while (taken?.id !== queued.id && Date.now() < deadline) {
+        await sleep(50);
+        taken = await upgraded.reserve(['webhook'], 'upgraded', 10_000);
+      }
+      assert.equal(taken?.id, queued.id, 'the sweep offered the row under the new prefix');
+      assert.equal(taken?.attempts, 1);
+    });
   });
 }

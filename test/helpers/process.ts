@@ -50,10 +50,14 @@ export function runScript(
   });
 }
 
-/** Starts a server script on a free port and waits until it listens. */
+/**
+ * Starts a server script on a free port and waits until it listens (`startTimeoutMs`: longer for
+ * tests that start several processes at once on a busy machine).
+ */
 export async function spawnServer(
   script: string,
   env: Record<string, string> = {},
+  startTimeoutMs = 20_000,
 ): Promise<SpawnedServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
@@ -121,6 +125,6 @@ export async function spawnServer(
     });
   }
 
-  const listening = await waitForLog((line) => line.msg === 'quire listening');
+  const listening = await waitForLog((line) => line.msg === 'quire listening', startTimeoutMs);
   return { child, url: String(listening.url), logs, stderr: () => stderr, exited, waitForLog };
 }
