@@ -37,6 +37,8 @@ import { createSqlAuditLog } from '../adapters/sql/audit-log.js';
 import type { SqlDatabase } from '../adapters/sql/database.js';
 import { migrateToLatest } from '../adapters/sql/migrate.js';
 import { openDatabase } from './database.js';
+import { createSqlDeploymentStore } from '../adapters/sql/deployment-store.js';
+import { blobStoreCheck, ensureBlobSentinel } from '../domain/blob-sentinel.js';
 import { createSqlTenantStore } from '../adapters/sql/tenant-store.js';
 import { clearSqlSearchIndex, createSqlSearchIndex } from '../adapters/sql/search-index.js';
 import {
@@ -72,6 +74,11 @@ export interface OpenAdaptersOptions {
   /** Use this database instead of opening one (the caller closes it). */
   database?: SqlDatabase;
   migrate?: boolean;
+  /**
+   * Write the blob sentinel when the deployment has none (default true); false for offline tools
+   * (`quire keys`), whose blob store may not be the servers'.
+   */
+  writeBlobSentinel?: boolean;
 }
 
 export async function openAdapters({
@@ -79,6 +86,7 @@ export async function openAdapters({
   logger,
   database: given,
   migrate,
+  writeBlobSentinel = true,
 }: OpenAdaptersOptions): Promise<Adapters> {
   const closers = new Closers();
   try {
@@ -93,7 +101,12 @@ export async function openAdapters({
       root: config.dataDir,
       ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }),
     });
-    healthChecks.push({ name: 'blob_store', check: (signal) => blobs.check(signal) });
+    // Readiness fails when this store does not hold the sentinel the deployment recorded.
+    const deployment = createSqlDeploymentStore(database);
+    const sentinel = writeBlobSentinel
+      ? await ensureBlobSentinel(blobs, deployment, () => new Date())
+      : null;
+    healthChecks.push(blobStoreCheck(blobs, deployment, sentinel));
     // Temporary files a killed process left (a staged upload mid-way, a plaintext copy).
     const swept = await sweepStaleTempFiles(join(config.dataDir, 'tmp'), {
       maxAgeMs: config.tmpMaxAgeS * 1000,
@@ -113,6 +126,15 @@ export async function openAdapters({
             closers,
             healthChecks,
           );
+    const queue = shared.jobs;
+    healthChecks.push({
+      name: 'queue',
+      // A worker that cannot take jobs is not ready. An API instance keeps serving while Redis is
+      // away (job rows commit in SQL; a worker's sweep hands them out later), so there a BullMQ
+      // that cannot be reached only degrades /health rather than pulling every instance at once.
+      critical: config.redisUrl === undefined || config.role === 'worker',
+      check: (signal) => queue.check(signal),
+    });
     return {
       database,
       tenants: createSqlTenantStore(database),
@@ -215,7 +237,8 @@ function openRedisState(
   });
   healthChecks.push({
     name: 'redis',
-    critical: false, // rate limits fail open or closed without it; jobs wait in SQL until it is back
+    // Rate limits fail open or closed without it; the job queue's own check (`queue`) is critical.
+    critical: false,
     check: async () => {
       await redis.ping();
     },

@@ -243,5 +243,22 @@ for (const target of DATABASE_TARGETS) {
       assert.equal(taken?.id, queued.id, 'the sweep offered the row under the new prefix');
       assert.equal(taken?.attempts, 1);
     });
+
+    it('check answers while Redis does, and fails at once while it is unreachable', async () => {
+      const [online] = processes(1) as [JobQueue];
+      await online.check(AbortSignal.timeout(5_000));
+      const offline = createBullmqJobQueue({
+        database: fixture.database,
+        connection: { url: 'redis://127.0.0.1:1', connectTimeout: 200 },
+        prefix: uniquePrefix(),
+        operationTimeoutMs: 500,
+        onError: () => undefined,
+      });
+      try {
+        await assert.rejects(offline.check(AbortSignal.timeout(5_000)), /Redis|ECONNREFUSED/);
+      } finally {
+        await offline.close();
+      }
+    });
   });
 }

@@ -208,6 +208,12 @@ class BullmqJobQueue implements JobQueue {
     return this.records.retry(tenantId, jobId);
   }
 
+  /** Connected (failing at once while Redis is unreachable), never evicting, and answering. */
+  async check(): Promise<void> {
+    await this.link.ready();
+    await this.link.call(this.link.redis.ping(), 'PING');
+  }
+
   close(): Promise<void> {
     if (this.closing === undefined) {
       this.link.stop();
