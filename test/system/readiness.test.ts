@@ -15,7 +15,7 @@ import { spawnServer, type SpawnedServer } from '../helpers/process.js';
 const REDIS_PORT = 47210;
 const CLI = 'src/cli.ts';
 /** Several processes start at once here, each compiling the app: allow a slow machine. */
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 90_000;
 
 interface Check {
   status: 'ok' | 'fail';
@@ -61,7 +61,7 @@ async function newDatabase(): Promise<string> {
   return schema.url;
 }
 
-describe('readiness names what is wrong', { timeout: 180_000 }, () => {
+describe('readiness names what is wrong', { timeout: 300_000 }, () => {
   it('a blob volume that is not the deployment’s: 503 naming blob_store, 200 back on its own', async () => {
     const databaseUrl = await newDatabase();
     const env = (dataDir: string): Record<string, string> => ({

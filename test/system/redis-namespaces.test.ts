@@ -16,7 +16,7 @@ import { TEST_REDIS_URL, testRedis } from '../helpers/redis.js';
 const REDIS_DB = 12;
 const CLI = 'src/cli.ts';
 /** Several processes start at once here, each compiling the app: allow a slow machine. */
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 90_000;
 const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 interface Deployment {
@@ -83,7 +83,7 @@ async function submit(server: SpawnedServer, text: string): Promise<string> {
   return (created.body.job as { id: string }).id;
 }
 
-describe('two deployments on one Redis, apart by prefix', { timeout: 180_000 }, () => {
+describe('two deployments on one Redis, apart by prefix', { timeout: 300_000 }, () => {
   let a: SpawnedServer;
   let b: SpawnedServer;
   let deploymentB: Deployment;
