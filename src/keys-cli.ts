@@ -131,7 +131,7 @@ export async function keysCommand(argv: string[], config: Config, logger: Logger
   const parsed = parseKeysArgs(rest);
   if (parsed === null) return 2;
   const { values, positionals } = parsed;
-  const adapters = await openAdapters({ config, logger });
+  const adapters = await openAdapters({ config, logger, writeBlobSentinel: false });
   const service = keyService(adapters);
   const by = { actor: 'cli', tenantId: values.tenant ?? 'default', requestId: null, ip: null };
   try {

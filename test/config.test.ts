@@ -88,4 +88,25 @@ describe('config', () => {
     rejects({ QUIRE_METRICS_TOKEN: 'short' }, 'QUIRE_METRICS_TOKEN', /16 to 512/);
     rejects({ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN', /16 to 512/);
   });
+
+  it('takes a Redis prefix without separators or glob characters, of at most 32 characters', () => {
+    assert.equal(loadConfig({}).redisPrefix, 'quire');
+    assert.equal(
+      loadConfig({ QUIRE_REDIS_PREFIX: 'staging-eu_1.b' }).redisPrefix,
+      'staging-eu_1.b',
+    );
+    for (const bad of [
+      '',
+      'a:b',
+      'prod*',
+      'x?',
+      '[a]',
+      '{hash}',
+      '-lead',
+      'sp ace',
+      'é',
+      'a'.repeat(33),
+    ])
+      rejects({ QUIRE_REDIS_PREFIX: bad }, 'QUIRE_REDIS_PREFIX', /1 to 32 letters/);
+  });
 });

@@ -30,12 +30,15 @@ import { createMemoryKeyRevocations } from '../adapters/memory/key-revocations.j
 import { createMemoryRateLimitStore } from '../adapters/memory/rate-limit-store.js';
 import { createRedis } from '../adapters/redis/client.js';
 import { createRedisKeyRevocations } from '../adapters/redis/key-revocations.js';
+import { redisNamespace } from '../adapters/redis/namespace.js';
 import { createRedisRateLimitStore } from '../adapters/redis/rate-limit-store.js';
 import { createSqlApiKeyStore } from '../adapters/sql/api-key-store.js';
 import { createSqlAuditLog } from '../adapters/sql/audit-log.js';
 import type { SqlDatabase } from '../adapters/sql/database.js';
 import { migrateToLatest } from '../adapters/sql/migrate.js';
 import { openDatabase } from './database.js';
+import { createSqlDeploymentStore } from '../adapters/sql/deployment-store.js';
+import { blobStoreCheck, ensureBlobSentinel } from '../domain/blob-sentinel.js';
 import { createSqlTenantStore } from '../adapters/sql/tenant-store.js';
 import { clearSqlSearchIndex, createSqlSearchIndex } from '../adapters/sql/search-index.js';
 import {
@@ -71,6 +74,11 @@ export interface OpenAdaptersOptions {
   /** Use this database instead of opening one (the caller closes it). */
   database?: SqlDatabase;
   migrate?: boolean;
+  /**
+   * Write the blob sentinel when the deployment has none (default true); false for offline tools
+   * (`quire keys`), whose blob store may not be the servers'.
+   */
+  writeBlobSentinel?: boolean;
 }
 
 export async function openAdapters({
@@ -78,6 +86,7 @@ export async function openAdapters({
   logger,
   database: given,
   migrate,
+  writeBlobSentinel = true,
 }: OpenAdaptersOptions): Promise<Adapters> {
   const closers = new Closers();
   try {
@@ -92,7 +101,12 @@ export async function openAdapters({
       root: config.dataDir,
       ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }),
     });
-    healthChecks.push({ name: 'blob_store', check: (signal) => blobs.check(signal) });
+    // Readiness fails when this store does not hold the sentinel the deployment recorded.
+    const deployment = createSqlDeploymentStore(database);
+    const sentinel = writeBlobSentinel
+      ? await ensureBlobSentinel(blobs, deployment, () => new Date())
+      : null;
+    healthChecks.push(blobStoreCheck(blobs, deployment, sentinel));
     // Temporary files a killed process left (a staged upload mid-way, a plaintext copy).
     const swept = await sweepStaleTempFiles(join(config.dataDir, 'tmp'), {
       maxAgeMs: config.tmpMaxAgeS * 1000,
@@ -112,6 +126,15 @@ export async function openAdapters({
             closers,
             healthChecks,
           );
+    const queue = shared.jobs;
+    healthChecks.push({
+      name: 'queue',
+      // A worker that cannot take jobs is not ready. An API instance keeps serving while Redis is
+      // away (job rows commit in SQL; a worker's sweep hands them out later), so there a BullMQ
+      // that cannot be reached only degrades /health rather than pulling every instance at once.
+      critical: config.redisUrl === undefined || config.role === 'worker',
+      check: (signal) => queue.check(signal),
+    });
     return {
       database,
       tenants: createSqlTenantStore(database),
@@ -194,12 +217,15 @@ function openRedisState(
   const redisOptions = { url, commandTimeoutMs: config.redisCommandTimeoutMs, logger };
   const redis = createRedis({ ...redisOptions, role: 'commands' });
   const subscriber = createRedis({ ...redisOptions, role: 'revocations-subscriber' });
-  const rateLimits = createRedisRateLimitStore(redis);
-  const revocations = createRedisKeyRevocations(redis, subscriber);
+  // Every key and channel under QUIRE_REDIS_PREFIX: deployments sharing this Redis stay apart.
+  const names = redisNamespace(config.redisPrefix);
+  const rateLimits = createRedisRateLimitStore(redis, names.rateLimitKeys);
+  const revocations = createRedisKeyRevocations(redis, subscriber, names.revocationChannel);
   // The job records stay in SQL; BullMQ only hands them out.
   const jobs = createBullmqJobQueue({
     database,
     connection: { url },
+    prefix: names.bullmqPrefix,
     cipher,
     leaseMs: config.jobLeaseMs,
     onError: (error, context) => logger.warn({ err: error }, `job queue: ${context}`),
@@ -211,10 +237,12 @@ function openRedisState(
   });
   healthChecks.push({
     name: 'redis',
-    critical: false, // rate limits fail open or closed without it; jobs wait in SQL until it is back
+    // Rate limits fail open or closed without it; the job queue's own check (`queue`) is critical.
+    critical: false,
     check: async () => {
       await redis.ping();
     },
   });
-  return { rateLimits, revocations, idempotency: createRedisIdempotencyStore(redis), jobs };
+  const idempotency = createRedisIdempotencyStore(redis, { prefix: names.idempotencyKeys });
+  return { rateLimits, revocations, idempotency, jobs };
 }

@@ -48,6 +48,11 @@ export interface JobQueue {
    * unchanged (status as it was) when the job is not in one of those states.
    */
   retry(tenantId: string, jobId: string): Promise<JobRecord | null>;
+  /**
+   * For readiness: the queue can take and hand out jobs now (the SQL queue: its table answers;
+   * BullMQ: Redis is connected and never evicts). Rejects saying why.
+   */
+  check(signal: AbortSignal): Promise<void>;
   /** Releases connections (the SQL queue has none of its own). */
   close(): Promise<void>;
 }

@@ -135,6 +135,19 @@ export const redisUrl: Parser<string | undefined> = (raw) => {
   return raw;
 };
 
+/**
+ * The namespace of a deployment's Redis keys: 1–32 letters, digits, `-`, `_` or `.`, so it holds
+ * no `:` (a prefix `a:b` would nest inside `a`'s keys) and no glob character (`prefix:*` must
+ * match exactly its keys).
+ */
+export const redisPrefix: Parser<string> = (raw) => {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/.test(raw))
+    throw new Error(
+      `must be 1 to 32 letters, digits, "-", "_" or "." (starting with a letter or digit), got "${raw}"`,
+    );
+  return raw;
+};
+
 export const bootstrapKey: Parser<string | undefined> = (raw) => {
   if (raw === '') return undefined;
   if (!looksLikeApiKey(raw)) {

@@ -1,5 +1,13 @@
 /** Where data lives: the data directory, the database, Redis, and the key for files at rest. */
-import { boolean, databaseUrl, encryptionKey, integer, redisUrl, text } from './parsers.js';
+import {
+  boolean,
+  databaseUrl,
+  encryptionKey,
+  integer,
+  redisPrefix,
+  redisUrl,
+  text,
+} from './parsers.js';
 import type { SettingsTable } from './setting.js';
 
 /** The data directory (embedded database, blobs, temporary files) and the database. */
@@ -51,9 +59,10 @@ export const DATABASE_SETTINGS: SettingsTable<DatabaseConfig> = {
   },
 };
 
-/** Redis, shared by every instance for rate limits and key revocations. */
+/** Redis, shared by every instance for rate limits, idempotency, revocations and the job queue. */
 export interface RedisConfig {
   redisUrl: string | undefined;
+  redisPrefix: string;
   redisCommandTimeoutMs: number;
 }
 
@@ -65,6 +74,14 @@ export const REDIS_SETTINGS: SettingsTable<RedisConfig> = {
     parse: redisUrl,
     description:
       'A redis:// URL moves rate limits and key-revocation notices to Redis (shared by every instance); unset keeps them in process.',
+  },
+  redisPrefix: {
+    key: 'redisPrefix',
+    env: 'QUIRE_REDIS_PREFIX',
+    default: 'quire',
+    parse: redisPrefix,
+    description:
+      'Namespace of every Redis key, BullMQ queue and pub/sub channel of this deployment (`<prefix>:…`), so deployments sharing one Redis stay apart: 1–32 letters, digits, `-`, `_`, `.`.',
   },
   redisCommandTimeoutMs: {
     key: 'redisCommandTimeoutMs',

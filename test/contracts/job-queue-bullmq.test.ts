@@ -226,5 +226,39 @@ for (const target of DATABASE_TARGETS) {
       await uow.stores.jobs.deleteForDocument('acme', 'doc_gone');
       assert.equal(await worker.reserve(['fetch'], 'w', 10_000), null);
     });
+
+    it('an upgrade that moves the BullMQ prefix (bull → <QUIRE_REDIS_PREFIX>:bull) loses no queued job', async () => {
+      const [old] = processes(1) as [JobQueue];
+      const queued = job({ type: 'webhook' });
+      await uow.stores.jobs.insert(queued);
+      await old.enqueue([queued]);
+      await old.close(); // the old version stops; its BullMQ job stays under the old prefix
+      const [upgraded] = processes(1, { sweepGraceMs: 200, sweepIntervalMs: 50 }) as [JobQueue];
+      const deadline = Date.now() + 5_000;
+      let taken = await upgraded.reserve(['webhook'], 'upgraded', 10_000);
+      while (taken?.id !== queued.id && Date.now() < deadline) {
+        await sleep(50);
+        taken = await upgraded.reserve(['webhook'], 'upgraded', 10_000);
+      }
+      assert.equal(taken?.id, queued.id, 'the sweep offered the row under the new prefix');
+      assert.equal(taken?.attempts, 1);
+    });
+
+    it('check answers while Redis does, and fails at once while it is unreachable', async () => {
+      const [online] = processes(1) as [JobQueue];
+      await online.check(AbortSignal.timeout(5_000));
+      const offline = createBullmqJobQueue({
+        database: fixture.database,
+        connection: { url: 'redis://127.0.0.1:1', connectTimeout: 200 },
+        prefix: uniquePrefix(),
+        operationTimeoutMs: 500,
+        onError: () => undefined,
+      });
+      try {
+        await assert.rejects(offline.check(AbortSignal.timeout(5_000)), /Redis|ECONNREFUSED/);
+      } finally {
+        await offline.close();
+      }
+    });
   });
 }

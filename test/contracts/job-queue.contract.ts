@@ -52,6 +52,10 @@ export function jobQueueContract(factory: JobQueueFactory): void {
       while ((await queue.reserve(['fetch', 'extract', 'webhook'], 'drain', 60_000)) !== null);
     }
 
+    it('check answers while the queue can take jobs', async () => {
+      await queue.check(AbortSignal.timeout(5_000));
+    });
+
     it('reserves a due job once, with a lease, counting the attempt', async () => {
       await drain();
       const queued = job();

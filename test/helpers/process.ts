@@ -54,7 +54,7 @@ export function runScript(
 export async function spawnServer(
   script: string,
   env: Record<string, string> = {},
-  listenTimeoutMs = 20_000,
+  listenTimeoutMs = 60_000,
 ): Promise<SpawnedServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,

@@ -65,8 +65,8 @@ export interface BullmqJobQueueOptions {
    * workers need).
    */
   connection: RedisOptions & { url?: string };
-  /** BullMQ's key prefix (default `bull`); tests use one per run. */
-  prefix?: string;
+  /** BullMQ's key prefix: the deployment's namespace (redis/namespace.ts); tests use one per run. */
+  prefix: string;
   /** The lease workers are configured with: sizes the stalled-job check before the first reserve. */
   leaseMs?: number;
   now?: () => number;
@@ -107,7 +107,7 @@ class BullmqJobQueue implements JobQueue {
     const report = options.onError ?? (() => undefined);
     const records = createSqlJobQueue(database, now, cipher);
     const link = new RedisLink(options.connection, options.operationTimeoutMs ?? 5_000, report);
-    const bull = new BullQueues(link, options.prefix ?? 'bull', report);
+    const bull = new BullQueues(link, options.prefix, report);
     const mirror = new RecordMirror(db, link, now, report);
     const held = this.held;
     this.report = report;
@@ -206,6 +206,12 @@ class BullmqJobQueue implements JobQueue {
 
   retry(tenantId: string, jobId: string): Promise<JobRecord | null> {
     return this.records.retry(tenantId, jobId);
+  }
+
+  /** Connected (failing at once while Redis is unreachable), never evicting, and answering. */
+  async check(): Promise<void> {
+    await this.link.ready();
+    await this.link.call(this.link.redis.ping(), 'PING');
   }
 
   close(): Promise<void> {

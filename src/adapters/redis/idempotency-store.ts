@@ -34,13 +34,13 @@ return redis.call('DEL', KEYS[1])
 `;
 
 export interface RedisIdempotencyStoreOptions {
-  /** Prepended to every key (default `quire:idem:`). */
-  prefix?: string;
+  /** Prepended to every key (the deployment's namespace, see namespace.ts). */
+  prefix: string;
 }
 
 export function createRedisIdempotencyStore(
   redis: Redis,
-  { prefix = 'quire:idem:' }: RedisIdempotencyStoreOptions = {},
+  { prefix }: RedisIdempotencyStoreOptions,
 ): IdempotencyStore {
   // The tenant id is percent-encoded so it holds no ':' and the first ':' after it ends it:
   // tenant `a:b` with key `c` and tenant `a` with key `b:c` stay apart.

@@ -12,7 +12,8 @@ end
 return {count, ttl}
 `;
 
-export function createRedisRateLimitStore(redis: Redis, prefix = 'quire:rl:'): RateLimitStore {
+/** Counters live under `prefix` (the deployment's namespace, see namespace.ts). */
+export function createRedisRateLimitStore(redis: Redis, prefix: string): RateLimitStore {
   // Sent once per connection; each hit is then an EVALSHA of a few bytes (ioredis falls back to
   // EVAL if the script cache was flushed).
   const quireHit = 'quireRateLimitHit';

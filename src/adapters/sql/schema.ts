@@ -64,6 +64,14 @@ export interface DatabaseSchema {
   passages: PassagesTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  deployment: DeploymentTable;
+}
+
+/** One row (id 1) about the deployment: its blob sentinel. */
+export interface DeploymentTable {
+  id: number;
+  blob_sentinel_sha256: string;
+  created_at: string;
 }
 
 export interface DocumentsTable {

@@ -9,6 +9,7 @@ import * as search from './0007-search.js';
 import { migration as documentDedupeKey } from '../shared/0008-document-dedupe-key.js';
 import * as sealedContent from './0009-sealed-content.js';
 import { migration as sealedMetadataAndSecrets } from '../shared/0010-sealed-metadata-and-secrets.js';
+import { migration as deployment } from '../shared/0011-deployment.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const sqliteMigrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0008-document-dedupe-key': documentDedupeKey(),
   '0009-sealed-content': sealedContent,
   '0010-sealed-metadata-and-secrets': sealedMetadataAndSecrets(),
+  '0011-deployment': deployment('text'),
 };
