@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -59,7 +59,7 @@ export interface S3BlobStoreOptions {
   chunkSize?: number;
   /** Server-side encryption asked of the store, on top of (or instead of) the key. */
   serverSideEncryption?: ServerSideEncryption;
-  /** Multipart part size; memory per upload is about partSize × queueSize. */
+  /** Smallest multipart part size; memory per upload is about partSize × queueSize. */
   partSize?: number;
   queueSize?: number;
 }
@@ -76,8 +76,11 @@ interface Located {
   etag: string | undefined;
 }
 
-const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
-const DEFAULT_QUEUE_SIZE = 4;
+/** S3's smallest part: with 4 in flight an upload holds ~20 MiB whatever the file's size. */
+export const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
+export const DEFAULT_QUEUE_SIZE = 4;
+/** S3 allows 10,000 parts; larger files get larger parts (kept below the limit). */
+const MAX_PARTS = 9_000;
 
 /** Long because the port is wide: one short method per port operation, sharing the helpers. */
 export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
@@ -118,13 +121,15 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     // Same content, same key: if it is there, nothing needs sending. Commits in other processes
     // racing past this check upload the same plaintext; on S3 the last to complete wins, whole.
     if (await exists(key)) return;
+    const { size } = await stat(path);
+    const partSize = Math.max(options.partSize ?? DEFAULT_PART_SIZE, Math.ceil(size / MAX_PARTS));
     const body = createReadStream(path);
     try {
       await guard.run(() =>
         new Upload({
           client,
           params: { Bucket: bucket, Key: key, Body: body, ...sse },
-          partSize: options.partSize ?? DEFAULT_PART_SIZE,
+          partSize,
           queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,
           leavePartsOnError: false, // a failed multipart upload is aborted, its parts deleted
         }).done(),
