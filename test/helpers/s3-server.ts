@@ -5,7 +5,6 @@
  * data; cleanup stops it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { onCleanup, tempDir } from './app.js';
@@ -40,9 +39,19 @@ async function waitForHttp(endpoint: string, deadline: number): Promise<void> {
   }
 }
 
-export async function startS3Server(port: number, bucket = 'quire-test'): Promise<S3TestServer> {
+/** Ports this project's tests own; a port in it may still be taken by an ephemeral socket. */
+const LAST_OWN_PORT = 47199;
+
+/**
+ * Starts s3rver on `port`, or, if that is taken (ports in this range can also be handed out as
+ * ephemeral ports), on `port` + 10, + 20… within the range. Restarts reuse the port it got.
+ */
+export async function startS3Server(
+  preferredPort: number,
+  bucket = 'quire-test',
+): Promise<S3TestServer> {
   const dir = tempDir('quire-s3rver-');
-  const endpoint = `http://127.0.0.1:${port}`;
+  let port = preferredPort;
   let child: ChildProcess | undefined;
   const clients: S3Client[] = [];
 
@@ -50,15 +59,30 @@ export async function startS3Server(port: number, bucket = 'quire-test'): Promis
     const script = join(ROOT, 'node_modules', 's3rver', 'bin', 's3rver.js');
     const args = ['-d', dir, '-a', '127.0.0.1', '-p', String(port), '-s'];
     child = spawn(process.execPath, [script, ...args, '--configure-bucket', bucket], {
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
     const started = child;
+    let stderr = '';
+    started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<never>((_, reject) =>
-      started.once('exit', (code) => reject(new Error(`s3rver exited at start (code ${code})`))),
+      started.once('exit', (code) =>
+        reject(new Error(`s3rver exited at start (code ${code}): ${stderr.slice(-500)}`)),
+      ),
     );
     exited.catch(() => undefined);
-    await Promise.race([waitForHttp(endpoint, Date.now() + 15_000), exited]);
+    await Promise.race([waitForHttp(`http://127.0.0.1:${port}`, Date.now() + 15_000), exited]);
   };
+  for (;;) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      const taken = /EADDRINUSE/.test((error as Error).message);
+      if (!taken || port + 10 > LAST_OWN_PORT) throw error;
+      port += 10;
+    }
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     const running = child;
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
@@ -80,7 +104,6 @@ export async function startS3Server(port: number, bucket = 'quire-test'): Promis
   };
   const lister = client();
 
-  await start();
   onCleanup(async () => {
     for (const made of clients) made.destroy();
     await stop();
@@ -119,15 +142,4 @@ export async function startS3Server(port: number, bucket = 'quire-test'): Promis
     stop,
     start,
   };
-}
-
-/** Files under `dir` (recursively), or none when it does not exist. */
-export async function filesUnder(dir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
 }

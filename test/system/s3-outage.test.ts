@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { TEST_ADMIN_KEY, tempDir } from '../helpers/app.js';
 import { spawnServer, type SpawnedServer } from '../helpers/process.js';
-import { filesUnder, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { filesUnder } from '../helpers/files.js';
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const S3_PORT = 47101;
 const PREFIX = 'system/';
@@ -43,6 +44,7 @@ function formParts(filename: string): { head: Buffer; tail: Buffer } {
 interface Answer {
   status: number;
   type: string;
+  retryAfter: string | null;
   body: Record<string, unknown>;
 }
 
@@ -51,6 +53,7 @@ async function answer(response: Response): Promise<Answer> {
   return {
     status: response.status,
     type: response.headers.get('content-type') ?? '',
+    retryAfter: response.headers.get('retry-after'),
     body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
   };
 }
@@ -179,6 +182,7 @@ describe(
       assert.equal(outage.status, 503, JSON.stringify(outage.body));
       assert.match(outage.type, /^application\/problem\+json/);
       assert.equal(outage.body.code, 'DEPENDENCY_UNAVAILABLE');
+      assert.equal(outage.retryAfter, '5');
       assert.match(String(outage.body.request_id), /^[0-9a-f-]{36}$/);
       assert.match(String(outage.body.detail), /blob store/i);
 
