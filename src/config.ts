@@ -40,6 +40,7 @@ import {
 } from './settings/server.js';
 import type { Setting, SettingsTable } from './settings/setting.js';
 import {
+  BLOB_STORE_SETTINGS,
   DATABASE_SETTINGS,
   ENCRYPTION_SETTINGS,
   REDIS_SETTINGS,
@@ -89,6 +90,7 @@ const SETTINGS: SettingsTable<Config> = {
   ...RATE_LIMIT_SETTINGS,
   ...UPLOAD_LIMIT_SETTINGS,
   ...ENCRYPTION_SETTINGS,
+  ...BLOB_STORE_SETTINGS,
   ...FETCH_SETTINGS,
   ...IDEMPOTENCY_SETTINGS,
   ...JOB_QUEUE_SETTINGS,
@@ -120,7 +122,15 @@ function readSetting<Value>(setting: Setting<string, Value>, env: Environment): 
 export function loadConfig(env: Environment = process.env): Config {
   const settings: Setting<string, unknown>[] = Object.values(SETTINGS);
   const entries = settings.map((setting) => [setting.key, readSetting(setting, env)]);
-  return Object.fromEntries(entries) as Config;
+  const config = Object.fromEntries(entries) as Config;
+  checkCombinations(config);
+  return config;
+}
+
+/** Settings that are each valid alone but not together. */
+function checkCombinations(config: Config): void {
+  if (config.blobStore === 's3' && config.s3Bucket === undefined)
+    throw new ConfigError('QUIRE_S3_BUCKET', 'is required when QUIRE_BLOB_STORE=s3');
 }
 
 /** The settings table, for docs and tests that check the docs name every variable. */

@@ -109,4 +109,41 @@ describe('config', () => {
     ])
       rejects({ QUIRE_REDIS_PREFIX: bad }, 'QUIRE_REDIS_PREFIX', /1 to 32 letters/);
   });
+
+  it('keeps blobs in the data dir by default and takes the S3 settings only together', () => {
+    const fs = loadConfig({});
+    assert.equal(fs.blobStore, 'fs');
+    assert.equal(fs.s3Region, 'us-east-1');
+    assert.equal(fs.s3Prefix, '');
+    assert.equal(fs.s3ForcePathStyle, false);
+    const s3 = loadConfig({
+      QUIRE_BLOB_STORE: 's3',
+      QUIRE_S3_BUCKET: 'quire-docs',
+      QUIRE_S3_PREFIX: 'prod/eu-1/',
+      QUIRE_S3_ENDPOINT: 'http://minio:9000',
+      QUIRE_S3_REGION: 'eu-central-1',
+      QUIRE_S3_FORCE_PATH_STYLE: 'on',
+      QUIRE_S3_SSE: 'aws:kms',
+    });
+    assert.deepEqual(
+      [
+        s3.blobStore,
+        s3.s3Bucket,
+        s3.s3Prefix,
+        s3.s3Endpoint,
+        s3.s3Region,
+        s3.s3ForcePathStyle,
+        s3.s3Sse,
+      ],
+      ['s3', 'quire-docs', 'prod/eu-1/', 'http://minio:9000', 'eu-central-1', true, 'aws:kms'],
+    );
+    rejects({ QUIRE_BLOB_STORE: 's3' }, 'QUIRE_S3_BUCKET', /required when QUIRE_BLOB_STORE=s3/);
+    rejects({ QUIRE_BLOB_STORE: 'gcs' }, 'QUIRE_BLOB_STORE', /fs, s3/);
+    rejects({ QUIRE_S3_BUCKET: 'Has_Upper' }, 'QUIRE_S3_BUCKET', /bucket name/);
+    rejects({ QUIRE_S3_PREFIX: '/abs/' }, 'QUIRE_S3_PREFIX', /must not start with \//);
+    rejects({ QUIRE_S3_PREFIX: 'a/../b/' }, 'QUIRE_S3_PREFIX', /\.\. segment/);
+    rejects({ QUIRE_S3_ENDPOINT: 'ftp://x' }, 'QUIRE_S3_ENDPOINT', /http/);
+    rejects({ QUIRE_S3_SSE: 'aes256' }, 'QUIRE_S3_SSE', /AES256, aws:kms/);
+    rejects({ QUIRE_S3_FORCE_PATH_STYLE: 'perhaps' }, 'QUIRE_S3_FORCE_PATH_STYLE', /on or off/);
+  });
 });

@@ -20,7 +20,6 @@ import type { JobQueue } from '../ports/job-queue.js';
 import type { SearchIndex } from '../ports/search-index.js';
 import { createBullmqJobQueue } from '../adapters/bullmq/job-queue.js';
 import { createSqlJobQueue } from '../adapters/sql/job-queue.js';
-import { createFsBlobStore } from '../adapters/fs-blobs/blob-store.js';
 import { sweepStaleTempFiles } from '../adapters/fs-temp/temp-files.js';
 import { createHttpFetcher } from '../adapters/http-fetcher/fetcher.js';
 import { createRedisIdempotencyStore } from '../adapters/redis/idempotency-store.js';
@@ -36,6 +35,7 @@ import { createSqlApiKeyStore } from '../adapters/sql/api-key-store.js';
 import { createSqlAuditLog } from '../adapters/sql/audit-log.js';
 import type { SqlDatabase } from '../adapters/sql/database.js';
 import { migrateToLatest } from '../adapters/sql/migrate.js';
+import { openBlobStore } from './blob-store.js';
 import { openDatabase } from './database.js';
 import { createSqlDeploymentStore } from '../adapters/sql/deployment-store.js';
 import { blobStoreCheck, ensureBlobSentinel } from '../domain/blob-sentinel.js';
@@ -97,10 +97,8 @@ export async function openAdapters({
     const healthChecks: HealthCheck[] = [
       { name: 'database', check: (signal) => database.ping(signal) },
     ];
-    const blobs = createFsBlobStore({
-      root: config.dataDir,
-      ...(config.encryptionKey === undefined ? {} : { encryptionKey: config.encryptionKey }),
-    });
+    const { blobs, close: closeBlobs } = openBlobStore(config, logger);
+    closers.add(async () => closeBlobs());
     // Readiness fails when this store does not hold the sentinel the deployment recorded.
     const deployment = createSqlDeploymentStore(database);
     const sentinel = writeBlobSentinel

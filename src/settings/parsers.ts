@@ -183,3 +183,54 @@ export const hostList: Parser<string[]> = (raw) =>
     }
     return entry.toLowerCase();
   });
+
+/** An S3 bucket name as every S3-compatible store accepts it (lowercase DNS-style, 3–63). */
+export const bucketName: Parser<string | undefined> = (raw) => {
+  const value = raw.trim();
+  if (value === '') return undefined;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) || value.includes('..'))
+    throw new Error(`must be an S3 bucket name (3–63 of a-z 0-9 . -), got "${raw}"`);
+  return value;
+};
+
+/** A key prefix: printable, no leading slash, no `..` segment; empty for the bucket's root. */
+export const keyPrefix: Parser<string> = (raw) => {
+  if (raw.length > 512) throw new Error('must be at most 512 characters long');
+  if (!/^[A-Za-z0-9!_.*'()/-]*$/.test(raw))
+    throw new Error(`must use only A-Z a-z 0-9 ! _ . * ' ( ) - /, got "${raw}"`);
+  if (raw.startsWith('/') || raw.split('/').includes('..'))
+    throw new Error(`must not start with / or hold a .. segment, got "${raw}"`);
+  return raw;
+};
+
+export const httpUrl: Parser<string | undefined> = (raw) => {
+  if (raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('must be an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`must be an http:// or https:// URL, got scheme "${url.protocol}"`);
+  return raw;
+};
+
+export const awsRegion: Parser<string> = (raw) => {
+  const value = raw.trim();
+  if (!/^[a-z0-9-]{1,40}$/.test(value))
+    throw new Error(`must be a region name (a-z 0-9 -), got "${raw}"`);
+  return value;
+};
+
+export const S3_SSE_MODES = ['AES256', 'aws:kms', 'aws:kms:dsse'] as const;
+export type S3SseMode = (typeof S3_SSE_MODES)[number];
+
+export const s3Sse: Parser<S3SseMode | undefined> = (raw) => {
+  const value = raw.trim();
+  if (value === '') return undefined;
+  const mode = S3_SSE_MODES.find((candidate) => candidate === value);
+  if (mode === undefined)
+    throw new Error(`must be one of ${S3_SSE_MODES.join(', ')}, got "${raw}"`);
+  return mode;
+};

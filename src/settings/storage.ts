@@ -1,12 +1,19 @@
 /** Where data lives: the data directory, the database, Redis, and the key for files at rest. */
 import {
+  awsRegion,
   boolean,
+  bucketName,
   databaseUrl,
   encryptionKey,
+  httpUrl,
   integer,
+  keyPrefix,
+  oneOf,
   redisPrefix,
   redisUrl,
+  s3Sse,
   text,
+  type S3SseMode,
 } from './parsers.js';
 import type { SettingsTable } from './setting.js';
 
@@ -118,4 +125,72 @@ export const ENCRYPTION_SETTINGS: SettingsTable<EncryptionConfig> = {
   },
 };
 
-export type StorageConfig = DatabaseConfig & RedisConfig & EncryptionConfig;
+/** Where document bytes live: the data directory, or an S3-compatible bucket shared by every instance. */
+export interface BlobStoreConfig {
+  blobStore: 'fs' | 's3';
+  s3Bucket: string | undefined;
+  s3Prefix: string;
+  s3Endpoint: string | undefined;
+  s3Region: string;
+  s3ForcePathStyle: boolean;
+  s3Sse: S3SseMode | undefined;
+}
+
+export const BLOB_STORE_SETTINGS: SettingsTable<BlobStoreConfig> = {
+  blobStore: {
+    key: 'blobStore',
+    env: 'QUIRE_BLOB_STORE',
+    default: 'fs',
+    parse: oneOf(['fs', 's3'] as const),
+    description:
+      'Where uploaded files live: `fs` (`<data dir>/blobs`) or `s3` (an S3-compatible bucket, shared by every instance; credentials from the standard AWS chain).',
+  },
+  s3Bucket: {
+    key: 's3Bucket',
+    env: 'QUIRE_S3_BUCKET',
+    default: '',
+    parse: bucketName,
+    description: 'The bucket blobs go to (required with QUIRE_BLOB_STORE=s3).',
+  },
+  s3Prefix: {
+    key: 's3Prefix',
+    env: 'QUIRE_S3_PREFIX',
+    default: '',
+    parse: keyPrefix,
+    description:
+      'Prepended to every object key (e.g. `quire/prod/`), so deployments can share a bucket.',
+  },
+  s3Endpoint: {
+    key: 's3Endpoint',
+    env: 'QUIRE_S3_ENDPOINT',
+    default: '',
+    parse: httpUrl,
+    description:
+      'The S3 endpoint URL for MinIO, Ceph RGW, R2, Garage and the like; unset uses AWS for the region.',
+  },
+  s3Region: {
+    key: 's3Region',
+    env: 'QUIRE_S3_REGION',
+    default: 'us-east-1',
+    parse: awsRegion,
+    description: 'The bucket’s region (signing region for other S3-compatible stores).',
+  },
+  s3ForcePathStyle: {
+    key: 's3ForcePathStyle',
+    env: 'QUIRE_S3_FORCE_PATH_STYLE',
+    default: 'off',
+    parse: boolean,
+    description:
+      'Address the bucket as `<endpoint>/<bucket>` rather than `<bucket>.<endpoint>` (most self-hosted stores need on).',
+  },
+  s3Sse: {
+    key: 's3Sse',
+    env: 'QUIRE_S3_SSE',
+    default: '',
+    parse: s3Sse,
+    description:
+      'Ask the store to encrypt objects server-side too (`AES256`, `aws:kms`, `aws:kms:dsse`); QUIRE_ENCRYPTION_KEY encrypts before upload either way.',
+  },
+};
+
+export type StorageConfig = DatabaseConfig & RedisConfig & EncryptionConfig & BlobStoreConfig;

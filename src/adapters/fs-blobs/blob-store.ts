@@ -9,11 +9,15 @@ import { createWriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { AppError } from '../../errors.js';
 import type { BlobStore, StagedBlob } from '../../ports/blob-store.js';
-import { DEFAULT_CHUNK_SIZE, assertChunkSize, assertKey } from './chunked-encryption.js';
+import {
+  DEFAULT_CHUNK_SIZE,
+  assertChunkSize,
+  assertKey,
+} from '../blob-format/chunked-encryption.js';
 import { isMissing, renameDurable } from './durable.js';
 import { blobLayout, isSha256 } from './layout.js';
 import { inspectBlobFile, readBlobFile } from './read.js';
-import { stageFile } from './stage.js';
+import { stageFile } from '../blob-format/stage.js';
 
 export interface FsBlobStoreOptions {
   /** The store's directory; `blobs/` and `tmp/` are created in it as needed. */

@@ -9,51 +9,15 @@ import {
   HEADER_LENGTH,
   assertKeyMatches,
   decryptRange,
-  encryptedFileLength,
-  parseEncryptedHeader,
-  type EncryptedHeader,
-} from './chunked-encryption.js';
-import {
-  FORMAT_AES_GCM_CHUNKED,
-  FORMAT_PLAIN,
-  MAGIC,
-  PLAIN_HEADER,
-  startsWithMagic,
-} from './format.js';
-
-export type BlobFile =
-  | { kind: 'plain'; size: number; /** where the plaintext starts in the file */ offset: number }
-  | { kind: 'encrypted'; size: number; header: EncryptedHeader };
+} from '../blob-format/chunked-encryption.js';
+import { checkRange, classifyBlob, type BlobFile } from '../blob-format/classify.js';
 
 /** Reads the file's framing: what it holds and the plaintext size. */
 export async function inspectBlobFile(handle: FileHandle): Promise<BlobFile> {
   const { size: fileLength } = await handle.stat();
   const head = Buffer.alloc(Math.min(HEADER_LENGTH, fileLength));
   const { bytesRead } = await handle.read(head, 0, head.length, 0);
-  const start = head.subarray(0, bytesRead);
-  if (!startsWithMagic(start)) return { kind: 'plain', size: fileLength, offset: 0 };
-  const format = start[MAGIC.length];
-  if (format === FORMAT_PLAIN)
-    return { kind: 'plain', size: fileLength - PLAIN_HEADER.length, offset: PLAIN_HEADER.length };
-  if (format === FORMAT_AES_GCM_CHUNKED) {
-    const header = parseEncryptedHeader(start);
-    const expected = encryptedFileLength(header);
-    if (expected !== fileLength)
-      throw new Error(
-        `encrypted blob is truncated or corrupt: expected ${expected} bytes, found ${fileLength}`,
-      );
-    return { kind: 'encrypted', size: header.plaintextLength, header };
-  }
-  throw new Error(`blob file has an unknown format (${format ?? 'none'})`);
-}
-
-/** Throws a RangeError unless the inclusive range lies within a blob of `size` bytes. */
-export function checkRange(range: ByteRange, size: number): void {
-  const { start, end } = range;
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start)
-    throw new RangeError(`invalid byte range ${start}-${end}`);
-  if (end >= size)
-    throw new RangeError(`byte range ${start}-${end} is outside the blob (${size} bytes)`);
+  return classifyBlob(head.subarray(0, bytesRead), fileLength);
 }
 
 /**

@@ -3,7 +3,7 @@
  * passages, extracted metadata, the webhook events that carry it) and of job secrets (an encrypted
  * PDF's password, a fetch's request headers): AES-256-GCM, one random 96-bit nonce per value, under a key
  * derived from QUIRE_ENCRYPTION_KEY with HKDF-SHA256 and its own info label, so the content key
- * is never the blob key (fs-blobs/chunked-encryption.ts uses QUIRE_ENCRYPTION_KEY as is).
+ * is never the blob key (blob-format/chunked-encryption.ts uses QUIRE_ENCRYPTION_KEY as is).
  *
  * A sealed value is base64 text (the columns are text on both dialects):
  *

@@ -277,3 +277,68 @@ export async function* decryptRange(
       yield from === 0 && to === plainLength ? plaintext : plaintext.subarray(from, to);
   }
 }
+
+/** The frames (chunk + tag) that hold plaintext [start, end): their indexes and stored byte span. */
+export interface FrameSpan {
+  first: number;
+  last: number;
+  /** First stored byte of frame `first`. */
+  from: number;
+  /** One past the last stored byte of frame `last`. */
+  to: number;
+}
+
+export function frameSpan(header: EncryptedHeader, start: number, end: number): FrameSpan {
+  const size = header.chunkSize;
+  const first = Math.floor(start / size);
+  const last = end === start ? first : Math.floor((end - 1) / size);
+  const frameAt = (index: number): number => HEADER_LENGTH + index * (size + TAG_LENGTH);
+  const lastPlain = last === chunkCount(header) - 1 ? header.plaintextLength - last * size : size;
+  return { first, last, from: frameAt(first), to: frameAt(last) + lastPlain + TAG_LENGTH };
+}
+
+/**
+ * As `decryptRange`, for stores that read by streaming rather than by position: `frames` is the
+ * stored bytes of `frameSpan(header, start, end)` (one ranged read), authenticated and
+ * decrypted a frame at a time, so memory stays at one frame whatever the range.
+ */
+export async function* decryptFrames(
+  frames: AsyncIterable<Uint8Array>,
+  header: EncryptedHeader,
+  key: Buffer,
+  start: number,
+  end: number,
+): AsyncGenerator<Buffer> {
+  const size = header.chunkSize;
+  const count = chunkCount(header);
+  const { first, last } = frameSpan(header, start, end);
+  const frame = Buffer.allocUnsafe(size + TAG_LENGTH);
+  let index = first;
+  let filled = 0;
+  const frameLength = (at: number): number =>
+    (at === count - 1 ? header.plaintextLength - at * size : size) + TAG_LENGTH;
+  const emit = (): Buffer | null => {
+    const plainLength = frameLength(index) - TAG_LENGTH;
+    const plaintext = openChunk(key, header, index, frame.subarray(0, filled));
+    const from = Math.max(start - index * size, 0);
+    const to = Math.min(end - index * size, plainLength);
+    index += 1;
+    filled = 0;
+    return to > from ? plaintext.subarray(from, to) : null;
+  };
+  for await (const piece of frames) {
+    let offset = 0;
+    while (offset < piece.length) {
+      if (index > last) throw corrupt('more bytes than the range holds');
+      const take = Math.min(frameLength(index) - filled, piece.length - offset);
+      frame.set(piece.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === frameLength(index)) {
+        const plaintext = emit();
+        if (plaintext !== null) yield plaintext;
+      }
+    }
+  }
+  if (index <= last) throw corrupt('the stored bytes are cut short');
+}
