@@ -58,3 +58,13 @@ export function execForm(text: string): string[] {
     throw new Error(`not a JSON string array: ${text}`);
   return parsed as string[];
 }
+
+/** The environment the final stage's ENV instructions give every container of the image. */
+export function imageEnvironment(stage: DockerStage): Record<string, string> {
+  const pairs = stage.instructions
+    .filter((entry) => entry.keyword === 'ENV')
+    .flatMap((entry) => entry.text.split(/\s+/))
+    .map((pair) => pair.split('=', 2) as [string, string | undefined])
+    .filter((pair): pair is [string, string] => pair[1] !== undefined);
+  return Object.fromEntries(pairs);
+}
