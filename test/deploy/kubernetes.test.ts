@@ -277,7 +277,7 @@ describe('deploy/kubernetes (production overlay)', { timeout: 30_000 }, () => {
     }
   });
 
-  it('sets CPU and memory requests and limits, and leaves workers room for their threads', () => {
+  it('sets CPU and memory requests and limits, leaving room for every pool’s threads', () => {
     for (const { name, container } of containers) {
       const { requests = {}, limits = {} } = container.resources ?? {};
       for (const resource of ['cpu', 'memory']) {
@@ -286,13 +286,25 @@ describe('deploy/kubernetes (production overlay)', { timeout: 30_000 }, () => {
       assert.ok(CPU(requests.cpu ?? '0') <= CPU(limits.cpu ?? '0'));
       assert.ok(MIB(requests.memory ?? '0') <= MIB(limits.memory ?? '0'));
     }
-    const worker = find<Workload>('Deployment', 'quire-worker').spec.template.spec.containers[0];
-    assert.ok(worker);
-    const config = configOf(worker);
-    // Each extraction thread may grow to its heap cap; the main thread needs some 512 MiB more.
-    const needed = config.extractionWorkers * config.extractionHeapMb + 512;
-    assert.ok(MIB(worker.resources?.limits?.memory ?? '0') >= needed, `worker needs ${needed} Mi`);
-    assert.ok(config.extractionWorkers <= CPU(worker.resources?.limits?.cpu ?? '0'));
+    // Each pool's threads may grow to their heap cap; the main thread needs some 512 MiB more.
+    // Workers run extraction only; the API starts the others on first use (and extraction for
+    // /v1/convert).
+    const poolsMb = (config: Config, role: 'api' | 'worker'): number =>
+      config.extractionWorkers * config.extractionHeapMb +
+      (role === 'api'
+        ? config.rerankPoolThreads * config.rerankPoolHeapMb +
+          config.convertDataThreads * config.convertDataHeapMb
+        : 0);
+    for (const role of ['api', 'worker'] as const) {
+      const container = find<Workload>('Deployment', `quire-${role}`).spec.template.spec
+        .containers[0];
+      assert.ok(container);
+      const config = configOf(container);
+      const needed = 512 + poolsMb(config, role);
+      const limit = MIB(container.resources?.limits?.memory ?? '0');
+      assert.ok(limit >= needed, `${role} needs ${needed} Mi, has ${limit} Mi`);
+      assert.ok(config.extractionWorkers <= CPU(container.resources?.limits?.cpu ?? '0'));
+    }
   });
 
   it('runs non-root, read-only, without privileges, writing only to emptyDirs', () => {
