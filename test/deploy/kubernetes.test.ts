@@ -199,6 +199,16 @@ describe('deploy/kubernetes (production overlay)', { timeout: 30_000 }, () => {
     }
   });
 
+  it('shows the grace-period arithmetic in docs/operations.md with the manifests’ numbers', () => {
+    const docs = readFileSync(`${ROOT}/docs/operations.md`, 'utf8');
+    for (const deployment of deployments) {
+      const pod = deployment.spec.template.spec;
+      const { shutdownDelayMs, shutdownTimeoutMs } = configOf(pod.containers[0] as Container);
+      const line = `${pod.terminationGracePeriodSeconds} > (${shutdownDelayMs} + ${shutdownTimeoutMs}) / 1000`;
+      assert.ok(docs.includes(line), `docs/operations.md lacks “${line}”`);
+    }
+  });
+
   it('covers each Deployment with a PodDisruptionBudget selecting its pods', () => {
     for (const deployment of deployments) {
       const labels = deployment.spec.template.metadata?.labels ?? {};
