@@ -21,6 +21,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# onnxruntime-node ships macOS and Windows binaries too (220 of its 290 MB, measured): not for here.
+RUN rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32
 
 # --- runtime: slim Node, tini as PID 1 (signals reach node, zombies are reaped), non-root.
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
