@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# One image for every command: `quire start|serve|worker|migrate|keys` (CMD picks; default start).
+# NODE_VERSION stays on the Node 24 line that CI's second run installs (CI_NODE24_SPEC in .ci/run);
+# test/deploy/dockerfile.test.ts fails when the two majors differ.
+ARG NODE_VERSION=24.22.3
+
+# --- build: compile TypeScript. Install scripts are skipped: tsc needs the packages' types only.
+FROM node:${NODE_VERSION}-bookworm AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- production dependencies: native addons (better-sqlite3, better-sqlite3-node24) are compiled
+# here against this Node, with the compilers of the full Debian image, which stay in this stage.
+# onnxruntime-node's CUDA download is skipped by .npmrc; its CPU binaries ship in the package.
+FROM node:${NODE_VERSION}-bookworm AS prod-deps
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# onnxruntime-node ships macOS and Windows binaries too (220 of its 290 MB, measured): not for here.
+RUN rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32
+
+# --- runtime: slim Node, tini as PID 1 (signals reach node, zombies are reaped), non-root.
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends tini \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production \
+  QUIRE_HOST=0.0.0.0 \
+  QUIRE_PORT=8080 \
+  QUIRE_DATA_DIR=/data
+COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
+COPY --from=build --chown=root:root /app/dist ./dist
+# dist/version.js reads the version from package.json.
+COPY --chown=root:root package.json ./
+# The data dir holds only staging files when blobs are in S3 and the database is PostgreSQL; the
+# embedded default keeps its SQLite file and blobs here too, hence a volume.
+RUN mkdir -p /data/tmp && chown -R 1000:1000 /data
+VOLUME ["/data"]
+# uid 1000 is the node image's `node` user; numeric, so Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+EXPOSE 8080
+# /livez touches no dependency: a database outage must not make the engine restart the container.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.QUIRE_PORT||8080)+'/livez',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["tini", "--", "node", "dist/cli.js"]
+CMD ["start"]
