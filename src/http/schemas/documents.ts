@@ -69,6 +69,7 @@ export const DocumentView = Type.Object({
     title: Type.Optional(Type.String()),
     author: Type.Optional(Type.String()),
     created: Type.Optional(Type.String()),
+    modified: Type.Optional(Type.String()),
     language: Type.Optional(Type.String()),
     subject: Type.Optional(Type.String()),
     keywords: Type.Optional(Type.String()),
