@@ -88,7 +88,12 @@ export class OdfText {
   blocks(container: XmlElement, listLevel = 0, listStyle?: string): DomNode[] {
     const out: DomNode[] = [];
     for (const child of container.children) {
-      if (!isElement(child) || SKIPPED.has(child.name)) continue;
+      if (!isElement(child)) {
+        // Text directly in a container: past the tree's depth cap, the flattened content.
+        if (child.trim().length > 0) out.push(element('p', [text(child)]));
+        continue;
+      }
+      if (SKIPPED.has(child.name)) continue;
       switch (child.name) {
         case 'h': {
           const level = Math.min(
