@@ -90,7 +90,7 @@ export interface ExtractionResult {
   metadata: ExtractedMetadata;
   /** True for a PDF whose pages carry no text layer (and that OCR did not fill). */
   needsOcr: boolean;
-  /** True when maxTextChars cut the text. */
+  /** True when maxTextChars cut the text, or a sheet's bounds cut its cells. */
   truncated: boolean;
 }
 

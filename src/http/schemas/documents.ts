@@ -79,7 +79,10 @@ export const DocumentView = Type.Object({
       Type.Boolean({ description: 'A PDF without a text layer that OCR did not read' }),
     ),
     truncated: Type.Optional(
-      Type.Boolean({ description: 'The text was cut at QUIRE_MAX_EXTRACTED_CHARS' }),
+      Type.Boolean({
+        description:
+          'The text was cut at QUIRE_MAX_EXTRACTED_CHARS, or a sheet at QUIRE_SHEET_MAX_ROWS × QUIRE_SHEET_MAX_COLUMNS',
+      }),
     ),
   }),
   created_at: Type.String(),
