@@ -34,7 +34,20 @@ import {
 /** Bumped whenever the generator's output changes, so stale caches are not reused. */
 const GENERATOR_VERSION = 2;
 
-export type CorpusFormat = 'pdf' | 'txt' | 'md' | 'html' | 'csv' | 'json' | 'docx';
+export type CorpusFormat =
+  | 'pdf'
+  | 'txt'
+  | 'md'
+  | 'html'
+  | 'csv'
+  | 'json'
+  | 'docx'
+  | 'pptx'
+  | 'xlsx'
+  | 'odt'
+  | 'ods'
+  | 'odp'
+  | 'epub';
 export type CorpusRole = 'text-pdf' | 'image-pdf' | 'small';
 
 export interface CorpusFile {
@@ -93,6 +106,12 @@ export const CONTENT_TYPES: Record<CorpusFormat, string> = {
   csv: 'text/csv',
   json: 'application/json',
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  odt: 'application/vnd.oasis.opendocument.text',
+  ods: 'application/vnd.oasis.opendocument.spreadsheet',
+  odp: 'application/vnd.oasis.opendocument.presentation',
+  epub: 'application/epub+zip',
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -40,9 +40,16 @@
  * alone is shown but not judged (mixed formats against PDFs only). On a busy machine every figure
  * is indicative only.
  * Results: bench/results/extract.json, plus extract-<timestamp>.json and extract-latest.json.
+ *
+ * `npm run bench:extract -- --formats` runs only the zip-based formats' rows instead (issue 19):
+ * the same server, a warm-up of one document of each, then for each of PPTX, XLSX, ODT, ODS, ODP
+ * and EPUB BENCH_FORMAT_COPIES (default 20) copies of one generated document (the test fixtures
+ * of test/fixtures/office-documents.ts, scaled up: 40 slides, 5,000 rows, 100 × the ODT body,
+ * 20 × the ODP's slides, 32 chapters) uploaded at once; documents/s and MB/s (uploaded bytes) from
+ * the first upload to the last job seen settled. Results: bench/results/extract-formats*.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +57,8 @@ import { createHistogram } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Client, request } from 'undici';
-import { loadCorpus, type CorpusFile } from './corpus.js';
+import * as office from '../test/fixtures/office-documents.js';
+import { CONTENT_TYPES, loadCorpus, type CorpusFile, type CorpusFormat } from './corpus.js';
 import {
   envWithoutQuireSettings,
   isRunning,
@@ -1344,7 +1352,138 @@ async function main(): Promise<void> {
   console.log(`         ${plain}`);
 }
 
-main().catch((error: unknown) => {
+// ---------------------------------------------------------------------------------------------
+// The zip-based formats alone (--formats).
+
+const FORMAT_DOCUMENTS: { format: CorpusFormat; make: () => Promise<Buffer> }[] = [
+  { format: 'pptx', make: () => office.pptxBytes(40) },
+  { format: 'xlsx', make: () => office.xlsxBytes(5000) },
+  { format: 'odt', make: () => office.odtBytes(100) },
+  { format: 'ods', make: () => office.odsBytes(5000) },
+  { format: 'odp', make: () => office.odpBytes(20) },
+  { format: 'epub', make: () => office.epubBytes(30) },
+];
+
+async function mainFormats(): Promise<void> {
+  const startedAt = new Date();
+  const loadAverageAtStart = os.loadavg();
+  const copies = integerFromEnv('BENCH_FORMAT_COPIES', 20, 1, 1000);
+  console.log(
+    `${NAME} --formats — node ${process.version}, ${os.availableParallelism()} CPUs, ${copies} copies of each`,
+  );
+  console.log(loadAverageLine(loadAverageAtStart));
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'quire-bench-formats-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const filesDir = join(dataDir, 'files');
+  mkdirSync(filesDir);
+  const sets = await Promise.all(
+    FORMAT_DOCUMENTS.map(async ({ format, make }) => {
+      const bytes = await make();
+      const files: CorpusFile[] = Array.from({ length: copies }, (_, index) => {
+        const name = `${format}-${index + 1}.${format}`;
+        const path = join(filesDir, name);
+        writeFileSync(path, bytes);
+        return {
+          role: 'small',
+          format,
+          name,
+          path,
+          contentType: CONTENT_TYPES[format],
+          bytes: bytes.length,
+          pages: undefined,
+        };
+      });
+      return { format, bytes: bytes.length, files };
+    }),
+  );
+  const runs: { format: string; bytes: number; run: ScenarioResult }[] = [];
+  let api: Api | undefined;
+  try {
+    const target = await startQuire(dataDir);
+    api = new Api(target.url);
+    try {
+      await runScenario(
+        'warm-up: one of each',
+        sets.map((set) => set.files[0] as CorpusFile),
+        target,
+        api,
+        120_000,
+      );
+      for (const set of sets) {
+        const run = await runScenario(
+          `${set.format}: ${copies} × ${(set.bytes / 1024).toFixed(0)} KiB`,
+          set.files,
+          target,
+          api,
+          300_000,
+        );
+        runs.push({ format: set.format, bytes: set.bytes, run });
+      }
+    } finally {
+      await stopChild(target.child, NAME);
+      await waitForExit(target.child, 1_000);
+    }
+  } finally {
+    await api?.close();
+    killServer();
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+  }
+  const rows = runs.map(({ format, bytes, run }) => ({
+    format,
+    documentBytes: bytes,
+    documents: run.documents.length,
+    pagesPerDocument: run.documents[0]?.pageCount,
+    seconds: run.seconds,
+    documentsPerSec: run.documentsPerSec,
+    megabytesPerSec: round(
+      (bytes * (run.documents.length - run.errors.length)) / 1e6 / run.seconds,
+      2,
+    ),
+    serverExtractS: run.serverExtractS,
+    errors: run.errors.length,
+    peakRssBytes: run.rss.peakBytes,
+  }));
+  console.log('');
+  printTable(
+    [
+      'format',
+      'document',
+      'pages',
+      'docs',
+      'Quire s',
+      'docs/s',
+      'MB/s',
+      'extract s',
+      'errors',
+      'peak RSS',
+    ],
+    rows.map((row) => [
+      row.format.toUpperCase(),
+      `${(row.documentBytes / 1024).toFixed(0)} KiB`,
+      String(row.pagesPerDocument ?? '-'),
+      String(row.documents),
+      row.seconds.toFixed(2),
+      row.documentsPerSec.toFixed(2),
+      row.megabytesPerSec.toFixed(2),
+      fixed(row.serverExtractS, 2),
+      String(row.errors),
+      mb(row.peakRssBytes),
+    ]),
+  );
+  console.log('(upload start → last job seen settled, all copies at once; MB/s of uploaded bytes)');
+  const report = {
+    benchmark: 'extract-formats',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    environment: environmentReport(loadAverageAtStart, { piscina: packageVersion('piscina') }),
+    copies,
+    rows,
+    runs,
+  };
+  writeResults('extract-formats', startedAt, report);
+}
+
+(process.argv.includes('--formats') ? mainFormats() : main()).catch((error: unknown) => {
   console.error(`${NAME} failed:`, error);
   killServer();
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();

@@ -158,5 +158,8 @@ export function extractionLimits(config: Config): ExtractionLimits {
     maxUnzippedBytes: config.maxUnzippedBytes,
     maxTextChars: config.maxExtractedChars,
     maxOcrPages: config.ocrMaxPages,
+    maxSheetRows: config.sheetMaxRows,
+    maxSheetColumns: config.sheetMaxColumns,
+    includeHiddenSheets: config.sheetHidden === 'include',
   };
 }

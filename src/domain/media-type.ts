@@ -24,6 +24,17 @@ const BY_EXTENSION: Record<string, SupportedMediaType> = {
   '.log': 'text/plain',
 };
 
+/** Zip-based formats by file-type's `ext` (also their file extension). */
+const ZIP_FORMATS = new Map<string, SupportedMediaType>([
+  ['docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+  ['pptx', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
+  ['xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+  ['odt', 'application/vnd.oasis.opendocument.text'],
+  ['ods', 'application/vnd.oasis.opendocument.spreadsheet'],
+  ['odp', 'application/vnd.oasis.opendocument.presentation'],
+  ['epub', 'application/epub+zip'],
+]);
+
 type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
 /** The encoding a byte-order mark announces, and the mark's length. */
@@ -108,13 +119,13 @@ export async function sniffMediaType(head: Uint8Array, filename: string): Promis
   const detected = await fileTypeFromBuffer(head);
   if (detected !== undefined) {
     if (detected.mime === 'application/pdf') return { mediaType: 'application/pdf' };
-    // A DOCX whose word/ entries lie past the head is only seen as a zip: trust the extension
-    // (the extractor checks the real structure).
-    if (detected.ext === 'docx' || (detected.ext === 'zip' && extension === '.docx')) {
-      return {
-        mediaType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-      };
-    }
+    // A zip-based format is typed by its content (file-type reads [Content_Types].xml and the
+    // `mimetype` entry); one whose telling entries lie past the head is only seen as a zip, and
+    // then the extension decides (the extractor checks the real structure).
+    const zipBased =
+      ZIP_FORMATS.get(detected.ext) ??
+      (detected.ext === 'zip' ? ZIP_FORMATS.get(extension.slice(1)) : undefined);
+    if (zipBased !== undefined) return { mediaType: zipBased };
     return { unsupported: detected.mime };
   }
   for (const encoding of ['utf-8', 'windows-1252'] as const) {

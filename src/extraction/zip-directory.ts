@@ -1,6 +1,7 @@
 /**
  * Reads a zip's central directory (names and declared sizes) without inflating anything, so a
- * DOCX can be refused as a zip bomb before mammoth inflates it. Supports ZIP64 records; refuses
+ * DOCX, XLSX, PPTX, OpenDocument file or EPUB can be refused as a zip bomb before anything
+ * inflates it. Supports ZIP64 records; refuses
  * multi-disk archives and directories that do not add up. Declared sizes can lie (a 1 KB claim
  * over a 1 GB entry), so `inflatedSizeWithin` then inflates every entry as a stream, counting
  * bytes and keeping none, and stops at the cap. Also reads one small entry (bounded output) for
@@ -34,7 +35,7 @@ const CENTRAL_ENTRY = 0x02014b50;
 const LOCAL_HEADER = 0x04034b50;
 const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
-/** A DOCX has tens of entries; a directory this large is not one. */
+/** A document has tens or hundreds of entries; a directory this large is not one. */
 const MAX_DIRECTORY_BYTES = 16 * 1024 * 1024;
 const MAX_ENTRIES = 65_535;
 
@@ -42,7 +43,7 @@ const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
 const corrupt = (why: string): Failure =>
-  new Failure('DOCUMENT_CORRUPT', `Not a valid DOCX (zip) file: ${why}`);
+  new Failure('DOCUMENT_CORRUPT', `Not a valid zip-based document: ${why}`);
 
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
@@ -172,7 +173,7 @@ export async function readZipDirectory(handle: FileHandle): Promise<ZipDirectory
   if (location.entries > MAX_ENTRIES || location.size > MAX_DIRECTORY_BYTES) {
     throw new Failure(
       'UNPROCESSABLE_DOCUMENT',
-      `The DOCX has ${location.entries} entries in a ${location.size}-byte directory: too many for a document`,
+      `The zip has ${location.entries} entries in a ${location.size}-byte directory: too many for a document`,
     );
   }
   const directory = await readAt(handle, location.offset, location.size);

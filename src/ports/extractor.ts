@@ -16,18 +16,29 @@ export const SUPPORTED_MEDIA_TYPES = [
   'text/plain',
   'text/csv',
   'application/json',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+  'application/epub+zip',
 ] as const;
 export type SupportedMediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
 
 export interface ExtractionLimits {
   /** A document with more pages than this fails with UNPROCESSABLE_DOCUMENT before extracting. */
   maxPages: number;
-  /** Cap on the total uncompressed size of a DOCX's entries (zip bombs). */
+  /** Cap on the total uncompressed size of a zip-based document's entries (zip bombs). */
   maxUnzippedBytes: number;
   /** Cap on the extracted text of one document, in characters (later text is dropped). */
   maxTextChars: number;
   /** OCR at most this many pages of a document without a text layer. */
   maxOcrPages: number;
+  /** Spreadsheets (XLSX, ODS): cells past this many rows or columns of a sheet are dropped. */
+  maxSheetRows: number;
+  maxSheetColumns: number;
+  /** Spreadsheets: extract hidden sheets too (skipped otherwise). */
+  includeHiddenSheets: boolean;
 }
 
 export interface ExtractionTask {
@@ -63,6 +74,8 @@ export interface ExtractedMetadata {
   author?: string;
   /** RFC 3339 when the format records it. */
   created?: string;
+  /** RFC 3339: when it was last modified, where the format records it. */
+  modified?: string;
   language?: string;
   subject?: string;
   keywords?: string;
@@ -77,7 +90,7 @@ export interface ExtractionResult {
   metadata: ExtractedMetadata;
   /** True for a PDF whose pages carry no text layer (and that OCR did not fill). */
   needsOcr: boolean;
-  /** True when maxTextChars cut the text. */
+  /** True when maxTextChars cut the text, or a sheet's bounds cut its cells. */
   truncated: boolean;
 }
 

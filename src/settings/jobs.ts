@@ -1,6 +1,6 @@
 /** The background side: job retries and leases, extraction threads and their limits, and OCR. */
 import { availableParallelism } from 'node:os';
-import { boolean, integer } from './parsers.js';
+import { boolean, integer, oneOf } from './parsers.js';
 import type { SettingsTable } from './setting.js';
 
 /** Retries, polling and leases of background jobs. */
@@ -55,6 +55,9 @@ export interface ExtractionConfig {
   maxPages: number;
   maxUnzippedBytes: number;
   maxExtractedChars: number;
+  sheetMaxRows: number;
+  sheetMaxColumns: number;
+  sheetHidden: 'skip' | 'include';
 }
 
 export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
@@ -117,7 +120,8 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     env: 'QUIRE_MAX_UNZIPPED_BYTES',
     default: String(512 * 1024 * 1024),
     parse: integer(1024),
-    description: 'Largest total uncompressed size of a DOCX (against zip bombs).',
+    description:
+      'Largest total uncompressed size of a zip-based document (DOCX, XLSX, PPTX, OpenDocument, EPUB), against zip bombs.',
   },
   maxExtractedChars: {
     key: 'maxExtractedChars',
@@ -126,6 +130,29 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     parse: integer(1000),
     description:
       'Extracted text kept per document, in characters; the rest is dropped and flagged.',
+  },
+  sheetMaxRows: {
+    key: 'sheetMaxRows',
+    env: 'QUIRE_SHEET_MAX_ROWS',
+    default: '10000',
+    parse: integer(1, 1048576),
+    description:
+      'Spreadsheets (XLSX, ODS): rows of a sheet extracted; later rows are dropped and the document flagged truncated.',
+  },
+  sheetMaxColumns: {
+    key: 'sheetMaxColumns',
+    env: 'QUIRE_SHEET_MAX_COLUMNS',
+    default: '200',
+    parse: integer(1, 16384),
+    description:
+      'Spreadsheets: columns of a sheet extracted; later columns are dropped and the document flagged truncated.',
+  },
+  sheetHidden: {
+    key: 'sheetHidden',
+    env: 'QUIRE_SHEET_HIDDEN',
+    default: 'skip',
+    parse: oneOf(['skip', 'include'] as const),
+    description: 'Spreadsheets: `skip` hidden sheets, or `include` them as pages too.',
   },
 };
 

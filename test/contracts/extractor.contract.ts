@@ -18,7 +18,15 @@ export interface ExtractorFactory {
   create(timeoutMs: number): Promise<Extractor>;
 }
 
-const LIMITS = { maxPages: 100, maxUnzippedBytes: 1 << 20, maxTextChars: 1 << 20, maxOcrPages: 0 };
+const LIMITS = {
+  maxPages: 100,
+  maxUnzippedBytes: 1 << 20,
+  maxTextChars: 1 << 20,
+  maxOcrPages: 0,
+  maxSheetRows: 100,
+  maxSheetColumns: 100,
+  includeHiddenSheets: false,
+};
 
 export function extractorContract(factory: ExtractorFactory): void {
   describe(`Extractor contract: ${factory.name}`, { timeout: 120_000 }, () => {

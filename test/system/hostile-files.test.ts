@@ -24,7 +24,7 @@ import {
 const MB = 1024 * 1024;
 const RSS_HEADROOM = 400 * MB;
 
-describe('hostile files against a real server', { timeout: 240_000 }, () => {
+describe('hostile files against a real server', { timeout: 420_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'quire-hostile-test-'));
   const rows: HostileRow[] = [];
   let server: HostileServer;

@@ -15,10 +15,16 @@ import { Failure } from '../../ports/failures.js';
 import type { Processor } from '../types.js';
 import { extractCsv } from './csv.js';
 import { extractDocx } from './docx.js';
+import { extractEpub } from './epub.js';
 import { extractHtml } from './html.js';
 import { extractJson } from './json.js';
+import { extractOdp } from './odp.js';
+import { extractOds } from './ods.js';
+import { extractOdt } from './odt.js';
 import { extractPdf } from './pdf.js';
+import { extractPptx } from './pptx.js';
 import { extractText } from './text.js';
+import { extractXlsx } from './xlsx.js';
 
 export const PROCESSORS: Record<SupportedMediaType, Processor> = {
   'application/pdf': extractPdf,
@@ -28,6 +34,12 @@ export const PROCESSORS: Record<SupportedMediaType, Processor> = {
   'text/plain': extractText,
   'text/csv': extractCsv,
   'application/json': extractJson,
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': extractPptx,
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': extractXlsx,
+  'application/vnd.oasis.opendocument.text': extractOdt,
+  'application/vnd.oasis.opendocument.spreadsheet': extractOds,
+  'application/vnd.oasis.opendocument.presentation': extractOdp,
+  'application/epub+zip': extractEpub,
 };
 
 const isSupported = (mediaType: string): mediaType is SupportedMediaType =>

@@ -41,6 +41,12 @@ const EXTENSIONS: Record<string, string> = {
   'text/csv': '.csv',
   'application/json': '.json',
   'text/plain': '.txt',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': '.pptx',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': '.xlsx',
+  'application/vnd.oasis.opendocument.text': '.odt',
+  'application/vnd.oasis.opendocument.spreadsheet': '.ods',
+  'application/vnd.oasis.opendocument.presentation': '.odp',
+  'application/epub+zip': '.epub',
 };
 
 interface Source {

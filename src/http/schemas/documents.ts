@@ -69,6 +69,7 @@ export const DocumentView = Type.Object({
     title: Type.Optional(Type.String()),
     author: Type.Optional(Type.String()),
     created: Type.Optional(Type.String()),
+    modified: Type.Optional(Type.String()),
     language: Type.Optional(Type.String()),
     subject: Type.Optional(Type.String()),
     keywords: Type.Optional(Type.String()),
@@ -78,7 +79,10 @@ export const DocumentView = Type.Object({
       Type.Boolean({ description: 'A PDF without a text layer that OCR did not read' }),
     ),
     truncated: Type.Optional(
-      Type.Boolean({ description: 'The text was cut at QUIRE_MAX_EXTRACTED_CHARS' }),
+      Type.Boolean({
+        description:
+          'The text was cut at QUIRE_MAX_EXTRACTED_CHARS, or a sheet at QUIRE_SHEET_MAX_ROWS × QUIRE_SHEET_MAX_COLUMNS',
+      }),
     ),
   }),
   created_at: Type.String(),

@@ -24,6 +24,9 @@ export const LIMITS: ExtractionLimits = {
   maxUnzippedBytes: 512 * MB,
   maxTextChars: 10_000_000,
   maxOcrPages: 10,
+  maxSheetRows: 10_000,
+  maxSheetColumns: 200,
+  includeHiddenSheets: false,
 };
 
 // Not test/helpers/app.ts's tempDir: importing it loads the whole app (seconds), unused here.
