@@ -19,6 +19,10 @@ import { extractHtml } from './html.js';
 import { extractJson } from './json.js';
 import { extractPdf } from './pdf.js';
 import { extractText } from './text.js';
+import { extractEml } from './eml.js';
+import { extractImage } from './image.js';
+import { extractRtf } from './rtf.js';
+import { extractLegacyOffice } from './legacy-office.js';
 
 export const PROCESSORS: Record<SupportedMediaType, Processor> = {
   'application/pdf': extractPdf,
@@ -28,6 +32,15 @@ export const PROCESSORS: Record<SupportedMediaType, Processor> = {
   'text/plain': extractText,
   'text/csv': extractCsv,
   'application/json': extractJson,
+  'message/rfc822': extractEml,
+  'image/png': extractImage,
+  'image/jpeg': extractImage,
+  'image/tiff': extractImage,
+  'image/webp': extractImage,
+  'application/rtf': extractRtf,
+  'application/msword': extractLegacyOffice,
+  'application/vnd.ms-excel': extractLegacyOffice,
+  'application/vnd.ms-powerpoint': extractLegacyOffice,
 };
 
 const isSupported = (mediaType: string): mediaType is SupportedMediaType =>
