@@ -34,7 +34,8 @@ import {
 /** Bumped whenever the generator's output changes, so stale caches are not reused. */
 const GENERATOR_VERSION = 2;
 
-export type CorpusFormat = 'pdf' | 'txt' | 'md' | 'html' | 'csv' | 'json' | 'docx';
+export type CorpusFormat =
+  'pdf' | 'txt' | 'md' | 'html' | 'csv' | 'json' | 'docx' | 'eml' | 'rtf' | 'doc' | 'xls' | 'ppt';
 export type CorpusRole = 'text-pdf' | 'image-pdf' | 'small';
 
 export interface CorpusFile {
@@ -93,6 +94,11 @@ export const CONTENT_TYPES: Record<CorpusFormat, string> = {
   csv: 'text/csv',
   json: 'application/json',
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  eml: 'message/rfc822',
+  rtf: 'application/rtf',
+  doc: 'application/msword',
+  xls: 'application/vnd.ms-excel',
+  ppt: 'application/vnd.ms-powerpoint',
 };
 
 // ---------------------------------------------------------------------------------------------
