@@ -47,7 +47,12 @@ export type CorpusFormat =
   | 'odt'
   | 'ods'
   | 'odp'
-  | 'epub';
+  | 'epub'
+  | 'eml'
+  | 'rtf'
+  | 'doc'
+  | 'xls'
+  | 'ppt';
 export type CorpusRole = 'text-pdf' | 'image-pdf' | 'small';
 
 export interface CorpusFile {
@@ -112,6 +117,11 @@ export const CONTENT_TYPES: Record<CorpusFormat, string> = {
   ods: 'application/vnd.oasis.opendocument.spreadsheet',
   odp: 'application/vnd.oasis.opendocument.presentation',
   epub: 'application/epub+zip',
+  eml: 'message/rfc822',
+  rtf: 'application/rtf',
+  doc: 'application/msword',
+  xls: 'application/vnd.ms-excel',
+  ppt: 'application/vnd.ms-powerpoint',
 };
 
 // ---------------------------------------------------------------------------------------------

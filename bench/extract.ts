@@ -59,6 +59,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Client, request } from 'undici';
 import * as office from '../test/fixtures/office-documents.js';
 import { CONTENT_TYPES, loadCorpus, type CorpusFile, type CorpusFormat } from './corpus.js';
+import { otherFormatBatches } from './lib/other-formats.js';
 import {
   envWithoutQuireSettings,
   isRunning,
@@ -1020,6 +1021,9 @@ async function main(): Promise<void> {
   let textRun: ScenarioResult | undefined;
   let imageRun: ScenarioResult | undefined;
   let smallRun: ScenarioResult | undefined;
+  const formatRuns: ScenarioResult[] = [];
+  const formats = await otherFormatBatches(10, 3);
+  cleanups.push(formats.cleanup);
   let warmUp: ScenarioResult | undefined;
   let idle: LatencyResult | undefined;
   let loaded: LoadedRun | undefined;
@@ -1053,6 +1057,10 @@ async function main(): Promise<void> {
         api,
         180_000,
       );
+      // One batch per format at once: e-mail, RTF, and legacy Office through LibreOffice.
+      for (const batch of formats.batches) {
+        formatRuns.push(await runScenario(batch.label, batch.files, target, api, 600_000));
+      }
 
       const probe = textRun.documents[0]?.documentId;
       if (probe === undefined) throw new Error('the text PDF was not stored: nothing to GET');
@@ -1121,7 +1129,7 @@ async function main(): Promise<void> {
     p50LoadedOverIdle: ratio(loaded?.latency?.latencyMs.p50, idle?.latencyMs.p50),
   };
   const peakRss = Math.max(lifetimeRss?.peakBytes ?? 0, hwmBytes ?? 0) || undefined;
-  const allRuns = [warmUp, textRun, imageRun, smallRun, loaded?.scenario].filter(
+  const allRuns = [warmUp, textRun, imageRun, smallRun, ...formatRuns, loaded?.scenario].filter(
     (run): run is ScenarioResult => run !== undefined,
   );
   const allErrors = allRuns.flatMap((run) =>
@@ -1180,6 +1188,42 @@ async function main(): Promise<void> {
       'extract s: first job start → last job finish, server clock; the small batch ratio is ' +
       'against pdftotext on its PDFs alone and not judged; the warm-up starts the worker threads)',
   );
+  if (formatRuns.length > 0) {
+    console.log('');
+    printTable(
+      [
+        'format batch',
+        'documents',
+        'MiB',
+        'Quire s',
+        'docs/s',
+        'MiB/s',
+        'extract s/doc',
+        'pages',
+        'errors',
+      ],
+      formatRuns.map((run) => {
+        const megabytes = run.documents.reduce((sum, doc) => sum + doc.bytes, 0) / MiB;
+        const perDocument = run.documents.flatMap((doc) => doc.serverExtractS ?? []);
+        return [
+          run.scenario,
+          String(run.documents.length),
+          megabytes.toFixed(2),
+          run.seconds.toFixed(2),
+          run.documentsPerSec.toFixed(2),
+          (megabytes / run.seconds).toFixed(2),
+          fixed(median(perDocument), 2),
+          String(run.pages),
+          String(run.errors.length),
+        ];
+      }),
+    );
+    console.log(
+      '(all of a batch uploaded at once; extract s/doc: the median job start → finish, which for ' +
+        '.doc/.xls/.ppt is LibreOffice plus the extraction of what it produced)',
+    );
+  }
+  for (const note of formats.notes) console.log(note);
   if (smallRun !== undefined) {
     console.log(
       `small batch: ${smallRun.documentsPerSec} documents/s, at most ${smallRun.maxInFlight} in flight, ` +
@@ -1337,7 +1381,14 @@ async function main(): Promise<void> {
       ),
     },
     pdftotext: reference,
-    quire: { warmUp, textPdf: textRun, imagePdf: imageRun, small: smallRun, loaded },
+    quire: {
+      warmUp,
+      textPdf: textRun,
+      imagePdf: imageRun,
+      small: smallRun,
+      formats: formatRuns,
+      loaded,
+    },
     latency: { idle, loaded: loaded?.latency, saturated: loaded?.saturated },
     memory: { lifetime: lifetimeRss, vmHwmBytes: hwmBytes, peakBytes: peakRss },
     ratios,

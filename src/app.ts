@@ -108,6 +108,7 @@ function backgroundWorkers(built: Built): Workers | null {
     queue: adapters.jobs,
     fetcher: adapters.fetcher,
     extractor: pools.extractor,
+    libreOffice: pools.libreOffice,
     documents: services.documents,
     webhooks: services.webhooks.deliveries,
     metrics: createJobMetrics(metrics.registry),

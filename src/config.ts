@@ -12,6 +12,7 @@ import {
   EXTRACTION_SETTINGS,
   JOB_QUEUE_SETTINGS,
   OCR_SETTINGS,
+  LIBREOFFICE_SETTINGS,
   type JobsConfig,
 } from './settings/jobs.js';
 import {
@@ -96,6 +97,7 @@ const SETTINGS: SettingsTable<Config> = {
   ...JOB_QUEUE_SETTINGS,
   ...EXTRACTION_SETTINGS,
   ...OCR_SETTINGS,
+  ...LIBREOFFICE_SETTINGS,
   ...STREAM_LIMIT_SETTINGS,
   ...WEBHOOK_SETTINGS,
   ...SCORING_SETTINGS,

@@ -10,12 +10,13 @@ import { LexicalScoringPool } from '../adapters/pools/lexical-scoring-pool.js';
 import type { Config } from '../config.js';
 import { ExtractionPool } from '../extraction/pool.js';
 import type { DataConverter } from '../ports/data-converter.js';
-import type { Extractor } from '../ports/extractor.js';
+import type { Extractor, LibreOfficeRuntime } from '../ports/extractor.js';
 import type { HealthCheck } from '../ports/health.js';
 import type { LexicalScorer } from '../ports/lexical-scorer.js';
 import type { SemanticModel } from '../ports/semantic-model.js';
 import { THREAD_ENTRIES } from '../threads/entry-files.js';
 import type { Closers } from './closers.js';
+import { findLibreOffice } from './libreoffice.js';
 
 export interface Pools {
   extractor: Extractor;
@@ -26,6 +27,8 @@ export interface Pools {
   /** Null when none is configured or it failed to load (rerank then degrades). */
   semanticModel: SemanticModel | null;
   healthChecks: HealthCheck[];
+  /** LibreOffice for legacy Office formats, run by the extraction threads; null when absent. */
+  libreOffice: LibreOfficeRuntime | null;
 }
 
 /** What a caller (a test) may hand in instead of the pools built from settings. */
@@ -63,6 +66,7 @@ export async function openPools(
     dataConverter,
     semanticModel,
     healthChecks: wanted ? [semanticModelCheck(semanticModel)] : [],
+    libreOffice: findLibreOffice(config),
   };
 }
 

@@ -69,6 +69,8 @@ export function buildServices(context: ServiceContext): Services {
       scratch: scratchWriter(join(config.dataDir, 'tmp')),
       limits: extractionLimits(config),
       ocr: config.ocr,
+      ...(pools.libreOffice === null ? {} : { libreOffice: pools.libreOffice }),
+      capabilities: { ocr: config.ocr, libreOffice: pools.libreOffice !== null },
       maxBytes: config.maxUploadBytes,
     }),
     reranker,
@@ -149,7 +151,7 @@ function webhookServices({ config, logger, clock, adapters, metrics }: ServiceCo
 }
 
 function documentServices(
-  { config, clock, adapters }: ServiceContext,
+  { config, clock, adapters, pools }: ServiceContext,
   webhooks: WebhookServices,
 ): DocumentServices {
   return createDocumentServices({
@@ -163,6 +165,7 @@ function documentServices(
     maxUploadBytes: config.maxUploadBytes,
     maxJobAttempts: config.jobMaxAttempts,
     largeDocumentBytes: config.largeDocumentBytes,
+    capabilities: { ocr: config.ocr, libreOffice: pools.libreOffice !== null },
   });
 }
 

@@ -11,8 +11,10 @@ import {
   type ExtractionLimits,
   type ExtractionResult,
   type Extractor,
+  type LibreOfficeRuntime,
 } from '../ports/extractor.js';
 import { Failure } from '../ports/failures.js';
+import { assertExtractable, type ExtractionCapabilities } from './extraction-capabilities.js';
 import { sniffMediaType } from './media-type.js';
 
 export interface ConversionOptions {
@@ -20,6 +22,10 @@ export interface ConversionOptions {
   scratch: ScratchWriter;
   limits: ExtractionLimits;
   ocr: boolean;
+  /** Absent where no `soffice` is installed. */
+  libreOffice?: LibreOfficeRuntime;
+  /** What is refused up front for want of OCR or LibreOffice. */
+  capabilities: ExtractionCapabilities;
   maxBytes: number;
 }
 
@@ -28,6 +34,7 @@ function asHttpError(code: string, message: string): AppError {
   if (code === 'DOCUMENT_ENCRYPTED') return new AppError('DOCUMENT_ENCRYPTED', message);
   if (code === 'UNSUPPORTED_FORMAT') return new AppError('UNSUPPORTED_MEDIA_TYPE', message);
   if (code === 'PAYLOAD_TOO_LARGE') return new AppError('PAYLOAD_TOO_LARGE', message);
+  if (code === 'OCR_REQUIRED') return new AppError('OCR_REQUIRED', message);
   return new AppError('UNPROCESSABLE_DOCUMENT', message);
 }
 
@@ -59,6 +66,7 @@ export class ConversionService {
           `${sniffed.unsupported} is not supported; send one of ${SUPPORTED_MEDIA_TYPES.join(', ')}`,
         );
       }
+      assertExtractable(sniffed.mediaType, this.options.capabilities);
       let outcome;
       try {
         outcome = await this.options.extractor.extract(
@@ -69,6 +77,9 @@ export class ConversionService {
             ...(password === undefined ? {} : { password }),
             limits: this.options.limits,
             ocr: this.options.ocr,
+            ...(this.options.libreOffice === undefined
+              ? {}
+              : { libreOffice: this.options.libreOffice }),
           },
           { signal, onProgress: () => undefined },
         );

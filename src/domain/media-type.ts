@@ -22,6 +22,26 @@ const BY_EXTENSION: Record<string, SupportedMediaType> = {
   '.txt': 'text/plain',
   '.text': 'text/plain',
   '.log': 'text/plain',
+  '.eml': 'message/rfc822',
+};
+
+/** Binary formats file-type recognises that are extracted as they are. */
+const BY_DETECTED_MIME: Record<string, SupportedMediaType> = {
+  'image/png': 'image/png',
+  'image/jpeg': 'image/jpeg',
+  'image/tiff': 'image/tiff',
+  'image/webp': 'image/webp',
+  'application/rtf': 'application/rtf',
+};
+
+/** OLE2 compound files (file-type's `cfb`) are told apart by their extension. */
+const LEGACY_OFFICE_BY_EXTENSION: Record<string, SupportedMediaType> = {
+  '.doc': 'application/msword',
+  '.dot': 'application/msword',
+  '.xls': 'application/vnd.ms-excel',
+  '.xlt': 'application/vnd.ms-excel',
+  '.ppt': 'application/vnd.ms-powerpoint',
+  '.pps': 'application/vnd.ms-powerpoint',
 };
 
 /** Zip-based formats by file-type's `ext` (also their file extension). */
@@ -94,6 +114,26 @@ function readsAsText(text: string): boolean {
   return stray <= 1 || stray <= text.length * MAX_STRAY_SHARE;
 }
 
+/**
+ * An RFC 822 message: its first lines are header fields up to a blank line, among them From and
+ * at least one other a message always has.
+ */
+function looksLikeEmail(text: string): boolean {
+  const end = text.search(/\r?\n\r?\n/);
+  if (end <= 0) return false;
+  const names = new Set<string>();
+  for (const line of text.slice(0, end).split(/\r?\n/)) {
+    if (/^[ \t]/.test(line)) continue; // a folded continuation
+    const field = /^([!-9;-~]+):/.exec(line);
+    if (field?.[1] === undefined) return false;
+    names.add(field[1].toLowerCase());
+  }
+  return (
+    names.has('from') &&
+    ['date', 'subject', 'message-id', 'mime-version'].some((name) => names.has(name))
+  );
+}
+
 function looksLikeHtml(text: string): boolean {
   const start = text.slice(0, 512).trimStart().toLowerCase();
   return start.startsWith('<!doctype html') || start.startsWith('<html');
@@ -105,6 +145,7 @@ function textType(text: string, extension: string): Sniffed {
   const byExtension = BY_EXTENSION[extension];
   if (byExtension !== undefined) return { mediaType: byExtension };
   if (looksLikeHtml(text)) return { mediaType: 'text/html' };
+  if (looksLikeEmail(text)) return { mediaType: 'message/rfc822' };
   return { mediaType: 'text/plain' };
 }
 
@@ -126,6 +167,10 @@ export async function sniffMediaType(head: Uint8Array, filename: string): Promis
       ZIP_FORMATS.get(detected.ext) ??
       (detected.ext === 'zip' ? ZIP_FORMATS.get(extension.slice(1)) : undefined);
     if (zipBased !== undefined) return { mediaType: zipBased };
+    const extracted = BY_DETECTED_MIME[detected.mime];
+    if (extracted !== undefined) return { mediaType: extracted };
+    const legacyOffice = LEGACY_OFFICE_BY_EXTENSION[extension];
+    if (detected.ext === 'cfb' && legacyOffice !== undefined) return { mediaType: legacyOffice };
     return { unsupported: detected.mime };
   }
   for (const encoding of ['utf-8', 'windows-1252'] as const) {

@@ -16,7 +16,7 @@ import {
 import type { JobMetrics } from '../observability/metrics.js';
 import { isoNow, type Clock } from '../ports/clock.js';
 import type { EventPublisher } from '../ports/events.js';
-import type { Extractor } from '../ports/extractor.js';
+import type { Extractor, LibreOfficeRuntime } from '../ports/extractor.js';
 import type { JobFailure } from '../ports/failures.js';
 import type { Fetcher } from '../ports/fetcher.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -34,6 +34,8 @@ export interface WorkersOptions {
   fetcher: Fetcher;
   /** The extraction worker pool (shared with stateless conversions). */
   extractor: Extractor;
+  /** LibreOffice for legacy Office formats; null where none is installed. */
+  libreOffice: LibreOfficeRuntime | null;
   /** What the fetch and extraction jobs do to their documents. */
   documents: Pick<DocumentServices, 'fetched' | 'extractions'>;
   /** Sends webhook deliveries, and hears of jobs that die. */
@@ -67,6 +69,7 @@ export function createWorkers(options: WorkersOptions): Workers {
         documents: documents.extractions,
         limits: extractionLimits(config),
         ocr: config.ocr,
+        ...(options.libreOffice === null ? {} : { libreOffice: options.libreOffice }),
         onPages: (pages) => metrics.extractionPages.inc(pages),
       }),
       extractor.concurrency,

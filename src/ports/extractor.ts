@@ -22,6 +22,15 @@ export const SUPPORTED_MEDIA_TYPES = [
   'application/vnd.oasis.opendocument.spreadsheet',
   'application/vnd.oasis.opendocument.presentation',
   'application/epub+zip',
+  'message/rfc822',
+  'image/png',
+  'image/jpeg',
+  'image/tiff',
+  'image/webp',
+  'application/rtf',
+  'application/msword',
+  'application/vnd.ms-excel',
+  'application/vnd.ms-powerpoint',
 ] as const;
 export type SupportedMediaType = (typeof SUPPORTED_MEDIA_TYPES)[number];
 
@@ -52,6 +61,35 @@ export interface ExtractionTask {
   limits: ExtractionLimits;
   /** OCR pages without a text layer (QUIRE_OCR=on). */
   ocr: boolean;
+  /** LibreOffice for legacy Office formats; absent where no `soffice` is installed. */
+  libreOffice?: LibreOfficeRuntime;
+}
+
+/** How legacy Office files are converted: LibreOffice in a child process, bounded. */
+export interface LibreOfficeRuntime {
+  /** Absolute path of the `soffice` binary. */
+  path: string;
+  /** The conversion is killed (with its process group) after this long. */
+  timeoutMs: number;
+  /** Address-space limit of the conversion process, in MiB. */
+  memoryMb: number;
+}
+
+/** A file attached to an e-mail, as listed in its metadata. */
+export interface ExtractedAttachment {
+  filename: string | null;
+  media_type: string;
+  size_bytes: number;
+}
+
+/** An e-mail's headers. */
+export interface ExtractedEmail {
+  from?: string;
+  to?: string;
+  cc?: string;
+  /** RFC 3339. */
+  date?: string;
+  message_id?: string;
 }
 
 export interface ExtractedPage {
@@ -81,6 +119,10 @@ export interface ExtractedMetadata {
   keywords?: string;
   producer?: string;
   outline?: OutlineItem[];
+  /** E-mail (message/rfc822) only. */
+  email?: ExtractedEmail;
+  /** E-mail only: its attachments (not extracted). */
+  attachments?: ExtractedAttachment[];
 }
 
 export interface ExtractionResult {
@@ -100,6 +142,7 @@ export const EXTRACTION_FAILURE_CODES = [
   'UNSUPPORTED_FORMAT',
   'UNPROCESSABLE_DOCUMENT',
   'PAYLOAD_TOO_LARGE',
+  'OCR_REQUIRED',
 ] as const;
 export type ExtractionFailureCode = (typeof EXTRACTION_FAILURE_CODES)[number];
 

@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   RANGE_NOT_SATISFIABLE: { status: 416, title: 'Range not satisfiable', retryable: false },
   UNPROCESSABLE_DOCUMENT: { status: 422, title: 'Unprocessable document', retryable: false },
   DOCUMENT_ENCRYPTED: { status: 422, title: 'Document is encrypted', retryable: false },
+  OCR_REQUIRED: { status: 422, title: 'OCR is needed', retryable: false },
   URL_NOT_ALLOWED: { status: 422, title: 'URL not allowed', retryable: false },
   REQUEST_HEADERS_TOO_LARGE: {
     status: 431,

@@ -1,6 +1,6 @@
 /** The background side: job retries and leases, extraction threads and their limits, and OCR. */
 import { availableParallelism } from 'node:os';
-import { boolean, integer, oneOf } from './parsers.js';
+import { boolean, integer, oneOf, text } from './parsers.js';
 import type { SettingsTable } from './setting.js';
 
 /** Retries, polling and leases of background jobs. */
@@ -179,4 +179,37 @@ export const OCR_SETTINGS: SettingsTable<OcrConfig> = {
   },
 };
 
-export type JobsConfig = JobQueueConfig & ExtractionConfig & OcrConfig;
+/** LibreOffice for legacy Office formats (.doc, .xls, .ppt). */
+export interface LibreOfficeConfig {
+  soffice: string;
+  sofficeTimeoutMs: number;
+  sofficeMemoryMb: number;
+}
+
+export const LIBREOFFICE_SETTINGS: SettingsTable<LibreOfficeConfig> = {
+  soffice: {
+    key: 'soffice',
+    env: 'QUIRE_SOFFICE',
+    default: 'auto',
+    parse: text(1, 4096),
+    description:
+      '`auto`: legacy Office files (.doc, .xls, .ppt) are converted by the `soffice` found on PATH, if any; `off`: refused (415); or the path of a `soffice` binary.',
+  },
+  sofficeTimeoutMs: {
+    key: 'sofficeTimeoutMs',
+    env: 'QUIRE_SOFFICE_TIMEOUT_MS',
+    default: '120000',
+    parse: integer(1000, 3600000),
+    description:
+      'A LibreOffice conversion still running after this long is killed with its processes (the document fails UNPROCESSABLE_DOCUMENT).',
+  },
+  sofficeMemoryMb: {
+    key: 'sofficeMemoryMb',
+    env: 'QUIRE_SOFFICE_MEMORY_MB',
+    default: '4096',
+    parse: integer(512, 1048576),
+    description: 'Address-space limit of a LibreOffice conversion process, in MiB.',
+  },
+};
+
+export type JobsConfig = JobQueueConfig & ExtractionConfig & OcrConfig & LibreOfficeConfig;

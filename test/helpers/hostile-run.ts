@@ -42,6 +42,8 @@ export async function startHostileServer(env: Record<string, string> = {}): Prom
       QUIRE_WORKER_POLL_MS: '20',
       QUIRE_JOB_RETRY_BASE_MS: '100',
       QUIRE_EXTRACTION_WORKERS: '2',
+      // Images go to their processor (and its size bounds) rather than being refused at upload.
+      QUIRE_OCR: 'on',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -31,7 +31,10 @@ export const TINY_PDF = Buffer.from(
     '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
 );
 
-/** The first bytes of a PNG: a binary type Quire does not take. */
+/** The first bytes of a GIF: a binary type Quire does not take. */
+export const GIF_BYTES = Buffer.from('GIF89a\x01\x00\x01\x00\x80\x00\x00', 'latin1');
+
+/** The first bytes of a PNG: an image, which needs OCR. */
 export const PNG_BYTES = Buffer.from(
   '89504e470d0a1a0a0000000d4948445200000001000000010806000000',
   'hex',

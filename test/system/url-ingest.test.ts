@@ -52,7 +52,7 @@ describe('URL ingestion', () => {
     upstream = pool.shift() as Upstream;
   });
   before(async () => {
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 12; i++) {
       const fresh = await startUpstream();
       onCleanup(() => fresh.close());
       pool.push(fresh);
@@ -262,13 +262,25 @@ describe('URL ingestion', () => {
 
   it('an unsupported type from the URL fails with UNSUPPORTED_FORMAT', async () => {
     upstream.on(
+      '/image.gif',
+      (_req, res) => void res.writeHead(200).end(Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1')),
+    );
+    const { document } = await create('/image.gif');
+    const done = await waitFor(t, document.id, (d) => d.status === 'failed');
+    assert.equal(done.error?.code, 'UNSUPPORTED_FORMAT');
+    assert.equal(upstream.hits('/image.gif'), 1, 'not retried');
+  });
+
+  it('an image from the URL, with OCR off, fails with OCR_REQUIRED', async () => {
+    upstream.on(
       '/image.png',
       (_req, res) =>
         void res.writeHead(200).end(Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex')),
     );
     const { document } = await create('/image.png');
     const done = await waitFor(t, document.id, (d) => d.status === 'failed');
-    assert.equal(done.error?.code, 'UNSUPPORTED_FORMAT');
+    assert.equal(done.error?.code, 'OCR_REQUIRED');
+    assert.match(done.error?.message ?? '', /QUIRE_OCR=on/);
     assert.equal(upstream.hits('/image.png'), 1, 'not retried');
   });
 });

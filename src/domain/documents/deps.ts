@@ -9,6 +9,7 @@ import type { JobQueue } from '../../ports/job-queue.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import type { UnitOfWork } from '../../ports/unit-of-work.js';
 import { isoNow, systemClock, type Clock } from '../../ports/clock.js';
+import type { ExtractionCapabilities } from '../extraction-capabilities.js';
 
 export interface DocumentDeps {
   uow: UnitOfWork;
@@ -22,6 +23,8 @@ export interface DocumentDeps {
   maxJobAttempts: number;
   /** Documents of this many bytes or more are extracted in the large lane. */
   largeDocumentBytes: number;
+  /** Formats refused up front for want of OCR or LibreOffice; default: neither is there. */
+  capabilities?: ExtractionCapabilities;
   /** Default: the system clock. */
   clock?: Clock;
 }

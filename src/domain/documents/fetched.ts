@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../../errors.js';
 import type { JobProgress, JobRecord } from '../../ports/job-store.js';
 import { sniffMediaType } from '../media-type.js';
+import { assertExtractable, NO_OPTIONAL_CAPABILITIES } from '../extraction-capabilities.js';
 import { isoClock, type DocumentDeps } from './deps.js';
 import { newJob } from './new-job.js';
 import { stageUpload, type StagedUpload } from './staging.js';
@@ -22,6 +23,7 @@ export type FetchedDeps = Pick<
   | 'maxJobAttempts'
   | 'largeDocumentBytes'
   | 'clock'
+  | 'capabilities'
 >;
 
 export class FetchedDocuments {
@@ -62,6 +64,7 @@ export class FetchedDocuments {
           `The URL answered with ${sniffed.unsupported}, which is not supported`,
         );
       }
+      assertExtractable(sniffed.mediaType, this.deps.capabilities ?? NO_OPTIONAL_CAPABILITIES);
       const at = this.timestamp();
       const extract = newJob(this.deps, {
         tenantId: job.tenant_id,

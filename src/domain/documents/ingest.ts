@@ -13,6 +13,7 @@ import type { Actor } from '../api-keys.js';
 import { newId } from '../../shared/ids.js';
 import { SUPPORTED_MEDIA_TYPES } from '../../ports/extractor.js';
 import { sniffMediaType } from '../media-type.js';
+import { assertExtractable, NO_OPTIONAL_CAPABILITIES } from '../extraction-capabilities.js';
 import { isoClock, type DocumentDeps } from './deps.js';
 import { findDocumentWithFile } from './lookup.js';
 import { newJob } from './new-job.js';
@@ -48,6 +49,7 @@ export type IngestDeps = Pick<
   | 'maxJobAttempts'
   | 'largeDocumentBytes'
   | 'clock'
+  | 'capabilities'
 >;
 
 /** What a new document says before its bytes are extracted (or, for a URL, fetched). */
@@ -82,7 +84,11 @@ function extractPayload(password: string | undefined): Record<string, unknown> {
 }
 
 /** The media type of an upload's bytes; a 422 when there are none, a 415 when not supported. */
-async function uploadedMediaType(upload: StagedUpload, filename: string): Promise<string> {
+async function uploadedMediaType(
+  upload: StagedUpload,
+  filename: string,
+  capabilities: IngestDeps['capabilities'],
+): Promise<string> {
   if (upload.staged.size === 0) {
     throw new AppError('VALIDATION_FAILED', 'The file is empty', {
       errors: [{ path: '/body/file', message: 'must not be empty' }],
@@ -95,6 +101,7 @@ async function uploadedMediaType(upload: StagedUpload, filename: string): Promis
       `${sniffed.unsupported} is not supported; send one of ${SUPPORTED_MEDIA_TYPES.join(', ')}`,
     );
   }
+  assertExtractable(sniffed.mediaType, capabilities ?? NO_OPTIONAL_CAPABILITIES);
   return sniffed.mediaType;
 }
 
@@ -126,7 +133,11 @@ export class DocumentIngest {
   ): Promise<Created> {
     const { staged } = upload;
     try {
-      const mediaType = await uploadedMediaType(upload, meta.filename ?? '');
+      const mediaType = await uploadedMediaType(
+        upload,
+        meta.filename ?? '',
+        this.deps.capabilities,
+      );
       const { uow } = this.deps;
       // Each turn ends in an answer unless the document found changed under it (deleted, or
       // restarted by a concurrent upload): then it looks again.

@@ -25,6 +25,10 @@ import { extractPdf } from './pdf.js';
 import { extractPptx } from './pptx.js';
 import { extractText } from './text.js';
 import { extractXlsx } from './xlsx.js';
+import { extractEml } from './eml.js';
+import { extractImage } from './image.js';
+import { extractRtf } from './rtf.js';
+import { extractLegacyOffice } from './legacy-office.js';
 
 export const PROCESSORS: Record<SupportedMediaType, Processor> = {
   'application/pdf': extractPdf,
@@ -40,6 +44,15 @@ export const PROCESSORS: Record<SupportedMediaType, Processor> = {
   'application/vnd.oasis.opendocument.spreadsheet': extractOds,
   'application/vnd.oasis.opendocument.presentation': extractOdp,
   'application/epub+zip': extractEpub,
+  'message/rfc822': extractEml,
+  'image/png': extractImage,
+  'image/jpeg': extractImage,
+  'image/tiff': extractImage,
+  'image/webp': extractImage,
+  'application/rtf': extractRtf,
+  'application/msword': extractLegacyOffice,
+  'application/vnd.ms-excel': extractLegacyOffice,
+  'application/vnd.ms-powerpoint': extractLegacyOffice,
 };
 
 const isSupported = (mediaType: string): mediaType is SupportedMediaType =>

@@ -21,6 +21,8 @@ export interface PdfImage {
 
 export interface OcrEngine {
   recognize(image: PdfImage): Promise<string>;
+  /** An encoded PNG, JPEG or WebP, decoded by tesseract's own image readers. */
+  recognizeEncoded(bytes: Buffer): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,10 @@ export async function createOcrEngine(): Promise<OcrEngine> {
       const pgm = toPgm(image);
       if (pgm === null) return '';
       const result = await worker.recognize(pgm);
+      return result.data.text;
+    },
+    async recognizeEncoded(bytes) {
+      const result = await worker.recognize(bytes);
       return result.data.text;
     },
     async close() {

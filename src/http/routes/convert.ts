@@ -47,6 +47,12 @@ const EXTENSIONS: Record<string, string> = {
   'application/vnd.oasis.opendocument.spreadsheet': '.ods',
   'application/vnd.oasis.opendocument.presentation': '.odp',
   'application/epub+zip': '.epub',
+  'message/rfc822': '.eml',
+  'application/rtf': '.rtf',
+  'text/rtf': '.rtf',
+  'application/msword': '.doc',
+  'application/vnd.ms-excel': '.xls',
+  'application/vnd.ms-powerpoint': '.ppt',
 };
 
 interface Source {
@@ -93,7 +99,7 @@ export async function convertRoutes(
       schema: {
         tags: ['conversions'],
         summary:
-          'Convert a file (PDF, DOCX, HTML, Markdown, text, CSV, JSON) to text, Markdown or JSON; nothing is stored',
+          'Convert a file (PDF, DOCX, HTML, Markdown, text, CSV, JSON, e-mail, RTF, images with OCR, legacy Office with LibreOffice) to text, Markdown or JSON; nothing is stored',
         querystring: ConvertQuery,
         response: {
           200: {
@@ -106,7 +112,9 @@ export async function convertRoutes(
           },
           413: problemResponse('Over QUIRE_MAX_UPLOAD_BYTES (PAYLOAD_TOO_LARGE)'),
           415: problemResponse('Not a supported format (UNSUPPORTED_MEDIA_TYPE)'),
-          422: problemResponse('Corrupt or encrypted (UNPROCESSABLE_DOCUMENT, DOCUMENT_ENCRYPTED)'),
+          422: problemResponse(
+            'Corrupt or encrypted, or an image while OCR is off (UNPROCESSABLE_DOCUMENT, DOCUMENT_ENCRYPTED, OCR_REQUIRED)',
+          ),
           504: problemResponse('Extraction overran its time (TIMEOUT)'),
           ...AUTHENTICATED_ERRORS,
         },

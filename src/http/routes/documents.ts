@@ -142,8 +142,12 @@ function postDocument(app: TypedApp, options: DocumentRoutesOptions): void {
           200: CreatedDocument,
           202: CreatedDocument,
           413: problemResponse('Over a size limit (PAYLOAD_TOO_LARGE)'),
-          415: problemResponse('Unsupported file type (UNSUPPORTED_MEDIA_TYPE)'),
-          422: problemResponse('URL refused by the SSRF guard (URL_NOT_ALLOWED)'),
+          415: problemResponse(
+            'Unsupported file type, or legacy Office without LibreOffice (UNSUPPORTED_MEDIA_TYPE)',
+          ),
+          422: problemResponse(
+            'URL refused by the SSRF guard (URL_NOT_ALLOWED), or an image while OCR is off (OCR_REQUIRED)',
+          ),
           ...AUTHENTICATED_ERRORS,
         },
       },

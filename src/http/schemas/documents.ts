@@ -74,6 +74,28 @@ export const DocumentView = Type.Object({
     subject: Type.Optional(Type.String()),
     keywords: Type.Optional(Type.String()),
     producer: Type.Optional(Type.String()),
+    email: Type.Optional(
+      Type.Object(
+        {
+          from: Type.Optional(Type.String()),
+          to: Type.Optional(Type.String()),
+          cc: Type.Optional(Type.String()),
+          date: Type.Optional(Type.String()),
+          message_id: Type.Optional(Type.String()),
+        },
+        { description: 'An e-mail’s headers (message/rfc822)' },
+      ),
+    ),
+    attachments: Type.Optional(
+      Type.Array(
+        Type.Object({
+          filename: Type.Union([Type.String(), Type.Null()]),
+          media_type: Type.String(),
+          size_bytes: Type.Integer(),
+        }),
+        { description: 'An e-mail’s attachments, listed (not extracted)' },
+      ),
+    ),
     word_count: Type.Integer(),
     needs_ocr: Type.Optional(
       Type.Boolean({ description: 'A PDF without a text layer that OCR did not read' }),

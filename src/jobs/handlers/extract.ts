@@ -4,7 +4,7 @@
  * that completes the job. Bad input fails the job and the document at once with its code; a
  * crashed, out-of-memory or overrunning worker is retried on a fresh thread.
  */
-import type { ExtractionLimits, Extractor } from '../../ports/extractor.js';
+import type { ExtractionLimits, Extractor, LibreOfficeRuntime } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
 import type { ExtractionResults } from '../../domain/documents/extraction-results.js';
 import { LeaseLost, type JobHandler } from '../runner.js';
@@ -16,6 +16,8 @@ export interface ExtractionJobOptions {
   documents: ExtractionResults;
   limits: ExtractionLimits;
   ocr: boolean;
+  /** Absent where no `soffice` is installed (legacy Office files then fail). */
+  libreOffice?: LibreOfficeRuntime;
   /** Pages extracted (for `extraction_pages_total`). */
   onPages?: (pages: number) => void;
 }
@@ -47,6 +49,7 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
             ...(typeof password === 'string' ? { password } : {}),
             limits: options.limits,
             ocr: options.ocr,
+            ...(options.libreOffice === undefined ? {} : { libreOffice: options.libreOffice }),
           },
           {
             signal,

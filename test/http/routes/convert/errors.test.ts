@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { TestApp } from '../../../helpers/app.js';
-import { multipart, PNG_BYTES } from '../../../helpers/multipart.js';
+import { GIF_BYTES, multipart, PNG_BYTES } from '../../../helpers/multipart.js';
 import { assertProblem } from '../../../helpers/problem.js';
 import { buildConvertApp } from './setup.js';
 
@@ -13,13 +13,22 @@ describe('POST /v1/convert: bad input', () => {
   });
 
   it('answers bad input with clear 4xx problems and leaves no scratch files', async () => {
+    const gif = await t.app.inject({
+      method: 'POST',
+      url: '/v1/convert',
+      headers: { ...t.admin, 'content-type': 'image/gif' },
+      payload: GIF_BYTES,
+    });
+    assertProblem(gif, 415, 'UNSUPPORTED_MEDIA_TYPE');
+
+    // An image with OCR off: what is missing, not an empty conversion.
     const png = await t.app.inject({
       method: 'POST',
       url: '/v1/convert',
       headers: { ...t.admin, 'content-type': 'image/png' },
       payload: PNG_BYTES,
     });
-    assertProblem(png, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assertProblem(png, 422, 'OCR_REQUIRED');
 
     const corrupt = await t.app.inject({
       method: 'POST',

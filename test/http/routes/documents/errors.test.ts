@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { buildTestApp, type TestApp } from '../../../helpers/app.js';
-import { PNG_BYTES, TINY_PDF, type multipart } from '../../../helpers/multipart.js';
+import { GIF_BYTES, PNG_BYTES, TINY_PDF, type multipart } from '../../../helpers/multipart.js';
 import { assertProblem } from '../../../helpers/problem.js';
 import { DOCS, ingestApp, staged, upload } from './setup.js';
 
@@ -16,14 +16,23 @@ describe('documents: ingest refused', () => {
     ({ t, writer } = await ingestApp());
   });
 
-  it('detects PDF and refuses a PNG (415 listing what is supported), even one named .pdf', async () => {
+  it('detects PDF and refuses a GIF (415 listing what is supported), even one named .pdf', async () => {
     const pdf = await upload(t, writer, [{ name: 'file', value: TINY_PDF, filename: 'tiny.pdf' }]);
     assert.equal(pdf.statusCode, 202, pdf.body);
     assert.equal(pdf.json().document.media_type, 'application/pdf');
+    for (const filename of ['image.gif', 'fake.pdf']) {
+      const gif = await upload(t, writer, [{ name: 'file', value: GIF_BYTES, filename }]);
+      const body = assertProblem(gif, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      assert.match(String(body.detail), /application\/pdf/);
+    }
+    assert.deepEqual(staged(t), []);
+  });
+
+  it('refuses an image while OCR is off (422 OCR_REQUIRED), even one named .pdf, storing nothing', async () => {
     for (const filename of ['image.png', 'fake.pdf']) {
       const png = await upload(t, writer, [{ name: 'file', value: PNG_BYTES, filename }]);
-      const body = assertProblem(png, 415, 'UNSUPPORTED_MEDIA_TYPE');
-      assert.match(String(body.detail), /application\/pdf/);
+      const body = assertProblem(png, 422, 'OCR_REQUIRED');
+      assert.match(String(body.detail), /QUIRE_OCR=on/);
     }
     assert.deepEqual(staged(t), []);
   });
