@@ -25,9 +25,17 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 RUN rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32
 
 # --- runtime: slim Node, tini as PID 1 (signals reach node, zombies are reaped), non-root.
+# `--build-arg WITH_LIBREOFFICE=true` makes the variant that extracts .doc, .xls, .ppt (and
+# anything else LibreOffice reads) through a sandboxed `soffice` (about 330 MB more; QUIRE_SOFFICE
+# finds it on PATH).
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ARG WITH_LIBREOFFICE=false
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
+  && if [ "$WITH_LIBREOFFICE" = true ]; then \
+    apt-get install -y --no-install-recommends \
+      libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui fonts-dejavu-core; \
+  fi \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production \

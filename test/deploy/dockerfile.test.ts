@@ -69,6 +69,13 @@ describe('Dockerfile', { timeout: 60_000 }, () => {
     );
   });
 
+  it('has a LibreOffice variant behind a build argument, off by default', () => {
+    assert.ok(of(runtime, 'ARG').includes('WITH_LIBREOFFICE=false'));
+    const install = of(runtime, 'RUN').find((run) => run.includes('WITH_LIBREOFFICE')) ?? '';
+    for (const name of ['writer', 'calc', 'impress'])
+      assert.match(install, new RegExp(`libreoffice-${name}-nogui`));
+  });
+
   it('sets NODE_ENV=production and makes the data directory a volume', () => {
     const env = of(runtime, 'ENV').join(' ');
     assert.match(env, /\bNODE_ENV=production\b/);
