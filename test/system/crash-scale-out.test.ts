@@ -7,11 +7,20 @@
  * embedded configuration has the same tests in extraction-crash.)
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import {
+  api,
+  freshDatabase,
+  jobRow,
+  leaseHolderPid,
+  startReceiver,
+  waitForJob,
+  words,
+  type Job,
+} from '../helpers/job-processes.js';
 import { tempDir, TEST_ADMIN_KEY } from '../helpers/app.js';
 import { startOwnPostgres, startOwnRedis, type OwnServer } from '../helpers/own-servers.js';
 import { spawnServer, type SpawnedServer } from '../helpers/process.js';
@@ -19,7 +28,6 @@ import { spawnServer, type SpawnedServer } from '../helpers/process.js';
 const PG_PORT = 47520;
 const REDIS_PORT = 47521;
 const FAULT_SERVER = 'test/fixtures/fault-server.ts';
-const headers = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
 /** The default QUIRE_JOB_LEASE_MS. */
 const LEASE_MS = 8_000;
 /**
@@ -35,119 +43,6 @@ const MODES = [
   { name: 'BullMQ on Redis', database: 'takeover_bullmq', redis: true },
   { name: 'the SQL queue on PostgreSQL', database: 'takeover_sql', redis: false },
 ];
-
-interface Job {
-  id: string;
-  status: string;
-  attempts: number;
-  progress: { done: number };
-}
-
-async function api<T>(server: SpawnedServer, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  assert.ok(response.status < 300, `${path}: ${response.status} ${await response.clone().text()}`);
-  return (await response.json()) as T;
-}
-
-async function waitForJob(
-  server: SpawnedServer,
-  jobId: string,
-  until: (job: Job) => boolean,
-): Promise<Job> {
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    const job = await api<Job>(server, `/v1/jobs/${jobId}`);
-    if (until(job)) return job;
-    if (Date.now() > deadline) assert.fail(`job ${jobId} stuck at ${JSON.stringify(job)}`);
-    await sleep(50);
-  }
-}
-
-function words(count: number): string {
-  return Array.from({ length: count }, (_, i) => `word${i}${i % 12 === 11 ? '.' : ''}`).join(' ');
-}
-
-/** A new database on the server of `serverUrl`; its URL. */
-async function freshDatabase(serverUrl: string, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-interface JobRow {
-  status: string;
-  attempts: number;
-  lease_owner: string | null;
-}
-
-async function jobRow(client: pg.Client, id: string): Promise<JobRow> {
-  const result = await client.query<JobRow>(
-    'select status, attempts, lease_owner from jobs where id = $1',
-    [id],
-  );
-  const row = result.rows[0];
-  assert.ok(row !== undefined, `job ${id} not found`);
-  return row;
-}
-
-/** The process holding a job's lease: owners are `<host>:<pid>:<random>`. */
-function leaseHolderPid(row: JobRow): number | undefined {
-  const parts = row.lease_owner?.split(':') ?? [];
-  return parts.length >= 3 ? Number(parts[parts.length - 2]) : undefined;
-}
-
-/** A webhook receiver on 127.0.0.1 that answers 200 and counts document.ready events. */
-async function startReceiver(): Promise<{
-  url: string;
-  host: string;
-  readyEvents(documentId: string): number;
-  waitFor(documentId: string): Promise<void>;
-  close(): Promise<void>;
-}> {
-  const bodies: string[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      bodies.push(body);
-      response.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  assert.ok(address !== null && typeof address === 'object');
-  const host = `127.0.0.1:${address.port}`;
-  const readyEvents = (documentId: string): number =>
-    bodies.filter((body) => {
-      const event = JSON.parse(body) as { type: string };
-      return event.type === 'document.ready' && body.includes(documentId);
-    }).length;
-  return {
-    url: `http://${host}/hook`,
-    host,
-    readyEvents,
-    async waitFor(documentId) {
-      const deadline = Date.now() + 20_000;
-      while (readyEvents(documentId) === 0) {
-        assert.ok(Date.now() < deadline, `no document.ready webhook for ${documentId}`);
-        await sleep(50);
-      }
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('kill -9 in scale-out (own PostgreSQL and Redis)', { timeout: 300_000 }, () => {
   let postgres: OwnServer;
