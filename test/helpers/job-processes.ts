@@ -84,6 +84,32 @@ export function leaseHolderPid(row: JobRow): number | undefined {
   return parts.length >= 3 ? Number(parts[parts.length - 2]) : undefined;
 }
 
+/**
+ * SIGKILLs the worker holding `jobId`'s lease and waits until another of `workers` holds it,
+ * running; the time from the kill, in ms (fails past `giveUpMs`).
+ */
+export async function killHolderUntilTakenOver(
+  client: pg.Client,
+  jobId: string,
+  workers: SpawnedServer[],
+  giveUpMs: number,
+): Promise<number> {
+  const holder = leaseHolderPid(await jobRow(client, jobId));
+  const victim = workers.find((worker) => worker.child.pid === holder);
+  const survivor = workers.find((worker) => worker !== victim);
+  assert.ok(victim !== undefined && survivor !== undefined, `held by pid ${holder}`);
+  const killedAt = performance.now();
+  victim.child.kill('SIGKILL');
+  assert.equal(await victim.exited, 'SIGKILL');
+  let row = await jobRow(client, jobId);
+  while (!(row.status === 'running' && leaseHolderPid(row) === survivor.child.pid)) {
+    assert.ok(performance.now() - killedAt < giveUpMs, `not taken over: ${JSON.stringify(row)}`);
+    await sleep(25);
+    row = await jobRow(client, jobId);
+  }
+  return performance.now() - killedAt;
+}
+
 /** A webhook receiver on 127.0.0.1 that answers 200 and counts document.ready events. */
 export async function startReceiver(): Promise<{
   url: string;

@@ -14,8 +14,7 @@ import pg from 'pg';
 import {
   api,
   freshDatabase,
-  jobRow,
-  leaseHolderPid,
+  killHolderUntilTakenOver,
   startReceiver,
   waitForJob,
   words,
@@ -129,24 +128,13 @@ describe('kill -9 in scale-out (own PostgreSQL and Redis)', { timeout: 300_000 }
       const client = new pg.Client({ connectionString: database });
       await client.connect();
       try {
-        const holder = leaseHolderPid(await jobRow(client, created.job.id));
-        const victim = workers.find((worker) => worker.child.pid === holder);
-        const survivor = workers.find((worker) => worker !== victim);
-        assert.ok(victim !== undefined && survivor !== undefined, `held by pid ${holder}`);
         const killedAt = performance.now();
-        victim.child.kill('SIGKILL');
-        assert.equal(await victim.exited, 'SIGKILL');
-
-        let row = await jobRow(client, created.job.id);
-        while (!(row.status === 'running' && leaseHolderPid(row) === survivor.child.pid)) {
-          assert.ok(
-            performance.now() - killedAt < 3 * TAKEOVER_BOUND_MS,
-            `not taken over: ${JSON.stringify(row)}`,
-          );
-          await sleep(25);
-          row = await jobRow(client, created.job.id);
-        }
-        const takeoverMs = performance.now() - killedAt;
+        const takeoverMs = await killHolderUntilTakenOver(
+          client,
+          created.job.id,
+          workers,
+          3 * TAKEOVER_BOUND_MS,
+        );
         const done = await waitForJob(
           apiServer,
           created.job.id,

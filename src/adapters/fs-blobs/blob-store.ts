@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { AppError } from '../../errors.js';
-import type { BlobStore, StagedBlob } from '../../ports/blob-store.js';
+import type { BlobStore } from '../../ports/blob-store.js';
 import {
   DEFAULT_CHUNK_SIZE,
   assertChunkSize,
@@ -17,7 +17,7 @@ import {
 import { isMissing, renameDurable } from './durable.js';
 import { blobLayout, isSha256 } from './layout.js';
 import { inspectBlobFile, readBlobFile } from './read.js';
-import { stageFile } from '../blob-format/stage.js';
+import { StagedBlobs, type StagedState } from '../blob-format/staged-blobs.js';
 
 export interface FsBlobStoreOptions {
   /** The store's directory; `blobs/` and `tmp/` are created in it as needed. */
@@ -26,13 +26,6 @@ export interface FsBlobStoreOptions {
   encryptionKey?: Buffer;
   /** Plaintext bytes per encrypted chunk (default 64 KiB); a Range read decrypts whole chunks. */
   chunkSize?: number;
-}
-
-interface StagedState {
-  path: string;
-  state: 'staged' | 'committed' | 'discarded';
-  /** The commit under way or done, so concurrent commits of one staged blob share it. */
-  commit?: Promise<void>;
 }
 
 /** Long because the port is wide: one short method per port operation, sharing the layout. */
@@ -45,14 +38,6 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   assertChunkSize(chunkSize);
   /** What only this store knows about the blobs it staged. */
-  const staged = new WeakMap<StagedBlob, StagedState>();
-
-  function stagedState(blob: StagedBlob): StagedState {
-    const state = staged.get(blob);
-    if (state === undefined) throw new Error('this staged blob does not belong to this store');
-    return state;
-  }
-
   /** Opens the blob's file, or null when there is none (or `sha256` is not a SHA-256). */
   async function openBlob(sha256: string): Promise<FileHandle | null> {
     if (!isSha256(sha256)) return null;
@@ -80,39 +65,17 @@ export function createFsBlobStore(options: FsBlobStoreOptions): BlobStore {
     state.state = 'committed';
   }
 
-  return {
-    async stage(source, stageOptions) {
-      await mkdir(layout.tmpDir, { recursive: true });
-      const file = await stageFile(source, {
-        ...stageOptions,
-        path: layout.tempPath('stage'),
-        encryptionKey,
-        chunkSize,
-      });
-      const state: StagedState = { path: file.path, state: 'staged' };
-      const blob: StagedBlob = {
-        sha256: file.sha256,
-        size: file.size,
-        async discard() {
-          if (state.commit !== undefined) await state.commit.catch(() => undefined);
-          if (state.state !== 'staged') return;
-          state.state = 'discarded';
-          await rm(state.path, { force: true });
-        },
-      };
-      staged.set(blob, state);
-      return blob;
-    },
+  const staging = new StagedBlobs({
+    tmpDir: layout.tmpDir,
+    tempPath: () => layout.tempPath('stage'),
+    encryptionKey,
+    chunkSize,
+    commitFile: moveIntoPlace,
+  });
 
-    async commit(blob) {
-      const state = stagedState(blob);
-      if (state.state === 'discarded') throw new Error('cannot commit a discarded blob');
-      state.commit ??= moveIntoPlace(state, blob.sha256).catch((error: unknown) => {
-        state.commit = undefined; // a failed commit may be retried, or discarded
-        throw error;
-      });
-      await state.commit;
-    },
+  return {
+    stage: (source, stageOptions) => staging.stage(source, stageOptions),
+    commit: (blob) => staging.commit(blob),
 
     async open(sha256, range) {
       const handle = await openBlob(sha256);

@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { AppError } from '../../errors.js';
-import type { BlobStore, ByteRange, StagedBlob } from '../../ports/blob-store.js';
+import type { BlobStore, ByteRange } from '../../ports/blob-store.js';
 import {
   DEFAULT_CHUNK_SIZE,
   HEADER_LENGTH,
@@ -39,7 +39,7 @@ import {
   frameSpan,
 } from '../blob-format/chunked-encryption.js';
 import { checkRange, classifyBlob, type BlobFile } from '../blob-format/classify.js';
-import { stageFile } from '../blob-format/stage.js';
+import { StagedBlobs, type StagedState } from '../blob-format/staged-blobs.js';
 import { tempFileName } from '../fs-temp/temp-files.js';
 import { isNotFound, unavailable, type S3Guard } from './failures.js';
 import { isSha256, objectKeys } from './keys.js';
@@ -62,12 +62,6 @@ export interface S3BlobStoreOptions {
   /** Smallest multipart part size; memory per upload is about partSize × queueSize. */
   partSize?: number;
   queueSize?: number;
-}
-
-interface StagedState {
-  path: string;
-  state: 'staged' | 'committed' | 'discarded';
-  commit?: Promise<void>;
 }
 
 /** A stored blob's framing and the version read, so later ranged reads see the same object. */
@@ -95,14 +89,6 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     options.serverSideEncryption === undefined
       ? {}
       : { ServerSideEncryption: options.serverSideEncryption };
-  const staged = new WeakMap<StagedBlob, StagedState>();
-
-  function stagedState(blob: StagedBlob): StagedState {
-    const state = staged.get(blob);
-    if (state === undefined) throw new Error('this staged blob does not belong to this store');
-    return state;
-  }
-
   async function exists(key: string): Promise<boolean> {
     try {
       await guard.run(() => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
@@ -242,41 +228,21 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     return rangedBody(sha256, from, to, etag);
   }
 
+  const staging = new StagedBlobs({
+    tmpDir,
+    tempPath: () => join(tmpDir, tempFileName('stage')),
+    encryptionKey,
+    chunkSize,
+    commitFile: commitStaged,
+  });
+
   return {
     async stage(source, stageOptions) {
       // Known down: refuse before taking the bytes rather than after.
       if (guard.open) throw unavailable(new Error('circuit open after repeated failures'));
-      await mkdir(tmpDir, { recursive: true });
-      const file = await stageFile(source, {
-        ...stageOptions,
-        path: join(tmpDir, tempFileName('stage')),
-        encryptionKey,
-        chunkSize,
-      });
-      const state: StagedState = { path: file.path, state: 'staged' };
-      const blob: StagedBlob = {
-        sha256: file.sha256,
-        size: file.size,
-        async discard() {
-          if (state.commit !== undefined) await state.commit.catch(() => undefined);
-          if (state.state !== 'staged') return;
-          state.state = 'discarded';
-          await rm(state.path, { force: true });
-        },
-      };
-      staged.set(blob, state);
-      return blob;
+      return staging.stage(source, stageOptions);
     },
-
-    async commit(blob) {
-      const state = stagedState(blob);
-      if (state.state === 'discarded') throw new Error('cannot commit a discarded blob');
-      state.commit ??= commitStaged(state, blob.sha256).catch((error: unknown) => {
-        state.commit = undefined; // a failed commit may be retried, or discarded
-        throw error;
-      });
-      await state.commit;
-    },
+    commit: (blob) => staging.commit(blob),
 
     async open(sha256, range) {
       return plaintextStream(sha256, await located(sha256), range);
