@@ -4,13 +4,17 @@
  * can be stopped abruptly (a crash, as clients see it) and started again on the same port and
  * data; cleanup stops it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { ChildProcess } from 'node:child_process';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  s3rverClient,
+  s3rverEndpoint,
+  s3rverQuireEnv,
+  spawnS3rver,
+} from '../../scripts/lib/s3rver.js';
 import { onCleanup, tempDir } from './app.js';
-import { ROOT } from './process.js';
 
-export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export { S3RVER_CREDENTIALS } from '../../scripts/lib/s3rver.js';
 
 export interface S3TestServer {
   endpoint: string;
@@ -24,19 +28,6 @@ export interface S3TestServer {
   keys(prefix?: string): Promise<string[]>;
   stop(): Promise<void>;
   start(): Promise<void>;
-}
-
-async function waitForHttp(endpoint: string, deadline: number): Promise<void> {
-  for (;;) {
-    try {
-      await fetch(endpoint, { signal: AbortSignal.timeout(1000) });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline)
-        throw new Error(`s3rver did not answer on ${endpoint}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 }
 
 /** Ports this project's tests own; a port in it may still be taken by an ephemeral socket. */
@@ -56,21 +47,7 @@ export async function startS3Server(
   const clients: S3Client[] = [];
 
   const start = async (): Promise<void> => {
-    const script = join(ROOT, 'node_modules', 's3rver', 'bin', 's3rver.js');
-    const args = ['-d', dir, '-a', '127.0.0.1', '-p', String(port), '-s'];
-    child = spawn(process.execPath, [script, ...args, '--configure-bucket', bucket], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const started = child;
-    let stderr = '';
-    started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<never>((_, reject) =>
-      started.once('exit', (code) =>
-        reject(new Error(`s3rver exited at start (code ${code}): ${stderr.slice(-500)}`)),
-      ),
-    );
-    exited.catch(() => undefined);
-    await Promise.race([waitForHttp(`http://127.0.0.1:${port}`, Date.now() + 15_000), exited]);
+    child = await spawnS3rver(port, dir, bucket);
   };
   for (;;) {
     try {
@@ -82,7 +59,7 @@ export async function startS3Server(
       port += 10;
     }
   }
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = s3rverEndpoint(port);
   const stop = async (): Promise<void> => {
     const running = child;
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
@@ -91,14 +68,7 @@ export async function startS3Server(
     await exited;
   };
   const client = (): S3Client => {
-    const made = new S3Client({
-      endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: S3RVER_CREDENTIALS,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const made = s3rverClient(endpoint);
     clients.push(made);
     return made;
   };
@@ -112,15 +82,7 @@ export async function startS3Server(
     endpoint,
     bucket,
     port,
-    env: (prefix = '') => ({
-      QUIRE_BLOB_STORE: 's3',
-      QUIRE_S3_BUCKET: bucket,
-      QUIRE_S3_PREFIX: prefix,
-      QUIRE_S3_ENDPOINT: endpoint,
-      QUIRE_S3_FORCE_PATH_STYLE: 'on',
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    }),
+    env: (prefix = '') => s3rverQuireEnv(endpoint, bucket, prefix),
     client,
     async keys(prefix = '') {
       const found: string[] = [];
