@@ -192,3 +192,25 @@ export class PageBuilder {
     this.size = 0;
   }
 }
+
+/**
+ * Pages of `blocks` within `maxTextChars`: reading stops (and the result is truncated) once the
+ * budget is spent, so a large document is never read further than it can be kept.
+ */
+export async function paginate(
+  blocks: Iterable<TextBlock> | AsyncIterable<TextBlock>,
+  maxTextChars: number,
+  first: TextBlock[] = [],
+): Promise<{ pages: ExtractedPage[]; truncated: boolean }> {
+  const budget = new TextBudget(maxTextChars);
+  const builder = new PageBuilder({ budget });
+  for (const block of first) builder.add(block);
+  for await (const block of blocks) {
+    if (!builder.accepting) {
+      budget.cut();
+      break;
+    }
+    builder.add(block);
+  }
+  return { pages: builder.finish(), truncated: budget.truncated };
+}

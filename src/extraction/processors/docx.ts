@@ -15,7 +15,7 @@ const loadMammoth = async () => (await import('mammoth')).default;
 const loadParseHtml = async (): Promise<typeof ParseHtml> => (await import('linkedom')).parseHTML;
 import { open, type FileHandle } from 'node:fs/promises';
 import { htmlToBlocks, type DomNode } from '../html-to-markdown.js';
-import { normalizeInline, PageBuilder, TextBudget } from '../text-pages.js';
+import { normalizeInline, paginate } from '../text-pages.js';
 import {
   inflatedSizeWithin,
   readZipDirectory,
@@ -154,16 +154,10 @@ export async function extractDocx(
   const { document } = parseHTML(`<!doctype html><html><body>${html}</body></html>`) as {
     document: { body: DomNode };
   };
-  const budget = new TextBudget(task.limits.maxTextChars);
-  const builder = new PageBuilder({ budget });
-  for (const block of htmlToBlocks(document.body)) {
-    if (!builder.accepting) {
-      budget.cut();
-      break;
-    }
-    builder.add(block);
-  }
-  const pages = builder.finish();
+  const { pages, truncated } = await paginate(
+    htmlToBlocks(document.body),
+    task.limits.maxTextChars,
+  );
   progress(pages.length, pages.length);
-  return { pages, pageCount: pages.length, metadata, needsOcr: false, truncated: budget.truncated };
+  return { pages, pageCount: pages.length, metadata, needsOcr: false, truncated };
 }

@@ -19,13 +19,7 @@ import type { parseHTML as ParseHtml } from 'linkedom';
 import { htmlToBlocks, type DomNode } from '../html-to-markdown.js';
 import { flattenDeepNesting } from '../html-nesting.js';
 import { asDocument } from './html.js';
-import {
-  normalizeInline,
-  normalizeText,
-  PageBuilder,
-  TextBudget,
-  type TextBlock,
-} from '../text-pages.js';
+import { normalizeInline, normalizeText, paginate, type TextBlock } from '../text-pages.js';
 import type {
   ExtractedAttachment,
   ExtractedEmail,
@@ -189,23 +183,17 @@ export async function extractEml(
   const email = emailHeaders(message.headers, message.rawDate);
   const subject = headerText(message.headers, 'subject');
 
-  const budget = new TextBudget(task.limits.maxTextChars);
-  const builder = new PageBuilder({ budget });
   const header = headerBlock(email, subject);
-  if (header !== null) builder.add(header);
-  for await (const block of bodyBlocks(message)) {
-    if (!builder.accepting) {
-      budget.cut();
-      break;
-    }
-    builder.add(block);
-  }
-  const pages = builder.finish();
+  const { pages, truncated } = await paginate(
+    bodyBlocks(message),
+    task.limits.maxTextChars,
+    header === null ? [] : [header],
+  );
 
   const metadata: ExtractedMetadata = { email, attachments: message.attachments };
   if (subject !== undefined) metadata.title = subject;
   if (email.from !== undefined) metadata.author = email.from;
   if (email.date !== undefined) metadata.created = email.date;
   progress(pages.length, pages.length);
-  return { pages, pageCount: pages.length, metadata, needsOcr: false, truncated: budget.truncated };
+  return { pages, pageCount: pages.length, metadata, needsOcr: false, truncated };
 }

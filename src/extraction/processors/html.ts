@@ -9,7 +9,7 @@ import type { parseHTML as ParseHtml } from 'linkedom';
 import { stat, readFile } from 'node:fs/promises';
 import { htmlToBlocks, type DomNode } from '../html-to-markdown.js';
 import { flattenDeepNesting } from '../html-nesting.js';
-import { normalizeInline, PageBuilder, TextBudget } from '../text-pages.js';
+import { normalizeInline, paginate } from '../text-pages.js';
 import { decodeBytes } from '../text-decoding.js';
 import {
   type ExtractedMetadata,
@@ -133,18 +133,10 @@ export async function extractHtml(
     root = fresh.body ?? fresh.documentElement;
   }
 
-  const budget = new TextBudget(task.limits.maxTextChars);
-  const builder = new PageBuilder({ budget });
-  if (root !== null) {
-    for (const block of htmlToBlocks(root)) {
-      if (!builder.accepting) {
-        budget.cut();
-        break;
-      }
-      builder.add(block);
-    }
-  }
-  const pages = builder.finish();
+  const { pages, truncated } = await paginate(
+    root === null ? [] : htmlToBlocks(root),
+    task.limits.maxTextChars,
+  );
 
   const metadata: ExtractedMetadata = {};
   const title = normalizeInline(article?.title ?? '') || pageTitle;
@@ -152,5 +144,5 @@ export async function extractHtml(
   const language = pageLanguage || article?.lang?.trim() || '';
   if (language.length > 0) metadata.language = language;
   progress(pages.length, pages.length);
-  return { pages, pageCount: pages.length, metadata, needsOcr: false, truncated: budget.truncated };
+  return { pages, pageCount: pages.length, metadata, needsOcr: false, truncated };
 }

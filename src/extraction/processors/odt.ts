@@ -9,7 +9,7 @@ import { element } from '../block-dom.js';
 import { htmlToBlocks } from '../html-to-markdown.js';
 import { OdfStyles, OdfText } from '../odf-text.js';
 import { openDocumentMetadata } from '../package-metadata.js';
-import { PageBuilder, TextBudget } from '../text-pages.js';
+import { paginate } from '../text-pages.js';
 import { childNamed, type XmlElement } from '../xml-tree.js';
 import { ZipPackage } from '../zip-package.js';
 import type { ExtractionResult, ExtractionTask, ProgressReporter } from '../../ports/extractor.js';
@@ -43,22 +43,16 @@ export async function extractOdt(
   const notes = reader.notesList();
   if (notes !== null) content.push(notes);
 
-  const budget = new TextBudget(task.limits.maxTextChars);
-  const builder = new PageBuilder({ budget });
-  for (const block of htmlToBlocks(element('body', content))) {
-    if (!builder.accepting) {
-      budget.cut();
-      break;
-    }
-    builder.add(block);
-  }
-  const pages = builder.finish();
+  const { pages, truncated } = await paginate(
+    htmlToBlocks(element('body', content)),
+    task.limits.maxTextChars,
+  );
   progress(pages.length, pages.length);
   return {
     pages,
     pageCount: pages.length,
     metadata: parts.meta === null ? {} : openDocumentMetadata(parts.meta),
     needsOcr: false,
-    truncated: budget.truncated,
+    truncated,
   };
 }

@@ -9,7 +9,7 @@
  * MAX_RTF_BYTES are refused. It has no pages: they are cut at about 3,000 characters.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { normalizeInline, PageBuilder, TextBudget, type TextBlock } from '../text-pages.js';
+import { normalizeInline, paginate, type TextBlock } from '../text-pages.js';
 import type {
   ExtractedMetadata,
   ExtractionResult,
@@ -429,22 +429,13 @@ export async function extractRtf(
   const reader = new RtfReader(source);
   reader.read();
 
-  const budget = new TextBudget(task.limits.maxTextChars);
-  const builder = new PageBuilder({ budget });
-  for (const block of reader.blocks) {
-    if (!builder.accepting) {
-      budget.cut();
-      break;
-    }
-    builder.add(block);
-  }
-  const pages = builder.finish();
+  const { pages, truncated } = await paginate(reader.blocks, task.limits.maxTextChars);
   progress(pages.length, pages.length);
   return {
     pages,
     pageCount: pages.length,
     metadata: metadataOf(reader),
     needsOcr: false,
-    truncated: budget.truncated,
+    truncated,
   };
 }
