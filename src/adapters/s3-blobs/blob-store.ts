@@ -2,7 +2,7 @@
  * The S3-compatible BlobStore: blobs are objects under `<prefix>blobs/ab/cd/<sha256>` (keys.ts)
  * in Quire's at-rest format (blob-format/), so the bucket never sees plaintext when a key is set.
  * Only standard calls are used (PutObject / multipart upload, GetObject with Range, HeadObject,
- * DeleteObject), so it works on AWS S3, MinIO, Ceph RGW, R2 and Garage.
+ * DeleteObject; file-upload.ts puts a staged file), so it works on AWS S3, MinIO, Ceph RGW, R2 and Garage.
  *
  * Staging writes to a local temporary file (hashing, counting, encrypting) and `commit` uploads
  * it to the blob's key: the content key is known only once the last byte is hashed, and the
@@ -12,7 +12,7 @@
  * appears under a content key, and a discarded staging leaves nothing in the bucket.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,7 +26,6 @@ import {
   type S3Client,
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { AppError } from '../../errors.js';
 import type { BlobStore, ByteRange } from '../../ports/blob-store.js';
 import {
@@ -42,6 +41,7 @@ import { checkRange, classifyBlob, type BlobFile } from '../blob-format/classify
 import { StagedBlobs, type StagedState } from '../blob-format/staged-blobs.js';
 import { tempFileName } from '../fs-temp/temp-files.js';
 import { isNotFound, unavailable, type S3Guard } from './failures.js';
+import { uploadFile } from './file-upload.js';
 import { isSha256, objectKeys } from './keys.js';
 
 export interface S3BlobStoreOptions {
@@ -102,33 +102,31 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   /** Uploads under way, by hash: concurrent commits of the same bytes share one upload. */
   const uploads = new Map<string, Promise<void>>();
 
-  async function uploadFile(path: string, sha256: string): Promise<void> {
+  async function putStaged(path: string, sha256: string): Promise<void> {
     const key = keys.blob(sha256);
     // Same content, same key: if it is there, nothing needs sending. Commits in other processes
     // racing past this check upload the same plaintext; on S3 the last to complete wins, whole.
     if (await exists(key)) return;
     const { size } = await stat(path);
-    const partSize = Math.max(options.partSize ?? DEFAULT_PART_SIZE, Math.ceil(size / MAX_PARTS));
-    const body = createReadStream(path);
-    try {
-      await guard.run(() =>
-        new Upload({
-          client,
-          params: { Bucket: bucket, Key: key, Body: body, ...sse },
-          partSize,
-          queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,
-          leavePartsOnError: false, // a failed multipart upload is aborted, its parts deleted
-        }).done(),
-      );
-    } finally {
-      body.destroy();
-    }
+    await uploadFile({
+      client,
+      guard,
+      bucket,
+      key,
+      path,
+      size,
+      partSize: Math.max(options.partSize ?? DEFAULT_PART_SIZE, Math.ceil(size / MAX_PARTS)),
+      queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,
+      ...(options.serverSideEncryption === undefined
+        ? {}
+        : { serverSideEncryption: options.serverSideEncryption }),
+    });
   }
 
   async function commitStaged(state: StagedState, sha256: string): Promise<void> {
     let upload = uploads.get(sha256);
     if (upload === undefined) {
-      upload = uploadFile(state.path, sha256).finally(() => uploads.delete(sha256));
+      upload = putStaged(state.path, sha256).finally(() => uploads.delete(sha256));
       uploads.set(sha256, upload);
     }
     await upload;

@@ -2,7 +2,8 @@
  * What the S3 store does beyond the shared contract, against s3rver on loopback: a Range read of
  * an encrypted blob fetches only the frames that hold it; an outage surfaces as 503
  * DEPENDENCY_UNAVAILABLE, the breaker then fails calls fast (and refuses new staging before
- * reading a byte), and the store serves again once the server is back.
+ * reading a byte), and the store serves again once the server is back; a multipart put whose part
+ * fails is aborted and leaves no object.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -52,11 +53,16 @@ describe('S3 blob store against s3rver', { timeout: 90_000 }, () => {
     s3 = await startS3Server(S3_PORT);
   });
 
-  function store(client: S3Client, guard = createS3Guard()): BlobStore {
+  function store(
+    client: S3Client,
+    guard = createS3Guard(),
+    prefix = `adapter-${randomBytes(4).toString('hex')}/`,
+  ): BlobStore {
     return createS3BlobStore({
       client,
       bucket: s3.bucket,
-      prefix: `adapter-${randomBytes(4).toString('hex')}/`,
+      prefix,
+      partSize: 5 * 1024 * 1024,
       tmpDir: join(tempDir('quire-s3-adapter-'), 'tmp'),
       guard,
       encryptionKey: randomBytes(32),
@@ -77,6 +83,42 @@ describe('S3 blob store against s3rver', { timeout: 90_000 }, () => {
     assert.ok(got.equals(bytes.subarray(start, end + 1)));
     const frame = (index: number): number => HEADER + index * (CHUNK + TAG);
     assert.deepEqual(ranges, [`bytes=0-${HEADER - 1}`, `bytes=${frame(50)}-${frame(52) - 1}`]);
+  });
+
+  it('puts a multi-part blob from the staged file, and aborts the upload when a part fails', async () => {
+    const client = s3.client();
+    const commands: string[] = [];
+    let failPart: number | undefined;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { PartNumber?: number };
+        commands.push(`${context.commandName}${input.PartNumber ?? ''}`);
+        if (context.commandName === 'UploadPartCommand' && input.PartNumber === failPart)
+          throw Object.assign(new Error('injected part failure'), { $metadata: {} });
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommands' },
+    );
+    const prefix = `adapter-${randomBytes(4).toString('hex')}/`;
+    const blobs = store(client, createS3Guard({ threshold: 100 }), prefix);
+    const bytes = randomBytes(12 * 1024 * 1024 + 7); // three parts of 5 MiB
+    const good = await blobs.stage(sourceOf(bytes), { maxBytes: bytes.length });
+    await blobs.commit(good);
+    assert.ok((await readAll(await blobs.open(good.sha256))).equals(bytes));
+    const parts = commands.filter((command) => command.startsWith('UploadPartCommand')).sort();
+    assert.deepEqual(parts, ['UploadPartCommand1', 'UploadPartCommand2', 'UploadPartCommand3']);
+
+    commands.length = 0;
+    failPart = 2;
+    const other = randomBytes(12 * 1024 * 1024);
+    const bad = await blobs.stage(sourceOf(other), { maxBytes: other.length });
+    await assert.rejects(blobs.commit(bad));
+    assert.ok(commands.includes('AbortMultipartUploadCommand'), commands.join(', '));
+    assert.ok(!commands.includes('CompleteMultipartUploadCommand'));
+    assert.equal(await blobs.size(bad.sha256), null, 'nothing visible under the key');
+    failPart = undefined;
+    await blobs.commit(bad); // the staged file is kept for a retry
+    assert.ok((await readAll(await blobs.open(bad.sha256))).equals(other));
   });
 
   it('turns an outage into 503 DEPENDENCY_UNAVAILABLE, fails fast once the breaker opens, and recovers', async () => {
