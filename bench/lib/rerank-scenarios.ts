@@ -22,9 +22,7 @@ import { percentile } from './stats.js';
 export const SCENARIO_CONNECTIONS = 50;
 
 /** The setting that turns the lexical scoring pool off (the reference build). */
-export const POOL_DISABLED_ENV: Record<string, string> = {
-  QUIRE_RERANK_OFFLOAD_ABOVE_CHARS: '1000000000',
-};
+export const POOL_DISABLED_ENV: Record<string, string> = { QUIRE_RERANK_POOL_THREADS: '0' };
 
 export interface Workload {
   name: string;

@@ -57,6 +57,8 @@ export interface RunOptions {
 
 export interface WorkerPool<Task, Result> {
   readonly maxThreads: number;
+  /** Tasks handed to the threads and not settled yet: running, or waiting for a thread. */
+  readonly inFlight: number;
   run(task: Task, options?: RunOptions): Promise<Result>;
   /**
    * Refuses new tasks, lets running ones finish (for up to 30 s), fails queued ones `closed`, then
@@ -135,7 +137,7 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
   private readonly retiring = new Set<Generation<Task, Result>>();
   private closed = false;
   /** Tasks handed to piscina and not settled yet: running, or waiting for a thread. */
-  private inFlight = 0;
+  inFlight = 0;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.maxThreads = options.maxThreads;
