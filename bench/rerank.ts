@@ -12,6 +12,10 @@
  *   - 50 connections: autocannon for BENCH_DURATION_S (5) after BENCH_WARMUP_S (1): req/s and
  *     p50/p99 (µs histogram of the 2xx answers), every answer must be 2xx (INVALID otherwise);
  *   - the server's peak RSS (VmRSS sampled every 50 ms).
+ * Then the 50-connection scenarios of bench/lib/rerank-scenarios.ts: this payload and issue 13's
+ * (uniform vocabulary, all 100 results), each on the default build and on one with the scoring
+ * pool disabled, BENCH_ROUNDS (3) alternating rounds: p50, p99, p99/p50, req/s and the cores the
+ * server used; targets p99/p50 ≤ 3, ≥ 1.7 cores, ≥ 1.6× the pool-disabled req/s.
  * Semantic and hybrid, with a generated cross-encoder of TinyBERT-L2 size and one of MiniLM-L6 size
  * (bench/lib/bench-models.ts; random weights, since latency depends on shape): see
  * bench/lib/semantic-rows.ts. Then the TinyBERT-sized model under overload at the default deadline.
@@ -23,7 +27,8 @@
  * PASS/FAIL is printed; a miss does not fail the process. Results: bench/results/rerank.json.
  *
  * BENCH_MODEL_RUNS (default 30 for TinyBERT size, a sixth of it for MiniLM size) sets the
- * sequential semantic and hybrid requests; BENCH_MODEL_LOAD_S (20) how long the closed loop runs.
+ * sequential semantic and hybrid requests; BENCH_MODEL_LOAD_S (20) how long the closed loop runs;
+ * BENCH_RERANK_MODELS=0 leaves the model rows out (lexical and the scenarios only).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -44,6 +49,7 @@ import {
   environmentReport,
   loadAverageLine,
   packageVersion,
+  integerFromEnv,
   printTable,
   printTargets,
   RESULTS_DIR,
@@ -61,6 +67,13 @@ import {
   type OverloadRow,
   type RerankBodies,
 } from './lib/semantic-rows.js';
+import {
+  measureScenarios,
+  medianRuns,
+  SCENARIO_CONNECTIONS,
+  uniformWorkload,
+  type ScenarioRun,
+} from './lib/rerank-scenarios.js';
 import { percentile, summarizeLatencies, type LatencySummary } from './lib/stats.js';
 
 const NAME = 'bench:rerank';
@@ -224,10 +237,81 @@ async function modelServer(model: BenchModelName): Promise<ModelServer> {
   };
 }
 
+/** Issue 13's targets on the uniform workload, from the medians over the rounds. */
+function judgeScenarios(medians: ScenarioRun[]): TargetCheck[] {
+  const pool = medians.find((run) => run.workload === 'uniform all' && run.build === 'pool');
+  const inline = medians.find((run) => run.workload === 'uniform all' && run.build === 'no pool');
+  const valid = (pool?.valid ?? false) && (inline?.valid ?? false);
+  const speedup =
+    pool === undefined || inline === undefined
+      ? undefined
+      : round(pool.reqPerSec / inline.reqPerSec, 2);
+  return [
+    checkTarget(
+      `uniform all @${SCENARIO_CONNECTIONS} conn: p99 / p50 ≤ 3`,
+      pool?.tailRatio,
+      '<= 3',
+      (value) => value <= 3,
+      valid,
+    ),
+    checkTarget(
+      `uniform all @${SCENARIO_CONNECTIONS} conn: server cores used ≥ 1.7`,
+      pool?.coresUsed,
+      '>= 1.7',
+      (value) => value >= 1.7,
+      valid,
+    ),
+    checkTarget(
+      `uniform all @${SCENARIO_CONNECTIONS} conn: req/s ≥ 1.6× the pool-disabled build`,
+      speedup,
+      '>= 1.6',
+      (value) => value >= 1.6,
+      valid,
+    ),
+  ];
+}
+
+function printScenarios(runs: ScenarioRun[], medians: ScenarioRun[]): void {
+  const reference = (workload: string) =>
+    medians.find((run) => run.workload === workload && run.build === 'no pool');
+  const row = (run: ScenarioRun): string[] => {
+    const inline = reference(run.workload);
+    return [
+      run.workload,
+      run.build,
+      run.round === 0 ? 'median' : String(run.round),
+      String(run.p50Ms),
+      String(run.p99Ms),
+      String(run.tailRatio),
+      String(run.reqPerSec),
+      run.round === 0 && inline !== undefined
+        ? String(round(run.reqPerSec / inline.reqPerSec, 2))
+        : '',
+      String(run.coresUsed ?? 'n/a'),
+      run.valid ? 'yes' : 'NO',
+    ];
+  };
+  printTable(
+    [
+      `@${SCENARIO_CONNECTIONS} conn`,
+      'build',
+      'round',
+      'p50 ms',
+      'p99 ms',
+      'p99/p50',
+      'req/s',
+      '× no pool',
+      'cores used',
+      'all 2xx',
+    ],
+    [...runs.map(row), ...medians.map(row)],
+  );
+}
+
 function judge(
   lexical: LexicalRow,
   models: ModelRow[],
-  overload: OverloadRow,
+  overload: OverloadRow | undefined,
 ): { ours: TargetCheck[]; seed: TargetCheck[] } {
   const below = (limit: number) => (value: number) => value < limit;
   const lexicalValid = lexical.concurrent.valid;
@@ -273,7 +357,9 @@ function judge(
     ...[
       { name: 'lexical', mb: lexical.peakRssMb },
       ...models.map((row) => ({ name: row.model, mb: row.peakRssMb })),
-      { name: `${overload.model} overloaded`, mb: overload.peakRssMb },
+      ...(overload === undefined
+        ? []
+        : [{ name: `${overload.model} overloaded`, mb: overload.peakRssMb }]),
     ].map(({ name, mb }) =>
       checkTarget(`${name}: peak RSS < 1024 MB`, mb, '< 1024', below(1024), true),
     ),
@@ -321,7 +407,11 @@ function judge(
   return { ours, seed };
 }
 
-function printRows(lexical: LexicalRow, models: ModelRow[], overload: OverloadRow): void {
+function printRows(
+  lexical: LexicalRow,
+  models: ModelRow[],
+  overload: OverloadRow | undefined,
+): void {
   printTable(
     ['lexical (BM25)', 'value'],
     [
@@ -368,6 +458,7 @@ function printRows(lexical: LexicalRow, models: ModelRow[], overload: OverloadRo
       String(row.degraded),
     ]),
   );
+  if (overload === undefined) return;
   console.log('');
   printTable(
     ['overload', 'clients', 'deadline ms', 'req/s', 'p50 / p99 ms', 'degraded share', 'failures'],
@@ -402,24 +493,52 @@ async function main(): Promise<void> {
   const loadS = secondsFromEnv('BENCH_MODEL_LOAD_S', 20, false);
 
   const lexical = await measureLexical(bodies);
+  const scenarioDir = mkdtempSync(join(os.tmpdir(), 'quire-bench-rerank-scenarios-'));
+  let scenarioRuns: ScenarioRun[];
+  try {
+    scenarioRuns = await measureScenarios({
+      entry: TARGET_ENTRY,
+      cwd: ROOT,
+      key: KEY,
+      dataDir: (build) => join(scenarioDir, build),
+      workloads: [
+        { name: 'zipf top10', body: JSON.stringify({ ...bodies.rerank, method: 'lexical' }) },
+        uniformWorkload(DOCUMENTS, WORDS),
+      ],
+      rounds: integerFromEnv('BENCH_ROUNDS', 3, 1, 20),
+      durationS: secondsFromEnv('BENCH_DURATION_S', 5, false),
+      warmupS: secondsFromEnv('BENCH_WARMUP_S', 1, true),
+    });
+  } finally {
+    rmSync(scenarioDir, { recursive: true, force: true });
+  }
+  const scenarioMedians = medianRuns(scenarioRuns);
+  const withModels = process.env.BENCH_RERANK_MODELS !== '0';
   const models: ModelRow[] = [];
-  for (const [model, modelRuns] of [
-    ['tinybert-l2-cross', runs],
-    ['minilm-l6-cross', Math.ceil(runs / 6)],
-  ] as const) {
+  for (const [model, modelRuns] of withModels
+    ? ([
+        ['tinybert-l2-cross', runs],
+        ['minilm-l6-cross', Math.ceil(runs / 6)],
+      ] as const)
+    : []) {
     console.log(`  ${model}: preparing the generated model`);
     const server = await modelServer(model);
     models.push(await measureModel(server, bodies, { runs: modelRuns, clients: 4, loadS }));
   }
-  const overload = await measureOverload(await modelServer('tinybert-l2-cross'), bodies, {
-    clients: OVERLOAD_CLIENTS,
-    loadS: Math.min(loadS, 10),
-    deadlineMs: DEFAULT_DEADLINE_MS,
-  });
+  const overload = withModels
+    ? await measureOverload(await modelServer('tinybert-l2-cross'), bodies, {
+        clients: OVERLOAD_CLIENTS,
+        loadS: Math.min(loadS, 10),
+        deadlineMs: DEFAULT_DEADLINE_MS,
+      })
+    : undefined;
 
   console.log('');
   printRows(lexical, models, overload);
-  const { ours, seed } = judge(lexical, models, overload);
+  console.log('');
+  printScenarios(scenarioRuns, scenarioMedians);
+  const { ours: lexicalAndModels, seed } = judge(lexical, models, overload);
+  const ours = [...judgeScenarios(scenarioMedians), ...lexicalAndModels];
   console.log('');
   printTargets(ours);
   console.log("\nthe replaced services' targets, side by side:");
@@ -431,6 +550,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     request: { documents: DOCUMENTS, wordsPerDocument: WORDS, queryWords: 5, top_n: 10 },
     lexical,
+    scenarios: { runs: scenarioRuns, medians: scenarioMedians },
     models,
     overload,
     targets: ours,

@@ -20,8 +20,8 @@ import { findLibreOffice } from './libreoffice.js';
 
 export interface Pools {
   extractor: Extractor;
-  /** Scores big lexical rerank and similarity requests off the event loop. */
-  lexicalScorer: LexicalScorer;
+  /** Scores big lexical rerank and similarity requests off the event loop; null: no pool. */
+  lexicalScorer: LexicalScorer | null;
   /** /v1/convert/data's conversions. */
   dataConverter: DataConverter;
   /** Null when none is configured or it failed to load (rerank then degrades). */
@@ -51,8 +51,8 @@ export async function openPools(
   closers.add(() => extractor.close());
   const dataConverter = dataConversionPool(config);
   closers.add(() => dataConverter.close());
-  let lexicalScorer = injected.lexicalScorer;
-  if (lexicalScorer === undefined) {
+  let lexicalScorer: LexicalScorer | null = injected.lexicalScorer ?? null;
+  if (lexicalScorer === null && config.rerankPoolThreads > 0) {
     const pool = lexicalScoringPool(config);
     closers.add(() => pool.close());
     lexicalScorer = pool;

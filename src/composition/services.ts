@@ -15,6 +15,7 @@ import { createJwtAuthenticator, type JwtAuthenticator } from '../domain/jwt.js'
 import { AuthFailureGuard, RateLimiter } from '../domain/rate-limits.js';
 import { RejectionStats } from '../domain/rejection-stats.js';
 import { RerankService } from '../domain/rerank.js';
+import { calibratedLexicalCost } from '../domain/lexical-cost.js';
 import { rerankWith, SearchService } from '../domain/search.js';
 import { createWebhookServices, type WebhookServices } from '../domain/webhooks/index.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -169,14 +170,19 @@ function documentServices(
   });
 }
 
-/** Rerank and similarity: BM25 inline, big requests on the scoring pool, the optional model. */
+/**
+ * Rerank and similarity: BM25 inline when its estimated cost (rates measured at start-up) is within
+ * the inline budget, on the scoring pool otherwise; the optional model.
+ */
 function rerankService({ config, pools, metrics }: ServiceContext): RerankService {
   return new RerankService({
     model: pools.semanticModel,
     deadlineMs: config.rerankDeadlineMs,
     bm25: { k1: config.bm25K1, b: config.bm25B },
     offload: pools.lexicalScorer,
-    offloadAboveChars: config.rerankOffloadAboveChars,
+    cost: calibratedLexicalCost(),
+    inlineBudgetUs: config.rerankInlineBudgetUs,
+    onLexical: (placement) => metrics.rerankLexicalTasks.inc({ where: placement.where }),
     onDegraded: (reason) => metrics.rerankDegraded.inc({ reason }),
   });
 }

@@ -82,27 +82,27 @@ export function countAsciiTerm(lowered: string, term: string): number {
 }
 
 /**
- * The length in tokens of a document and how often each query term occurs in it (into `tf` at
- * `offset`, one slot per term). `termIndex` maps each term to its slot.
+ * How often each query term occurs in a document, into `counts` from `at` (one slot per term;
+ * `termIndex` maps each term to its slot); returns the document's length in tokens.
  */
 function countDocument(
   text: string,
   terms: readonly string[],
   termIndex: ReadonlyMap<string, number>,
-  tf: Uint32Array,
-  offset: number,
+  counts: Float64Array,
+  at: number,
 ): number {
   if (isAscii(text)) {
     const length = countAsciiTokens(text);
     if (length === 0) return 0;
     const lowered = text.toLowerCase();
-    for (let t = 0; t < terms.length; t++) tf[offset + t] = countAsciiTerm(lowered, terms[t] ?? '');
+    for (let t = 0; t < terms.length; t++) counts[at + t] = countAsciiTerm(lowered, terms[t] ?? '');
     return length;
   }
   const tokens = tokenize(text);
   for (const token of tokens) {
     const slot = termIndex.get(token);
-    if (slot !== undefined) tf[offset + slot] = (tf[offset + slot] ?? 0) + 1;
+    if (slot !== undefined) counts[at + slot] = (counts[at + slot] ?? 0) + 1;
   }
   return tokens.length;
 }
@@ -112,28 +112,46 @@ export function queryTerms(query: string): string[] {
   return [...new Set(tokenize(query))];
 }
 
-/** Raw BM25 scores of every document against the query, in document order. */
-export function bm25Scores(
-  query: string,
-  documents: readonly string[],
+/**
+ * What BM25 needs from each document, packed: for document d, slot d·(q + 1) holds its length in
+ * tokens and the q slots after it how often each of `terms` occurs in it. The counting is the
+ * costly part and documents are independent, so a big request's documents can be counted in
+ * slices on several threads and the slices concatenated (bm25FromCounts gives the same scores).
+ */
+export function bm25Counts(terms: readonly string[], documents: readonly string[]): Float64Array {
+  const stride = terms.length + 1;
+  const counts = new Float64Array(documents.length * stride);
+  if (terms.length === 0) return counts;
+  const termIndex = new Map(terms.map((term, slot) => [term, slot]));
+  for (let d = 0; d < documents.length; d++) {
+    counts[d * stride] = countDocument(
+      documents[d] ?? '',
+      terms,
+      termIndex,
+      counts,
+      d * stride + 1,
+    );
+  }
+  return counts;
+}
+
+/** Raw BM25 scores from bm25Counts' packing for `termCount` query terms, in document order. */
+export function bm25FromCounts(
+  counts: Float64Array,
+  termCount: number,
   params: Bm25Params = DEFAULT_BM25,
 ): Float64Array {
-  const n = documents.length;
+  const q = termCount;
+  const stride = q + 1;
+  const n = Math.floor(counts.length / stride);
   const scores = new Float64Array(n);
-  const terms = queryTerms(query);
-  const q = terms.length;
   if (n === 0 || q === 0) return scores;
 
-  const lengths = new Float64Array(n);
-  const tf = new Uint32Array(n * q);
   const df = new Uint32Array(q);
-  const termIndex = new Map(terms.map((term, slot) => [term, slot]));
   let totalLength = 0;
   for (let d = 0; d < n; d++) {
-    const length = countDocument(documents[d] ?? '', terms, termIndex, tf, d * q);
-    lengths[d] = length;
-    totalLength += length;
-    for (let t = 0; t < q; t++) if ((tf[d * q + t] ?? 0) > 0) df[t] = (df[t] ?? 0) + 1;
+    totalLength += counts[d * stride] ?? 0;
+    for (let t = 0; t < q; t++) if ((counts[d * stride + 1 + t] ?? 0) > 0) df[t] = (df[t] ?? 0) + 1;
   }
   if (totalLength === 0) return scores;
 
@@ -141,15 +159,26 @@ export function bm25Scores(
   const { k1, b } = params;
   const idfs = Array.from(df, (frequency) => idf(n, frequency));
   for (let d = 0; d < n; d++) {
-    const norm = k1 * (1 - b + (b * (lengths[d] ?? 0)) / avgdl);
+    const norm = k1 * (1 - b + (b * (counts[d * stride] ?? 0)) / avgdl);
     let score = 0;
     for (let t = 0; t < q; t++) {
-      const f = tf[d * q + t] ?? 0;
+      const f = counts[d * stride + 1 + t] ?? 0;
       if (f > 0) score += ((idfs[t] ?? 0) * f * (k1 + 1)) / (f + norm);
     }
     scores[d] = score;
   }
   return scores;
+}
+
+/** Raw BM25 scores of every document against the query, in document order. */
+export function bm25Scores(
+  query: string,
+  documents: readonly string[],
+  params: Bm25Params = DEFAULT_BM25,
+): Float64Array {
+  const terms = queryTerms(query);
+  if (terms.length === 0) return new Float64Array(documents.length);
+  return bm25FromCounts(bm25Counts(terms, documents), terms.length, params);
 }
 
 /** Document indexes by score, highest first; equal scores by index, lowest first. */

@@ -13,7 +13,15 @@ import {
   type ModelUnavailableReason,
   type SemanticModel,
 } from '../ports/semantic-model.js';
-import { bm25Scores, rankByScore, tfidfCosine } from './bm25.js';
+import {
+  bm25Counts,
+  bm25FromCounts,
+  bm25Scores,
+  queryTerms,
+  rankByScore,
+  tfidfCosine,
+} from './bm25.js';
+import type { LexicalCostModel } from './lexical-cost.js';
 
 export const RERANK_METHODS = ['lexical', 'semantic', 'hybrid'] as const;
 export type RerankMethod = (typeof RERANK_METHODS)[number];
@@ -27,20 +35,35 @@ export const LEXICAL_HALF_SCORE = 1;
 
 /** The scores of a lexical task, computed here (inline, or in a LexicalScorer's thread). */
 export function runLexicalTask(task: LexicalTask): Float64Array {
-  return task.kind === 'bm25'
-    ? bm25Scores(task.query, task.documents, task.params)
-    : tfidfCosine(task.source, task.targets);
+  switch (task.kind) {
+    case 'bm25':
+      return bm25Scores(task.query, task.documents, task.params);
+    case 'bm25-counts':
+      return bm25Counts(task.terms, task.documents);
+    case 'cosine':
+      return tfidfCosine(task.source, task.targets);
+  }
 }
+
+/** Where a lexical task was scored: on the request thread, or in the pool in `parts` slices. */
+export type LexicalPlacement = { where: 'inline' } | { where: 'pool'; parts: number };
 
 export interface RerankServiceOptions {
   model: SemanticModel | null;
   /** How long the model may take per request (QUIRE_RERANK_DEADLINE_MS). */
   deadlineMs: number;
   bm25: Bm25Params;
-  /** Scores a lexical task off the request thread; used above `offloadAboveChars`. */
-  offload?: LexicalScorer;
-  /** Total characters of a request's texts above which lexical work is offloaded. */
-  offloadAboveChars?: number;
+  /** Scores lexical tasks off the request thread; none: everything is scored inline. */
+  offload?: LexicalScorer | null;
+  /** Estimates a lexical task's CPU time (calibrated on this machine at start-up). */
+  cost?: LexicalCostModel;
+  /**
+   * Estimated microseconds of scoring the request thread may spend itself; a dearer task goes to
+   * `offload`, cut into as many slices as it has free threads, each costing at least this.
+   */
+  inlineBudgetUs?: number;
+  /** Told where each lexical task was scored. */
+  onLexical?: (placement: LexicalPlacement) => void;
   /** Told every time a hybrid answer degrades to lexical. */
   onDegraded?: (reason: ModelUnavailableReason) => void;
 }
@@ -91,6 +114,32 @@ function reasonOf(error: unknown): ModelUnavailableReason {
 const sigmoid = (logit: number): number => 1 / (1 + Math.exp(-logit));
 
 const round = (value: number): number => Math.round(value * 1000) / 1000;
+
+/** `texts` cut into `parts` consecutive, non-empty slices of about equal total length. */
+export function sliceByLength(texts: readonly string[], parts: number): string[][] {
+  let total = 0;
+  for (const text of texts) total += text.length + 1;
+  const slices: string[][] = [];
+  let current: string[] = [];
+  let seen = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i] ?? '';
+    current.push(text);
+    seen += text.length + 1;
+    const remainingTexts = texts.length - i - 1;
+    const remainingSlices = parts - slices.length - 1;
+    if (
+      remainingSlices > 0 &&
+      remainingTexts >= remainingSlices &&
+      (seen >= (total * (slices.length + 1)) / parts || remainingTexts === remainingSlices)
+    ) {
+      slices.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) slices.push(current);
+  return slices;
+}
 
 export class RerankService {
   readonly defaultMethod: RerankMethod;
@@ -228,15 +277,41 @@ export class RerankService {
     return { scores: fused.map((score) => score / best), model: model.name };
   }
 
+  /**
+   * Scores inline when the task's estimated cost is within the inline budget (or there is no
+   * pool); otherwise in the pool, a big BM25 task cut into slices of documents of about equal
+   * cost so that one request uses every thread. The slices' counts join into the same scores.
+   */
   private async lexical(task: LexicalTask): Promise<Float64Array> {
-    const { offload, offloadAboveChars = Number.POSITIVE_INFINITY } = this.options;
-    const texts = task.kind === 'bm25' ? task.documents : task.targets;
-    if (offload !== undefined) {
-      let chars = task.kind === 'bm25' ? task.query.length : task.source.length;
-      for (const text of texts) chars += text.length;
-      if (chars > offloadAboveChars) return offload.score(task);
+    const { offload, cost, inlineBudgetUs = 0, onLexical } = this.options;
+    const estimateUs = cost?.estimateUs(task, inlineBudgetUs) ?? Number.POSITIVE_INFINITY;
+    if (offload === undefined || offload === null || estimateUs <= inlineBudgetUs) {
+      onLexical?.({ where: 'inline' });
+      return runLexicalTask(task);
     }
-    return runLexicalTask(task);
+    const parts =
+      task.kind === 'bm25'
+        ? Math.min(
+            offload.freeThreads(),
+            task.documents.length,
+            Math.floor(estimateUs / Math.max(1, inlineBudgetUs)),
+          )
+        : 1;
+    onLexical?.({ where: 'pool', parts: Math.max(1, parts) });
+    if (task.kind !== 'bm25' || parts < 2) return offload.score(task);
+    const terms = queryTerms(task.query);
+    if (terms.length === 0) return new Float64Array(task.documents.length);
+    const slices = sliceByLength(task.documents, parts);
+    const counts = await Promise.all(
+      slices.map((documents) => offload.score({ kind: 'bm25-counts', terms, documents })),
+    );
+    const joined = new Float64Array(task.documents.length * (terms.length + 1));
+    let at = 0;
+    for (const part of counts) {
+      joined.set(part, at);
+      at += part.length;
+    }
+    return bm25FromCounts(joined, terms.length, task.params);
   }
 
   private requireModel(): SemanticModel {

@@ -65,6 +65,12 @@ export function createMetrics(sources: GaugeSources) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    rerankLexicalTasks: new Counter({
+      name: 'rerank_lexical_tasks_total',
+      help: 'Lexical rerank and similarity scoring tasks, by where the cost estimate placed them: inline (the event loop) or pool (worker threads).',
+      labelNames: ['where'] as const,
+      registers,
+    }),
     queueDepth: new Gauge({
       name: 'queue_depth',
       help: 'Jobs by state (queued, running, failed, dead, …), across every process.',

@@ -73,7 +73,7 @@ export const SEMANTIC_MODEL_SETTINGS: SettingsTable<SemanticModelConfig> = {
 
 /** The worker pool scoring big lexical rerank and similarity requests. */
 export interface RerankPoolConfig {
-  rerankOffloadAboveChars: number;
+  rerankInlineBudgetUs: number;
   rerankPoolThreads: number;
   rerankPoolTimeoutMs: number;
   rerankPoolHeapMb: number;
@@ -81,21 +81,21 @@ export interface RerankPoolConfig {
 }
 
 export const RERANK_POOL_SETTINGS: SettingsTable<RerankPoolConfig> = {
-  rerankOffloadAboveChars: {
-    key: 'rerankOffloadAboveChars',
-    env: 'QUIRE_RERANK_OFFLOAD_ABOVE_CHARS',
-    default: '200000',
-    parse: integer(0, 1_000_000_000),
+  rerankInlineBudgetUs: {
+    key: 'rerankInlineBudgetUs',
+    env: 'QUIRE_RERANK_INLINE_BUDGET_US',
+    default: '150',
+    parse: integer(0, 10_000_000),
     description:
-      'Rerank and similarity requests whose texts total more characters than this are scored lexically in the rerank pool instead of on the event loop.',
+      'Lexical rerank and similarity scoring estimated (by rates measured at start-up) to cost more CPU microseconds than this runs in the rerank pool, a big request split across its free threads; cheaper scoring runs on the event loop. 0: every request goes to the pool.',
   },
   rerankPoolThreads: {
     key: 'rerankPoolThreads',
     env: 'QUIRE_RERANK_POOL_THREADS',
     default: '2',
-    parse: integer(1, 256),
+    parse: integer(0, 256),
     description:
-      'Worker threads scoring big lexical rerank and similarity requests (BM25, TF-IDF); started on first use, stopped when idle.',
+      'Worker threads scoring lexical rerank and similarity requests over the inline budget (BM25, TF-IDF); started on first use, stopped when idle. 0: no pool, everything is scored on the event loop.',
   },
   rerankPoolTimeoutMs: {
     key: 'rerankPoolTimeoutMs',

@@ -48,6 +48,15 @@ export function lexicalScorerContract(factory: LexicalScorerFactory): void {
       await same({ kind: 'cosine', source: 'linear regression models', targets: DOCUMENTS });
     });
 
+    it('counts a slice of documents (bm25-counts) exactly as the in-process function does', async () => {
+      await same({ kind: 'bm25-counts', terms: ['linear', 'model'], documents: DOCUMENTS });
+      await same({ kind: 'bm25-counts', terms: ['bread'], documents: DOCUMENTS.slice(2) });
+    });
+
+    it('says how many of its threads are free', () => {
+      assert.ok(Number.isInteger(scorer.freeThreads()) && scorer.freeThreads() >= 1);
+    });
+
     it('answers concurrent requests each with its own scores', async () => {
       const tasks: LexicalTask[] = DOCUMENTS.map((_, index) => ({
         kind: 'bm25',

@@ -1,7 +1,7 @@
 /**
- * The LexicalScorer port over a small worker pool, for big rerank and similarity requests. BM25
- * over a few hundred kilobytes takes milliseconds of CPU; on the request thread that would stall
- * every other connection. Threads start on first use and stop when idle; a crashed, timed-out or
+ * The LexicalScorer port over a small worker pool, for rerank and similarity requests whose
+ * estimated scoring cost is over the inline budget: on the request thread that CPU would stall
+ * every other connection and leave the other cores idle. Threads start on first use and stop when idle; a crashed, timed-out or
  * refused task is a 503 OVERLOADED, never a hang.
  */
 import { AppError } from '../../errors.js';
@@ -31,6 +31,10 @@ export class LexicalScoringPool implements LexicalScorer {
       maxQueue: options.maxQueue,
       taskTimeoutMs: options.timeoutMs,
     });
+  }
+
+  freeThreads(): number {
+    return Math.max(0, this.pool.maxThreads - this.pool.inFlight);
   }
 
   async score(task: LexicalTask): Promise<Float64Array> {

@@ -154,6 +154,27 @@ describe('worker-pool factory: scheduling', { timeout: 60_000 }, () => {
     );
   });
 
+  it('serves tasks in arrival order when they carry a deadline (an abort signal)', async () => {
+    // A task with an abort signal (every task has one once taskTimeoutMs is set) that finds every
+    // thread busy goes to piscina's skip queue, at its head under stricterFIFO: newest first.
+    const p = pool({ taskTimeoutMs: 10_000 });
+    let submitted = 0;
+    const served: number[] = [];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (submitted < 80) {
+          served.push(Number(await p.run({ op: 'busy', ms: 5, tag: submitted++ })));
+        }
+      }),
+    );
+    assert.equal(served.length, 80);
+    assert.deepEqual(
+      served,
+      [...served].sort((a, b) => a - b),
+      'a task was served after later ones',
+    );
+  });
+
   it('recycles its threads after N tasks per thread, finishing running tasks first', async () => {
     const p = pool({ recycleAfterTasks: 2 });
     const threads: unknown[] = [];

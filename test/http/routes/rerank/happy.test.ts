@@ -97,7 +97,7 @@ describe('POST /v1/rerank, lexical', async () => {
     const documents = Array.from(
       { length: 30 },
       (_, i) => `${filler} ${'cat '.repeat(i % 5)} ${i}`,
-    ); // ~330,000 chars: over the 200,000 offload threshold
+    ); // ~330,000 chars: far over the inline budget
     const answer = await rerank(pooled, { query: 'cat amet', documents });
     assert.deepEqual(tasks, ['bm25'], 'the big request was not scored in the pool');
     const raw = bm25Scores('cat amet', documents);
@@ -123,12 +123,9 @@ describe('POST /v1/rerank, lexical', async () => {
     assert.deepEqual(tasks, ['bm25', 'cosine']);
   });
 
-  it('offloads above QUIRE_RERANK_OFFLOAD_ABOVE_CHARS', async () => {
+  it('offloads every request with QUIRE_RERANK_INLINE_BUDGET_US=0', async () => {
     const { scorer, tasks } = recordingPool();
-    const pooled = await appWith(
-      { lexicalScorer: scorer },
-      { QUIRE_RERANK_OFFLOAD_ABOVE_CHARS: '20' },
-    );
+    const pooled = await appWith({ lexicalScorer: scorer }, { QUIRE_RERANK_INLINE_BUDGET_US: '0' });
     const answer = await rerank(pooled, { query: 'cat', documents: DOCS });
     assert.deepEqual(tasks, ['bm25']);
     assert.deepEqual(indexes(answer), [2, 0, 1, 3]);

@@ -111,11 +111,17 @@ export async function appWithModel(
   return appWith({ semanticModel: model }, env);
 }
 
-/** The real lexical scoring pool (its worker entry and all), recording each task it is given. */
-export function recordingPool(): { scorer: LexicalScorer; tasks: LexicalTask['kind'][] } {
+/**
+ * The real lexical scoring pool (its worker entry and all, or `workerFile`), recording each task
+ * it is given.
+ */
+export function recordingPool(
+  threads = 1,
+  workerFile = THREAD_ENTRIES.lexicalScoring(),
+): { scorer: LexicalScorer; tasks: LexicalTask['kind'][] } {
   const pool = new LexicalScoringPool({
-    workerFile: THREAD_ENTRIES.lexicalScoring(),
-    threads: 1,
+    workerFile,
+    threads,
     timeoutMs: 30_000,
     heapMb: 256,
     maxQueue: 8,
@@ -123,6 +129,7 @@ export function recordingPool(): { scorer: LexicalScorer; tasks: LexicalTask['ki
   onCleanup(() => pool.close());
   const tasks: LexicalTask['kind'][] = [];
   const scorer: LexicalScorer = {
+    freeThreads: () => pool.freeThreads(),
     score(task) {
       tasks.push(task.kind);
       return pool.score(task);
