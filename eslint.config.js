@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'bench/**', 'src/cli.ts', 'src/keys-cli.ts'],
+    files: ['scripts/**', 'bench/**', 'examples/**', 'src/cli.ts', 'src/keys-cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );

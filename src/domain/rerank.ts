@@ -75,6 +75,11 @@ export interface RerankInput {
   topN?: number;
   method?: RerankMethod;
   returnDocuments: boolean;
+  /**
+   * Scores before they are mapped to 0–1 (TEI's `raw_scores`): the raw BM25 score, the
+   * cross-encoder's logit, the unnormalised RRF sum. Default false.
+   */
+  raw?: boolean;
 }
 
 export interface RerankResult {
@@ -102,6 +107,13 @@ export interface SimilarityOutcome {
   scores: number[];
   meta: ScoringMeta;
 }
+
+/**
+ * Model names of other rerank APIs (Cohere's `rerank-v3.5`, `rerank-english-v3.0`…, Jina's
+ * `jina-reranker-v2-base-multilingual`…) that clients send by default: Quire answers them with its
+ * own scorer (the request's `method`, or the default) rather than refusing those clients.
+ */
+export const COMPATIBLE_MODEL_PREFIXES = ['rerank-', 'jina-reranker-', 'jina-colbert-'] as const;
 
 const LEXICAL_MODEL = 'bm25';
 const COSINE_MODEL = 'tfidf-cosine';
@@ -152,6 +164,30 @@ export class RerankService {
     return this.options.model?.name ?? null;
   }
 
+  /**
+   * The method a request's `model` names, `undefined` for "the request's `method`, or the
+   * default" — or 400 UNKNOWN_MODEL listing the names this server takes. Quire's own names are
+   * those its answers report in `meta.model`; other rerank APIs' model names are answered by
+   * Quire's scorer (docs/api.md, "Model names").
+   */
+  methodOfModel(name: string | undefined): RerankMethod | undefined {
+    if (name === undefined || COMPATIBLE_MODEL_PREFIXES.some((prefix) => name.startsWith(prefix)))
+      return undefined;
+    if (name === LEXICAL_MODEL || name === COSINE_MODEL) return 'lexical';
+    const model = this.options.model?.name;
+    if (model !== undefined && name === model) return 'semantic';
+    if (model !== undefined && name === `${model}+${LEXICAL_MODEL}`) return 'hybrid';
+    const own = [
+      LEXICAL_MODEL,
+      COSINE_MODEL,
+      ...(model === undefined ? [] : [model, `${model}+${LEXICAL_MODEL}`]),
+    ];
+    throw new AppError(
+      'UNKNOWN_MODEL',
+      `Unknown model "${name.slice(0, 100)}". This server takes ${own.map((n) => `"${n}"`).join(', ')}, or a name starting with ${COMPATIBLE_MODEL_PREFIXES.map((p) => `"${p}"`).join(', ')} (Cohere, Jina), which its own scorer answers.`,
+    );
+  }
+
   async rerank(input: RerankInput): Promise<RerankOutcome> {
     const started = performance.now();
     const method = input.method ?? this.defaultMethod;
@@ -167,15 +203,15 @@ export class RerankService {
       ).catch((error: unknown) => {
         throw this.unavailable(error);
       });
-      scores = model.kind === 'cross' ? relevance.map(sigmoid) : relevance;
+      scores = model.kind === 'cross' && input.raw !== true ? relevance.map(sigmoid) : relevance;
       meta = { method, model: model.name, degraded: false };
     } else {
       const raw = await this.lexical({ kind: 'bm25', query, documents, params: this.options.bm25 });
-      const lexical = Array.from(raw, (score) => score / (score + LEXICAL_HALF_SCORE));
-      scores = lexical;
+      scores =
+        input.raw === true ? raw : Array.from(raw, (score) => score / (score + LEXICAL_HALF_SCORE));
       meta = { method, model: LEXICAL_MODEL, degraded: false };
       if (method === 'hybrid') {
-        const fused = await this.fuse(query, documents, raw, topN);
+        const fused = await this.fuse(query, documents, raw, topN, input.raw === true);
         if ('reason' in fused) {
           meta = { method, model: LEXICAL_MODEL, degraded: true, degraded_reason: fused.reason };
         } else {
@@ -246,6 +282,7 @@ export class RerankService {
     documents: string[],
     raw: Float64Array,
     topN: number,
+    unnormalised: boolean,
   ): Promise<{ scores: number[]; model: string } | { reason: ModelUnavailableReason }> {
     const model = this.options.model;
     if (model === null) {
@@ -273,7 +310,7 @@ export class RerankService {
       const index = shortlist[position] ?? 0;
       fused[index] = (fused[index] ?? 0) + 1 / (RRF_K + rank + 1);
     });
-    const best = 2 / (RRF_K + 1);
+    const best = unnormalised ? 1 : 2 / (RRF_K + 1);
     return { scores: fused.map((score) => score / best), model: model.name };
   }
 

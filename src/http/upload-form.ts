@@ -1,5 +1,5 @@
 /**
- * The multipart form of POST /v1/documents: the part named `file` streamed to staging, and the
+ * The multipart form of POST /v1/documents: the part named `file` (or `files`) streamed to staging, and the
  * text parts (`title`, `tags`, `metadata`, `password`) validated as the JSON forms are — with the
  * checks the JSON forms share.
  */
@@ -13,6 +13,12 @@ import { AppError, invalidField, type FieldError } from '../errors.js';
 import { MAX_METADATA_BYTES, MAX_TAGS } from './schemas/documents.js';
 
 const KNOWN_FIELDS = new Set(['tags', 'metadata', 'title', 'password']);
+/**
+ * The file part's names: `file`, or `files` as docling, Unstructured and Gotenberg call it. One
+ * file per request: a second file part (under either name) is a 400, not a second document.
+ */
+const FILE_FIELDS = new Set(['file', 'files']);
+const ONE_FILE = 'must be one file per request (one part named "file" or "files")';
 
 function hasControlCharacter(text: string): boolean {
   return [...text].some((character) => (character.codePointAt(0) ?? 0) < 0x20);
@@ -82,7 +88,7 @@ function metaFromFields(fields: Map<string, string>, filename: string): IngestMe
 /** The multipart plugin's limit errors as the API's errors (null: not one of them). */
 function multipartError(error: unknown): AppError | null {
   const code = (error as { code?: string }).code;
-  if (code === 'FST_FILES_LIMIT') return invalidField('/body/file', 'must be sent exactly once');
+  if (code === 'FST_FILES_LIMIT') return invalidField('/body/file', ONE_FILE);
   if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
     return invalidField('/body', 'has too many parts');
   if (code === 'FST_REQ_FILE_TOO_LARGE')
@@ -117,9 +123,9 @@ export async function receiveUpload(
     for await (const part of request.parts() as AsyncIterable<Multipart>) {
       if (part.type === 'file') {
         const file = part as MultipartFile;
-        if (file.fieldname !== 'file' || upload !== undefined) {
+        if (!FILE_FIELDS.has(file.fieldname) || upload !== undefined) {
           file.file.resume();
-          throw invalidField('/body/file', 'must be sent exactly once, as the part named "file"');
+          throw invalidField('/body/file', ONE_FILE);
         }
         filename = sanitizeFilename(file.filename);
         upload = await ingest.stage(file.file);

@@ -10,6 +10,9 @@
  * Coercion has one hole: ajv turns `?limit=1e309` (or `Infinity`) into Infinity and then skips
  * `minimum`/`maximum`, so the store got a non-finite limit and answered 500. The text parts refuse
  * any number that coercion made infinite.
+ *
+ * A body field that is optional and nullable (schemas/nullable.ts) takes `null` as "absent": the
+ * null is deleted before validation, so defaults apply and handlers never see it.
  */
 import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 
@@ -38,7 +41,10 @@ export function buildValidators(): ValidatorFactory {
       ...options,
       customOptions: { ...customOptions, coerceTypes: false, removeAdditional: false },
     });
-    return (part) => (part.httpPart === 'body' ? strict(part) : refuseInfinities(coercing(part)));
+    return (part) =>
+      part.httpPart === 'body'
+        ? dropNullsOfOptionalFields(part.schema, strict(part))
+        : refuseInfinities(coercing(part));
   };
   return factory as unknown as ValidatorFactory;
 }
@@ -69,6 +75,62 @@ function refuseInfinities(validate: Validate): Validate {
       },
     ];
     return false;
+  };
+  return checked;
+}
+
+type SchemaObject = Record<string, unknown>;
+
+const isObject = (value: unknown): value is SchemaObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `anyOf: [..., {type: "null"}]`: the field takes null. */
+function isNullable(schema: SchemaObject): boolean {
+  const branches = schema['anyOf'];
+  return (
+    Array.isArray(branches) &&
+    branches.some((branch) => isObject(branch) && branch['type'] === 'null')
+  );
+}
+
+/** Deletes, in place, every null of `data` that `schema` declares optional and nullable. */
+function dropNulls(schema: unknown, data: unknown): void {
+  if (!isObject(schema)) return;
+  const branches = schema['anyOf'];
+  if (Array.isArray(branches)) for (const branch of branches) dropNulls(branch, data);
+  if (Array.isArray(data)) {
+    if (isObject(schema['items'])) for (const item of data) dropNulls(schema['items'], item);
+    return;
+  }
+  const properties = schema['properties'];
+  if (!isObject(data) || !isObject(properties)) return;
+  const required = Array.isArray(schema['required']) ? schema['required'] : [];
+  for (const [name, property] of Object.entries(properties)) {
+    if (!(name in data) || !isObject(property)) continue;
+    if (data[name] === null && isNullable(property) && !required.includes(name)) delete data[name];
+    else dropNulls(property, data[name]);
+  }
+}
+
+/** Whether any field under `schema` is optional and nullable (else no walk per request). */
+function hasNullableField(schema: unknown): boolean {
+  if (!isObject(schema)) return false;
+  if (isNullable(schema)) return true;
+  const children = [
+    ...(isObject(schema['properties']) ? Object.values(schema['properties']) : []),
+    ...(Array.isArray(schema['anyOf']) ? schema['anyOf'] : []),
+    schema['items'],
+  ];
+  return children.some(hasNullableField);
+}
+
+function dropNullsOfOptionalFields(schema: unknown, validate: Validate): Validate {
+  if (!hasNullableField(schema)) return validate;
+  const checked: Validate = (data) => {
+    dropNulls(schema, data);
+    const valid = validate(data);
+    checked.errors = validate.errors;
+    return valid;
   };
   return checked;
 }

@@ -9,6 +9,7 @@
 /** Codes the API answers with, each with its HTTP status (a job may fail with them too). */
 export const ERROR_CATALOGUE = {
   VALIDATION_FAILED: { status: 400, title: 'Validation failed', retryable: false },
+  UNKNOWN_MODEL: { status: 400, title: 'Unknown model', retryable: false },
   UNAUTHENTICATED: { status: 401, title: 'Authentication required', retryable: false },
   FORBIDDEN: { status: 403, title: 'Forbidden', retryable: false },
   NOT_FOUND: { status: 404, title: 'Not found', retryable: false },

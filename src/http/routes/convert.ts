@@ -1,6 +1,6 @@
 /**
- * `POST /v1/convert?to=text|markdown|json`: a file in — multipart `file` (an optional `password`
- * field before it) or the raw body with its Content-Type — its extracted content out, through the
+ * `POST /v1/convert?to=text|markdown|json`: a file in — multipart `file` or `files` (an optional
+ * `password` field before it; one file per request, a second is a 400) or the raw body with its Content-Type — its extracted content out, through the
  * extraction worker pool; nothing is stored.
  */
 import { Readable } from 'node:stream';
@@ -59,20 +59,49 @@ interface Source {
   stream: Readable;
   filename: string;
   password?: string;
+  /** After the file is read: the rest of the form, refused if it holds another file. */
+  rest?: () => Promise<void>;
+}
+
+/** The file part's names: `file`, or `files` as docling, Unstructured and Gotenberg call it. */
+const FILE_FIELDS = new Set(['file', 'files']);
+const ONE_FILE = 'must be one file per request (one part named "file" or "files")';
+
+/** A second file part, seen by the parser's `files: 1` limit or by us: a 400. */
+function secondFile(error: unknown): never {
+  if ((error as { code?: string }).code === 'FST_FILES_LIMIT') {
+    throw invalidField('/body/file', ONE_FILE);
+  }
+  throw error;
 }
 
 async function multipartSource(request: FastifyRequest): Promise<Source> {
   let password: string | undefined;
-  for await (const part of request.parts() as AsyncIterable<Multipart>) {
+  const parts = (request.parts() as AsyncIterable<Multipart>)[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await parts.next();
+    if (next.done === true) break;
+    const part = next.value;
     if (part.type === 'file') {
-      if (part.fieldname !== 'file') {
+      if (!FILE_FIELDS.has(part.fieldname)) {
         part.file.resume();
-        throw invalidField('/body/file', 'the file part must be named "file"');
+        throw invalidField('/body/file', 'the file part must be named "file" (or "files")');
       }
       const file = part as MultipartFile;
+      const rest = async (): Promise<void> => {
+        for (;;) {
+          const after = await parts.next().catch(secondFile);
+          if (after.done === true) return;
+          if (after.value.type === 'file') {
+            after.value.file.resume();
+            throw invalidField('/body/file', ONE_FILE);
+          }
+        }
+      };
       return {
         stream: file.file,
         filename: sanitizeFilename(file.filename, 'upload'),
+        rest,
         ...(password === undefined ? {} : { password }),
       };
     }
@@ -151,6 +180,7 @@ export async function convertRoutes(
         source.password,
         closed.signal,
       );
+      await source.rest?.();
       const metadata = {
         media_type: result.mediaType,
         page_count: result.pageCount,

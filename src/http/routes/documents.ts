@@ -129,7 +129,7 @@ function postDocument(app: TypedApp, options: DocumentRoutesOptions): void {
         tags,
         summary: 'Create a document: multipart upload (part "file"), JSON {url}, or JSON {text}',
         description:
-          'multipart/form-data: one part named `file` (streamed), optional text parts `title`, `tags` (comma list), ' +
+          'multipart/form-data: one part named `file` or `files` (streamed; one file per request), optional text parts `title`, `tags` (comma list), ' +
           '`metadata` (a JSON object), `password`. application/json: exactly one of `url` or `text` (schema below). ' +
           'Honours `Idempotency-Key`; `?dedupe=false` skips content dedupe.',
         querystring: CreateQuery,

@@ -10,14 +10,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Static } from 'typebox';
-import type { RerankInput, RerankService, ScoringMeta } from '../../domain/rerank.js';
-import { AppError } from '../../errors.js';
+import type { RerankInput, RerankMethod, RerankService, ScoringMeta } from '../../domain/rerank.js';
+import { AppError, invalidField } from '../../errors.js';
 import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
 import {
   RERANK_LIMITS,
   RerankBody,
   RerankResponse,
   SimilarityBody,
+  TeiRerankBody,
+  TeiRerankResponse,
   SimilarityResponse,
 } from '../schemas/rerank.js';
 import type { TypedApp } from '../typed-app.js';
@@ -59,6 +61,9 @@ function checkSizes(first: string, texts: readonly string[], path: (i: number) =
 const tags = ['search'];
 const errors = {
   ...AUTHENTICATED_ERRORS,
+  400: problemResponse(
+    'Invalid request (VALIDATION_FAILED), or a `model` this server does not take (UNKNOWN_MODEL)',
+  ),
   413: problemResponse('The texts are over the total limit (PAYLOAD_TOO_LARGE)'),
   503: problemResponse('`semantic` without a working model (MODEL_UNAVAILABLE), or OVERLOADED'),
 };
@@ -68,8 +73,25 @@ function requested(model: string | undefined): Partial<ScoringMeta> & { requeste
   return model === undefined ? {} : { requested_model: model };
 }
 
+/**
+ * The method to score with: the one `model` names (400 UNKNOWN_MODEL for a name the server does
+ * not take), else `method`; 400 when both are sent and disagree.
+ */
+function methodOf(
+  service: RerankService,
+  model: string | undefined,
+  method: RerankMethod | undefined,
+): RerankMethod | undefined {
+  const named = service.methodOfModel(model);
+  if (named === undefined) return method;
+  if (method !== undefined && method !== named) {
+    throw invalidField('/body/method', `must be "${named}" (or absent) with model "${model}"`);
+  }
+  return named;
+}
+
 /** The rerank body as RerankService takes it: 400 when top_n and top_k differ, 413 when big. */
-function rerankRequest(body: Static<typeof RerankBody>): RerankInput {
+function rerankRequest(service: RerankService, body: Static<typeof RerankBody>): RerankInput {
   if (body.top_n !== undefined && body.top_k !== undefined && body.top_n !== body.top_k) {
     throw new AppError('VALIDATION_FAILED', 'top_n and top_k differ', {
       errors: [{ path: '/body/top_k', message: 'must equal top_n when both are sent' }],
@@ -82,12 +104,13 @@ function rerankRequest(body: Static<typeof RerankBody>): RerankInput {
     typeof body.documents[i] === 'string' ? `/body/documents/${i}` : `/body/documents/${i}/text`,
   );
   const topN = body.top_n ?? body.top_k;
+  const method = methodOf(service, body.model, body.method);
   return {
     query: body.query,
     documents,
     returnDocuments: body.return_documents ?? false,
     ...(topN === undefined ? {} : { topN }),
-    ...(body.method === undefined ? {} : { method: body.method }),
+    ...(method === undefined ? {} : { method }),
   };
 }
 
@@ -114,7 +137,7 @@ function postRerank(
       },
     },
     async (request) => {
-      const outcome = await service.rerank(rerankRequest(request.body));
+      const outcome = await service.rerank(rerankRequest(service, request.body));
       return {
         id: randomUUID(),
         results: outcome.results,
@@ -144,10 +167,48 @@ function postSimilarity(app: TypedApp, { service }: RerankRoutesOptions): void {
       },
     },
     async (request) => {
-      const { source, targets, method, model } = request.body;
+      const { source, targets, model } = request.body;
       checkSizes(source, targets, (i) => `/body/targets/${i}`);
+      const method = methodOf(service, model, request.body.method);
       const outcome = await service.similarity(source, targets, method);
       return { scores: outcome.scores, meta: { ...outcome.meta, ...requested(model) } };
+    },
+  );
+}
+
+/**
+ * POST /rerank: the shape of Hugging Face text-embeddings-inference (TEI) and the clients written
+ * for it — `{query, texts, return_text, raw_scores, truncate}` in, `[{index, score, text?}]` out,
+ * every text scored, best first — with the auth, scope and rate limit of /v1/rerank.
+ */
+function postTeiRerank(app: TypedApp, { service }: RerankRoutesOptions): void {
+  app.post(
+    '/rerank',
+    {
+      config: SEARCH,
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        tags,
+        summary: 'Rerank texts, in the shape of text-embeddings-inference’s POST /rerank',
+        body: TeiRerankBody,
+        response: { 200: TeiRerankResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { query, texts } = request.body;
+      checkSizes(query, texts, (i) => `/body/texts/${i}`);
+      const returnText = request.body.return_text ?? false;
+      const outcome = await service.rerank({
+        query,
+        documents: texts,
+        returnDocuments: false,
+        raw: request.body.raw_scores ?? false,
+      });
+      return outcome.results.map(({ index, relevance_score }) => ({
+        index,
+        score: relevance_score,
+        ...(returnText ? { text: texts[index] ?? '' } : {}),
+      }));
     },
   );
 }
@@ -160,4 +221,5 @@ export async function rerankRoutes(
   postRerank(app, options, '/v1/rerank', '1');
   postRerank(app, options, '/v2/rerank', '2');
   postSimilarity(app, options);
+  postTeiRerank(app, options);
 }

@@ -3,11 +3,13 @@
  * POST /v1/similarity. The rerank body is a superset of what Cohere's v1 and v2 rerank, and Jina's,
  * send — including fields Quire accepts and ignores (`rank_fields`, `max_chunks_per_doc`,
  * `max_tokens_per_doc`, `priority`) — and unknown top-level fields are allowed, so SDK updates
- * that add one do not break callers. The per-text limits are here; the total is checked in the
+ * that add one do not break callers. Optional fields take `null` as absent (those SDKs send it).
+ * POST /rerank takes the text-embeddings-inference shape (TeiRerankBody). The per-text limits are here; the total is checked in the
  * route (413) before any scoring.
  */
 import { Type } from 'typebox';
 import { RERANK_METHODS } from '../../domain/rerank.js';
+import { OptionalNullable } from './nullable.js';
 
 export const RERANK_LIMITS = {
   maxDocuments: 1000,
@@ -33,7 +35,7 @@ export const RerankDocument = Type.Union([
   Type.Object(
     {
       text: DocumentText,
-      id: Type.Optional(Type.String({ maxLength: 256 })),
+      id: OptionalNullable(Type.String({ maxLength: 256 })),
     },
     { description: 'A document as an object (Cohere v1, Jina); other fields are ignored.' },
   ),
@@ -49,30 +51,30 @@ export const RerankBody = Type.Object({
     maxItems: RERANK_LIMITS.maxDocuments,
     description: `Strings or {text, id?} objects, each at most ${RERANK_LIMITS.maxDocumentChars} characters (empty allowed: scores 0); all texts together at most ${RERANK_LIMITS.maxTotalChars} characters (413 above).`,
   }),
-  top_n: Type.Optional(
+  top_n: OptionalNullable(
     topN('Results to return, best first (default: all); above the document count: all.'),
   ),
-  top_k: Type.Optional(topN('Jina’s name for `top_n`; when both are sent they must be equal.')),
-  return_documents: Type.Optional(
+  top_k: OptionalNullable(topN('Jina’s name for `top_n`; when both are sent they must be equal.')),
+  return_documents: OptionalNullable(
     Type.Boolean({ default: false, description: 'Include `document: {text}` in each result.' }),
   ),
-  method: Type.Optional(Method),
-  model: Type.Optional(
+  method: OptionalNullable(Method),
+  model: OptionalNullable(
     Type.String({
       maxLength: 256,
       description:
-        'Accepted for compatibility and echoed as `meta.requested_model`; any name is accepted, the server uses its own configured model.',
+        'Echoed as `meta.requested_model`. `bm25` (lexical), the configured model’s name (semantic) or `<model>+bm25` (hybrid) choose the method; a Cohere or Jina model name (`rerank-…`, `jina-reranker-…`, `jina-colbert-…`) is answered by this server’s scorer (`method`, or the default); any other name is 400 UNKNOWN_MODEL, whose detail lists the names taken.',
     }),
   ),
-  rank_fields: Type.Optional(
+  rank_fields: OptionalNullable(
     Type.Array(Type.String({ maxLength: 256 }), {
       maxItems: 100,
       description: 'Accepted (Cohere v1) and ignored: documents are ranked by `text`.',
     }),
   ),
-  max_chunks_per_doc: Type.Optional(Type.Integer({ minimum: 1, description: 'Ignored.' })),
-  max_tokens_per_doc: Type.Optional(Type.Integer({ minimum: 1, description: 'Ignored.' })),
-  priority: Type.Optional(Type.Integer({ description: 'Ignored.' })),
+  max_chunks_per_doc: OptionalNullable(Type.Integer({ minimum: 1, description: 'Ignored.' })),
+  max_tokens_per_doc: OptionalNullable(Type.Integer({ minimum: 1, description: 'Ignored.' })),
+  priority: OptionalNullable(Type.Integer({ description: 'Ignored.' })),
 });
 
 const ScoringMeta = {
@@ -117,8 +119,10 @@ export const SimilarityBody = Type.Object({
     maxItems: RERANK_LIMITS.maxDocuments,
     description: `Each at most ${RERANK_LIMITS.maxDocumentChars} characters; with the source at most ${RERANK_LIMITS.maxTotalChars} (413 above).`,
   }),
-  method: Type.Optional(Method),
-  model: Type.Optional(Type.String({ maxLength: 256 })),
+  method: OptionalNullable(Method),
+  model: OptionalNullable(
+    Type.String({ maxLength: 256, description: 'As `model` of POST /v1/rerank.' }),
+  ),
 });
 
 export const SimilarityResponse = Type.Object({
@@ -128,3 +132,41 @@ export const SimilarityResponse = Type.Object({
   }),
   meta: Type.Object(ScoringMeta),
 });
+
+/** POST /rerank's body: text-embeddings-inference's (TEI) rerank request. */
+export const TeiRerankBody = Type.Object({
+  query: Type.String({ minLength: 1, maxLength: RERANK_LIMITS.maxQueryChars }),
+  texts: Type.Array(DocumentText, {
+    minItems: 1,
+    maxItems: RERANK_LIMITS.maxDocuments,
+    description: `Each at most ${RERANK_LIMITS.maxDocumentChars} characters; with the query at most ${RERANK_LIMITS.maxTotalChars} (413 above).`,
+  }),
+  return_text: OptionalNullable(
+    Type.Boolean({ default: false, description: 'Include each text as `text`.' }),
+  ),
+  raw_scores: OptionalNullable(
+    Type.Boolean({
+      default: false,
+      description:
+        'Scores before their mapping to 0–1: the raw BM25 score (lexical), the cross-encoder’s logit (semantic), the RRF sum (hybrid).',
+    }),
+  ),
+  truncate: OptionalNullable(
+    Type.Boolean({
+      description:
+        'Accepted and ignored: texts are never cut here (the model truncates its input).',
+    }),
+  ),
+  truncation_direction: OptionalNullable(
+    Type.Enum(['Left', 'Right', 'left', 'right'], { description: 'Accepted and ignored.' }),
+  ),
+});
+
+export const TeiRerankResponse = Type.Array(
+  Type.Object({
+    index: Type.Integer({ minimum: 0, description: 'Position in the request’s `texts`.' }),
+    score: Type.Number({ description: 'As `relevance_score` of POST /v1/rerank (or raw).' }),
+    text: Type.Optional(Type.String()),
+  }),
+  { description: 'One per text, sorted by score, highest first; ties by index.' },
+);

@@ -6,6 +6,7 @@ import { Type, type TObject, type TProperties } from 'typebox';
 import { RERANK_METHODS } from '../../domain/rerank.js';
 import { SEARCH_LIMITS } from '../../domain/search.js';
 import { Tag } from './documents.js';
+import { OptionalNullable } from './nullable.js';
 
 /**
  * An object that refuses unknown fields with a 400, so a misspelt `filters.tag` is an error, not a
@@ -26,7 +27,7 @@ export const SearchBody = closed({
     description:
       'Plain words: letters and numbers count (case and accents ignored), everything else separates them; no operators. A passage matching any word is a candidate; more and rarer matches rank higher.',
   }),
-  limit: Type.Optional(
+  limit: OptionalNullable(
     Type.Integer({
       minimum: 1,
       maximum: SEARCH_LIMITS.limit,
@@ -34,29 +35,29 @@ export const SearchBody = closed({
       description: 'At most this many results.',
     }),
   ),
-  filters: Type.Optional(
+  filters: OptionalNullable(
     closed({
-      document_ids: Type.Optional(
+      document_ids: OptionalNullable(
         Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
           maxItems: SEARCH_LIMITS.documentIds,
           description: 'Only passages of these documents.',
         }),
       ),
-      tags: Type.Optional(
+      tags: OptionalNullable(
         Type.Array(Tag, {
           maxItems: SEARCH_LIMITS.tags,
           description: 'Only documents carrying all of these tags.',
         }),
       ),
-      media_type: Type.Optional(
+      media_type: OptionalNullable(
         Type.String({ minLength: 1, maxLength: 200, description: 'Only this media type.' }),
       ),
     }),
   ),
-  rerank: Type.Optional(
+  rerank: OptionalNullable(
     closed({
       method: Type.Enum(RERANK_METHODS),
-      top_n: Type.Optional(
+      top_n: OptionalNullable(
         Type.Integer({
           minimum: 1,
           maximum: SEARCH_LIMITS.topN,
