@@ -88,6 +88,29 @@ describe('documents: e-mail, RTF, images and legacy Office', { timeout: 300_000 
     assert.equal(tiff.document.page_count, 2);
   });
 
+  it('a lossy and a lossless WebP are read by OCR, told by their bytes', async () => {
+    // Named .bin: the media type comes from the RIFF/WEBP signature, not the name.
+    const lossy = await ready(t, fixtures.textWebp('HELLO WORLD'), 'photo.bin');
+    assert.equal(lossy.document.media_type, 'image/webp');
+    assert.equal(lossy.document.page_count, 1);
+    assert.equal(lossy.markdown, '<!-- page 1 -->\n\nHELLO WORLD\n');
+    const lossless = await ready(
+      t,
+      fixtures.textWebp('OCR WORLD', { lossless: true }),
+      'scan.webp',
+    );
+    assert.equal(lossless.markdown, '<!-- page 1 -->\n\nOCR WORLD\n');
+
+    const converted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/convert?to=markdown',
+      headers: { ...t.admin, 'content-type': 'image/webp' },
+      payload: fixtures.textWebp('HELLO WORLD'),
+    });
+    assert.equal(converted.statusCode, 200, converted.body);
+    assert.match(converted.body, /HELLO WORLD/);
+  });
+
   it('POST /v1/convert takes an e-mail and an RTF as raw bodies', async () => {
     const eml = await t.app.inject({
       method: 'POST',
