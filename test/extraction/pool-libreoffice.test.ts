@@ -86,14 +86,20 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
     stop: () => void,
     signal: AbortSignal,
   ): Promise<unknown> {
+    let done = false;
     const settled = pool.extract(task(), { signal, onProgress: () => undefined }).then(
-      () => assert.fail('the conversion was expected to be stopped'),
+      (outcome) =>
+        assert.fail(
+          `the conversion was expected to be stopped: ${JSON.stringify(outcome).slice(0, 300)}`,
+        ),
       (error: unknown) => error,
     );
+    void settled.finally(() => (done = true));
     assert.ok(
-      await eventually(() => processesNaming(scratch).length > 0, 60_000),
+      await eventually(() => done || processesNaming(scratch).length > 0, 60_000),
       'soffice never started',
     );
+    if (done) assert.fail(`the task ended before soffice started: ${String(await settled)}`);
     stop();
     const error = await settled;
     // SIGKILL is delivered at once; give the kernel a moment to take the processes away.
@@ -127,13 +133,13 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
     // Long enough for the thread to start soffice, far shorter than a first conversion.
     const pool = new ExtractionPool({
       threads: 1,
-      timeoutMs: 2_500,
+      timeoutMs: 4_000,
       heapMb: 256,
       recycleAfter: 50,
     });
     try {
       const error = await stoppedMidConversion(pool, () => undefined, new AbortController().signal);
-      assert.match(String(error), /longer than 2500 ms/);
+      assert.match(String(error), /longer than 4000 ms/);
     } finally {
       await pool.close();
     }

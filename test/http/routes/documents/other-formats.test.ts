@@ -12,6 +12,7 @@ import { buildTestApp, tempDir, type TestApp } from '../../../helpers/app.js';
 import { getDocument, waitForJob, type DocumentBody, type JobBody } from '../../../helpers/jobs.js';
 import { assertProblem } from '../../../helpers/problem.js';
 import * as fixtures from '../../../fixtures/other-formats.js';
+import { LIGHTHOUSES, markdownTables, PLANETS, tablesHtml } from '../../../fixtures/pdf-tables.js';
 import { DOCS, upload } from './setup.js';
 
 type Document = DocumentBody & { media_type: string | null };
@@ -109,6 +110,33 @@ describe('documents: e-mail, RTF, images and legacy Office', { timeout: 300_000 
     });
     assert.equal(converted.statusCode, 200, converted.body);
     assert.match(converted.body, /HELLO WORLD/);
+  });
+
+  it('a PDF with tables: Markdown tables in format=markdown, prose in text', async () => {
+    const dir = tempDir('quire-pdf-tables-');
+    await writeFile(join(dir, 'tables.html'), tablesHtml([LIGHTHOUSES, PLANETS]));
+    const pdf = await readFile(
+      fixtures.sofficeConvert(join(dir, 'tables.html'), 'pdf:writer_pdf_Export', dir),
+    );
+    const { document, markdown } = await ready(t, pdf, 'tables.pdf');
+    assert.equal(document.media_type, 'application/pdf');
+    assert.deepEqual(markdownTables(markdown), [LIGHTHOUSES, PLANETS]);
+    const text = await t.app.inject({
+      url: `${DOCS}/${document.id}/content?format=text`,
+      headers: t.admin,
+    });
+    assert.equal(text.statusCode, 200, text.body);
+    assert.match(text.body, /Longstone 92 Grace Darling/);
+    assert.doesNotMatch(text.body, /\|/);
+
+    const converted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/convert?to=markdown',
+      headers: { ...t.admin, 'content-type': 'application/pdf' },
+      payload: pdf,
+    });
+    assert.equal(converted.statusCode, 200, converted.body);
+    assert.deepEqual(markdownTables(converted.body), [LIGHTHOUSES, PLANETS]);
   });
 
   it('POST /v1/convert takes an e-mail and an RTF as raw bodies', async () => {
