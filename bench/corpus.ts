@@ -52,7 +52,11 @@ export type CorpusFormat =
   | 'rtf'
   | 'doc'
   | 'xls'
-  | 'ppt';
+  | 'ppt'
+  | 'png'
+  | 'jpg'
+  | 'tif'
+  | 'webp';
 export type CorpusRole = 'text-pdf' | 'image-pdf' | 'small';
 
 export interface CorpusFile {
@@ -122,6 +126,10 @@ export const CONTENT_TYPES: Record<CorpusFormat, string> = {
   doc: 'application/msword',
   xls: 'application/vnd.ms-excel',
   ppt: 'application/vnd.ms-powerpoint',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  tif: 'image/tiff',
+  webp: 'image/webp',
 };
 
 // ---------------------------------------------------------------------------------------------

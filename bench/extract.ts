@@ -41,12 +41,16 @@
  * is indicative only.
  * Results: bench/results/extract.json, plus extract-<timestamp>.json and extract-latest.json.
  *
- * `npm run bench:extract -- --formats` runs only the zip-based formats' rows instead (issue 19):
- * the same server, a warm-up of one document of each, then for each of PPTX, XLSX, ODT, ODS, ODP
+ * `npm run bench:extract -- --formats` runs only the issue-19 formats' rows instead: one server
+ * with QUIRE_OCR=on, a warm-up of one document of each, then for each of PPTX, XLSX, ODT, ODS, ODP
  * and EPUB BENCH_FORMAT_COPIES (default 20) copies of one generated document (the test fixtures
  * of test/fixtures/office-documents.ts, scaled up: 40 slides, 5,000 rows, 100 × the ODT body,
- * 20 × the ODP's slides, 32 chapters) uploaded at once; documents/s and MB/s (uploaded bytes) from
- * the first upload to the last job seen settled. Results: bench/results/extract-formats*.json.
+ * 20 × the ODP's slides, 32 chapters), as many e-mails and RTFs, and BENCH_SLOW_FORMAT_COPIES
+ * (default 6) of .doc/.xls/.ppt (made by the installed LibreOffice) and of PNG, JPEG, two-page
+ * TIFF and WebP text images (OCR), each batch uploaded at once; documents/s and MB/s (uploaded
+ * bytes) from the first upload to the last job seen settled, and the median job's time — a
+ * document's cost on its thread, LibreOffice's start included for .doc/.xls/.ppt. Results:
+ * bench/results/extract-formats*.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,7 +63,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Client, request } from 'undici';
 import * as office from '../test/fixtures/office-documents.js';
 import { CONTENT_TYPES, loadCorpus, type CorpusFile, type CorpusFormat } from './corpus.js';
-import { otherFormatBatches } from './lib/other-formats.js';
+import { imageBatches, otherFormatBatches } from './lib/other-formats.js';
 import {
   envWithoutQuireSettings,
   isRunning,
@@ -233,7 +237,10 @@ interface RunningServer {
   stderr: () => string;
 }
 
-async function startQuire(dataDir: string): Promise<RunningServer> {
+async function startQuire(
+  dataDir: string,
+  settings: Record<string, string> = {},
+): Promise<RunningServer> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
     cwd: ROOT,
@@ -249,6 +256,7 @@ async function startQuire(dataDir: string): Promise<RunningServer> {
       QUIRE_RATE_LIMIT_READ: RATE_LIMIT,
       QUIRE_RATE_LIMIT_WRITE: RATE_LIMIT,
       QUIRE_RATE_LIMIT_META: RATE_LIMIT,
+      ...settings,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -1415,19 +1423,28 @@ const FORMAT_DOCUMENTS: { format: CorpusFormat; make: () => Promise<Buffer> }[] 
   { format: 'epub', make: () => office.epubBytes(30) },
 ];
 
+interface FormatSet {
+  label: string;
+  format: string;
+  bytes: number;
+  files: CorpusFile[];
+}
+
 async function mainFormats(): Promise<void> {
   const startedAt = new Date();
   const loadAverageAtStart = os.loadavg();
   const copies = integerFromEnv('BENCH_FORMAT_COPIES', 20, 1, 1000);
+  // OCR and LibreOffice take about a second a document: fewer copies.
+  const slowCopies = integerFromEnv('BENCH_SLOW_FORMAT_COPIES', 6, 1, 1000);
   console.log(
-    `${NAME} --formats — node ${process.version}, ${os.availableParallelism()} CPUs, ${copies} copies of each`,
+    `${NAME} --formats — node ${process.version}, ${os.availableParallelism()} CPUs, ${copies} copies of each (${slowCopies} of images and legacy Office), QUIRE_OCR=on`,
   );
   console.log(loadAverageLine(loadAverageAtStart));
   const dataDir = mkdtempSync(join(os.tmpdir(), 'quire-bench-formats-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const filesDir = join(dataDir, 'files');
   mkdirSync(filesDir);
-  const sets = await Promise.all(
+  const zipSets: FormatSet[] = await Promise.all(
     FORMAT_DOCUMENTS.map(async ({ format, make }) => {
       const bytes = await make();
       const files: CorpusFile[] = Array.from({ length: copies }, (_, index) => {
@@ -1444,13 +1461,30 @@ async function mainFormats(): Promise<void> {
           pages: undefined,
         };
       });
-      return { format, bytes: bytes.length, files };
+      return {
+        label: `${format}: ${copies} × ${(bytes.length / 1024).toFixed(0)} KiB`,
+        format,
+        bytes: bytes.length,
+        files,
+      };
     }),
   );
+  // E-mail, RTF and .doc/.xls/.ppt through LibreOffice; images through OCR.
+  const others = await otherFormatBatches(copies, slowCopies);
+  cleanups.push(others.cleanup);
+  const images = await imageBatches(slowCopies);
+  cleanups.push(images.cleanup);
+  const sets: FormatSet[] = [
+    ...zipSets,
+    ...[...others.batches, ...images.batches].map((batch) => {
+      const first = batch.files[0] as CorpusFile;
+      return { label: batch.label, format: first.format, bytes: first.bytes, files: batch.files };
+    }),
+  ];
   const runs: { format: string; bytes: number; run: ScenarioResult }[] = [];
   let api: Api | undefined;
   try {
-    const target = await startQuire(dataDir);
+    const target = await startQuire(dataDir, { QUIRE_OCR: 'on' });
     api = new Api(target.url);
     try {
       await runScenario(
@@ -1461,13 +1495,7 @@ async function mainFormats(): Promise<void> {
         120_000,
       );
       for (const set of sets) {
-        const run = await runScenario(
-          `${set.format}: ${copies} × ${(set.bytes / 1024).toFixed(0)} KiB`,
-          set.files,
-          target,
-          api,
-          300_000,
-        );
+        const run = await runScenario(set.label, set.files, target, api, 600_000);
         runs.push({ format: set.format, bytes: set.bytes, run });
       }
     } finally {
@@ -1491,10 +1519,13 @@ async function mainFormats(): Promise<void> {
       2,
     ),
     serverExtractS: run.serverExtractS,
+    /** One document's job, start → finish (median): its cost on one thread. */
+    jobSecondsMedian: median(run.documents.flatMap((document) => document.serverExtractS ?? [])),
     errors: run.errors.length,
     peakRssBytes: run.rss.peakBytes,
   }));
   console.log('');
+  for (const note of [...others.notes, ...images.notes]) console.log(note);
   printTable(
     [
       'format',
@@ -1505,6 +1536,7 @@ async function mainFormats(): Promise<void> {
       'docs/s',
       'MB/s',
       'extract s',
+      'job s (median)',
       'errors',
       'peak RSS',
     ],
@@ -1517,11 +1549,14 @@ async function mainFormats(): Promise<void> {
       row.documentsPerSec.toFixed(2),
       row.megabytesPerSec.toFixed(2),
       fixed(row.serverExtractS, 2),
+      fixed(row.jobSecondsMedian, 2),
       String(row.errors),
       mb(row.peakRssBytes),
     ]),
   );
-  console.log('(upload start → last job seen settled, all copies at once; MB/s of uploaded bytes)');
+  console.log(
+    "(upload start → last job seen settled, all copies at once; MB/s of uploaded bytes; job s: one document start → finish on its thread, the LibreOffice rows' cost per document)",
+  );
   const report = {
     benchmark: 'extract-formats',
     startedAt: startedAt.toISOString(),

@@ -2,9 +2,10 @@
  * bench:extract's rows for e-mail, RTF and legacy Office: a batch of each, generated at run time
  * in a temporary folder with the test fixtures' generators (longer bodies, so a document is a few
  * pages), and .doc/.xls/.ppt made by the installed LibreOffice — left out, and said so, where
- * there is none. Images are not here: they need QUIRE_OCR=on, which would also OCR the image PDF
- * of the main scenarios.
+ * there is none. Images (imageBatches) are for `--formats` only: they need QUIRE_OCR=on, which
+ * would also OCR the image PDF of the main scenarios.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,10 @@ import {
   sheetCsv,
   slidesFodp,
   sofficeConvert,
+  textJpeg,
+  textPng,
+  textTiff,
+  textWebp,
 } from '../../test/fixtures/other-formats.js';
 
 export interface FormatBatch {
@@ -45,6 +50,55 @@ function longRtf(paragraphs: number): string {
     (_, index) => `\\pard ${index + 1}. ${PARAGRAPH}\\par`,
   );
   return rtfText().replace(/}\s*$/, `${body.join('\n')}\n}`);
+}
+
+/** What the images say (the fixtures' bitmap font has these letters). */
+const IMAGE_LINES = ['HELLO OCR WORLD', 'CODE WORD HERO', 'OLD CLOCHE ROW'];
+
+/**
+ * `copies` of each image format, one text line per image (a two-page TIFF), cwebp present for
+ * WebP (left out, and said so, where it is not).
+ */
+export async function imageBatches(copies: number): Promise<{
+  batches: FormatBatch[];
+  notes: string[];
+  cleanup: () => void;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'quire-bench-images-'));
+  const notes: string[] = [];
+  const line = IMAGE_LINES[0] as string;
+  const made: [CorpusFormat, string, () => Buffer][] = [
+    ['png', 'PNGs', () => textPng(line)],
+    ['jpg', 'JPEGs', () => textJpeg(line)],
+    ['tif', 'two-page TIFFs', () => textTiff(IMAGE_LINES.slice(1))],
+  ];
+  if (spawnSync('sh', ['-c', 'command -v cwebp']).status === 0) {
+    made.push(['webp', 'WebPs (lossy)', () => textWebp(line)]);
+  } else {
+    notes.push('no cwebp on PATH (Debian package webp): the WebP row is left out');
+  }
+  const batches: FormatBatch[] = [];
+  for (const [format, what, make] of made) {
+    const bytes = make();
+    const files = await Promise.all(
+      Array.from({ length: copies }, async (_, index): Promise<CorpusFile> => {
+        const name = `${format}-${index + 1}.${format}`;
+        const path = join(dir, name);
+        await writeFile(path, bytes);
+        return {
+          role: 'small',
+          format,
+          name,
+          path,
+          contentType: CONTENT_TYPES[format],
+          bytes: bytes.length,
+          pages: undefined,
+        };
+      }),
+    );
+    batches.push({ label: `${copies} ${what} via OCR`, files });
+  }
+  return { batches, notes, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export async function otherFormatBatches(

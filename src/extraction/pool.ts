@@ -16,6 +16,7 @@ import { Failure } from '../ports/failures.js';
 import type { ExtractionOutcome, ExtractionTask } from '../ports/extractor.js';
 import { moduleFile } from '../shared/module-file.js';
 import type { WorkerTask } from './worker.js';
+import { createTaskFolder, releaseTaskFolder, sweepOrphanedTaskFolders } from './work-folders.js';
 
 export interface ExtractionPoolOptions {
   threads: number;
@@ -35,6 +36,7 @@ export class ExtractionPool implements Extractor {
 
   constructor(private readonly options: ExtractionPoolOptions) {
     this.concurrency = options.threads;
+    sweepOrphanedTaskFolders();
     this.pool = createWorkerPool({
       workerFile: options.workerFile ?? moduleFile(new URL('./worker.ts', import.meta.url)),
       maxThreads: options.threads,
@@ -52,16 +54,27 @@ export class ExtractionPool implements Extractor {
   async extract(task: ExtractionTask, { signal, onProgress }: ExtractOptions) {
     if (this.closed) throw new Error('the extraction pool is closed');
     signal.throwIfAborted();
+    // A conversion's child processes and directories are this thread's to clean up: the task's
+    // thread may be terminated (cancel, timeout) before its own cleanup runs.
+    const workRoot = task.libreOffice === undefined ? undefined : await createTaskFolder();
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (message: { done: number; total: number }) =>
       onProgress(message.done, message.total),
     );
     try {
-      return await this.pool.run({ task, progress: port2 }, { transferList: [port2], signal });
+      const sent =
+        task.libreOffice === undefined || workRoot === undefined
+          ? task
+          : { ...task, libreOffice: { ...task.libreOffice, workRoot } };
+      return await this.pool.run(
+        { task: sent, progress: port2 },
+        { transferList: [port2], signal },
+      );
     } catch (error) {
       throw this.extractorFailure(error);
     } finally {
       port1.close();
+      if (workRoot !== undefined) await releaseTaskFolder(workRoot);
     }
   }
 

@@ -4,7 +4,8 @@
  * (a fresh network namespace, where unshare is allowed), a clean environment, and a time limit
  * kept twice — by us (the whole process group is killed) and by `timeout`, which kills the group
  * even if this thread is terminated meanwhile. The work directory (profile, input link, output)
- * is removed however the conversion ends.
+ * is removed however the conversion ends; if this thread is terminated first, the extraction pool
+ * kills the group recorded there and removes it (./work-folders.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LibreOfficeRuntime } from '../ports/extractor.js';
 import { Failure } from '../ports/failures.js';
+import { recordProcessGroup } from './work-folders.js';
 
 /** Names of work directories, so leftovers can be told (tests look for them). */
 export const WORK_DIR_PREFIX = 'quire-soffice-';
@@ -60,7 +62,7 @@ export async function convertWithLibreOffice(
   extension: string,
   target: string,
 ): Promise<Converted> {
-  const workDir = await mkdtemp(join(tmpdir(), WORK_DIR_PREFIX));
+  const workDir = await mkdtemp(join(runtime.workRoot ?? tmpdir(), WORK_DIR_PREFIX));
   const release = () => rm(workDir, { recursive: true, force: true });
   try {
     const input = join(workDir, `input${extension}`);
@@ -103,6 +105,7 @@ function run(file: string, args: string[], cwd: string, timeoutMs: number): Prom
       // Nothing of ours (keys, proxies, database URLs) reaches LibreOffice.
       env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8' },
     });
+    if (child.pid !== undefined) recordProcessGroup(cwd, child.pid);
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {

@@ -73,6 +73,12 @@ export interface LibreOfficeRuntime {
   timeoutMs: number;
   /** Address-space limit of the conversion process, in MiB. */
   memoryMb: number;
+  /**
+   * Where conversions make their work directories (default: the system temp dir). The extraction
+   * pool gives each task its own and removes it, with any conversion still running, however the
+   * task ends.
+   */
+  workRoot?: string;
 }
 
 /** A file attached to an e-mail, as listed in its metadata. */

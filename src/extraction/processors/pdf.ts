@@ -8,6 +8,7 @@
  */
 import { open } from 'node:fs/promises';
 import { getResolvedPDFJS } from 'unpdf';
+import { layoutMarkdown } from '../pdf-tables.js';
 import { normalizeInline, normalizeText, TextBudget } from '../text-pages.js';
 import {
   type ExtractedMetadata,
@@ -281,6 +282,8 @@ async function pageImages(pdfjs: PdfJs, page: PdfPage, ops: OperatorList): Promi
 
 interface PageScan {
   text: string;
+  /** The text with aligned tables as Markdown tables (the text itself where OCR read it). */
+  markdown: string;
   /** The page paints something (images, paths) yet has no text layer. */
   textless: boolean;
 }
@@ -322,18 +325,23 @@ class PdfReader {
     const content = await page.getTextContent().catch(pageFailure(number));
     const items = content.items.filter((item): item is TextItem => 'str' in item);
     const text = layoutText(items);
-    if (nonBlank(text) >= MIN_TEXT_CHARS) return { text, textless: false };
+    if (nonBlank(text) >= MIN_TEXT_CHARS) {
+      return { text, markdown: layoutMarkdown(items), textless: false };
+    }
     const canOcr = this.task.ocr && this.ocrPages < this.task.limits.maxOcrPages;
     // The operator list decodes the page's images (costly on scans): fetch it only to OCR, or
     // to learn whether the document needs OCR while that is still unknown.
-    if (!canOcr && seenTextless) return { text, textless: true };
+    if (!canOcr && seenTextless) return { text, markdown: text, textless: true };
     const ops = await page.getOperatorList().catch(pageFailure(number));
-    if (!ops.fnArray.some((fn) => this.paintOps.has(fn))) return { text, textless: false };
-    if (!canOcr) return { text, textless: true };
+    if (!ops.fnArray.some((fn) => this.paintOps.has(fn))) {
+      return { text, markdown: text, textless: false };
+    }
+    if (!canOcr) return { text, markdown: text, textless: true };
     this.ocrPages++;
     const recognised = await this.recognise(page, ops);
-    if (nonBlank(recognised) < MIN_OCR_CHARS) return { text, textless: true };
-    return { text: normalizeText([text, recognised].join('\n\n')), textless: false };
+    if (nonBlank(recognised) < MIN_OCR_CHARS) return { text, markdown: text, textless: true };
+    const read = normalizeText([text, recognised].join('\n\n'));
+    return { text: read, markdown: read, textless: false };
   }
 
   private async recognise(page: PdfPage, ops: OperatorList): Promise<string> {
@@ -390,7 +398,8 @@ export async function extractPdf(
         const scan = await reader.scan(page, number, textless > 0);
         if (scan.textless) textless++;
         const text = budget.take(scan.text);
-        pages.push({ number, text, markdown: text });
+        // A page cut by the text budget keeps its plain text as Markdown too.
+        pages.push({ number, text, markdown: text === scan.text ? scan.markdown : text });
       } finally {
         page.cleanup();
       }

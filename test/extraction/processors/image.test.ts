@@ -1,4 +1,4 @@
-/** Images: OCR of PNG, JPEG and multi-page TIFF; OCR_REQUIRED without OCR; sizes refused from the header. */
+/** Images: OCR of PNG, JPEG, WebP (lossy and lossless) and multi-page TIFF; OCR_REQUIRED without OCR; sizes refused from the header. */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,6 +36,16 @@ describe('images', { timeout: 120_000 }, () => {
       },
     );
     assert.equal(result.pages[0]?.text, 'HELLO CODE');
+  });
+
+  test('a lossy and a lossless WebP are read by OCR; without OCR, OCR_REQUIRED', async () => {
+    const lossy = await file('a.webp', fixtures.textWebp('HELLO WORLD'));
+    const result = await extract(lossy, 'image/webp', { ocr: true });
+    assert.equal(result.pages.length, 1);
+    assert.equal(result.pages[0]?.text, 'HELLO WORLD');
+    const lossless = await file('b.webp', fixtures.textWebp('OCR CODE', { lossless: true }));
+    assert.equal((await extract(lossless, 'image/webp', { ocr: true })).pages[0]?.text, 'OCR CODE');
+    assert.match(await failure(lossy, 'image/webp', 'OCR_REQUIRED'), /OCR/);
   });
 
   test('a multi-page TIFF gives a page per frame, up to maxOcrPages', async () => {

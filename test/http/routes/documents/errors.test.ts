@@ -7,6 +7,7 @@ import { before, describe, it } from 'node:test';
 import { buildTestApp, type TestApp } from '../../../helpers/app.js';
 import { GIF_BYTES, PNG_BYTES, TINY_PDF, type multipart } from '../../../helpers/multipart.js';
 import { assertProblem } from '../../../helpers/problem.js';
+import { textWebp } from '../../../fixtures/other-formats.js';
 import { DOCS, ingestApp, staged, upload } from './setup.js';
 
 describe('documents: ingest refused', () => {
@@ -29,10 +30,20 @@ describe('documents: ingest refused', () => {
   });
 
   it('refuses an image while OCR is off (422 OCR_REQUIRED), even one named .pdf, storing nothing', async () => {
-    for (const filename of ['image.png', 'fake.pdf']) {
-      const png = await upload(t, writer, [{ name: 'file', value: PNG_BYTES, filename }]);
-      const body = assertProblem(png, 422, 'OCR_REQUIRED');
+    const webp = textWebp('HELLO');
+    for (const [value, filename] of [
+      [PNG_BYTES, 'image.png'],
+      [PNG_BYTES, 'fake.pdf'],
+      [webp, 'photo.webp'],
+      [webp, 'photo.bin'],
+    ] as const) {
+      const image = await upload(t, writer, [{ name: 'file', value, filename }]);
+      const body = assertProblem(image, 422, 'OCR_REQUIRED');
       assert.match(String(body.detail), /QUIRE_OCR=on/);
+      assert.match(
+        String(body.detail),
+        filename.startsWith('photo') ? /image\/webp/ : /image\/png/,
+      );
     }
     assert.deepEqual(staged(t), []);
   });

@@ -12,6 +12,7 @@ import { buildTestApp, tempDir, type TestApp } from '../../../helpers/app.js';
 import { getDocument, waitForJob, type DocumentBody, type JobBody } from '../../../helpers/jobs.js';
 import { assertProblem } from '../../../helpers/problem.js';
 import * as fixtures from '../../../fixtures/other-formats.js';
+import { LIGHTHOUSES, markdownTables, PLANETS, tablesHtml } from '../../../fixtures/pdf-tables.js';
 import { DOCS, upload } from './setup.js';
 
 type Document = DocumentBody & { media_type: string | null };
@@ -86,6 +87,56 @@ describe('documents: e-mail, RTF, images and legacy Office', { timeout: 300_000 
     assert.equal(png.markdown, '<!-- page 1 -->\n\nHELLO WORLD\n');
     const tiff = await ready(t, fixtures.textTiff(['HELLO', 'OCR WORLD']), 'scan.tif');
     assert.equal(tiff.document.page_count, 2);
+  });
+
+  it('a lossy and a lossless WebP are read by OCR, told by their bytes', async () => {
+    // Named .bin: the media type comes from the RIFF/WEBP signature, not the name.
+    const lossy = await ready(t, fixtures.textWebp('HELLO WORLD'), 'photo.bin');
+    assert.equal(lossy.document.media_type, 'image/webp');
+    assert.equal(lossy.document.page_count, 1);
+    assert.equal(lossy.markdown, '<!-- page 1 -->\n\nHELLO WORLD\n');
+    const lossless = await ready(
+      t,
+      fixtures.textWebp('OCR WORLD', { lossless: true }),
+      'scan.webp',
+    );
+    assert.equal(lossless.markdown, '<!-- page 1 -->\n\nOCR WORLD\n');
+
+    const converted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/convert?to=markdown',
+      headers: { ...t.admin, 'content-type': 'image/webp' },
+      payload: fixtures.textWebp('HELLO WORLD'),
+    });
+    assert.equal(converted.statusCode, 200, converted.body);
+    assert.match(converted.body, /HELLO WORLD/);
+  });
+
+  it('a PDF with tables: Markdown tables in format=markdown, prose in text', async () => {
+    const dir = tempDir('quire-pdf-tables-');
+    await writeFile(join(dir, 'tables.html'), tablesHtml([LIGHTHOUSES, PLANETS]));
+    const pdf = await readFile(
+      fixtures.sofficeConvert(join(dir, 'tables.html'), 'pdf:writer_pdf_Export', dir),
+    );
+    const { document, markdown } = await ready(t, pdf, 'tables.pdf');
+    assert.equal(document.media_type, 'application/pdf');
+    assert.deepEqual(markdownTables(markdown), [LIGHTHOUSES, PLANETS]);
+    const text = await t.app.inject({
+      url: `${DOCS}/${document.id}/content?format=text`,
+      headers: t.admin,
+    });
+    assert.equal(text.statusCode, 200, text.body);
+    assert.match(text.body, /Longstone 92 Grace Darling/);
+    assert.doesNotMatch(text.body, /\|/);
+
+    const converted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/convert?to=markdown',
+      headers: { ...t.admin, 'content-type': 'application/pdf' },
+      payload: pdf,
+    });
+    assert.equal(converted.statusCode, 200, converted.body);
+    assert.deepEqual(markdownTables(converted.body), [LIGHTHOUSES, PLANETS]);
   });
 
   it('POST /v1/convert takes an e-mail and an RTF as raw bodies', async () => {

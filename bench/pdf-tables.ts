@@ -1,0 +1,178 @@
+/**
+ * bench:pdf-tables — what share of the tables in PDFs comes back as Markdown tables.
+ *
+ * Known tables (seeded: 2–6 columns, 2–9 rows of words, names and numbers, some cells of several
+ * words) are laid out by the installed LibreOffice from HTML, once ruled and once borderless;
+ * each PDF is extracted by the PDF processor and its Markdown tables compared with the truth, in
+ * order: a table counts as recovered when every cell matches, and cells are counted where a
+ * table of the same shape came back. PDFs given as arguments (real ones, e.g. from Debian's doc
+ * packages) are extracted too, and the tables found in them listed for a reader to judge: they
+ * have no truth. Results: bench/results/pdf-tables-*.json.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { runProcessor } from '../src/extraction/processors/index.js';
+import { hasSoffice, sofficeConvert } from '../test/fixtures/other-formats.js';
+import { markdownTables, tablesHtml, type Table } from '../test/fixtures/pdf-tables.js';
+import { Prng } from './corpus.js';
+import { printTable, round, writeResults } from './lib/report.js';
+
+const LIMITS = {
+  maxPages: 1000,
+  maxUnzippedBytes: 512 * 1024 * 1024,
+  maxTextChars: 10_000_000,
+  maxOcrPages: 0,
+  maxSheetRows: 10_000,
+  maxSheetColumns: 200,
+  includeHiddenSheets: false,
+};
+
+const WORDS = [
+  'harbour',
+  'lamp',
+  'keeper',
+  'north',
+  'reef',
+  'signal',
+  'tide',
+  'beacon',
+  'mile',
+  'gale',
+  'Longstone',
+  'Bell Rock',
+  'Eddystone',
+  'Skerryvore',
+  'Fastnet',
+  'Bishop Rock',
+  'St Agnes',
+];
+
+function makeTables(count: number, seed: number): Table[] {
+  const random = new Prng(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random.next() * list.length)] as T;
+  const tables: Table[] = [];
+  for (let index = 0; index < count; index++) {
+    const columns = 2 + Math.floor(random.next() * 5);
+    const rows = 2 + Math.floor(random.next() * 8);
+    const header = Array.from({ length: columns }, (_, column) => `${pick(WORDS)} ${column + 1}`);
+    const body = Array.from({ length: rows }, () =>
+      Array.from({ length: columns }, (_, column) =>
+        column === 0
+          ? pick(WORDS)
+          : random.next() < 0.5
+            ? String(Math.floor(random.next() * 10_000) / (random.next() < 0.5 ? 1 : 100))
+            : random.next() < 0.3
+              ? `${pick(WORDS)} ${pick(WORDS)}`
+              : pick(WORDS),
+      ),
+    );
+    tables.push([header, ...body]);
+  }
+  return tables;
+}
+
+async function markdownOf(path: string): Promise<string> {
+  const outcome = await runProcessor(
+    { path, mediaType: 'application/pdf', filename: basename(path), limits: LIMITS, ocr: false },
+    () => undefined,
+  );
+  if (!outcome.ok) throw new Error(`${path}: ${outcome.code} ${outcome.message}`);
+  return outcome.result.pages.map((page) => page.markdown).join('\n\n');
+}
+
+interface Score {
+  layout: string;
+  tables: number;
+  recovered: number;
+  cells: number;
+  cellsRecovered: number;
+  tablesFound: number;
+}
+
+function score(layout: string, truth: Table[], found: Table[]): Score {
+  let recovered = 0;
+  let cellsRecovered = 0;
+  const cells = truth.reduce((sum, table) => sum + table.length * (table[0]?.length ?? 0), 0);
+  // Each true table against the next found table of the same shape (tables missed are skipped).
+  let cursor = 0;
+  for (const table of truth) {
+    const match = found.findIndex(
+      (candidate, index) =>
+        index >= cursor &&
+        candidate.length === table.length &&
+        candidate[0]?.length === table[0]?.length,
+    );
+    if (match < 0) continue;
+    cursor = match + 1;
+    const candidate = found[match] as Table;
+    let same = 0;
+    table.forEach((row, r) =>
+      row.forEach((cell, c) => (same += candidate[r]?.[c] === cell ? 1 : 0)),
+    );
+    cellsRecovered += same;
+    if (same === table.length * (table[0]?.length ?? 0)) recovered++;
+  }
+  return {
+    layout,
+    tables: truth.length,
+    recovered,
+    cells,
+    cellsRecovered,
+    tablesFound: found.length,
+  };
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  if (!hasSoffice()) throw new Error('soffice is not installed (libreoffice-writer-nogui)');
+  const dir = mkdtempSync(join(tmpdir(), 'quire-bench-pdf-tables-'));
+  try {
+    const truth = makeTables(Number(process.env.BENCH_PDF_TABLES ?? 30), 19);
+    const scores: Score[] = [];
+    for (const border of [true, false]) {
+      const name = border ? 'ruled' : 'borderless';
+      const html = join(dir, `${name}.html`);
+      writeFileSync(html, tablesHtml(truth, { border }));
+      const pdf = sofficeConvert(html, 'pdf:writer_pdf_Export', dir);
+      scores.push(score(name, truth, markdownTables(await markdownOf(pdf))));
+    }
+    const real: { file: string; tablesFound: number; shapes: string[] }[] = [];
+    for (const path of process.argv.slice(2)) {
+      const found = markdownTables(await markdownOf(path));
+      real.push({
+        file: basename(path),
+        tablesFound: found.length,
+        shapes: found.map((table) => `${table.length}×${table[0]?.length ?? 0}`),
+      });
+    }
+    printTable(
+      ['layout', 'tables', 'recovered', 'share', 'cells', 'cells recovered', 'share', 'found'],
+      scores.map((row) => [
+        row.layout,
+        String(row.tables),
+        String(row.recovered),
+        `${round((100 * row.recovered) / row.tables, 1)} %`,
+        String(row.cells),
+        String(row.cellsRecovered),
+        `${round((100 * row.cellsRecovered) / row.cells, 1)} %`,
+        String(row.tablesFound),
+      ]),
+    );
+    if (real.length > 0) {
+      console.log('');
+      printTable(
+        ['PDF (no truth)', 'tables found', 'shapes (rows×columns)'],
+        real.map((row) => [row.file, String(row.tablesFound), row.shapes.slice(0, 8).join(' ')]),
+      );
+    }
+    writeResults('pdf-tables', startedAt, { benchmark: 'pdf-tables', scores, real });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('bench:pdf-tables failed:', error);
+  process.exitCode = 1;
+});

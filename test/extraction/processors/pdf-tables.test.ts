@@ -1,0 +1,76 @@
+/**
+ * Tables in PDFs: tables laid out by LibreOffice from known cells (bordered and borderless, a
+ * narrow gap between cells that pdf.js joins into one text item) come back as Markdown tables in
+ * the page's Markdown, the prose around them as prose; the plain text is unchanged; two-column
+ * prose (pdf-lib) is not taken for a table.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import * as fixtures from '../../fixtures/other-formats.js';
+import {
+  LIGHTHOUSES,
+  markdownTables,
+  PLANETS,
+  PROSE,
+  tablesHtml,
+} from '../../fixtures/pdf-tables.js';
+import { dir, extract } from './setup.js';
+
+const PDF = 'application/pdf';
+
+describe('tables in PDFs', { timeout: 180_000 }, () => {
+  let bordered = '';
+  let borderless = '';
+  before(async () => {
+    assert.ok(
+      fixtures.hasSoffice(),
+      'soffice is not installed: apt-get install libreoffice-core-nogui libreoffice-writer-nogui (.ci/run does)',
+    );
+    await writeFile(join(dir, 'bordered.html'), tablesHtml([LIGHTHOUSES, PLANETS]));
+    bordered = fixtures.sofficeConvert(join(dir, 'bordered.html'), 'pdf:writer_pdf_Export', dir);
+    await writeFile(join(dir, 'plain.html'), tablesHtml([PLANETS], { border: false }));
+    borderless = fixtures.sofficeConvert(join(dir, 'plain.html'), 'pdf:writer_pdf_Export', dir);
+  });
+
+  test('ruled tables come back cell for cell as Markdown tables, between the prose', async () => {
+    const result = await extract(bordered, PDF);
+    const markdown = result.pages.map((page) => page.markdown).join('\n\n');
+    assert.deepEqual(markdownTables(markdown), [LIGHTHOUSES, PLANETS]);
+    assert.match(
+      markdown,
+      /\| Station \| Nights \| Keeper \|\n\| --- \| --- \| --- \|\n\| Longstone \| 92 \| Grace Darling \|/,
+    );
+    // The prose between the tables stays prose, a block of its own.
+    assert.match(
+      markdown,
+      /\| Eddystone \| 7 \| Henry Winstanley \|\n\nThe keepers logged [^|]+\sboard\.\n\n\| Planet \|/,
+    );
+    // Plain text is left as it was: words in reading order, no table syntax.
+    assert.doesNotMatch(result.pages.map((page) => page.text).join('\n'), /\|/);
+  });
+
+  test('a borderless table, its cells a narrow gap apart, comes back too', async () => {
+    const result = await extract(borderless, PDF);
+    const markdown = result.pages.map((page) => page.markdown).join('\n\n');
+    assert.deepEqual(markdownTables(markdown), [PLANETS]);
+  });
+
+  test('two columns of prose are not a table', async () => {
+    const pdf = await PDFDocument.create();
+    const font = await pdf.embedFont(StandardFonts.Helvetica);
+    const page = pdf.addPage([612, 792]);
+    const words = PROSE.split(' ');
+    for (let line = 0; line < 12; line++) {
+      const text = words.slice(line % 5, (line % 5) + 9).join(' ');
+      page.drawText(text, { x: 50, y: 700 - line * 14, size: 11, font });
+      page.drawText(text, { x: 320, y: 700 - line * 14, size: 11, font });
+    }
+    const path = join(dir, 'two-columns.pdf');
+    await writeFile(path, await pdf.save());
+    const result = await extract(path, PDF);
+    assert.deepEqual(markdownTables(result.pages[0]?.markdown ?? ''), []);
+  });
+});
