@@ -10,6 +10,10 @@
  * Coercion has one hole: ajv turns `?limit=1e309` (or `Infinity`) into Infinity and then skips
  * `minimum`/`maximum`, so the store got a non-finite limit and answered 500. The text parts refuse
  * any number that coercion made infinite.
+ *
+ * Bodies the routes read as streams (multipart forms, raw files) have a schema only to document
+ * them in OpenAPI: Fastify never parses them into `request.body`, so there is nothing to validate
+ * here — the routes check each part as they stream it (upload-form.ts, convert.ts).
  */
 import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 
@@ -17,6 +21,7 @@ import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 interface RoutePart {
   schema: unknown;
   httpPart?: string;
+  contentType?: string;
 }
 /** A compiled ajv validator as Fastify calls it: false with `errors` set on failure. */
 interface Validate {
@@ -29,6 +34,14 @@ type Factory = (
   options: { customOptions?: Record<string, unknown> },
 ) => Compile;
 
+/** Media types whose bodies reach the route as a stream, unparsed. */
+export const STREAMED_BODIES = new Set([
+  'multipart/form-data',
+  'application/octet-stream',
+  'application/pdf',
+]);
+const readAsStream: Validate = () => true;
+
 export function buildValidators(): ValidatorFactory {
   const pool = AjvCompiler() as unknown as Factory;
   const factory: Factory = (externalSchemas, options) => {
@@ -38,7 +51,10 @@ export function buildValidators(): ValidatorFactory {
       ...options,
       customOptions: { ...customOptions, coerceTypes: false, removeAdditional: false },
     });
-    return (part) => (part.httpPart === 'body' ? strict(part) : refuseInfinities(coercing(part)));
+    return (part) => {
+      if (part.httpPart !== 'body') return refuseInfinities(coercing(part));
+      return STREAMED_BODIES.has(part.contentType ?? '') ? readAsStream : strict(part);
+    };
   };
   return factory as unknown as ValidatorFactory;
 }

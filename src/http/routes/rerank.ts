@@ -56,7 +56,7 @@ function checkSizes(first: string, texts: readonly string[], path: (i: number) =
   }
 }
 
-const tags = ['search'];
+const tags = ['rerank'];
 const errors = {
   ...AUTHENTICATED_ERRORS,
   413: problemResponse('The texts are over the total limit (PAYLOAD_TOO_LARGE)'),
@@ -104,12 +104,22 @@ function postRerank(
       config: SEARCH,
       bodyLimit: BODY_LIMIT,
       schema: {
+        operationId: version === '1' ? 'rerank.create' : 'rerank.createV2',
         tags,
         summary:
           version === '1'
             ? 'Rerank documents by relevance to a query (Cohere/Jina-compatible)'
             : 'The same as POST /v1/rerank, where Cohere’s v2 SDK client posts',
-        body: RerankBody,
+        body: {
+          ...RerankBody,
+          examples: [
+            {
+              query: 'What is the capital of France?',
+              documents: ['Paris is the capital of France.', 'Berlin is in Germany.'],
+              top_n: 1,
+            },
+          ],
+        },
         response: { 200: RerankResponse, ...errors },
       },
     },
@@ -137,6 +147,7 @@ function postSimilarity(app: TypedApp, { service }: RerankRoutesOptions): void {
       config: SEARCH,
       bodyLimit: BODY_LIMIT,
       schema: {
+        operationId: 'similarity.create',
         tags,
         summary: 'Score how similar each target text is to a source text',
         body: SimilarityBody,
