@@ -299,7 +299,8 @@ function getDocument(app: TypedApp, options: DocumentRoutesOptions): void {
       const view = documentView(await queries.get(tenantOf(request), request.params.id));
       const etag = strongEtag(view);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
-      if (etagMatches(request.headers['if-none-match'], etag)) return (reply as FastifyReply).code(304).send();
+      if (etagMatches(request.headers['if-none-match'], etag))
+        return (reply as FastifyReply).code(304).send();
       return view;
     },
   );
@@ -402,7 +403,8 @@ function getFile(app: TypedApp, options: DocumentRoutesOptions): void {
         .header('cache-control', 'private, no-cache')
         .header('content-disposition', contentDisposition(document.filename ?? document.title))
         .header('x-content-type-options', 'nosniff');
-      if (etagMatches(request.headers['if-none-match'], etag)) return (reply as FastifyReply).code(304).send();
+      if (etagMatches(request.headers['if-none-match'], etag))
+        return (reply as FastifyReply).code(304).send();
       const range = ifRangeMatches(request.headers['if-range'], etag)
         ? parseRange(request.headers.range, document.size_bytes)
         : null;
