@@ -15,10 +15,13 @@ RUN npm run build
 
 # --- production dependencies: native addons (better-sqlite3, better-sqlite3-node24) are compiled
 # here against this Node, with the compilers of the full Debian image, which stay in this stage.
-# onnxruntime-node's CUDA download is skipped by .npmrc; its CPU binaries ship in the package.
+# onnxruntime-node's CUDA download is skipped (its CPU binaries ship in the package): by
+# package.json's allowScripts denial where npm reads it (npm 11's install-script policy), and by
+# the variable its install script reads for any npm.
 FROM node:${NODE_VERSION}-bookworm AS prod-deps
 WORKDIR /app
-ENV NODE_ENV=production
+ENV NODE_ENV=production \
+  ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # onnxruntime-node ships macOS and Windows binaries too (220 of its 290 MB, measured): not for here.

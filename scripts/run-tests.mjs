@@ -2,22 +2,30 @@
 // Runs every test file with node:test + tsx. Files are listed explicitly because node:test with
 // tsx on Node 20 finds no .ts files by itself and would exit 0 having run nothing; for the same
 // reason the run fails when no test ran at all.
+//
+// No test hangs the run: every test and hook gets a default timeout (QUIRE_TEST_TIMEOUT_MS,
+// see scripts/lib/test-timeout/), and a file whose tests are done exits even if a handle is left
+// open (--test-force-exit). QUIRE_TEST_DIR runs the test files of another folder (the runner's own
+// tests use it); test/fixtures is never searched.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { DEFAULT_TEST_TIMEOUT_MS } from './lib/test-timeout/default-timeout.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
+const testDir = join(root, process.env.QUIRE_TEST_DIR ?? 'test');
+const fixturesDir = join(root, 'test', 'fixtures');
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return findTests(path);
+    if (statSync(path).isDirectory()) return path === fixturesDir ? [] : findTests(path);
     return name.endsWith('.test.ts') ? [relative(root, path)] : [];
   });
 }
 
 const filter = process.argv.slice(2);
-const files = findTests(join(root, 'test'))
+const files = findTests(testDir)
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
   .sort();
 if (files.length === 0) {
@@ -25,10 +33,22 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// A run started from inside a test (the runner's own tests) is a run of its own, not a subtest.
+const { NODE_TEST_CONTEXT: _parentRun, ...testEnv } = process.env;
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } },
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './scripts/lib/test-timeout/register.mjs',
+    '--test',
+    '--test-force-exit',
+    '--test-reporter=spec',
+    '--test-concurrency=2',
+    ...files,
+  ],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...testEnv, NO_COLOR: '1' } },
 );
 let output = '';
 child.stdout.on('data', (chunk) => {
@@ -40,6 +60,12 @@ child.on('close', (code) => {
   if (ran === null || Number(ran[1]) === 0) {
     console.error('run-tests: no test ran');
     process.exit(1);
+  }
+  if (/^\s*'test timed out after \d+ms'/m.test(output)) {
+    console.error(
+      `run-tests: a test timed out (default ${DEFAULT_TEST_TIMEOUT_MS} ms per test and hook; ` +
+        'a test can set its own { timeout }, or set QUIRE_TEST_TIMEOUT_MS for the whole run)',
+    );
   }
   process.exit(code ?? 1);
 });

@@ -21,6 +21,7 @@ import type { Config } from './config.js';
 import { createWorkers, type Workers } from './jobs/start.js';
 import { createJobMetrics, createMetrics, type Metrics } from './observability/metrics.js';
 import { systemClock, type Clock } from './ports/clock.js';
+import { bootstrapKeyNotice } from './start-banner.js';
 
 export type { App };
 
@@ -34,10 +35,7 @@ export interface BuildAppOptions extends InjectedPools {
 }
 
 function printBootstrapKey(key: string): void {
-  process.stdout.write(
-    `\nQuire: no API keys existed, so an admin key for tenant "default" was created.\n` +
-      `It is shown this once and stored only as a hash:\n\n    ${key}\n\n`,
-  );
+  process.stdout.write(bootstrapKeyNotice(key));
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<App> {

@@ -13,6 +13,8 @@ import { ConfigError, loadConfig, type Config, type Role } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 import { keysCommand } from './keys-cli.js';
+import { startBanner } from './start-banner.js';
+import { VERSION } from './version.js';
 
 const USAGE = 'usage: quire [start|serve|worker|migrate|keys]';
 const ROLE_BY_COMMAND: Record<string, Role> = { start: 'all', serve: 'api', worker: 'worker' };
@@ -62,7 +64,15 @@ async function main(argv: string[]): Promise<void> {
   }
   // `start` honours QUIRE_ROLE; `serve` and `worker` name their role themselves.
   const effective: Config = command === 'start' ? config : { ...config, role };
-  await startServer({ config: effective, logger: createLogger(effective.logLevel) });
+  const server = await startServer({
+    config: effective,
+    logger: createLogger(effective.logLevel),
+  });
+  if (effective.role !== 'worker') {
+    const banner = { url: server.url, version: VERSION, auth: effective.auth };
+    const { adminKey } = server;
+    process.stdout.write(startBanner(adminKey === undefined ? banner : { ...banner, adminKey }));
+  }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -7,10 +7,11 @@ import type { Logger } from 'pino';
 import { openAdapters, type Adapters } from './composition/adapters.js';
 import type { Config } from './config.js';
 import { ApiKeyService, viewOf, type Actor } from './domain/api-keys.js';
-import { isScope, RATE_TIERS, type RateTier, type Scope } from './ports/principal.js';
+import { isScope, RATE_TIERS, SCOPES, type RateTier, type Scope } from './ports/principal.js';
 
 export const KEYS_USAGE = `usage:
   quire keys create --name NAME --scopes a,b [--tenant ID] [--tier standard|elevated|unlimited] [--expires RFC3339]
+  quire keys create --admin [--name NAME] [--tenant ID]   (every scope: a lost admin key's recovery)
   quire keys list [--tenant ID]
   quire keys revoke KEY_ID`;
 
@@ -31,6 +32,7 @@ function scopesFrom(raw: string | undefined): Scope[] {
 
 /** The flags of every sub-command (each reads the ones it needs). */
 interface KeysFlags {
+  admin?: boolean | undefined;
   name?: string | undefined;
   scopes?: string | undefined;
   tenant?: string | undefined;
@@ -50,6 +52,7 @@ function parseKeysArgs(args: string[]): KeysArgs | null {
       args,
       allowPositionals: true,
       options: {
+        admin: { type: 'boolean' },
         name: { type: 'string' },
         scopes: { type: 'string' },
         tenant: { type: 'string' },
@@ -76,7 +79,10 @@ function keyService(adapters: Adapters): ApiKeyService {
 
 /** `keys create`: prints the new key's view and the key itself (shown this once). */
 async function createKey(service: ApiKeyService, values: KeysFlags, by: Actor): Promise<number> {
-  if (values.name === undefined) throw new UsageError('--name is required');
+  if (values.admin === true && values.scopes !== undefined)
+    throw new UsageError('--admin gives every scope: leave out --scopes');
+  const name = values.name ?? (values.admin === true ? 'admin' : undefined);
+  if (name === undefined) throw new UsageError('--name is required');
   const tier = (values.tier ?? 'standard') as RateTier;
   if (!RATE_TIERS.includes(tier))
     throw new UsageError(`--tier must be one of ${RATE_TIERS.join(', ')}`);
@@ -85,9 +91,9 @@ async function createKey(service: ApiKeyService, values: KeysFlags, by: Actor): 
     throw new UsageError('--expires must be an RFC 3339 time');
   const { key, record } = await service.create(
     {
-      name: values.name,
+      name,
       tenantId: values.tenant ?? 'default',
-      scopes: scopesFrom(values.scopes),
+      scopes: values.admin === true ? [...SCOPES] : scopesFrom(values.scopes),
       rateTier: tier,
       expiresAt: expires === null ? null : expires.toISOString(),
     },

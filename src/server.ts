@@ -7,11 +7,14 @@
 import type { Logger } from 'pino';
 import { buildApp, type App } from './app.js';
 import type { Config } from './config.js';
+import { bootstrapKeyNotice } from './start-banner.js';
 
 export interface RunningServer {
   app: App;
   /** The address actually bound (port 0 picks a free one). */
   url: string;
+  /** The admin key this start created (API roles only; a worker printed it), shown once. */
+  adminKey?: string;
   /** Starts the ordered shutdown; resolves when the app is closed. Idempotent. */
   shutdown(reason: string): Promise<void>;
 }
@@ -36,10 +39,18 @@ export async function startServer({
   handleSignals = true,
   extractionWorkerFile,
 }: StartOptions): Promise<RunningServer> {
+  // The API roles hand a created admin key to the start banner (printed by the CLI once the
+  // address is known); a worker prints it at once.
+  const servesApi = config.role !== 'worker';
+  let adminKey: string | undefined;
   const app = await buildApp({
     config,
     logger,
     ...(extractionWorkerFile === undefined ? {} : { extractionWorkerFile }),
+    revealBootstrapKey: (key) => {
+      if (servesApi) adminKey = key;
+      else process.stdout.write(bootstrapKeyNotice(key));
+    },
   });
   await extend?.(app);
   const url = await app.listen({ host: config.host, port: config.port });
@@ -85,5 +96,5 @@ export async function startServer({
     });
   }
 
-  return { app, url, shutdown };
+  return { app, url, shutdown, ...(adminKey === undefined ? {} : { adminKey }) };
 }

@@ -15,7 +15,7 @@ function rejects(env: Record<string, string>, variable: string, pattern: RegExp)
 describe('config', () => {
   it('has the documented defaults', () => {
     const config = loadConfig({});
-    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.host, '127.0.0.1');
     assert.equal(config.port, 8080);
     assert.equal(config.dataDir, './data');
     assert.equal(config.databaseUrl, undefined);

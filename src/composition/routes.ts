@@ -1,5 +1,6 @@
 /**
- * The whole API surface, in one place and in the order the OpenAPI document lists it. Routes are
+ * The whole API surface, in one place and in the order the OpenAPI document lists it (a user's
+ * journey: documents, jobs, search, rerank, convert, pii, webhooks, admin, meta). Routes are
  * thin: each gets the services (and the few settings) it needs.
  */
 import type { Config } from '../config.js';
@@ -31,7 +32,26 @@ export interface RouteContext {
 
 export async function registerRoutes(app: App, context: RouteContext): Promise<void> {
   const { config, clock, adapters, pools, services } = context;
-  await app.register(metaRoutes);
+  await app.register(documentRoutes, {
+    documents: services.documents,
+    fetcher: adapters.fetcher,
+    maxTextBytes: config.maxTextBytes,
+  });
+  await app.register(contentRoutes, {
+    documents: services.documents,
+    redact: (text) => redactPii(text, PII_TYPES, 'label', clock.now()).text,
+  });
+  await app.register(jobRoutes, {
+    jobs: services.jobs,
+    eventPollMs: 250,
+    maxStreams: config.sseMaxStreams,
+  });
+  await app.register(searchRoutes, { search: services.search });
+  await app.register(rerankRoutes, { service: services.reranker });
+  await app.register(convertRoutes, { conversions: services.conversions });
+  await app.register(convertDataRoutes, { converter: pools.dataConverter });
+  await app.register(piiRoutes, { maxTextBytes: config.maxTextBytes, clock });
+  await app.register(webhookRoutes, { webhooks: services.webhooks.subscriptions });
   await app.register(adminRoutes, {
     apiKeys: services.apiKeys,
     audit: adapters.audit,
@@ -39,24 +59,5 @@ export async function registerRoutes(app: App, context: RouteContext): Promise<v
     documents: adapters.uow.stores.documents,
     jobs: adapters.uow.stores.jobs,
   });
-  await app.register(documentRoutes, {
-    documents: services.documents,
-    fetcher: adapters.fetcher,
-    maxTextBytes: config.maxTextBytes,
-  });
-  await app.register(piiRoutes, { maxTextBytes: config.maxTextBytes, clock });
-  await app.register(convertDataRoutes, { converter: pools.dataConverter });
-  await app.register(contentRoutes, {
-    documents: services.documents,
-    redact: (text) => redactPii(text, PII_TYPES, 'label', clock.now()).text,
-  });
-  await app.register(convertRoutes, { conversions: services.conversions });
-  await app.register(rerankRoutes, { service: services.reranker });
-  await app.register(searchRoutes, { search: services.search });
-  await app.register(jobRoutes, {
-    jobs: services.jobs,
-    eventPollMs: 250,
-    maxStreams: config.sseMaxStreams,
-  });
-  await app.register(webhookRoutes, { webhooks: services.webhooks.subscriptions });
+  await app.register(metaRoutes);
 }

@@ -13,6 +13,10 @@
  *
  * A body field that is optional and nullable (schemas/nullable.ts) takes `null` as "absent": the
  * null is deleted before validation, so defaults apply and handlers never see it.
+ *
+ * Bodies the routes read as streams (multipart forms, raw files) have a schema only to document
+ * them in OpenAPI: Fastify never parses them into `request.body`, so there is nothing to validate
+ * here — the routes check each part as they stream it (upload-form.ts, convert.ts).
  */
 import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 
@@ -20,6 +24,7 @@ import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 interface RoutePart {
   schema: unknown;
   httpPart?: string;
+  contentType?: string;
 }
 /** A compiled ajv validator as Fastify calls it: false with `errors` set on failure. */
 interface Validate {
@@ -32,6 +37,14 @@ type Factory = (
   options: { customOptions?: Record<string, unknown> },
 ) => Compile;
 
+/** Media types whose bodies reach the route as a stream, unparsed. */
+export const STREAMED_BODIES = new Set([
+  'multipart/form-data',
+  'application/octet-stream',
+  'application/pdf',
+]);
+const readAsStream: Validate = () => true;
+
 export function buildValidators(): ValidatorFactory {
   const pool = AjvCompiler() as unknown as Factory;
   const factory: Factory = (externalSchemas, options) => {
@@ -41,10 +54,11 @@ export function buildValidators(): ValidatorFactory {
       ...options,
       customOptions: { ...customOptions, coerceTypes: false, removeAdditional: false },
     });
-    return (part) =>
-      part.httpPart === 'body'
-        ? dropNullsOfOptionalFields(part.schema, strict(part))
-        : refuseInfinities(coercing(part));
+    return (part) => {
+      if (part.httpPart !== 'body') return refuseInfinities(coercing(part));
+      if (STREAMED_BODIES.has(part.contentType ?? '')) return readAsStream;
+      return dropNullsOfOptionalFields(part.schema, strict(part));
+    };
   };
   return factory as unknown as ValidatorFactory;
 }

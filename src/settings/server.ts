@@ -23,9 +23,10 @@ export const LISTENER_SETTINGS: SettingsTable<ListenerConfig> = {
   host: {
     key: 'host',
     env: 'QUIRE_HOST',
-    default: '0.0.0.0',
+    default: '127.0.0.1',
     parse: text(1, 255),
-    description: 'Address the HTTP server listens on.',
+    description:
+      'Address the HTTP server listens on: loopback only by default; `0.0.0.0` (as the container image sets) for every interface.',
   },
   port: {
     key: 'port',

@@ -13,6 +13,7 @@ import { openSqlite } from '../../src/adapters/sqlite/database.js';
 import { tempDir } from './app.js';
 import { createSqlTenantStore } from '../../src/adapters/sql/tenant-store.js';
 import { createSqlUnitOfWork } from '../../src/adapters/sql/unit-of-work.js';
+import { requireService } from './services.js';
 import type { UnitOfWork } from '../../src/ports/unit-of-work.js';
 
 export const TEST_POSTGRES_URL =
@@ -37,7 +38,21 @@ export function urlWithSchema(baseUrl: string, schema: string): string {
   return url.toString();
 }
 
+/** Fails at once, naming PostgreSQL and how to start it, when none answers at TEST_POSTGRES_URL. */
+export function requirePostgres(): Promise<void> {
+  return requireService({
+    name: 'PostgreSQL',
+    url: TEST_POSTGRES_URL,
+    variable: 'QUIRE_TEST_DATABASE_URL',
+    defaultPort: 5432,
+    start:
+      '`service postgresql start`, with trust auth for 127.0.0.1 and a database named test: ' +
+      '`createdb -U postgres test`',
+  });
+}
+
 export async function createPostgresSchema(): Promise<{ url: string; drop(): Promise<void> }> {
+  await requirePostgres();
   const schema = `quire_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await admin.connect();

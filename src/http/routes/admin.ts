@@ -41,6 +41,7 @@ function createApiKey(app: TypedApp, { apiKeys }: AdminRoutesOptions): void {
     {
       config: ADMIN,
       schema: {
+        operationId: 'admin.apiKeys.create',
         tags,
         summary: 'Create an API key (the key is in this answer only)',
         body: CreateApiKeyBody,
@@ -75,6 +76,7 @@ function listApiKeys(app: TypedApp, { apiKeys }: AdminRoutesOptions): void {
     {
       config: ADMIN,
       schema: {
+        operationId: 'admin.apiKeys.list',
         tags,
         summary: 'List API keys, newest first (never the keys themselves)',
         querystring: AdminListQuery,
@@ -104,6 +106,7 @@ function revokeApiKey(app: TypedApp, { apiKeys }: AdminRoutesOptions): void {
     {
       config: ADMIN,
       schema: {
+        operationId: 'admin.apiKeys.revoke',
         tags,
         summary: 'Revoke an API key (at once, on every instance)',
         params: KeyIdParams,
@@ -131,6 +134,7 @@ function getStats(
     {
       config: ADMIN,
       schema: {
+        operationId: 'admin.stats.get',
         tags,
         summary: 'Counts across the deployment',
         response: { 200: Stats, ...AUTHENTICATED_ERRORS },
@@ -155,6 +159,7 @@ function listAuditLog(app: TypedApp, { audit }: AdminRoutesOptions): void {
     {
       config: ADMIN,
       schema: {
+        operationId: 'admin.auditLog.list',
         tags,
         summary:
           'Who created or revoked keys, deleted documents, changed webhooks, failed admin auth',

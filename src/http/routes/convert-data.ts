@@ -111,7 +111,8 @@ export async function convertDataRoutes(
     {
       config: CONVERT,
       schema: {
-        tags: ['text tools'],
+        operationId: 'convert.data',
+        tags: ['convert'],
         summary: `Convert data between ${FORMAT_LIST}`,
         description:
           'The body is the document; its Content-Type names its format: text/csv (header row → keys), ' +

@@ -32,6 +32,25 @@ const ConvertQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** The multipart form, for the OpenAPI document (the route streams and checks it itself). */
+const ConvertForm = Type.Object(
+  {
+    password: Type.Optional(
+      Type.String({
+        format: 'password',
+        description: 'Opens an encrypted PDF or Office file; must come before `file`',
+      }),
+    ),
+    file: Type.String({
+      format: 'binary',
+      contentMediaType: 'application/octet-stream',
+      description: 'The file; the part may also be named `files`, one file per request',
+    }),
+  },
+  { additionalProperties: false },
+);
+const RAW_FILE = { type: 'string', format: 'binary', description: 'The file itself' };
+
 /** A name for a raw body, so type detection can use its declared Content-Type. */
 const EXTENSIONS: Record<string, string> = {
   'application/pdf': '.pdf',
@@ -126,10 +145,22 @@ export async function convertRoutes(
     {
       config: { scope: 'documents:read', rateClass: 'upload' },
       schema: {
-        tags: ['conversions'],
+        operationId: 'convert.document',
+        tags: ['convert'],
         summary:
           'Convert a file (PDF, DOCX, HTML, Markdown, text, CSV, JSON, e-mail, RTF, images with OCR, legacy Office with LibreOffice) to text, Markdown or JSON; nothing is stored',
+        description:
+          'The file is either a multipart form (part `file`, after an optional `password` part) or ' +
+          'the raw body, whose Content-Type (any document type; `application/octet-stream` when ' +
+          'unknown, then `?filename=` helps detection) names its format.',
         querystring: ConvertQuery,
+        body: {
+          content: {
+            'multipart/form-data': { schema: ConvertForm },
+            'application/octet-stream': { schema: RAW_FILE },
+            'application/pdf': { schema: RAW_FILE },
+          },
+        },
         response: {
           200: {
             description: 'The converted content, as GET /v1/documents/{id}/content renders it',

@@ -92,6 +92,7 @@ function getContent(app: TypedApp, options: ContentRoutesOptions): void {
     {
       config: { scope: 'documents:read', rateClass: 'read' },
       schema: {
+        operationId: 'documents.content.get',
         tags,
         summary:
           'Extracted content as text (pages separated by form feeds), Markdown or JSON `{pages, metadata}`; streamed, with an ETag',
@@ -142,6 +143,7 @@ function postReprocess(app: TypedApp, options: ContentRoutesOptions): void {
     {
       config: { scope: 'documents:write', rateClass: 'write', idempotent: true },
       schema: {
+        operationId: 'documents.reprocess',
         tags,
         summary: 'Extract the document again (optionally with the password of an encrypted PDF)',
         params: IdParams,

@@ -23,7 +23,12 @@ import { FetchError, type Fetcher } from '../../ports/fetcher.js';
 import { contentDisposition, etagMatches, ifRangeMatches, parseRange } from '../byte-range.js';
 import { actorOf, tenantOf } from '../caller.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../cursor.js';
-import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
+import {
+  AUTHENTICATED_ERRORS,
+  jsonResponse,
+  problemResponse,
+  RESPONSE_HEADERS,
+} from '../schemas/common.js';
 import {
   BatchBody,
   BatchResult,
@@ -35,6 +40,7 @@ import {
   IdParams,
   ListQuery,
   PatchBody,
+  UploadForm,
 } from '../schemas/documents.js';
 import { checkMetadataSize, receiveUpload } from '../upload-form.js';
 import { createdView, documentView } from '../views/documents.js';
@@ -49,6 +55,11 @@ const READ = { scope: 'documents:read', rateClass: 'read' } as const;
 const WRITE = { scope: 'documents:write', rateClass: 'write' } as const;
 const UPLOAD = { scope: 'documents:write', rateClass: 'upload', idempotent: true } as const;
 const tags = ['documents'];
+const FILE_HEADERS = {
+  ETag: RESPONSE_HEADERS.etag,
+  'Accept-Ranges': RESPONSE_HEADERS.acceptRanges,
+  'Content-Disposition': RESPONSE_HEADERS.contentDisposition,
+};
 type CreateBodyType = Static<typeof CreateBody>;
 /** The app with TypeBox schemas typing each route's request. */
 type TypedApp = FastifyInstance<
@@ -126,21 +137,26 @@ function postDocument(app: TypedApp, options: DocumentRoutesOptions): void {
       config: UPLOAD,
       bodyLimit: Math.max(2 * maxTextBytes + 64 * 1024, 1024 * 1024),
       schema: {
+        operationId: 'documents.create',
         tags,
         summary: 'Create a document: multipart upload (part "file"), JSON {url}, or JSON {text}',
         description:
           'multipart/form-data: one part named `file` or `files` (streamed; one file per request), optional text parts `title`, `tags` (comma list), ' +
-          '`metadata` (a JSON object), `password`. application/json: exactly one of `url` or `text` (schema below). ' +
-          'Honours `Idempotency-Key`; `?dedupe=false` skips content dedupe.',
+          '`metadata` (a JSON object), `password`. application/json: exactly one of `url` or `text`. ' +
+          'Answers 202 with the extraction job, or 200 when the same content is already stored ' +
+          '(`deduplicated`). Honours `Idempotency-Key`; `?dedupe=false` skips content dedupe.',
         querystring: CreateQuery,
         body: {
           content: {
+            'multipart/form-data': { schema: UploadForm },
             'application/json': { schema: CreateBody },
           },
         },
         response: {
-          200: CreatedDocument,
-          202: CreatedDocument,
+          200: { ...CreatedDocument, description: 'The same content was already stored' },
+          202: jsonResponse('Created; the extraction job is queued', CreatedDocument, {
+            Location: RESPONSE_HEADERS.location,
+          }),
           413: problemResponse('Over a size limit (PAYLOAD_TOO_LARGE)'),
           415: problemResponse(
             'Unsupported file type, or legacy Office without LibreOffice (UNSUPPORTED_MEDIA_TYPE)',
@@ -196,6 +212,7 @@ function postBatch(app: TypedApp, options: DocumentRoutesOptions): void {
       config: UPLOAD,
       bodyLimit: Math.max(2 * maxTextBytes + 64 * 1024, 1024 * 1024),
       schema: {
+        operationId: 'documents.createBatch',
         tags,
         summary:
           'Create up to 100 documents from {url} or {text} items; each item answers for itself',
@@ -233,6 +250,7 @@ function listDocuments(app: TypedApp, options: DocumentRoutesOptions): void {
     {
       config: READ,
       schema: {
+        operationId: 'documents.list',
         tags,
         summary: 'List documents',
         querystring: ListQuery,
@@ -265,11 +283,13 @@ function getDocument(app: TypedApp, options: DocumentRoutesOptions): void {
     {
       config: READ,
       schema: {
+        operationId: 'documents.get',
         tags,
         summary: 'Get a document (ETag; If-None-Match answers 304)',
         params: IdParams,
         response: {
-          200: DocumentView,
+          200: jsonResponse('The document', DocumentView, { ETag: RESPONSE_HEADERS.etag }),
+          304: { type: 'null', description: 'Not modified (If-None-Match matched)' },
           404: problemResponse('No such document'),
           ...AUTHENTICATED_ERRORS,
         },
@@ -279,7 +299,8 @@ function getDocument(app: TypedApp, options: DocumentRoutesOptions): void {
       const view = documentView(await queries.get(tenantOf(request), request.params.id));
       const etag = strongEtag(view);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
-      if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      if (etagMatches(request.headers['if-none-match'], etag))
+        return (reply as FastifyReply).code(304).send();
       return view;
     },
   );
@@ -293,6 +314,7 @@ function patchDocument(app: TypedApp, options: DocumentRoutesOptions): void {
     {
       config: WRITE,
       schema: {
+        operationId: 'documents.update',
         tags,
         summary: 'Update title, tags or metadata',
         params: IdParams,
@@ -319,6 +341,7 @@ function deleteDocument(app: TypedApp, options: DocumentRoutesOptions): void {
     {
       config: WRITE,
       schema: {
+        operationId: 'documents.delete',
         tags,
         summary: 'Delete a document, its file (with its last reference), content and jobs',
         params: IdParams,
@@ -344,22 +367,26 @@ function getFile(app: TypedApp, options: DocumentRoutesOptions): void {
     {
       config: READ,
       schema: {
+        operationId: 'documents.file.get',
         tags,
         summary: 'The original bytes, streamed (Range with If-Range, ETag, Content-Disposition)',
         params: IdParams,
         response: {
           200: {
-            description: 'The file',
+            description: 'The file, with its stored media type',
+            headers: FILE_HEADERS,
             content: {
               'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
             },
           },
           206: {
             description: 'Part of the file',
+            headers: { ...FILE_HEADERS, 'Content-Range': RESPONSE_HEADERS.contentRange },
             content: {
               'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
             },
           },
+          304: { type: 'null', description: 'Not modified (If-None-Match matched)' },
           404: problemResponse('No such document'),
           409: problemResponse('The file is not fetched yet (CONFLICT)'),
           416: problemResponse('Range outside the file (RANGE_NOT_SATISFIABLE)'),
@@ -376,7 +403,8 @@ function getFile(app: TypedApp, options: DocumentRoutesOptions): void {
         .header('cache-control', 'private, no-cache')
         .header('content-disposition', contentDisposition(document.filename ?? document.title))
         .header('x-content-type-options', 'nosniff');
-      if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      if (etagMatches(request.headers['if-none-match'], etag))
+        return (reply as FastifyReply).code(304).send();
       const range = ifRangeMatches(request.headers['if-range'], etag)
         ? parseRange(request.headers.range, document.size_bytes)
         : null;

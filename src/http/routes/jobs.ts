@@ -77,6 +77,7 @@ function listJobs(app: TypedApp, options: JobRoutesOptions): void {
     {
       config: READ,
       schema: {
+        operationId: 'jobs.list',
         tags,
         summary: 'List jobs, newest first (filter by status — e.g. `dead` — type, document)',
         querystring: JobListQuery,
@@ -99,6 +100,7 @@ function getJob(app: TypedApp, options: JobRoutesOptions): void {
     {
       config: READ,
       schema: {
+        operationId: 'jobs.get',
         tags,
         summary: 'Get a job: status, attempts, progress, error',
         params: JobIdParams,
@@ -119,6 +121,7 @@ function followJob(app: TypedApp, options: JobRoutesOptions, streams: OpenStream
       // Events must reach the client as they happen, not when a compressor's buffer fills.
       compress: false,
       schema: {
+        operationId: 'jobs.events.stream',
         tags,
         summary:
           'Follow a job (Server-Sent Events): `progress`, then `succeeded`, `failed` or `cancelled`; the stream ends when the job settles',
@@ -167,6 +170,7 @@ function cancelJob(app: TypedApp, options: JobRoutesOptions): void {
     {
       config: WRITE,
       schema: {
+        operationId: 'jobs.cancel',
         tags,
         summary: 'Cancel a queued or running job (a running extraction stops within 2 s)',
         params: JobIdParams,
@@ -193,6 +197,7 @@ function retryJob(app: TypedApp, options: JobRoutesOptions): void {
     {
       config: WRITE,
       schema: {
+        operationId: 'jobs.retry',
         tags,
         summary: 'Queue a failed, dead or cancelled job again, with fresh attempts',
         params: JobIdParams,

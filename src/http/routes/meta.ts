@@ -36,6 +36,7 @@ function livez(app: FastifyInstance): void {
     {
       config: { ...EXEMPT_FROM_SHEDDING, ...SERVED_WHILE_DRAINING, rateClass: 'none' },
       schema: {
+        operationId: 'meta.livez',
         tags: ['meta'],
         summary: 'The process answers (touches no dependency)',
         response: { 200: LivenessSchema },
@@ -53,6 +54,7 @@ function readyz(app: FastifyInstance): void {
     {
       config: { ...SERVED_WHILE_DRAINING, rateClass: 'none' },
       schema: {
+        operationId: 'meta.readyz',
         tags: ['meta'],
         summary: 'Ready for traffic: every dependency answers and no shutdown is under way',
         // 503 is either the readiness body or, when load shedding answers first, OVERLOADED.
@@ -82,11 +84,18 @@ function health(app: FastifyInstance): void {
     {
       config: { ...EXEMPT_FROM_SHEDDING, scope: 'admin', rateClass: 'meta' },
       schema: {
+        operationId: 'meta.health',
         tags: ['meta'],
         summary: 'Detailed health: dependencies, process figures, circuit breakers',
         // 503 is the health body, or a problem when the caller's key cannot be checked (the
         // database is down) or load shedding answers first.
-        response: { 200: HealthSchema, 503: Type.Union([HealthSchema, ProblemSchema]) },
+        response: {
+          200: HealthSchema,
+          401: problemResponse('Missing or invalid credentials (UNAUTHENTICATED)'),
+          403: problemResponse('The scope admin is missing (FORBIDDEN)'),
+          429: problemResponse('Rate limit reached (RATE_LIMITED)'),
+          503: Type.Union([HealthSchema, ProblemSchema]),
+        },
       },
     },
     async (_request, reply) => {
@@ -115,6 +124,7 @@ function metrics(app: FastifyInstance): void {
     {
       config: EXEMPT_FROM_SHEDDING,
       schema: {
+        operationId: 'meta.metrics',
         tags: ['meta'],
         summary: 'Prometheus metrics (Bearer QUIRE_METRICS_TOKEN when one is set)',
         response: {
@@ -147,12 +157,43 @@ function metrics(app: FastifyInstance): void {
 function openapiDocument(app: FastifyInstance): void {
   app.get(
     '/openapi.json',
-    { schema: { tags: ['meta'], summary: 'This API’s OpenAPI 3.1 document', hide: true } },
+    {
+      schema: {
+        operationId: 'meta.openapi',
+        tags: ['meta'],
+        summary: 'This API’s OpenAPI 3.1 document',
+        hide: true,
+      },
+    },
     async () => app.swagger(),
   );
 }
 
+/**
+ * Where `GET /` sends a browser: the API reference for now; the web console takes this over when
+ * it exists.
+ */
+export const HOME_PATH = '/docs';
+
+/** GET /: a redirect to HOME_PATH (not listed in the OpenAPI document). */
+function home(app: FastifyInstance): void {
+  app.get(
+    '/',
+    {
+      config: { rateClass: 'none' },
+      schema: {
+        operationId: 'meta.home',
+        tags: ['meta'],
+        summary: 'Redirects to /docs',
+        hide: true,
+      },
+    },
+    async (_request, reply) => reply.redirect(HOME_PATH, 302),
+  );
+}
+
 export async function metaRoutes(app: FastifyInstance): Promise<void> {
+  home(app);
   livez(app);
   readyz(app);
   health(app);

@@ -31,7 +31,7 @@ export async function piiRoutes(plain: FastifyInstance, options: PiiRoutesOption
   const maxBytes = Math.min(options.maxTextBytes, PII_MAX_TEXT_BYTES);
   // JSON escapes can make the body up to six times the text; the text limit is checked exactly.
   const bodyLimit = Math.max(2 * maxBytes + 64 * 1024, 1024 * 1024);
-  const tags = ['text tools'];
+  const tags = ['pii'];
   const errors = {
     413: problemResponse(`The text is over ${maxBytes} bytes (PAYLOAD_TOO_LARGE)`),
     ...AUTHENTICATED_ERRORS,
@@ -50,6 +50,7 @@ export async function piiRoutes(plain: FastifyInstance, options: PiiRoutesOption
       config: TEXT_TOOL,
       bodyLimit,
       schema: {
+        operationId: 'pii.detect',
         tags,
         summary: 'Find personal data in a text',
         description: `Types: ${PII_TYPES.join(', ')}. Offsets are UTF-16 code units.`,
@@ -70,6 +71,7 @@ export async function piiRoutes(plain: FastifyInstance, options: PiiRoutesOption
       config: TEXT_TOOL,
       bodyLimit,
       schema: {
+        operationId: 'pii.redact',
         tags,
         summary: 'Replace personal data in a text by asterisks or by type labels',
         body: RedactBody,

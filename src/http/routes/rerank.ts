@@ -58,7 +58,7 @@ function checkSizes(first: string, texts: readonly string[], path: (i: number) =
   }
 }
 
-const tags = ['search'];
+const tags = ['rerank'];
 const errors = {
   ...AUTHENTICATED_ERRORS,
   400: problemResponse(
@@ -127,12 +127,22 @@ function postRerank(
       config: SEARCH,
       bodyLimit: BODY_LIMIT,
       schema: {
+        operationId: version === '1' ? 'rerank.create' : 'rerank.createV2',
         tags,
         summary:
           version === '1'
             ? 'Rerank documents by relevance to a query (Cohere/Jina-compatible)'
             : 'The same as POST /v1/rerank, where Cohere’s v2 SDK client posts',
-        body: RerankBody,
+        body: {
+          ...RerankBody,
+          examples: [
+            {
+              query: 'What is the capital of France?',
+              documents: ['Paris is the capital of France.', 'Berlin is in Germany.'],
+              top_n: 1,
+            },
+          ],
+        },
         response: { 200: RerankResponse, ...errors },
       },
     },
@@ -160,6 +170,7 @@ function postSimilarity(app: TypedApp, { service }: RerankRoutesOptions): void {
       config: SEARCH,
       bodyLimit: BODY_LIMIT,
       schema: {
+        operationId: 'similarity.create',
         tags,
         summary: 'Score how similar each target text is to a source text',
         body: SimilarityBody,
@@ -189,6 +200,7 @@ function postTeiRerank(app: TypedApp, { service }: RerankRoutesOptions): void {
       bodyLimit: BODY_LIMIT,
       schema: {
         tags,
+        operationId: 'rerank.createTei',
         summary: 'Rerank texts, in the shape of text-embeddings-inference’s POST /rerank',
         body: TeiRerankBody,
         response: { 200: TeiRerankResponse, ...errors },

@@ -26,9 +26,15 @@ export async function searchRoutes(
     {
       config: SEARCH,
       schema: {
+        operationId: 'search.query',
         tags: ['search'],
         summary: "Find passages of the tenant's ready documents",
-        body: SearchBody,
+        body: {
+          ...SearchBody,
+          examples: [
+            { query: 'termination notice period', limit: 5, filters: { tags: ['contracts'] } },
+          ],
+        },
         response: {
           200: SearchAnswer,
           ...AUTHENTICATED_ERRORS,

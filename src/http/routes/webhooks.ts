@@ -36,6 +36,7 @@ function createWebhook(app: TypedApp, { webhooks }: WebhookRoutesOptions): void 
     {
       config: { ...WRITE, idempotent: true },
       schema: {
+        operationId: 'webhooks.create',
         tags,
         summary: 'Subscribe a URL to events (the signing secret is in this answer only)',
         body: CreateWebhookBody,
@@ -69,6 +70,7 @@ function listWebhooks(app: TypedApp, { webhooks }: WebhookRoutesOptions): void {
     {
       config: READ,
       schema: {
+        operationId: 'webhooks.list',
         tags,
         summary: 'List webhooks, newest first (never their secrets)',
         querystring: WebhookListQuery,
@@ -90,6 +92,7 @@ function getWebhook(app: TypedApp, { webhooks }: WebhookRoutesOptions): void {
     {
       config: READ,
       schema: {
+        operationId: 'webhooks.get',
         tags,
         summary: 'Get a webhook (never its secret)',
         params: WebhookIdParams,
@@ -111,6 +114,7 @@ function deleteWebhook(app: TypedApp, { webhooks }: WebhookRoutesOptions): void 
     {
       config: WRITE,
       schema: {
+        operationId: 'webhooks.delete',
         tags,
         summary: 'Delete a webhook and its deliveries (queued ones are not sent)',
         params: WebhookIdParams,
@@ -135,6 +139,7 @@ function listDeliveries(app: TypedApp, { webhooks }: WebhookRoutesOptions): void
     {
       config: READ,
       schema: {
+        operationId: 'webhooks.deliveries.list',
         tags,
         summary: 'A webhook’s deliveries, newest first: status, attempts, last answer or error',
         params: WebhookIdParams,

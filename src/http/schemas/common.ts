@@ -24,3 +24,19 @@ export const AUTHENTICATED_ERRORS = {
   403: problemResponse('A scope is missing (FORBIDDEN)'),
   429: problemResponse('Rate limit reached (RATE_LIMITED)'),
 };
+
+/** Response headers that routes set themselves, for their OpenAPI responses. */
+export const RESPONSE_HEADERS = {
+  etag: { type: 'string', description: 'A strong validator; send it back as If-None-Match' },
+  location: { type: 'string', description: 'Where the created resource is' },
+  contentRange: { type: 'string', description: 'The bytes sent, as `bytes start-end/size`' },
+  acceptRanges: { type: 'string', description: '`bytes`: Range requests are served' },
+  contentDisposition: { type: 'string', description: 'The original filename' },
+} as const;
+
+/** A JSON response with headers (the content form of a response, which may declare headers). */
+export const jsonResponse = (
+  description: string,
+  schema: unknown,
+  headers: Record<string, { type: string; description: string }>,
+) => ({ description, headers, content: { 'application/json': { schema } } });

@@ -40,7 +40,54 @@ export const CreateBody = Type.Object(
     filename: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     ...common,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'Exactly one of `url` (fetched by a job) or `text` (stored as a text document)',
+    examples: [
+      { url: 'https://example.org/report.pdf', tags: ['reports'] },
+      { text: 'Meeting notes: ship on Friday.', title: 'Notes', metadata: { team: 'docs' } },
+    ],
+  },
+);
+
+/**
+ * The multipart form of POST /v1/documents, for the OpenAPI document: the route streams it part
+ * by part and checks each part itself (upload-form.ts), as this schema describes.
+ */
+export const UploadForm = Type.Object(
+  {
+    file: Type.String({
+      format: 'binary',
+      contentMediaType: 'application/octet-stream',
+      description:
+        'The document, streamed (its filename helps type detection); the part may also be named `files`, one file per request',
+    }),
+    title: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 500,
+        description: 'Defaults to the extracted title or filename',
+      }),
+    ),
+    tags: Type.Optional(
+      Type.String({
+        maxLength: 64 * MAX_TAGS,
+        description: `Comma-separated tags (at most ${MAX_TAGS}, each 1–64 characters)`,
+        examples: ['contracts,2026'],
+      }),
+    ),
+    metadata: Type.Optional(
+      Type.String({
+        contentMediaType: 'application/json',
+        description: `A JSON object of at most ${MAX_METADATA_BYTES / 1024} KiB`,
+        examples: ['{"customer":"acme"}'],
+      }),
+    ),
+    password: Type.Optional(
+      Type.String({ format: 'password', description: 'Opens an encrypted PDF or Office file' }),
+    ),
+  },
+  { additionalProperties: false, description: 'One part named `file`, and optional text parts' },
 );
 
 export const CreateQuery = Type.Object(

@@ -1,0 +1,3 @@
+// The default timeout of each test and hook: it suits the slowest legitimate tests (the process
+// and scale-out tests take up to about a minute on 2 busy cores); QUIRE_TEST_TIMEOUT_MS overrides it.
+export const DEFAULT_TEST_TIMEOUT_MS = Number(process.env.QUIRE_TEST_TIMEOUT_MS ?? 180_000);

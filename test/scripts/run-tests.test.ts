@@ -1,0 +1,85 @@
+/**
+ * The test runner never hangs: a test that waits forever fails with a timeout message and the run
+ * goes on; a test file whose Redis or PostgreSQL is missing fails at once, naming the service.
+ * Both go through the real runner (scripts/run-tests.mjs) in a child process.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { describe, it } from 'node:test';
+import { requirePostgres } from '../helpers/databases.js';
+import { ROOT, runScript } from '../helpers/process.js';
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.ok(address !== null && typeof address === 'object');
+  return address.port;
+}
+
+describe('scripts/run-tests.mjs', () => {
+  it('fails a test that never ends with a timeout message, and runs the next one', async () => {
+    const started = Date.now();
+    const run = await runScript(
+      'scripts/run-tests.mjs',
+      [],
+      { QUIRE_TEST_DIR: 'test/fixtures/runner', QUIRE_TEST_TIMEOUT_MS: '1500' },
+      60_000,
+    );
+    assert.notEqual(run.code, 0, run.stdout);
+    assert.match(run.stdout, /✖ waits forever[\s\S]*'test timed out after 1500ms'/);
+    assert.match(run.stdout, /✔ runs after the one that hung/);
+    assert.match(run.stdout, /ℹ pass 1\b/);
+    assert.match(run.stderr, /a test timed out \(default 1500 ms per test and hook/);
+    assert.ok(Date.now() - started < 45_000, 'the run ended well before the test would have');
+  });
+
+  it('fails a Redis test file at once when Redis is not there, saying which and how to start it', async () => {
+    const port = await closedPort();
+    const started = Date.now();
+    const run = await runScript(
+      'scripts/run-tests.mjs',
+      ['test/contracts/rate-limit-store.test.ts'],
+      { QUIRE_TEST_REDIS_URL: `redis://127.0.0.1:${port}` },
+      60_000,
+    );
+    assert.notEqual(run.code, 0, run.stdout);
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `Redis is not reachable at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)[^\\n]*redis-server[^\\n]*QUIRE_TEST_REDIS_URL`,
+      ),
+    );
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
+  });
+});
+
+describe('the PostgreSQL test helper', () => {
+  it('rejects within the probe time when no PostgreSQL listens, naming it and how to start it', async () => {
+    const port = await closedPort();
+    const started = Date.now();
+    const run = await runScript(
+      '--eval',
+      [
+        `import('${ROOT}test/helpers/databases.ts').then((m) => m.createPostgresSchema())` +
+          `.catch((e) => { console.log(e.message); process.exit(3); })`,
+      ],
+      { QUIRE_TEST_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test` },
+      30_000,
+    );
+    assert.equal(run.code, 3, run.stderr);
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `PostgreSQL is not reachable at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)[^\\n]*service postgresql start[^\\n]*QUIRE_TEST_DATABASE_URL`,
+      ),
+    );
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+  });
+
+  it('passes when PostgreSQL answers', async () => {
+    await requirePostgres();
+  });
+});
