@@ -169,7 +169,7 @@ async function contentPolicy(
     logger.info(
       'content is encrypted at rest, but the search index keeps its words in plaintext (QUIRE_SEARCH_INDEX=off to drop it)',
     );
-  return { cipher, searchIndex: config.searchIndex };
+  return { cipher, searchIndex: config.searchIndex, analyzer: config.searchRanking };
 }
 
 async function applyMigrations(database: SqlDatabase, logger: Logger): Promise<void> {

@@ -17,7 +17,10 @@ import { documentRecord } from './document-store.contract.js';
 
 const POLICIES: [string, ContentPolicy][] = [
   ['plaintext', PLAINTEXT_SEARCHABLE],
-  ['sealed', { cipher: createContentCipher(randomBytes(32)), searchIndex: true }],
+  [
+    'sealed',
+    { cipher: createContentCipher(randomBytes(32)), searchIndex: true, analyzer: 'english' },
+  ],
 ];
 
 for (const target of DATABASE_TARGETS)

@@ -16,6 +16,7 @@
  * column), so a sealed value copied to another row or tenant fails authentication instead of
  * being served there.
  */
+import type { Analyzer } from '../../shared/analyze.js';
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 export const SEALING_PLAIN = 0;
@@ -91,9 +92,15 @@ export interface ContentPolicy {
   cipher: ContentCipher;
   /** Write (and search) the full-text index: its terms are plaintext even when content is sealed. */
   searchIndex: boolean;
+  /** The terms the index is written and queried with (shared/analyze.ts). */
+  analyzer: Analyzer;
 }
 
-export const PLAINTEXT_SEARCHABLE: ContentPolicy = { cipher: PLAINTEXT, searchIndex: true };
+export const PLAINTEXT_SEARCHABLE: ContentPolicy = {
+  cipher: PLAINTEXT,
+  searchIndex: true,
+  analyzer: 'english',
+};
 
 /** Where a value lives, bound into its seal. */
 export const places = {

@@ -9,11 +9,14 @@ import type { PageRecord } from '../../ports/content-store.js';
 import type { DocumentRecord } from '../../ports/document-store.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import type { ExtractionResult } from '../../ports/extractor.js';
-import { splitPassages } from '../passages.js';
+import { DEFAULT_CHUNKING, splitPassages } from '../passages.js';
 import { isoClock, type DocumentDeps } from './deps.js';
 import { DocumentStatus, publishDocumentEvent } from './status.js';
 
-export type ExtractionDeps = Pick<DocumentDeps, 'uow' | 'blobs' | 'queue' | 'events' | 'clock'>;
+export type ExtractionDeps = Pick<
+  DocumentDeps,
+  'uow' | 'blobs' | 'queue' | 'events' | 'clock' | 'chunking'
+>;
 
 export class ExtractionResults {
   private readonly timestamp: () => string;
@@ -56,7 +59,14 @@ export class ExtractionResults {
       markdown,
     }));
     const at = this.timestamp();
-    const passages = await splitPassages(job.tenant_id, documentId, pages, Date.parse(at));
+    const passages = await splitPassages(
+      job.tenant_id,
+      documentId,
+      pages,
+      result.metadata.outline,
+      Date.parse(at),
+      this.deps.chunking ?? DEFAULT_CHUNKING,
+    );
     // Every word of the text is in exactly one passage.
     const wordCount = passages.reduce((sum, passage) => sum + passage.word_count, 0);
     const done = await this.deps.uow.run(async (stores) => {
