@@ -221,6 +221,11 @@ async function waitReady(target: Target, apiKey: string, id: string): Promise<vo
     const { status, json } = await call(target, apiKey, 'GET', `/v1/documents/${id}`);
     const view = json as DocumentView;
     if (status === 200 && view.status === 'ready') return;
+    // Shed while extraction saturates a busy machine: ask again.
+    if (status === 503) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
+    }
     if (status !== 200 || view.status === 'failed')
       throw new Error(`document ${id}: ${status} ${JSON.stringify(json)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
