@@ -47,4 +47,10 @@ export interface ContentStore {
   ): Promise<PageRecord[]>;
   passages(tenantId: string, documentId: string): Promise<PassageRecord[]>;
   deleteForDocument(tenantId: string, documentId: string): Promise<void>;
+  /**
+   * Ready documents (at most `limit`) whose passages were cut or indexed otherwise than this
+   * store writes them now (another QUIRE_PASSAGE_* or QUIRE_SEARCH_RANKING, or before they were
+   * recorded): they are due a re-index.
+   */
+  staleDocuments(limit: number): Promise<{ tenant_id: string; document_id: string }[]>;
 }

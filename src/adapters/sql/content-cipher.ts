@@ -94,12 +94,18 @@ export interface ContentPolicy {
   searchIndex: boolean;
   /** The terms the index is written and queried with (shared/analyze.ts). */
   analyzer: Analyzer;
+  /**
+   * How passages are cut and indexed (chunking and analyzer), written with each passage: documents
+   * whose passages carry another are re-indexed (ContentStore.staleDocuments).
+   */
+  scheme: string;
 }
 
 export const PLAINTEXT_SEARCHABLE: ContentPolicy = {
   cipher: PLAINTEXT,
   searchIndex: true,
   analyzer: 'english',
+  scheme: 'structure/200/0/english',
 };
 
 /** Where a value lives, bound into its seal. */

@@ -71,6 +71,7 @@ export function createSqlContentStore(
               char_end: end,
               heading_path: JSON.stringify(heading_path),
               navigation: navigation ? 1 : 0,
+              scheme: policy.scheme,
               text: cipher.seal(
                 passage.text,
                 places.passage(passage.tenant_id, passage.document_id, passage.id),
@@ -154,5 +155,19 @@ export function createSqlContentStore(
     },
 
     deleteForDocument: deleteAll,
+
+    async staleDocuments(limit) {
+      const rows = await db
+        .selectFrom('passages as p')
+        .innerJoin('documents as d', 'd.id', 'p.document_id')
+        .select(['p.tenant_id', 'p.document_id'])
+        .where('p.scheme', '<>', policy.scheme)
+        .where('d.status', '=', 'ready')
+        .groupBy(['p.tenant_id', 'p.document_id'])
+        .orderBy('p.document_id')
+        .limit(limit)
+        .execute();
+      return rows;
+    },
   };
 }

@@ -173,6 +173,7 @@ export interface PassagesTable {
   char_end: number;
   heading_path: string;
   navigation: number;
+  scheme: Generated<string>;
   /** 0 plaintext, 1 AES-256-GCM (migration 0009). */
   sealing: Generated<number>;
   /**

@@ -104,6 +104,37 @@ export class ExtractionResults {
     return true;
   }
 
+  /**
+   * Cuts a ready document's passages again from its stored pages and outline (the index follows):
+   * for documents indexed before structure passages, or under other settings. False when the
+   * document is gone or no longer ready. Pages are read and written in one transaction, so an
+   * extraction finishing meanwhile is not overwritten with older text.
+   */
+  async reindex(tenantId: string, documentId: string): Promise<boolean> {
+    return this.deps.uow.run(async (stores) => {
+      const document = await stores.documents.get(tenantId, documentId);
+      if (document === null || document.status !== 'ready') return false;
+      const pages: PageRecord[] = [];
+      for (let after = 0; ;) {
+        const batch = await stores.content.pages(tenantId, documentId, after, 200);
+        pages.push(...batch);
+        const last = batch[batch.length - 1];
+        if (last === undefined || batch.length < 200) break;
+        after = last.number;
+      }
+      const passages = await splitPassages(
+        tenantId,
+        documentId,
+        pages,
+        document.extracted.outline,
+        Date.parse(this.timestamp()),
+        this.deps.chunking ?? DEFAULT_CHUNKING,
+      );
+      await stores.content.replace(tenantId, documentId, pages, passages);
+      return true;
+    });
+  }
+
   /** A document whose extraction was queued again waits for it. */
   markPending(tenantId: string, id: string): Promise<void> {
     return this.status.markPending(tenantId, id);
