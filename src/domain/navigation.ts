@@ -19,14 +19,17 @@ export function isNavigationTitle(title: string): boolean {
 const ENTRY = /(?:\.\s*){3,}\s*[0-9ivxlc]+\s*$|[,\s]\s*[0-9]{1,4}(?:\s*[,–-]\s*[0-9]{1,4})*\s*$/iu;
 const MIN_LINES = 6;
 
-/** Words before the number: a row of a numeric table is no entry. */
+/**
+ * Words before the page number, the section number aside: a row of a numeric table is no entry.
+ */
 function isWordy(line: string): boolean {
-  const tokens = line
+  const title = line
     .replace(/(?:\.\s*){3,}/gu, ' ')
-    .split(/\s+/u)
-    .filter((token) => token !== '');
+    .replace(/[\s,]*[0-9ivxlc]+(?:\s*[,–-]\s*[0-9ivxlc]+)*\s*$/iu, '')
+    .replace(/^(?:[0-9]+|[A-Z])(?:\.[0-9]+)*\.?\s+/u, '');
+  const tokens = title.split(/\s+/u).filter((token) => token !== '');
   const numeric = tokens.filter((token) => /^[0-9.,–-]+$/u.test(token)).length;
-  return /\p{L}{2}/u.test(line) && numeric * 2 <= tokens.length;
+  return /\p{L}{2}/u.test(title) && numeric * 2 <= tokens.length;
 }
 
 /** "11.2 Linear models . . . 54": a line pointing at a page. */
