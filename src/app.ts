@@ -108,6 +108,7 @@ function backgroundWorkers(built: Built): Workers | null {
     extractor: pools.extractor,
     libreOffice: pools.libreOffice,
     documents: services.documents,
+    content: adapters.uow.stores.content,
     webhooks: services.webhooks.deliveries,
     metrics: createJobMetrics(metrics.registry),
   });

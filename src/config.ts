@@ -23,6 +23,7 @@ import {
   type LimitsConfig,
 } from './settings/limits.js';
 import {
+  PASSAGE_SETTINGS,
   RERANK_POOL_SETTINGS,
   SCORING_SETTINGS,
   SEMANTIC_MODEL_SETTINGS,
@@ -101,6 +102,7 @@ const SETTINGS: SettingsTable<Config> = {
   ...STREAM_LIMIT_SETTINGS,
   ...WEBHOOK_SETTINGS,
   ...SCORING_SETTINGS,
+  ...PASSAGE_SETTINGS,
   ...SEMANTIC_MODEL_SETTINGS,
   ...RERANK_POOL_SETTINGS,
   ...CONVERT_DATA_SETTINGS,

@@ -169,7 +169,22 @@ async function contentPolicy(
     logger.info(
       'content is encrypted at rest, but the search index keeps its words in plaintext (QUIRE_SEARCH_INDEX=off to drop it)',
     );
-  return { cipher, searchIndex: config.searchIndex };
+  return {
+    cipher,
+    searchIndex: config.searchIndex,
+    analyzer: config.searchRanking,
+    scheme: passageScheme(config),
+  };
+}
+
+/** What a passage records of how it was cut and indexed: a change of any re-indexes. */
+export function passageScheme(config: Config): string {
+  return [
+    config.passageStrategy,
+    config.passageMaxTokens,
+    config.passageOverlap,
+    config.searchRanking,
+  ].join('/');
 }
 
 async function applyMigrations(database: SqlDatabase, logger: Logger): Promise<void> {

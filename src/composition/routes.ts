@@ -9,6 +9,7 @@ import { adminRoutes } from '../http/routes/admin.js';
 import { convertDataRoutes } from '../http/routes/convert-data.js';
 import { convertRoutes } from '../http/routes/convert.js';
 import { contentRoutes } from '../http/routes/document-content.js';
+import { chunkRoutes } from '../http/routes/document-chunks.js';
 import { documentRoutes } from '../http/routes/documents.js';
 import { jobRoutes } from '../http/routes/jobs.js';
 import { metaRoutes } from '../http/routes/meta.js';
@@ -41,6 +42,7 @@ export async function registerRoutes(app: App, context: RouteContext): Promise<v
     documents: services.documents,
     redact: (text) => redactPii(text, PII_TYPES, 'label', clock.now()).text,
   });
+  await app.register(chunkRoutes, { documents: services.documents });
   await app.register(jobRoutes, {
     jobs: services.jobs,
     eventPollMs: 250,

@@ -166,6 +166,11 @@ function documentServices(
     maxUploadBytes: config.maxUploadBytes,
     maxJobAttempts: config.jobMaxAttempts,
     largeDocumentBytes: config.largeDocumentBytes,
+    chunking: {
+      strategy: config.passageStrategy,
+      maxTokens: config.passageMaxTokens,
+      overlap: config.passageOverlap,
+    },
     capabilities: { ocr: config.ocr, libreOffice: pools.libreOffice !== null },
   });
 }

@@ -57,6 +57,8 @@ export interface SearchRequest {
   query: string;
   limit?: number;
   filters?: SearchFilters;
+  /** Passages of tables of contents, indexes and lists of figures too (left out by default). */
+  include_navigation?: boolean;
   rerank?: { method: RerankMethod; top_n?: number };
 }
 
@@ -64,6 +66,8 @@ export interface SearchResultItem {
   document_id: string;
   chunk_id: string;
   page: number;
+  page_end: number;
+  heading_path: string[];
   score: number;
   text: string;
   highlights: Highlight[];
@@ -105,11 +109,14 @@ export class SearchService {
       text: request.query,
       limit: candidates,
       filters,
+      includeNavigation: request.include_navigation === true,
     });
     let items: SearchResultItem[] = hits.map((hit) => ({
       document_id: hit.document_id,
       chunk_id: hit.passage_id,
       page: hit.page,
+      page_end: hit.page_end,
+      heading_path: hit.heading_path,
       score: hit.score,
       text: hit.text,
       highlights: hit.highlights,

@@ -22,6 +22,8 @@ import type { Fetcher } from '../ports/fetcher.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { JobRecord } from '../ports/job-store.js';
 import { extractJobHandler } from './handlers/extract.js';
+import { createReindexer } from './reindex.js';
+import type { ContentStore } from '../ports/content-store.js';
 import { fetchJobHandler } from './handlers/fetch.js';
 import { webhookJobHandler } from './handlers/webhook.js';
 import { JobRunner, type JobHandler, type JobOutcome, type JobRunnerOptions } from './runner.js';
@@ -38,6 +40,8 @@ export interface WorkersOptions {
   libreOffice: LibreOfficeRuntime | null;
   /** What the fetch and extraction jobs do to their documents. */
   documents: Pick<DocumentServices, 'fetched' | 'extractions'>;
+  /** Where documents due a re-index are found (see reindex.ts). */
+  content: Pick<ContentStore, 'staleDocuments'>;
   /** Sends webhook deliveries, and hears of jobs that die. */
   webhooks: WebhookDeliveries;
   metrics: JobMetrics;
@@ -90,12 +94,14 @@ export function createWorkers(options: WorkersOptions): Workers {
       },
     ),
   ];
+  const reindexer = createReindexer(options.content, documents.extractions, options.logger);
   return {
     start() {
       for (const each of runners) each.start();
+      reindexer.start();
     },
     async stop() {
-      await Promise.all(runners.map((each) => each.stop()));
+      await Promise.all([reindexer.stop(), ...runners.map((each) => each.stop())]);
     },
   };
 }

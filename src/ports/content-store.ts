@@ -18,6 +18,16 @@ export interface PassageRecord {
   ordinal: number;
   text: string;
   word_count: number;
+  /** The last page the passage covers (`page` when it has one). */
+  page_end: number;
+  /** UTF-16 offset where it starts in the text of page `page`. */
+  start: number;
+  /** UTF-16 offset where it ends in the text of page `page_end`. */
+  end: number;
+  /** The titles of the sections it is in, outermost first; empty when unknown. */
+  heading_path: string[];
+  /** On a table of contents, an index or a list of figures: left out of search by default. */
+  navigation: boolean;
 }
 
 export interface ContentStore {
@@ -37,4 +47,10 @@ export interface ContentStore {
   ): Promise<PageRecord[]>;
   passages(tenantId: string, documentId: string): Promise<PassageRecord[]>;
   deleteForDocument(tenantId: string, documentId: string): Promise<void>;
+  /**
+   * Ready documents (at most `limit`) whose passages were cut or indexed otherwise than this
+   * store writes them now (another QUIRE_PASSAGE_* or QUIRE_SEARCH_RANKING, or before they were
+   * recorded): they are due a re-index.
+   */
+  staleDocuments(limit: number): Promise<{ tenant_id: string; document_id: string }[]>;
 }

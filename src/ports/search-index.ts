@@ -21,6 +21,8 @@ export interface SearchQuery {
   /** At most this many hits (1–1000). */
   limit: number;
   filters: SearchFilters;
+  /** Passages on navigation pages (tables of contents, indexes) too; default: left out. */
+  includeNavigation?: boolean;
 }
 
 export interface Highlight {
@@ -33,6 +35,10 @@ export interface SearchHit {
   passage_id: string;
   document_id: string;
   page: number;
+  /** The last page the passage covers. */
+  page_end: number;
+  /** The titles of the sections the passage is in, outermost first. */
+  heading_path: string[];
   /** Higher is better; comparable within one answer only. */
   score: number;
   text: string;

@@ -2,7 +2,7 @@
  * Search scoring and rerank: the BM25 parameters, the semantic model, and the worker pool that
  * scores big lexical requests off the event loop.
  */
-import { decimal, integer, optional, text } from './parsers.js';
+import { decimal, integer, oneOf, optional, text } from './parsers.js';
 import type { SettingsTable } from './setting.js';
 
 /** BM25 parameters of lexical rerank and search scoring. */
@@ -26,6 +26,48 @@ export const SCORING_SETTINGS: SettingsTable<ScoringConfig> = {
     parse: decimal(0, 1),
     description:
       'BM25 document-length normalisation (b, 0 to 1) of lexical rerank and search scoring.',
+  },
+};
+
+/** How documents are cut into passages and how their words are indexed and queried. */
+export interface PassageConfig {
+  passageStrategy: 'structure' | 'fixed';
+  passageMaxTokens: number;
+  passageOverlap: number;
+  searchRanking: 'english' | 'plain';
+}
+
+export const PASSAGE_SETTINGS: SettingsTable<PassageConfig> = {
+  passageStrategy: {
+    key: 'passageStrategy',
+    env: 'QUIRE_PASSAGE_STRATEGY',
+    default: 'structure',
+    parse: oneOf(['structure', 'fixed'] as const),
+    description:
+      'How extraction cuts documents into the passages search indexes: `structure` by their sections (PDF outline, headings), paragraphs kept whole where they fit, navigation pages marked; `fixed` in word windows per page (the relevance baseline: search as it was before structure passages).',
+  },
+  passageMaxTokens: {
+    key: 'passageMaxTokens',
+    env: 'QUIRE_PASSAGE_MAX_TOKENS',
+    default: '200',
+    parse: integer(16, 4096),
+    description: 'Most words in a passage (`structure`), or its target length (`fixed`).',
+  },
+  passageOverlap: {
+    key: 'passageOverlap',
+    env: 'QUIRE_PASSAGE_OVERLAP',
+    default: '0',
+    parse: integer(0, 2048),
+    description:
+      'Words a `structure` passage repeats from the one before it in the same section (at most half of QUIRE_PASSAGE_MAX_TOKENS).',
+  },
+  searchRanking: {
+    key: 'searchRanking',
+    env: 'QUIRE_SEARCH_RANKING',
+    default: 'english',
+    parse: oneOf(['english', 'plain'] as const),
+    description:
+      'Terms of the search index and queries: `english` stems words (Porter), drops English stop words from queries and indexes section headings with their passages; `plain` matches words as written (the relevance baseline). Changing it needs documents re-extracted.',
   },
 };
 
@@ -123,4 +165,7 @@ export const RERANK_POOL_SETTINGS: SettingsTable<RerankPoolConfig> = {
   },
 };
 
-export type SearchRerankConfig = ScoringConfig & SemanticModelConfig & RerankPoolConfig;
+export type SearchRerankConfig = ScoringConfig &
+  PassageConfig &
+  SemanticModelConfig &
+  RerankPoolConfig;

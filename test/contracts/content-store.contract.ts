@@ -43,6 +43,11 @@ function passage(
     ordinal,
     text: `${label} passage ${ordinal}`,
     word_count: ordinal + 2,
+    page_end: Math.floor(ordinal / 2) + 1,
+    start: 0,
+    end: 0,
+    heading_path: [],
+    navigation: false,
   };
 }
 

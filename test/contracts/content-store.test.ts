@@ -17,7 +17,7 @@ import { documentRecord } from './document-store.contract.js';
 
 const POLICIES: [string, ContentPolicy][] = [
   ['plaintext', PLAINTEXT_SEARCHABLE],
-  ['sealed', { cipher: createContentCipher(randomBytes(32)), searchIndex: true }],
+  ['sealed', { ...PLAINTEXT_SEARCHABLE, cipher: createContentCipher(randomBytes(32)) }],
 ];
 
 for (const target of DATABASE_TARGETS)

@@ -86,6 +86,11 @@ export function searchIndexContract(factory: SearchIndexFactory): void {
         ordinal: i,
         text,
         word_count: text.split(/\s+/).filter(Boolean).length,
+        page_end: i + 1,
+        start: 0,
+        end: text.length,
+        heading_path: [],
+        navigation: false,
       }));
       const pages = spec.passages.map((text, i) => ({ number: i + 1, text, markdown: text }));
       await uow.run((stores) => stores.content.replace(tenant, spec.id, pages, passages));
@@ -214,7 +219,11 @@ export function searchIndexContract(factory: SearchIndexFactory): void {
       assert.deepEqual(ids(await search('Café')), ['chk_doc_cafe_0']);
       assert.deepEqual(ids(await search('cafe')), ['chk_doc_cafe_0']);
       assert.deepEqual(ids(await search('NAIVE')), ['chk_doc_cafe_1']);
-      assert.deepEqual(ids(await search('LIGHTHOUSES')), ['chk_doc_lighthouse_0']);
+      // Stemmed too: "LIGHTHOUSES" finds both passages that say "lighthouse".
+      assert.deepEqual(ids(await search('LIGHTHOUSES')).sort(), [
+        'chk_doc_lighthouse_0',
+        'chk_doc_lighthouse_1',
+      ]);
     });
 
     it('reads query syntax as plain words, never as operators or SQL', async () => {
@@ -273,6 +282,11 @@ export function searchIndexContract(factory: SearchIndexFactory): void {
               ordinal: 0,
               text: 'quokka picnic',
               word_count: 2,
+              page_end: 1,
+              start: 0,
+              end: 0,
+              heading_path: [],
+              navigation: false,
             },
           ],
         ),
@@ -300,6 +314,11 @@ export function searchIndexContract(factory: SearchIndexFactory): void {
                 ordinal: 0,
                 text: 'wombat',
                 word_count: 1,
+                page_end: 1,
+                start: 0,
+                end: 6,
+                heading_path: [],
+                navigation: false,
               },
             ],
           );

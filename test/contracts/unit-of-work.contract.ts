@@ -67,6 +67,11 @@ async function writeEverything(stores: TransactionalStores, tenantId: string, sh
         ordinal: 0,
         text: 'page one',
         word_count: 2,
+        page_end: 1,
+        start: 0,
+        end: 8,
+        heading_path: [],
+        navigation: false,
       },
     ],
   );

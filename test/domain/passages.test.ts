@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { splitPassages, type PageText } from '../../src/domain/passages.js';
+import { splitFixedPassages, type PageText } from '../../src/domain/passages.js';
 
 function words(count: number, from = 0): string {
   return Array.from({ length: count }, (_, i) => `w${from + i}${i % 12 === 11 ? '.' : ''}`).join(
@@ -19,7 +19,7 @@ describe('passages', { timeout: 60_000 }, () => {
       { number: 1, text: words(450) },
       { number: 2, text: `  ${words(30, 450)}\n\t` },
     ];
-    const passages = await splitPassages('acme', 'doc', pages, Date.now());
+    const passages = await splitFixedPassages('acme', 'doc', pages, Date.now());
     assert.deepEqual(
       passages.map((p) => p.ordinal),
       passages.map((_, i) => i),
@@ -47,7 +47,7 @@ describe('passages', { timeout: 60_000 }, () => {
       last = now;
     }, 10);
     const started = performance.now();
-    const passages = await splitPassages('acme', 'doc', pages, Date.now());
+    const passages = await splitFixedPassages('acme', 'doc', pages, Date.now());
     const tookMs = performance.now() - started;
     clearInterval(ticker);
     longestGap = Math.max(longestGap, performance.now() - last);

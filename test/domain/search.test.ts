@@ -9,6 +9,8 @@ describe('SearchService rerank step', () => {
     passage_id: `chk_${n}`,
     document_id: 'doc_1',
     page: 1,
+    page_end: 1,
+    heading_path: [],
     score: 10 - n,
     text: `passage ${n}`,
     highlights: [],

@@ -14,6 +14,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { SearchIndex } from '../../ports/search-index.js';
 import type { ContentCipher } from '../sql/content-cipher.js';
+import type { Analyzer } from '../../shared/analyze.js';
 import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
 import { queryTerms, scopeConditions, toHits, type HitRow } from '../sql/search-query.js';
 import { MARKS_PATTERN } from '../../migrations/postgres/0007-search.js';
@@ -41,13 +42,14 @@ export async function clearPostgresIndex(db: SqlExecutor): Promise<boolean> {
 export function createPostgresSearchIndex(
   database: SqlDatabase,
   cipher: ContentCipher,
+  analyzer: Analyzer,
 ): SearchIndex {
   return {
     async search(tenantId, query) {
-      const terms = queryTerms(query.text);
+      const terms = queryTerms(query.text, analyzer);
       if (terms.length === 0) return { hits: [] };
       const words = terms.join(' ');
-      const scope = scopeConditions(tenantId, query.filters);
+      const scope = scopeConditions(tenantId, query.filters, query.includeNavigation);
       const { rows } = await sql<HitRow>`
         with lexemes as (
           select tsvector_to_array(${tsvectorOf(words)}) as list
@@ -95,11 +97,11 @@ export function createPostgresSearchIndex(
         best as (
           select id, score from scores order by score desc, id limit ${query.limit}
         )
-        select p.id as passage_id, p.document_id, p.page, p.text, p.sealing, best.score
+        select p.id as passage_id, p.document_id, p.page, p.page_end, p.heading_path, p.text, p.sealing, best.score
         from best
         join passages p on p.id = best.id
         order by best.score desc, p.id`.execute(database.db);
-      return { hits: toHits(rows, terms, tenantId, cipher) };
+      return { hits: toHits(rows, terms, tenantId, cipher, analyzer) };
     },
   };
 }

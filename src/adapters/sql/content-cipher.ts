@@ -16,6 +16,7 @@
  * column), so a sealed value copied to another row or tenant fails authentication instead of
  * being served there.
  */
+import type { Analyzer } from '../../shared/analyze.js';
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 export const SEALING_PLAIN = 0;
@@ -91,9 +92,21 @@ export interface ContentPolicy {
   cipher: ContentCipher;
   /** Write (and search) the full-text index: its terms are plaintext even when content is sealed. */
   searchIndex: boolean;
+  /** The terms the index is written and queried with (shared/analyze.ts). */
+  analyzer: Analyzer;
+  /**
+   * How passages are cut and indexed (chunking and analyzer), written with each passage: documents
+   * whose passages carry another are re-indexed (ContentStore.staleDocuments).
+   */
+  scheme: string;
 }
 
-export const PLAINTEXT_SEARCHABLE: ContentPolicy = { cipher: PLAINTEXT, searchIndex: true };
+export const PLAINTEXT_SEARCHABLE: ContentPolicy = {
+  cipher: PLAINTEXT,
+  searchIndex: true,
+  analyzer: 'english',
+  scheme: 'structure/200/0/english',
+};
 
 /** Where a value lives, bound into its seal. */
 export const places = {

@@ -10,6 +10,7 @@ import { PLAINTEXT_SEARCHABLE, places, type ContentPolicy } from './content-ciph
 import type { Dialect, SqlExecutor } from './database.js';
 import { tsvectorOf } from '../postgres/search-index.js';
 import { indexSqlitePassages } from '../sqlite/search-index.js';
+import { searchableText } from './search-query.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit (32,766) for 8 columns. */
 const BATCH = 500;
@@ -63,20 +64,37 @@ export function createSqlContentStore(
         await db
           .insertInto('passages')
           .values(
-            batch.map((passage) => ({
+            batch.map(({ start, end, heading_path, navigation, ...passage }) => ({
               ...passage,
+              page_end: Math.max(passage.page, passage.page_end),
+              char_start: start,
+              char_end: end,
+              heading_path: JSON.stringify(heading_path),
+              navigation: navigation ? 1 : 0,
+              scheme: policy.scheme,
               text: cipher.seal(
                 passage.text,
                 places.passage(passage.tenant_id, passage.document_id, passage.id),
               ),
               sealing: cipher.sealing,
               ...(dialect === 'postgres' && policy.searchIndex
-                ? { search: tsvectorOf(passage.text) }
+                ? {
+                    search: tsvectorOf(
+                      searchableText(policy.analyzer, { text: passage.text, heading_path }),
+                    ),
+                  }
                 : {}),
             })),
           )
           .execute();
-        if (dialect === 'sqlite' && policy.searchIndex) await indexSqlitePassages(db, batch);
+        if (dialect === 'sqlite' && policy.searchIndex)
+          await indexSqlitePassages(
+            db,
+            batch.map((passage) => ({
+              id: passage.id,
+              text: searchableText(policy.analyzer, passage),
+            })),
+          );
       }
     },
 
@@ -113,13 +131,18 @@ export function createSqlContentStore(
       const rows = await db
         .selectFrom('passages')
         .select(['id', 'document_id', 'tenant_id', 'page', 'ordinal', 'text', 'word_count'])
-        .select('sealing')
+        .select(['page_end', 'char_start', 'char_end', 'heading_path', 'navigation', 'sealing'])
         .where('tenant_id', '=', tenantId)
         .where('document_id', '=', documentId)
         .orderBy('ordinal')
         .execute();
-      return rows.map(({ sealing, ...row }) => ({
+      return rows.map(({ sealing, char_start, char_end, heading_path, navigation, ...row }) => ({
         ...row,
+        page_end: Number(row.page_end),
+        start: Number(char_start),
+        end: Number(char_end),
+        heading_path: JSON.parse(heading_path) as string[],
+        navigation: Number(navigation) === 1,
         text: cipher.open(
           row.text,
           Number(sealing),
@@ -132,5 +155,19 @@ export function createSqlContentStore(
     },
 
     deleteForDocument: deleteAll,
+
+    async staleDocuments(limit) {
+      const rows = await db
+        .selectFrom('passages as p')
+        .innerJoin('documents as d', 'd.id', 'p.document_id')
+        .select(['p.tenant_id', 'p.document_id'])
+        .where('p.scheme', '<>', policy.scheme)
+        .where('d.status', '=', 'ready')
+        .groupBy(['p.tenant_id', 'p.document_id'])
+        .orderBy('p.document_id')
+        .limit(limit)
+        .execute();
+      return rows;
+    },
   };
 }

@@ -167,6 +167,13 @@ export interface PassagesTable {
   /** Plaintext, or sealed as `sealing` says (sql/content-cipher.ts). */
   text: string;
   word_count: number;
+  /** Migration 0013: the page span, offsets, heading path (a JSON array) and navigation flag. */
+  page_end: number;
+  char_start: number;
+  char_end: number;
+  heading_path: string;
+  navigation: number;
+  scheme: Generated<string>;
   /** 0 plaintext, 1 AES-256-GCM (migration 0009). */
   sealing: Generated<number>;
   /**

@@ -28,8 +28,8 @@ export function createSqlSearchIndex(
 ): SearchIndex {
   if (!policy.searchIndex) return DISABLED;
   return database.dialect === 'postgres'
-    ? createPostgresSearchIndex(database, policy.cipher)
-    : createSqliteSearchIndex(database, policy.cipher);
+    ? createPostgresSearchIndex(database, policy.cipher, policy.analyzer)
+    : createSqliteSearchIndex(database, policy.cipher, policy.analyzer);
 }
 
 /** Empties the full-text index: at start with search off, so no plaintext terms stay behind. */

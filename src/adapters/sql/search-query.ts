@@ -5,25 +5,48 @@
  * same words, so both adapters answer them identically.
  */
 import { sql, type RawBuilder } from 'kysely';
-import { distinctTokens, matchSpans } from '../../shared/tokenize.js';
+import { distinctTokens } from '../../shared/tokenize.js';
+import { indexForm, isStopWord, termOf, termSpans, type Analyzer } from '../../shared/analyze.js';
 import { MAX_QUERY_TERMS, type SearchFilters, type SearchHit } from '../../ports/search-index.js';
 import { places, type ContentCipher } from './content-cipher.js';
 
-/** The distinct folded words of a query; none means no hits. */
-export function queryTerms(text: string): string[] {
-  return distinctTokens(text, MAX_QUERY_TERMS);
+/**
+ * The distinct terms of a query (stop words dropped unless nothing else is left); none means no
+ * hits.
+ */
+export function queryTerms(text: string, analyzer: Analyzer): string[] {
+  const tokens = distinctTokens(text, MAX_QUERY_TERMS);
+  const content = tokens.filter((token) => !isStopWord(analyzer, token));
+  return [...new Set((content.length > 0 ? content : tokens).map((t) => termOf(analyzer, t)))];
+}
+
+/**
+ * What the index is fed for a passage: with `english`, its heading path before its text (so the
+ * section's title words count in every passage of the section: a heading boost), stemmed.
+ */
+export function searchableText(
+  analyzer: Analyzer,
+  passage: { text: string; heading_path: string[] },
+): string {
+  if (analyzer === 'plain') return passage.text;
+  return indexForm(analyzer, `${passage.heading_path.join('\n')}\n${passage.text}`);
 }
 
 /**
  * Conditions on `p` (passages) and `d` (documents) for the tenant's ready documents and the
  * filters; tags must all be present (document_tags).
  */
-export function scopeConditions(tenantId: string, filters: SearchFilters): RawBuilder<unknown> {
+export function scopeConditions(
+  tenantId: string,
+  filters: SearchFilters,
+  includeNavigation = false,
+): RawBuilder<unknown> {
   const conditions: RawBuilder<unknown>[] = [
     sql`p.tenant_id = ${tenantId}`,
     sql`d.tenant_id = ${tenantId}`,
     sql`d.status = 'ready'`,
   ];
+  if (!includeNavigation) conditions.push(sql`p.navigation = 0`);
   const ids = [...new Set(filters.document_ids ?? [])];
   if (filters.document_ids !== undefined) {
     conditions.push(
@@ -48,6 +71,9 @@ export interface HitRow {
   passage_id: string;
   document_id: string;
   page: number | string;
+  page_end: number | string;
+  /** A JSON array. */
+  heading_path: string;
   /** As stored: opened with `sealing` (sql/content-cipher.ts) before it is shown. */
   text: string;
   sealing: number | string;
@@ -60,6 +86,7 @@ export function toHits(
   terms: string[],
   tenantId: string,
   cipher: ContentCipher,
+  analyzer: Analyzer,
 ): SearchHit[] {
   const set = new Set(terms);
   return rows.map((row) => {
@@ -72,9 +99,11 @@ export function toHits(
       passage_id: row.passage_id,
       document_id: row.document_id,
       page: Number(row.page),
+      page_end: Math.max(Number(row.page), Number(row.page_end)),
+      heading_path: JSON.parse(row.heading_path) as string[],
       score: Number(row.score),
       text,
-      highlights: matchSpans(text, set),
+      highlights: termSpans(analyzer, text, set),
     };
   });
 }

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { SearchIndex } from '../../ports/search-index.js';
 import type { ContentCipher } from '../sql/content-cipher.js';
+import type { Analyzer } from '../../shared/analyze.js';
 import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
 import { queryTerms, scopeConditions, toHits, type HitRow } from '../sql/search-query.js';
 
@@ -41,22 +42,26 @@ export function fts5Match(terms: string[]): string {
   return terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
 }
 
-export function createSqliteSearchIndex(database: SqlDatabase, cipher: ContentCipher): SearchIndex {
+export function createSqliteSearchIndex(
+  database: SqlDatabase,
+  cipher: ContentCipher,
+  analyzer: Analyzer,
+): SearchIndex {
   return {
     async search(tenantId, query) {
-      const terms = queryTerms(query.text);
+      const terms = queryTerms(query.text, analyzer);
       if (terms.length === 0) return { hits: [] };
       const { rows } = await sql<HitRow>`
-        select p.id as passage_id, p.document_id, p.page, p.text, p.sealing, -bm25(passages_fts) as score
+        select p.id as passage_id, p.document_id, p.page, p.page_end, p.heading_path, p.text, p.sealing, -bm25(passages_fts) as score
         from passages_fts
         join passages_fts_rows r on r.rowid = passages_fts.rowid
         join passages p on p.id = r.passage_id
         join documents d on d.id = p.document_id
         where passages_fts match ${fts5Match(terms)}
-          and ${scopeConditions(tenantId, query.filters)}
+          and ${scopeConditions(tenantId, query.filters, query.includeNavigation)}
         order by score desc, p.id
         limit ${query.limit}`.execute(database.db);
-      return { hits: toHits(rows, terms, tenantId, cipher) };
+      return { hits: toHits(rows, terms, tenantId, cipher, analyzer) };
     },
   };
 }

@@ -2,6 +2,7 @@
  * What the document services are built from. Each service takes the part of it that it uses, so
  * one object wires them all (see `createDocumentServices`).
  */
+import type { Chunking } from '../passages.js';
 import type { AuditLog } from '../../ports/audit-log.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { EventPublisher } from '../../ports/events.js';
@@ -27,6 +28,8 @@ export interface DocumentDeps {
   capabilities?: ExtractionCapabilities;
   /** Default: the system clock. */
   clock?: Clock;
+  /** How passages are cut (QUIRE_PASSAGE_*); default: by structure, 200 words, no overlap. */
+  chunking?: Chunking;
 }
 
 /** The injected time source as ISO-8601 timestamps, the form every record stores. */

@@ -9,11 +9,14 @@ import type { PageRecord } from '../../ports/content-store.js';
 import type { DocumentRecord } from '../../ports/document-store.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import type { ExtractionResult } from '../../ports/extractor.js';
-import { splitPassages } from '../passages.js';
+import { DEFAULT_CHUNKING, splitPassages } from '../passages.js';
 import { isoClock, type DocumentDeps } from './deps.js';
 import { DocumentStatus, publishDocumentEvent } from './status.js';
 
-export type ExtractionDeps = Pick<DocumentDeps, 'uow' | 'blobs' | 'queue' | 'events' | 'clock'>;
+export type ExtractionDeps = Pick<
+  DocumentDeps,
+  'uow' | 'blobs' | 'queue' | 'events' | 'clock' | 'chunking'
+>;
 
 export class ExtractionResults {
   private readonly timestamp: () => string;
@@ -56,7 +59,14 @@ export class ExtractionResults {
       markdown,
     }));
     const at = this.timestamp();
-    const passages = await splitPassages(job.tenant_id, documentId, pages, Date.parse(at));
+    const passages = await splitPassages(
+      job.tenant_id,
+      documentId,
+      pages,
+      result.metadata.outline,
+      Date.parse(at),
+      this.deps.chunking ?? DEFAULT_CHUNKING,
+    );
     // Every word of the text is in exactly one passage.
     const wordCount = passages.reduce((sum, passage) => sum + passage.word_count, 0);
     const done = await this.deps.uow.run(async (stores) => {
@@ -92,6 +102,37 @@ export class ExtractionResults {
         this.timestamp(),
       );
     return true;
+  }
+
+  /**
+   * Cuts a ready document's passages again from its stored pages and outline (the index follows):
+   * for documents indexed before structure passages, or under other settings. False when the
+   * document is gone or no longer ready. Pages are read and written in one transaction, so an
+   * extraction finishing meanwhile is not overwritten with older text.
+   */
+  async reindex(tenantId: string, documentId: string): Promise<boolean> {
+    return this.deps.uow.run(async (stores) => {
+      const document = await stores.documents.get(tenantId, documentId);
+      if (document === null || document.status !== 'ready') return false;
+      const pages: PageRecord[] = [];
+      for (let after = 0; ;) {
+        const batch = await stores.content.pages(tenantId, documentId, after, 200);
+        pages.push(...batch);
+        const last = batch[batch.length - 1];
+        if (last === undefined || batch.length < 200) break;
+        after = last.number;
+      }
+      const passages = await splitPassages(
+        tenantId,
+        documentId,
+        pages,
+        document.extracted.outline,
+        Date.parse(this.timestamp()),
+        this.deps.chunking ?? DEFAULT_CHUNKING,
+      );
+      await stores.content.replace(tenantId, documentId, pages, passages);
+      return true;
+    });
   }
 
   /** A document whose extraction was queued again waits for it. */

@@ -1,6 +1,6 @@
 /** Reading documents: one by id, a filtered page of them, and a ready one's extracted pages. */
-import { AppError } from '../../errors.js';
-import type { PageRecord } from '../../ports/content-store.js';
+import { AppError, invalidField } from '../../errors.js';
+import type { PageRecord, PassageRecord } from '../../ports/content-store.js';
 import type {
   DocumentCursor,
   DocumentFilter,
@@ -10,11 +10,19 @@ import type {
 } from '../../ports/document-store.js';
 import type { DocumentDeps } from './deps.js';
 import { findDocument } from './lookup.js';
+import { DEFAULT_CHUNKING, splitPassages, type Chunking } from '../passages.js';
 
 /** Pages read per query when content is streamed. */
 export const CONTENT_PAGE_BATCH = 50;
 
-export type QueryDeps = Pick<DocumentDeps, 'uow'>;
+export type QueryDeps = Pick<DocumentDeps, 'uow' | 'chunking'>;
+
+export interface DocumentChunks {
+  chunks: PassageRecord[];
+  chunking: Chunking;
+  /** True when these are the passages the search index holds (the server's chunking). */
+  indexed: boolean;
+}
 
 export class DocumentQueries {
   constructor(private readonly deps: QueryDeps) {}
@@ -43,6 +51,49 @@ export class DocumentQueries {
       );
     }
     return document;
+  }
+
+  /**
+   * A ready document's chunks: the passages the index holds when `requested` asks for nothing
+   * else than the server's chunking, else cut now from its stored pages and outline the same way.
+   */
+  async chunks(
+    tenantId: string,
+    id: string,
+    requested: Partial<Chunking>,
+  ): Promise<DocumentChunks> {
+    const document = await this.readyDocument(tenantId, id);
+    const server = this.deps.chunking ?? DEFAULT_CHUNKING;
+    const chunking: Chunking = {
+      strategy: requested.strategy ?? server.strategy,
+      maxTokens: requested.maxTokens ?? server.maxTokens,
+      overlap: requested.overlap ?? (requested.strategy === 'fixed' ? 0 : server.overlap),
+    };
+    if (chunking.strategy === 'fixed' && chunking.overlap > 0)
+      throw invalidField('/querystring/overlap', 'must be 0 with strategy=fixed');
+    if (chunking.overlap > Math.floor(chunking.maxTokens / 2))
+      throw invalidField('/querystring/overlap', 'must be at most half of max_tokens');
+    const indexed =
+      chunking.strategy === server.strategy &&
+      chunking.maxTokens === server.maxTokens &&
+      chunking.overlap === server.overlap;
+    if (indexed)
+      return {
+        chunks: await this.deps.uow.stores.content.passages(tenantId, id),
+        chunking,
+        indexed,
+      };
+    const pages: PageRecord[] = [];
+    for await (const page of this.pages(tenantId, id)) pages.push(page);
+    const chunks = await splitPassages(
+      tenantId,
+      id,
+      pages,
+      document.extracted.outline,
+      Date.parse(document.updated_at),
+      chunking,
+    );
+    return { chunks, chunking, indexed };
   }
 
   /** The document's extracted pages in order (only `numbers` when given), read in batches. */

@@ -54,6 +54,13 @@ export const SearchBody = closed({
       ),
     }),
   ),
+  include_navigation: OptionalNullable(
+    Type.Boolean({
+      default: false,
+      description:
+        'Also passages of navigation pages (tables of contents, indexes, lists of figures), which are left out by default: they repeat every title of a document.',
+    }),
+  ),
   rerank: OptionalNullable(
     closed({
       method: Type.Enum(RERANK_METHODS),
@@ -72,7 +79,12 @@ export const SearchBody = closed({
 export const SearchResultView = Type.Object({
   document_id: Type.String(),
   chunk_id: Type.String({ description: 'The passage (`chk_…`).' }),
-  page: Type.Integer({ minimum: 1 }),
+  page: Type.Integer({ minimum: 1, description: 'The page the passage starts on.' }),
+  page_end: Type.Integer({ minimum: 1, description: 'The page it ends on.' }),
+  heading_path: Type.Array(Type.String(), {
+    description:
+      'The titles of the sections the passage is in, outermost first (e.g. `["11 Statistical models in R", "11.1 Defining statistical models; formulae"]`); empty when the document has no known structure.',
+  }),
   score: Type.Number({ description: 'Higher is better; comparable within one answer only.' }),
   text: Type.String({ description: 'The passage text.' }),
   highlights: Type.Array(

@@ -19,7 +19,11 @@ searchSuite('when all goes well', (f) => {
     assert.match(first?.chunk_id ?? '', /^chk_/);
     assert.match(first?.text ?? '', new RegExp(pagePhrase(7)));
     const words = first?.highlights.map(({ start, end }) => first.text.slice(start, end)) ?? [];
-    for (const word of pagePhrase(7).split(' ')) assert.ok(words.includes(word), word);
+    // Every query word is highlighted but the stop words, which are no query terms.
+    for (const word of pagePhrase(7).split(' ')) {
+      const stop = ['the', 'of', 'a'].includes(word.toLowerCase());
+      assert.equal(words.includes(word), !stop, word);
+    }
     assert.equal(typeof answer.meta.took_ms, 'number');
     assert.ok(answer.meta.took_ms >= 0);
     assert.deepEqual([answer.meta.method, answer.meta.degraded], ['lexical', false]);
@@ -59,8 +63,11 @@ searchSuite('when all goes well', (f) => {
   });
 
   it('honours limit (default 10)', async () => {
+    // The PDF's sections make fewer than ten passages: the default is checked in relevance.test.ts.
+    const all = (await f.results({ query: 'zephyr page', limit: 100 })).length;
+    assert.ok(all >= 4, String(all));
     assert.equal((await f.results({ query: 'zephyr page', limit: 3 })).length, 3);
-    assert.equal((await f.results({ query: 'zephyr page' })).length, 10);
+    assert.equal((await f.results({ query: 'zephyr page' })).length, Math.min(10, all));
     assert.equal((await f.results({ query: 'zephyr page', limit: 1 })).length, 1);
   });
 
