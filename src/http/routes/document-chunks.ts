@@ -41,6 +41,7 @@ export async function chunkRoutes(
       config: { scope: 'documents:read', rateClass: 'read' },
       schema: {
         tags: ['documents'],
+        operationId: 'documents.chunks.list',
         summary:
           "A ready document's chunks (the passages search indexes): text, heading path, pages, offsets, word counts",
         params: IdParams,

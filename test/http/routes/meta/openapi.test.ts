@@ -55,6 +55,7 @@ const OPERATION_IDS: Record<string, string> = {
   'DELETE /v1/documents/{id}': 'documents.delete',
   'GET /v1/documents/{id}/file': 'documents.file.get',
   'GET /v1/documents/{id}/content': 'documents.content.get',
+  'GET /v1/documents/{id}/chunks': 'documents.chunks.list',
   'POST /v1/documents/{id}/reprocess': 'documents.reprocess',
   'GET /v1/jobs': 'jobs.list',
   'GET /v1/jobs/{id}': 'jobs.get',
