@@ -153,19 +153,19 @@ describe('OpenTelemetry tracing (real processes, OTLP/HTTP receiver)', { timeout
     await receiver.close();
   });
 
-  it('embedded: one trace from the request through fetch, extraction and webhook', async () => {
+  it('embedded: one trace from the request through fetch, extraction and webhook', async (t) => {
     receiver.spans.length = 0;
     upstream.requests.length = 0;
     const server = await spawnServer(CLI, otelEnv(receiver, upstream));
     await tracedIngestion(server, receiver, upstream);
     assertOneTrace(receiver, upstream);
     assertLogsCarryTrace([server]);
-    console.log(`embedded trace:\n${traceTree(receiver.spans, CALLER_TRACE)}`);
+    t.diagnostic(`embedded trace:\n${traceTree(receiver.spans, CALLER_TRACE)}`);
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
   });
 
-  it('scale-out: the trace crosses from the API process to the worker through BullMQ, with database and Redis spans', async () => {
+  it('scale-out: the trace crosses from the API process to the worker through BullMQ, with database and Redis spans', async (t) => {
     receiver.spans.length = 0;
     upstream.requests.length = 0;
     const schema = await createPostgresSchema();
@@ -195,7 +195,7 @@ describe('OpenTelemetry tracing (real processes, OTLP/HTTP receiver)', { timeout
       ofTrace.some((span) => span.scope === '@opentelemetry/instrumentation-ioredis'),
       'Redis calls are traced',
     );
-    console.log(`scale-out trace:\n${traceTree(receiver.spans, CALLER_TRACE)}`);
+    t.diagnostic(`scale-out trace:\n${traceTree(receiver.spans, CALLER_TRACE)}`);
     for (const server of [apiServer, worker]) server.child.kill('SIGTERM');
     assert.equal(await apiServer.exited, 0);
     assert.equal(await worker.exited, 0);
