@@ -30,14 +30,13 @@ export const REDACT_PATHS = [
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),
 ];
 
-const NO_FIELDS = {};
-
 /**
  * Every line written while a span is active carries its `trace_id` and `span_id` (job start/end
  * lines, errors…), whoever writes it; a line's own `trace_id` field, if any, wins.
  */
 function traceFields(): object {
-  return activeSpanIds() ?? NO_FIELDS;
+  // A new object every time: pino merges the line's own fields into what the mixin returns.
+  return activeSpanIds() ?? {};
 }
 
 export function loggerOptions(level: LogLevel): LoggerOptions {

@@ -133,8 +133,20 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   };
 }
 
+/** Names and trace ids; `^parent` marks a span whose parent has not arrived. */
 function describe(spans: ReceivedSpan[]): string {
-  return spans.map((span) => `${span.name}@${span.traceId.slice(0, 8)}`).join(', ') || 'nothing';
+  const ids = new Set(spans.map((span) => span.spanId));
+  return (
+    spans
+      .map((span) => {
+        const orphan =
+          span.parentSpanId !== undefined && !ids.has(span.parentSpanId)
+            ? ` ^${span.parentSpanId}`
+            : '';
+        return `${span.name}@${span.traceId.slice(0, 8)}[pid ${span.pid}]${orphan}`;
+      })
+      .join(', ') || 'nothing'
+  );
 }
 
 /** One trace as an indented tree: name, duration, process — for the test's output. */

@@ -5,11 +5,12 @@
  * `traceparent` must come back as ONE trace continuing the caller's: the request, the fetch job,
  * the extraction job and its extraction, the webhook job and its delivery — across processes in
  * scale-out — while the fetched URL and the webhook receiver see that trace's `traceparent`, the
- * log lines written meanwhile carry its trace id, and no API key appears in any attribute. With
+ * log lines written meanwhile (the request's, the refused first delivery's) carry its trace id, and no API key appears in any attribute. With
  * OTEL_SDK_DISABLED=true nothing is exported.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onCleanup, tempDir, TEST_ADMIN_KEY } from '../helpers/app.js';
 import { createPostgresSchema } from '../helpers/databases.js';
@@ -20,7 +21,8 @@ import { TEST_REDIS_URL } from '../helpers/redis.js';
 import { script, startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const CLI = 'src/cli.ts';
-const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+/** The caller's trace: a new one for each test, so a late span of another test never counts. */
+let CALLER_TRACE = '';
 const CALLER_SPAN = '00f067aa0ba902b7';
 
 function otelEnv(receiver: OtlpReceiver, upstream: Upstream): Record<string, string> {
@@ -32,6 +34,7 @@ function otelEnv(receiver: OtlpReceiver, upstream: Upstream): Record<string, str
     QUIRE_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY,
     QUIRE_FETCH_ALLOW_HOSTS: upstream.host,
     QUIRE_WORKER_POLL_MS: '50',
+    QUIRE_WEBHOOK_RETRY_BASE_MS: '100',
     QUIRE_EXTRACTION_WORKERS: '1',
     QUIRE_MAX_EVENT_LOOP_DELAY_MS: '0',
   };
@@ -79,15 +82,24 @@ async function tracedIngestion(
   const created = (await response.json()) as { document: { id: string }; job: Job };
   await waitForJob(apiServer, created.job.id, (job) => job.status === 'succeeded');
   const deadline = Date.now() + 30_000;
-  while (upstream.hits('/hook') === 0) {
-    assert.ok(Date.now() < deadline, 'no webhook delivery arrived');
+  // The receiver refuses the first delivery: the retry is delivered.
+  while (upstream.hits('/hook') < 2) {
+    assert.ok(Date.now() < deadline, 'no second webhook delivery arrived');
     await sleep(50);
   }
-  await receiver.waitFor('every span of the ingestion', (spans) =>
-    EXPECTED_SPANS.every((name) =>
-      spans.some((span) => span.name === name && span.traceId === CALLER_TRACE),
-    ),
-  );
+  // Complete: every expected span, and every span's parent (each process exports on its own).
+  await receiver.waitFor('every span of the ingestion, joined', (spans) => {
+    const ofTrace = spans.filter((span) => span.traceId === CALLER_TRACE);
+    const ids = new Set(ofTrace.map((span) => span.spanId));
+    return (
+      EXPECTED_SPANS.every((name) => ofTrace.some((span) => span.name === name)) &&
+      ofTrace.every(
+        (span) =>
+          span.parentSpanId === CALLER_SPAN ||
+          (span.parentSpanId !== undefined && ids.has(span.parentSpanId)),
+      )
+    );
+  });
   return { documentId: created.document.id };
 }
 
@@ -136,38 +148,52 @@ function assertLogsCarryTrace(servers: SpawnedServer[]): void {
   assert.equal(request?.trace_id, CALLER_TRACE, 'the request line carries the trace id');
 }
 
+/** A line the job runner writes (no trace field of its own) carries the job's trace and span. */
+function assertJobLogsCarryTrace(servers: SpawnedServer[]): void {
+  const failed = servers
+    .flatMap((server) => server.logs)
+    .find((line) => line.msg === 'job attempt failed' && line.type === 'webhook');
+  assert.ok(failed !== undefined, 'the refused delivery was logged');
+  assert.equal(failed.trace_id, CALLER_TRACE, 'the job line carries the trace id');
+  assert.match(String(failed.span_id), /^[0-9a-f]{16}$/);
+  // …and a line written outside any span carries none.
+  const listening = servers[0]?.logs.find((line) => line.msg === 'quire listening');
+  assert.ok(listening !== undefined);
+  assert.equal(listening.trace_id, undefined);
+}
+
 describe('OpenTelemetry tracing (real processes, OTLP/HTTP receiver)', { timeout: 240_000 }, () => {
   let receiver: OtlpReceiver;
   let upstream: Upstream;
-  before(async () => {
+  // A fresh receiver and upstream for each test (the upstream's hit counts drive the refused
+  // first delivery), and a new caller trace id.
+  beforeEach(async () => {
+    CALLER_TRACE = randomBytes(16).toString('hex');
     receiver = await startOtlpReceiver();
     upstream = await startUpstream();
     upstream.on(
       '/paper.txt',
       script.status(200, 'A traced paper about tracing.', { 'content-type': 'text/plain' }),
     );
-    upstream.on('/hook', script.status(200, 'ok'));
+    upstream.on('/hook', script.sequence(script.status(500), script.status(200, 'ok')));
   });
-  after(async () => {
+  afterEach(async () => {
     await upstream.close();
     await receiver.close();
   });
 
   it('embedded: one trace from the request through fetch, extraction and webhook', async (t) => {
-    receiver.spans.length = 0;
-    upstream.requests.length = 0;
     const server = await spawnServer(CLI, otelEnv(receiver, upstream));
     await tracedIngestion(server, receiver, upstream);
     assertOneTrace(receiver, upstream);
     assertLogsCarryTrace([server]);
+    assertJobLogsCarryTrace([server]);
     t.diagnostic(`embedded trace:\n${traceTree(receiver.spans, CALLER_TRACE)}`);
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
   });
 
   it('scale-out: the trace crosses from the API process to the worker through BullMQ, with database and Redis spans', async (t) => {
-    receiver.spans.length = 0;
-    upstream.requests.length = 0;
     const schema = await createPostgresSchema();
     onCleanup(() => schema.drop());
     const env = {
@@ -182,6 +208,7 @@ describe('OpenTelemetry tracing (real processes, OTLP/HTTP receiver)', { timeout
     await tracedIngestion(apiServer, receiver, upstream);
     assertOneTrace(receiver, upstream);
     assertLogsCarryTrace([apiServer, worker]);
+    assertJobLogsCarryTrace([worker]);
     const ofTrace = receiver.spans.filter((span) => span.traceId === CALLER_TRACE);
     const pidOf = (name: string): number | undefined =>
       ofTrace.find((span) => span.name === name)?.pid;
@@ -202,8 +229,6 @@ describe('OpenTelemetry tracing (real processes, OTLP/HTTP receiver)', { timeout
   });
 
   it('OTEL_SDK_DISABLED=true: nothing is exported, and the request still continues the caller’s trace id in its log', async () => {
-    receiver.spans.length = 0;
-    const postsBefore = receiver.posts;
     const server = await spawnServer(CLI, {
       ...otelEnv(receiver, upstream),
       OTEL_SDK_DISABLED: 'true',
@@ -225,7 +250,7 @@ describe('OpenTelemetry tracing (real processes, OTLP/HTTP receiver)', { timeout
     assertLogsCarryTrace([server]);
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
-    assert.equal(receiver.posts, postsBefore, 'no export request');
+    assert.equal(receiver.posts, 0, 'no export request');
     assert.equal(receiver.spans.length, 0);
   });
 });
