@@ -198,6 +198,8 @@ async function main(): Promise<void> {
       onReqPerSec: on?.reqPerSec,
       offP99Ms: off?.latencyMs.p99,
       onP99Ms: on?.latencyMs.p99,
+      offServerUsPerRequest: off?.serverCpuUsPerRequest,
+      onServerUsPerRequest: on?.serverCpuUsPerRequest,
       ratio,
     };
   });
@@ -251,7 +253,17 @@ async function main(): Promise<void> {
   }
   console.log('');
   printTable(
-    ['tracing', 'conns', 'off req/s', 'on req/s', 'on/off', 'off p99 ms', 'on p99 ms'],
+    [
+      'tracing',
+      'conns',
+      'off req/s',
+      'on req/s',
+      'on/off',
+      'off p99 ms',
+      'on p99 ms',
+      'off server µs/req',
+      'on server µs/req',
+    ],
     tracing.map((row) => [
       'OTLP/HTTP, all sampled',
       String(row.connections),
@@ -260,6 +272,8 @@ async function main(): Promise<void> {
       row.ratio === undefined ? 'n/a' : row.ratio.toFixed(3),
       String(row.offP99Ms ?? 'n/a'),
       String(row.onP99Ms ?? 'n/a'),
+      String(row.offServerUsPerRequest ?? 'n/a'),
+      String(row.onServerUsPerRequest ?? 'n/a'),
     ]),
   );
   console.log('');

@@ -188,6 +188,22 @@ describe('OpenTelemetry tracing (real processes, OTLP/HTTP receiver)', { timeout
     assertOneTrace(receiver, upstream);
     assertLogsCarryTrace([server]);
     assertJobLogsCarryTrace([server]);
+    // Search (with its rerank step) is traced inside its request, without the query's text.
+    await api(server, '/v1/search', {
+      query: 'traced paper',
+      rerank: { method: 'lexical', top_n: 5 },
+    });
+    await receiver.waitFor('the search and rerank spans', (spans) =>
+      ['search', 'rerank'].every((name) => spans.some((span) => span.name === name)),
+    );
+    const search = receiver.spans.find((span) => span.name === 'search');
+    const searchRequest = receiver.spans.find((span) => span.name === 'POST /v1/search');
+    assert.equal(search?.traceId, searchRequest?.traceId, 'search runs in its request');
+    assert.equal(search?.attributes['quire.search.query_chars'], 'traced paper'.length);
+    assert.ok(
+      !JSON.stringify(search?.attributes).includes('traced paper'),
+      'no query text in the span',
+    );
     t.diagnostic(`embedded trace:\n${traceTree(receiver.spans, CALLER_TRACE)}`);
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
