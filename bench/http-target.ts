@@ -1,10 +1,12 @@
 /**
  * The server side of `npm run bench:http`, run in its own process by bench/http.ts:
  *
- *   node --import tsx bench/http-target.ts bare|full [data-dir]
+ *   node --import tsx bench/http-target.ts bare|full|traced [data-dir]
  *
  * `bare`: plain Fastify 5, logger off, one JSON route. `full`: Quire's whole plugin stack from
- * buildApp (logging on at info, to /dev/null) with the same route added. Prints its URL as the
+ * buildApp (logging on at info, to /dev/null) with the same route added. `traced`: `full` with
+ * OpenTelemetry started as `quire start` starts it, from the OTEL_* variables the benchmark sets
+ * (every request sampled and exported to its sink). Prints its URL as the
  * first stdout line. Exits on SIGTERM/SIGINT, when its stdin closes (the parent went away), or
  * past a maximum lifetime, so it can never outlive the benchmark for long.
  */
@@ -12,6 +14,7 @@ import Fastify from 'fastify';
 import { BENCH_PAYLOAD, BENCH_ROUTE } from './lib/bench-route.js';
 import { HOST, serveUntilStopped, type RunningTarget } from './lib/serve.js';
 import { startQuire } from './lib/target-process.js';
+import { startTracing } from '../src/composition/tracing.js';
 
 /**
  * One load generator on one address would hit per-client rate limits within a second and then
@@ -43,8 +46,12 @@ function startFull(givenDataDir: string | undefined): Promise<RunningTarget> {
 
 async function main(): Promise<void> {
   const [mode, dataDir] = process.argv.slice(2);
-  if (mode !== 'bare' && mode !== 'full') {
-    console.error('usage: node --import tsx bench/http-target.ts bare|full [data-dir]');
+  if (mode !== 'bare' && mode !== 'full' && mode !== 'traced') {
+    console.error('usage: node --import tsx bench/http-target.ts bare|full|traced [data-dir]');
+    process.exit(2);
+  }
+  if (mode === 'traced' && (await startTracing(process.env)) === null) {
+    console.error('http-target(traced): the OTEL_* variables do not turn tracing on');
     process.exit(2);
   }
   const target = mode === 'bare' ? await startBare() : await startFull(dataDir);

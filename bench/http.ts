@@ -5,7 +5,10 @@
  * Scenarios (each at 1 and 50 connections, pipelining 1, a warm-up then a measured run):
  *   - bare Fastify, `GET /bench/json` (logger off);
  *   - Quire's full stack from buildApp, the same route (logging on at info, to /dev/null);
- *   - Quire's full stack, `GET /livez`.
+ *   - Quire's full stack, `GET /livez`;
+ *   - Quire's full stack with OpenTelemetry tracing on (`traced`: every request sampled and
+ *     exported over OTLP/HTTP to a sink receiver in its own process, bench/otlp-sink-target.ts),
+ *     `GET /bench/json` — printed as tracing on/off against `full`, which has tracing off.
  * Each server runs in its own child process (bench/http-target.ts) so the load generator and the
  * server do not share an event loop. Latency percentiles come from a microsecond histogram fed by
  * every 2xx response (autocannon's own rounds to whole milliseconds; it is kept in the JSON too).
@@ -44,6 +47,7 @@ import {
 } from './lib/report.js';
 
 const TARGET_ENTRY = fileURLToPath(new URL('./http-target.ts', import.meta.url));
+const SINK_ENTRY = fileURLToPath(new URL('./otlp-sink-target.ts', import.meta.url));
 const NAME = 'bench:http';
 
 const CONNECTIONS = [1, 50] as const;
@@ -51,7 +55,7 @@ const PIPELINING = 1;
 const TARGET_MIN_RATIO = 0.6;
 const TARGET_LIVEZ_P99_MS = 5;
 
-type Mode = 'bare' | 'full';
+type Mode = 'bare' | 'full' | 'traced';
 
 interface Target extends SpawnedTarget {
   mode: Mode;
@@ -59,12 +63,27 @@ interface Target extends SpawnedTarget {
 
 killChildrenOnExit(NAME);
 
-async function startTarget(mode: Mode, dataDir?: string): Promise<Target> {
+/** The environment of a target: tracing off unless `otlpEndpoint` is given. */
+function targetEnv(otlpEndpoint?: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')),
+  );
+  if (otlpEndpoint === undefined) return env;
+  return {
+    ...env,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+    OTEL_SERVICE_NAME: 'quire-bench',
+    OTEL_TRACES_SAMPLER: 'always_on',
+  };
+}
+
+async function startTarget(mode: Mode, dataDir?: string, otlpEndpoint?: string): Promise<Target> {
   const spawned = await spawnTarget({
     name: mode,
     entry: TARGET_ENTRY,
     args: [mode, ...(dataDir === undefined ? [] : [dataDir])],
     cwd: ROOT,
+    env: targetEnv(otlpEndpoint),
   });
   return { mode, ...spawned };
 }
@@ -138,6 +157,18 @@ async function main(): Promise<void> {
       }
     }
     await stopChild(full.child, NAME);
+
+    const sink = await spawnTarget({ name: 'otlp-sink', entry: SINK_ENTRY, args: [], cwd: ROOT });
+    const traced = await startTarget('traced', dataDir, sink.url);
+    console.log(
+      `Quire full stack, tracing on, at ${traced.url} (pid ${traced.child.pid}) → ${sink.url}`,
+    );
+    await expectJson(`${traced.url}${BENCH_ROUTE}`, BENCH_PAYLOAD);
+    for (const connections of CONNECTIONS) {
+      rows.push(await measure(traced, BENCH_ROUTE, connections, durationS, warmupS));
+    }
+    await stopChild(traced.child, NAME);
+    await stopChild(sink.child, NAME);
   } finally {
     await stopAll(NAME);
     rmSync(dataDir, { recursive: true, force: true });
@@ -153,6 +184,24 @@ async function main(): Promise<void> {
         ? round(full.reqPerSec / bare.reqPerSec, 3)
         : undefined;
     return { connections, bareReqPerSec: bare?.reqPerSec, fullReqPerSec: full?.reqPerSec, ratio };
+  });
+  const tracing = CONNECTIONS.map((connections) => {
+    const off = find('full', BENCH_ROUTE, connections);
+    const on = find('traced', BENCH_ROUTE, connections);
+    const ratio =
+      off !== undefined && on !== undefined && off.reqPerSec > 0
+        ? round(on.reqPerSec / off.reqPerSec, 3)
+        : undefined;
+    return {
+      connections,
+      offReqPerSec: off?.reqPerSec,
+      onReqPerSec: on?.reqPerSec,
+      offP99Ms: off?.latencyMs.p99,
+      onP99Ms: on?.latencyMs.p99,
+      offServerUsPerRequest: off?.serverCpuUsPerRequest,
+      onServerUsPerRequest: on?.serverCpuUsPerRequest,
+      ratio,
+    };
   });
   const livez50 = find('full', '/livez', 50);
   const check = (
@@ -203,6 +252,31 @@ async function main(): Promise<void> {
     console.log(`full/bare req/s @${connections} conn: ${shown}`);
   }
   console.log('');
+  printTable(
+    [
+      'tracing',
+      'conns',
+      'off req/s',
+      'on req/s',
+      'on/off',
+      'off p99 ms',
+      'on p99 ms',
+      'off server µs/req',
+      'on server µs/req',
+    ],
+    tracing.map((row) => [
+      'OTLP/HTTP, all sampled',
+      String(row.connections),
+      String(row.offReqPerSec ?? 'n/a'),
+      String(row.onReqPerSec ?? 'n/a'),
+      row.ratio === undefined ? 'n/a' : row.ratio.toFixed(3),
+      String(row.offP99Ms ?? 'n/a'),
+      String(row.onP99Ms ?? 'n/a'),
+      String(row.offServerUsPerRequest ?? 'n/a'),
+      String(row.onServerUsPerRequest ?? 'n/a'),
+    ]),
+  );
+  console.log('');
   printTargets(targets);
 
   const finishedAt = new Date();
@@ -228,6 +302,7 @@ async function main(): Promise<void> {
     },
     runs: rows,
     ratios,
+    tracing,
     targets,
   };
   writeResults('http', startedAt, report);

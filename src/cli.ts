@@ -7,12 +7,9 @@
  *   migrate  apply pending database migrations and exit
  *   keys     create, list or revoke API keys offline (`quire keys` for usage)
  */
-import { migrateToLatest } from './adapters/sql/migrate.js';
-import { openDatabase } from './composition/database.js';
+import { startTracing } from './composition/tracing.js';
 import { ConfigError, loadConfig, type Config, type Role } from './config.js';
 import { createLogger } from './logger.js';
-import { startServer } from './server.js';
-import { keysCommand } from './keys-cli.js';
 import { startBanner } from './start-banner.js';
 import { VERSION } from './version.js';
 
@@ -32,6 +29,8 @@ function configOrExit(): Config {
 }
 
 async function migrate(config: Config): Promise<void> {
+  const { migrateToLatest } = await import('./adapters/sql/migrate.js');
+  const { openDatabase } = await import('./composition/database.js');
   const logger = createLogger(config.logLevel);
   const database = openDatabase(config, logger);
   try {
@@ -54,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
   const config = configOrExit();
   if (command === 'migrate') return migrate(config);
   if (command === 'keys') {
+    const { keysCommand } = await import('./keys-cli.js');
     process.exitCode = await keysCommand(argv.slice(1), config, createLogger('warn'));
     return;
   }
@@ -64,6 +64,9 @@ async function main(argv: string[]): Promise<void> {
   }
   // `start` honours QUIRE_ROLE; `serve` and `worker` name their role themselves.
   const effective: Config = command === 'start' ? config : { ...config, role };
+  // Tracing patches pg and ioredis as they load: it starts before the server's modules do.
+  await startTracing(process.env);
+  const { startServer } = await import('./server.js');
   const server = await startServer({
     config: effective,
     logger: createLogger(effective.logLevel),

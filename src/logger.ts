@@ -1,9 +1,11 @@
 /**
- * The process logger: JSON lines, one `request_id` on each request's lines, and secrets
- * redacted wherever they appear in a logged object.
+ * The process logger: JSON lines, one `request_id` on each request's lines, the active span's
+ * trace id on every line written inside one, and secrets redacted wherever they appear in a
+ * logged object.
  */
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LogLevel } from './config.js';
+import { activeSpanIds } from './shared/spans.js';
 
 const SECRET_FIELDS = [
   'password',
@@ -28,9 +30,19 @@ export const REDACT_PATHS = [
   ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`, `*.*.*.${field}`]),
 ];
 
+/**
+ * Every line written while a span is active carries its `trace_id` and `span_id` (job start/end
+ * lines, errors…), whoever writes it; a line's own `trace_id` field, if any, wins.
+ */
+function traceFields(): object {
+  // A new object every time: pino merges the line's own fields into what the mixin returns.
+  return activeSpanIds() ?? {};
+}
+
 export function loggerOptions(level: LogLevel): LoggerOptions {
   return {
     level,
+    mixin: traceFields,
     base: { service: 'quire' },
     messageKey: 'msg',
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { buildApp, type App } from './app.js';
+import { activeTracing } from './composition/tracing.js';
 import type { Config } from './config.js';
 import { bootstrapKeyNotice } from './start-banner.js';
 
@@ -65,6 +66,10 @@ export async function startServer({
         await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       }
       await app.close();
+      // The spans of the last requests and jobs leave before the process does.
+      await activeTracing()
+        ?.shutdown()
+        .catch((error: unknown) => logger.warn({ err: error }, 'flushing traces failed'));
       logger.info('shutdown complete');
     })();
     return closing;

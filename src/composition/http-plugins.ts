@@ -30,10 +30,14 @@ import type { HealthCheck } from '../ports/health.js';
 import type { Adapters } from './adapters.js';
 import type { App } from './http-server.js';
 import type { Services } from './services.js';
+import { activeTracing } from './tracing.js';
 
 /** Each plugin is one concern in src/http/plugins/. */
 export async function registerCrossCutting(app: App, metrics: Metrics): Promise<void> {
   await app.register(requestId);
+  // First of the hooks that see a request: its span is active for every later hook and handler.
+  const tracing = activeTracing();
+  if (tracing !== null) await app.register(tracing.fastifyPlugin);
   await app.register(traceContext);
   await app.register(serverTiming);
   await app.register(requestLog);

@@ -22,6 +22,7 @@ import {
   tfidfCosine,
 } from './bm25.js';
 import type { LexicalCostModel } from './lexical-cost.js';
+import { inSpan } from '../shared/spans.js';
 
 export const RERANK_METHODS = ['lexical', 'semantic', 'hybrid'] as const;
 export type RerankMethod = (typeof RERANK_METHODS)[number];
@@ -188,7 +189,23 @@ export class RerankService {
     );
   }
 
-  async rerank(input: RerankInput): Promise<RerankOutcome> {
+  /** Reranks in a `rerank` span (method, sizes, model, degradation; never the texts). */
+  rerank(input: RerankInput): Promise<RerankOutcome> {
+    const attributes = {
+      'quire.rerank.method': input.method ?? this.defaultMethod,
+      'quire.rerank.documents': input.documents.length,
+    };
+    return inSpan('rerank', { attributes }, async (span) => {
+      const outcome = await this.#rerank(input);
+      span.setAttributes({
+        'quire.rerank.model': outcome.meta.model,
+        'quire.rerank.degraded': outcome.meta.degraded,
+      });
+      return outcome;
+    });
+  }
+
+  async #rerank(input: RerankInput): Promise<RerankOutcome> {
     const started = performance.now();
     const method = input.method ?? this.defaultMethod;
     const { query, documents } = input;

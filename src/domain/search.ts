@@ -7,6 +7,7 @@
 import { invalidField } from '../errors.js';
 import type { Highlight, SearchFilters, SearchIndex } from '../ports/search-index.js';
 import type { RerankMethod, RerankService } from './rerank.js';
+import { inSpan } from '../shared/spans.js';
 
 export const SEARCH_LIMITS = {
   queryChars: 1000,
@@ -95,7 +96,25 @@ export class SearchService {
     this.#now = deps.now ?? (() => performance.now());
   }
 
-  async search(tenantId: string, request: SearchRequest): Promise<SearchResponse> {
+  /** Searches in a `search` span (sizes and method, never the query text). */
+  search(tenantId: string, request: SearchRequest): Promise<SearchResponse> {
+    const attributes = {
+      'quire.tenant_id': tenantId,
+      'quire.search.query_chars': request.query.length,
+      'quire.search.rerank': request.rerank?.method ?? 'none',
+    };
+    return inSpan('search', { attributes }, async (span) => {
+      const response = await this.#search(tenantId, request);
+      span.setAttributes({
+        'quire.search.results': response.results.length,
+        'quire.search.method': response.meta.method,
+        'quire.search.degraded': response.meta.degraded,
+      });
+      return response;
+    });
+  }
+
+  async #search(tenantId: string, request: SearchRequest): Promise<SearchResponse> {
     const started = this.#now();
     const limit = request.limit ?? SEARCH_LIMITS.defaultLimit;
     const filters = request.filters ?? {};

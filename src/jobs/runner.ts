@@ -13,6 +13,8 @@ import { jobFailureOf } from './failures.js';
 import type { JobLane, JobProgress, JobRecord, JobType } from '../ports/job-store.js';
 import { nominalRetryDelay } from '../domain/retry-schedule.js';
 import { systemClock, type Clock } from '../ports/clock.js';
+import { TRACE_CONTEXT_FIELD } from '../domain/job-trace.js';
+import { contextFromCarrier, inSpan, SpanKind, type Span } from '../shared/spans.js';
 
 export interface JobContext {
   /** Aborted when the lease is lost (cancel, takeover) or the runner stops. */
@@ -166,7 +168,25 @@ export class JobRunner {
 
   private launch(job: JobRecord, leaseRunsOut: number): void {
     const controller = new AbortController();
-    const done = this.execute(job, controller, leaseRunsOut).finally(() => {
+    // The attempt (run and settling, and every log line written meanwhile) is one span in the
+    // trace of the request that queued the job.
+    const attempt = inSpan(
+      `job ${job.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromCarrier(job.payload[TRACE_CONTEXT_FIELD]),
+        attributes: {
+          'messaging.operation.type': 'process',
+          'quire.job.id': job.id,
+          'quire.job.type': job.type,
+          'quire.job.attempt': job.attempts,
+          'quire.tenant_id': job.tenant_id,
+          ...(job.document_id === null ? {} : { 'quire.document.id': job.document_id }),
+        },
+      },
+      (span) => this.execute(job, controller, leaseRunsOut, span),
+    );
+    const done = attempt.finally(() => {
       this.running.delete(job.id);
       this.schedule(0); // a slot is free
     });
@@ -177,11 +197,15 @@ export class JobRunner {
     job: JobRecord,
     controller: AbortController,
     leaseRunsOut: number,
+    span: Span,
   ): Promise<void> {
     const { queue, handler, owner, leaseMs } = this.options;
     const started = this.clock.now();
-    const settled = (outcome: JobOutcome, failure: JobFailure | null = null): void =>
+    const settled = (outcome: JobOutcome, failure: JobFailure | null = null): void => {
+      span.setAttribute('quire.job.outcome', outcome);
+      if (failure !== null) span.setAttribute('quire.job.failure_code', failure.code);
       this.options.onSettled?.(job, outcome, this.clock.now() - started, failure);
+    };
     // When the lease runs out by this process's clock, counted from before the last renewal
     // that succeeded: past it another worker may hold the job, so this one lets go of it
     // (its late writes would fail anyway: every settling write is conditional on the lease).

@@ -2,6 +2,7 @@
 import type { JobRecord, JobType } from '../../ports/job-store.js';
 import type { DocumentDeps } from './deps.js';
 import { newId } from '../../shared/ids.js';
+import { withTraceCarrier } from '../job-trace.js';
 
 export type JobSettings = Pick<DocumentDeps, 'maxJobAttempts' | 'largeDocumentBytes'>;
 
@@ -18,8 +19,9 @@ export interface NewJob {
 }
 
 export function newJob(settings: JobSettings, job: NewJob): JobRecord {
+  const id = newId('job', Date.parse(job.at));
   return {
-    id: newId('job', Date.parse(job.at)),
+    id,
     tenant_id: job.tenantId,
     document_id: job.documentId,
     type: job.type,
@@ -27,7 +29,7 @@ export function newJob(settings: JobSettings, job: NewJob): JobRecord {
     status: 'queued',
     attempts: 0,
     max_attempts: settings.maxJobAttempts,
-    payload: job.payload,
+    payload: withTraceCarrier(job.payload, id, job.type),
     progress: { done: 0, total: 0, unit: job.type === 'fetch' ? 'bytes' : 'pages' },
     error: null,
     request_id: job.requestId,

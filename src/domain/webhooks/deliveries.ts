@@ -10,6 +10,7 @@
  */
 import { isoNow, systemClock, type Clock } from '../../ports/clock.js';
 import type { DomainEvent, EventPublisher } from '../../ports/events.js';
+import { withTraceCarrier } from '../job-trace.js';
 import type { JobFailure } from '../../ports/failures.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import type { DeliveryError, DeliveryRecord, WebhookRecord } from '../../ports/webhook-store.js';
@@ -97,8 +98,9 @@ export class WebhookDeliveries implements EventPublisher {
     deliveryId: string,
     at: string,
   ): JobRecord {
+    const id = newId('job', this.clock.now());
     return {
-      id: newId('job', this.clock.now()),
+      id,
       tenant_id: event.tenant_id,
       // Not tied to the document: deleting it must not take its announcements with it.
       document_id: null,
@@ -107,7 +109,7 @@ export class WebhookDeliveries implements EventPublisher {
       status: 'queued',
       attempts: 0,
       max_attempts: this.maxAttempts,
-      payload: { delivery_id: deliveryId, webhook_id: webhookId },
+      payload: withTraceCarrier({ delivery_id: deliveryId, webhook_id: webhookId }, id, 'webhook'),
       progress: { done: 0, total: this.maxAttempts, unit: 'attempts' },
       error: null,
       request_id: event.request_id,

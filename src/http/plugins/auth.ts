@@ -159,6 +159,7 @@ function credentialsCheck(context: AuthContext): (request: FastifyRequest) => Pr
     }
     const principal = await principalOf(context, request, scope);
     request.principal = principal;
+    request.trace.span?.setAttribute('quire.tenant_id', principal.tenantId);
     if (!principal.scopes.has(scope)) {
       return refuse(
         context,

@@ -4,8 +4,12 @@
  * span id, so calls it makes downstream (fetches, jobs, webhooks) carry `outgoing`. The trace id
  * goes on the request's log line (request-log) and error lines, not into a per-request child
  * logger: that child cost ~40 µs a request (bench/http.ts).
+ *
+ * With OpenTelemetry on, @fastify/otel has opened the request's span before this hook (it is
+ * registered first, and continued the incoming `traceparent` itself): its ids are the request's.
  */
 import { randomUUID } from 'node:crypto';
+import { context, trace, type Span } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -21,6 +25,8 @@ export interface TraceContext {
   flags: string;
   /** The `traceparent` to send on calls made for this request. */
   outgoing: string;
+  /** The request's recorded span (tracing on); undefined when tracing is off. */
+  span: Span | undefined;
 }
 
 /** 32 random hex digits. randomUUID draws from a cached entropy pool, unlike randomBytes. */
@@ -43,13 +49,33 @@ export function parseTraceparent(header: unknown): TraceContext {
     spanId,
     flags,
     outgoing: `00-${traceId}-${spanId}-${flags}`,
+    span: undefined,
+  };
+}
+
+/** The ids of the request's recorded span, which continued the caller's trace if it sent one. */
+function fromSpan(span: Span, header: unknown): TraceContext {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  const flags = traceFlags.toString(16).padStart(2, '0');
+  const match = typeof header === 'string' ? TRACEPARENT.exec(header.trim()) : null;
+  return {
+    traceId,
+    parentSpanId: match !== null && match[1] === traceId ? match[2] : undefined,
+    spanId,
+    flags,
+    outgoing: `00-${traceId}-${spanId}-${flags}`,
+    span,
   };
 }
 
 async function traceContext(app: FastifyInstance): Promise<void> {
   app.decorateRequest('trace', null as unknown as TraceContext);
   app.addHook('onRequest', function continueTrace(request, _reply, done) {
-    request.trace = parseTraceparent(request.headers.traceparent);
+    const span = trace.getSpan(context.active());
+    request.trace =
+      span !== undefined && span.isRecording()
+        ? fromSpan(span, request.headers.traceparent)
+        : parseTraceparent(request.headers.traceparent);
     done();
   });
 }

@@ -8,6 +8,7 @@ import type { ExtractionLimits, Extractor, LibreOfficeRuntime } from '../../port
 import { Failure } from '../../ports/failures.js';
 import type { ExtractionResults } from '../../domain/documents/extraction-results.js';
 import { LeaseLost, type JobHandler } from '../runner.js';
+import { inSpan } from '../../shared/spans.js';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -36,39 +37,51 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
       const document = await documents.startExtraction(job);
       if (document === null || document.sha256 === null || document.media_type === null)
         throw new LeaseLost(job.id); // deleted meanwhile (its jobs went with it)
-      const file = await documents.materialize(document.sha256);
-      let outcome;
-      try {
-        let last = 0;
-        const password = (job.payload as { password?: unknown }).password;
-        outcome = await extractor.extract(
-          {
-            path: file.path,
-            mediaType: document.media_type,
-            filename: document.filename,
-            ...(typeof password === 'string' ? { password } : {}),
-            limits: options.limits,
-            ocr: options.ocr,
-            ...(options.libreOffice === undefined ? {} : { libreOffice: options.libreOffice }),
-          },
-          {
-            signal,
-            onProgress(done, total) {
-              const now = performance.now();
-              if (done < total && now - last < PROGRESS_INTERVAL_MS) return;
-              last = now;
-              progress({ done, total, unit: 'pages' });
+      const { media_type: mediaType, sha256 } = document;
+      const attributes = {
+        'quire.document.id': document.id,
+        'quire.document.media_type': mediaType,
+        'quire.document.size_bytes': document.size_bytes,
+      };
+      await inSpan('extract document', { attributes }, async (span) => {
+        const file = await documents.materialize(sha256);
+        let outcome;
+        try {
+          let last = 0;
+          const password = (job.payload as { password?: unknown }).password;
+          outcome = await extractor.extract(
+            {
+              path: file.path,
+              mediaType,
+              filename: document.filename,
+              ...(typeof password === 'string' ? { password } : {}),
+              limits: options.limits,
+              ocr: options.ocr,
+              ...(options.libreOffice === undefined ? {} : { libreOffice: options.libreOffice }),
             },
-          },
-        );
-      } finally {
-        await file.release();
-      }
-      // Bad input: permanent by the registry (the same bytes fail the same way).
-      if (!outcome.ok) throw new Failure(outcome.code, outcome.message);
-      options.onPages?.(outcome.result.pages.length);
-      if (!(await documents.completeExtraction(job, owner, outcome.result)))
-        throw new LeaseLost(job.id);
+            {
+              signal,
+              onProgress(done, total) {
+                const now = performance.now();
+                if (done < total && now - last < PROGRESS_INTERVAL_MS) return;
+                last = now;
+                progress({ done, total, unit: 'pages' });
+              },
+            },
+          );
+        } finally {
+          await file.release();
+        }
+        // Bad input: permanent by the registry (the same bytes fail the same way).
+        if (!outcome.ok) {
+          span.setAttribute('quire.extraction.failure_code', outcome.code);
+          throw new Failure(outcome.code, outcome.message);
+        }
+        span.setAttribute('quire.extraction.pages', outcome.result.pages.length);
+        options.onPages?.(outcome.result.pages.length);
+        if (!(await documents.completeExtraction(job, owner, outcome.result)))
+          throw new LeaseLost(job.id);
+      });
     },
 
     async onRequeued(job) {

@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Fetcher } from '../../ports/fetcher.js';
+import { inSpan } from '../../shared/spans.js';
 import type { JobProgress } from '../../ports/job-store.js';
 import type { FetchedDocuments } from '../../domain/documents/fetched.js';
 import type { JobHandler } from '../runner.js';
@@ -46,35 +47,40 @@ export function fetchJobHandler(options: {
 
     async run(job, { signal, owner, progress }) {
       const payload = job.payload as { url: string; headers?: Record<string, string> };
-      const response = await fetcher.fetch(payload.url, {
-        headers: {
-          ...(payload.headers ?? {}),
-          ...(job.request_id === null ? {} : { 'x-request-id': job.request_id }),
-        },
-        maxBytes,
-        signal,
-        scope: job.tenant_id,
+      // The host only: a URL's path and query may hold the caller's secrets.
+      const host = URL.canParse(payload.url) ? new URL(payload.url).host : '';
+      await inSpan('fetch url', { attributes: { 'server.address': host } }, async (span) => {
+        const response = await fetcher.fetch(payload.url, {
+          headers: {
+            ...(payload.headers ?? {}),
+            ...(job.request_id === null ? {} : { 'x-request-id': job.request_id }),
+          },
+          maxBytes,
+          signal,
+          scope: job.tenant_id,
+        });
+        // `total` is the declared size, 0 while it is unknown; both are exact once it is fetched.
+        const total = declaredSize(response.headers);
+        let done = 0;
+        let last = performance.now();
+        const report = (): void => progress({ done, total, unit: 'bytes' });
+        if (total > 0) report();
+        const body = counted(response.body, (bytes) => {
+          done += bytes;
+          const now = performance.now();
+          if (now - last < PROGRESS_INTERVAL_MS) return;
+          last = now;
+          report();
+        });
+        const upload = await documents.stage(body, signal);
+        const fetched: JobProgress = {
+          done: upload.staged.size,
+          total: upload.staged.size,
+          unit: 'bytes',
+        };
+        span.setAttribute('quire.fetch.bytes', upload.staged.size);
+        await documents.attachFetched(job, upload, owner, fetched);
       });
-      // `total` is the declared size, 0 while it is unknown; both are exact once it is fetched.
-      const total = declaredSize(response.headers);
-      let done = 0;
-      let last = performance.now();
-      const report = (): void => progress({ done, total, unit: 'bytes' });
-      if (total > 0) report();
-      const body = counted(response.body, (bytes) => {
-        done += bytes;
-        const now = performance.now();
-        if (now - last < PROGRESS_INTERVAL_MS) return;
-        last = now;
-        report();
-      });
-      const upload = await documents.stage(body, signal);
-      const fetched: JobProgress = {
-        done: upload.staged.size,
-        total: upload.staged.size,
-        unit: 'bytes',
-      };
-      await documents.attachFetched(job, upload, owner, fetched);
     },
 
     async onFinalFailure(job, failure) {

@@ -3,6 +3,7 @@
  * on the delivery and retried by the runner within the retry window.
  */
 import type { Fetcher, PostResult } from '../../ports/fetcher.js';
+import { inSpan } from '../../shared/spans.js';
 import type { Failure } from '../../ports/failures.js';
 import type { JobRecord } from '../../ports/job-store.js';
 import type { DeliveryRecord } from '../../ports/webhook-store.js';
@@ -63,12 +64,21 @@ export function webhookJobHandler(options: WebhookJobOptions): JobHandler {
       const { body, headers } = webhooks.signedRequest(delivery, secret);
       let result: PostResult;
       try {
-        result = await fetcher.post(webhook.url, {
-          headers,
-          body,
-          signal,
-          timeoutMs,
-          scope: job.tenant_id,
+        const attributes = {
+          'quire.webhook.id': webhook.id,
+          'quire.webhook.event': delivery.event,
+          'quire.webhook.delivery_id': delivery.id,
+        };
+        result = await inSpan('webhook deliver', { attributes }, async (span) => {
+          const posted = await fetcher.post(webhook.url, {
+            headers,
+            body,
+            signal,
+            timeoutMs,
+            scope: job.tenant_id,
+          });
+          span.setAttribute('http.response.status_code', posted.status);
+          return posted;
         });
       } catch (error) {
         if (signal.aborted) throw error; // stopping or lease lost: the runner hands it back
