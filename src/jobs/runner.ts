@@ -52,6 +52,8 @@ export interface JobRunnerOptions {
    * 0.5. A smaller share keeps a long schedule (webhooks' 24 h) close to its nominal length.
    */
   retryJitter?: number;
+  /** An attempt begins: `job` as claimed (its `attempts` counts this one). */
+  onStarted?: (job: JobRecord) => void;
   onSettled?: (
     job: JobRecord,
     outcome: JobOutcome,
@@ -180,6 +182,7 @@ export class JobRunner {
   ): Promise<void> {
     const { queue, handler, owner, leaseMs } = this.options;
     const started = this.clock.now();
+    this.options.onStarted?.(job);
     const settled = (outcome: JobOutcome, failure: JobFailure | null = null): void =>
       this.options.onSettled?.(job, outcome, this.clock.now() - started, failure);
     // When the lease runs out by this process's clock, counted from before the last renewal
