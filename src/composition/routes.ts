@@ -17,6 +17,7 @@ import { searchRoutes } from '../http/routes/search.js';
 import { webhookRoutes } from '../http/routes/webhooks.js';
 import type { Clock } from '../ports/clock.js';
 import type { Adapters } from './adapters.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { App } from './http-server.js';
 import type { Pools } from './pools.js';
 import type { Services } from './services.js';
@@ -27,11 +28,15 @@ export interface RouteContext {
   adapters: Adapters;
   pools: Pools;
   services: Services;
+  metrics: Pick<Metrics, 'readiness' | 'readinessChanges'>;
 }
 
 export async function registerRoutes(app: App, context: RouteContext): Promise<void> {
-  const { config, clock, adapters, pools, services } = context;
-  await app.register(metaRoutes);
+  const { config, clock, adapters, pools, services, metrics } = context;
+  await app.register(metaRoutes, {
+    readiness: metrics.readiness,
+    readinessChanges: metrics.readinessChanges,
+  });
   await app.register(adminRoutes, {
     apiKeys: services.apiKeys,
     audit: adapters.audit,

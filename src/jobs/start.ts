@@ -191,6 +191,7 @@ function settleReporter({ logger, clock, metrics, webhooks }: WorkersOptions, wo
     metrics.jobs.inc({ type: job.type, outcome });
     metrics.jobDuration.observe({ type: job.type }, durationMs / 1000);
     if (FINAL.has(outcome)) metrics.jobAttempts.observe({ type: job.type, outcome }, job.attempts);
+    if (failure !== null) metrics.jobFailures.inc({ type: job.type, code: failure.code });
     if (outcome === 'dead') {
       announceDead(webhooks, job, failure, clock).catch((error: unknown) =>
         logger.error({ err: error, job_id: job.id }, 'job.dead event not published'),

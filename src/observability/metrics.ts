@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerState } from '../ports/fetcher.js';
-import type { JobStatus } from '../ports/job-store.js';
+import { JOB_TYPES, type JobStatus } from '../ports/job-store.js';
 
 /** What the gauges read when Prometheus scrapes. */
 export interface GaugeSources {
@@ -177,6 +177,15 @@ export function createJobMetrics(registry: Registry) {
   });
   // Every outcome is exported from the start, so a rate over it is defined before the first.
   for (const outcome of WEBHOOK_DELIVERY_OUTCOMES) webhookDeliveries.inc({ outcome }, 0);
+  const jobQueueWait = new Histogram({
+    name: 'job_queue_wait_seconds',
+    help: 'Time from a job being due (enqueued, or its retry time) to an attempt starting, by type.',
+    labelNames: ['type'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+    registers,
+  });
+  // Each type's series exist from the start, so a quantile over them is defined before a job.
+  for (const type of JOB_TYPES) jobQueueWait.zero({ type });
   return {
     jobs: new Counter({
       name: 'jobs_total',
@@ -191,13 +200,13 @@ export function createJobMetrics(registry: Registry) {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
       registers,
     }),
-    jobQueueWait: new Histogram({
-      name: 'job_queue_wait_seconds',
-      help: 'Time from a job being due (enqueued, or its retry time) to an attempt starting, by type.',
-      labelNames: ['type'] as const,
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+    jobFailures: new Counter({
+      name: 'job_failures_total',
+      help: 'Failed job attempts by type and failure code (the error registry: a bounded set).',
+      labelNames: ['type', 'code'] as const,
       registers,
     }),
+    jobQueueWait,
     jobAttempts: new Histogram({
       name: 'job_attempts',
       help: 'Attempts a job took, observed when it ended for good, by type and final outcome (succeeded, failed, dead).',
