@@ -58,11 +58,7 @@ export async function runHealthChecks(
 
 /** Why /health says `degraded`: each reason an operator can act on, with what it concerns. */
 export type DegradationReason =
-  | 'shedding'
-  | 'breaker_open'
-  | 'queue_backlog'
-  | 'slow_dependency'
-  | 'dependency_down';
+  'shedding' | 'breaker_open' | 'queue_backlog' | 'slow_dependency' | 'dependency_down';
 
 export interface Degradation {
   reason: DegradationReason;

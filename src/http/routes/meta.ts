@@ -176,10 +176,7 @@ function openapiDocument(app: FastifyInstance): void {
   );
 }
 
-export async function metaRoutes(
-  app: FastifyInstance,
-  options: MetaRoutesOptions,
-): Promise<void> {
+export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOptions): Promise<void> {
   livez(app);
   readyz(app, options);
   health(app);
