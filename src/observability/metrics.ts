@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerState } from '../ports/fetcher.js';
+import { ROUTE_CLASSES } from '../ports/principal.js';
 import { JOB_TYPES, type JobStatus } from '../ports/job-store.js';
 
 /** What the gauges read when Prometheus scrapes. */
@@ -85,6 +86,13 @@ export function createMetrics(sources: GaugeSources, registry: Registry = create
     registers,
   });
   readiness.set(1);
+  const rateLimitRejections = new Counter({
+    name: 'rate_limit_rejections_total',
+    help: 'Requests refused with 429 by the rate limits, by route class.',
+    labelNames: ['tier'] as const,
+    registers,
+  });
+  for (const tier of ROUTE_CLASSES) rateLimitRejections.inc({ tier }, 0);
   return {
     registry,
     shedRequests,
@@ -113,12 +121,7 @@ export function createMetrics(sources: GaugeSources, registry: Registry = create
       labelNames: ['reason'] as const,
       registers,
     }),
-    rateLimitRejections: new Counter({
-      name: 'rate_limit_rejections_total',
-      help: 'Requests refused with 429 by the rate limits, by route class.',
-      labelNames: ['tier'] as const,
-      registers,
-    }),
+    rateLimitRejections,
     rateLimitStoreErrors: new Counter({
       name: 'rate_limit_store_errors_total',
       help: 'Failed calls to the rate-limit store (Redis); requests then pass (fail open) or get 503.',

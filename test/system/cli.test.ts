@@ -7,6 +7,7 @@ import pg from 'pg';
 import { buildTestApp, onCleanup, tempDir } from '../helpers/app.js';
 import { createPostgresSchema } from '../helpers/databases.js';
 import { runScript } from '../helpers/process.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
 
 const CLI = 'src/cli.ts';
 
@@ -139,6 +140,27 @@ describe('quire keys (offline)', () => {
       ).statusCode,
       401,
     );
+  });
+
+  it('with Redis configured, revoke prints its one JSON line and nothing else (no warnings)', async () => {
+    const env = {
+      QUIRE_DATA_DIR: tempDir(),
+      QUIRE_REDIS_URL: `${TEST_REDIS_URL}/9`,
+      // Its own prefix on the shared Redis: the revocation notice reaches no other test.
+      QUIRE_REDIS_PREFIX: `clirevoke${process.pid}`,
+    };
+    const created = await runScript(
+      CLI,
+      ['keys', 'create', '--name', 'to revoke', '--scopes', 'search'],
+      env,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stderr, '', 'create writes nothing on stderr');
+    const { id } = JSON.parse(created.stdout) as { id: string };
+    const revoked = await runScript(CLI, ['keys', 'revoke', id], env);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal(revoked.stderr, '', 'revoke writes nothing on stderr');
+    assert.deepEqual(revoked.stdout.trim().split('\n'), [JSON.stringify({ id, revoked: true })]);
   });
 
   it('refuses bad arguments with exit 2 and the usage', async () => {
