@@ -19,7 +19,13 @@ import { registerRoutes } from './composition/routes.js';
 import { buildServices, prepareAuthentication, type Services } from './composition/services.js';
 import type { Config } from './config.js';
 import { createWorkers, type Workers } from './jobs/start.js';
-import { createJobMetrics, createMetrics, type Metrics } from './observability/metrics.js';
+import {
+  createJobMetrics,
+  createMetrics,
+  createRegistry,
+  createStorageMetrics,
+  type Metrics,
+} from './observability/metrics.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import { bootstrapKeyNotice } from './start-banner.js';
 
@@ -44,17 +50,28 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const clock = systemClock;
   const closers = new Closers();
   try {
+    const registry = createRegistry();
+    const storage = createStorageMetrics(registry);
     const adapters = await openAdapters({
       config,
       logger,
       ...(options.database === undefined ? {} : { database: options.database }),
+      timings: {
+        statement: (operation, seconds) =>
+          storage.databaseQueryDuration.observe({ operation }, seconds),
+        blobCall: (operation, ok, seconds) =>
+          storage.blobStoreDuration.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds),
+      },
     });
     closers.add(() => adapters.close());
     const pools = await openPools(config, logger, options, closers);
-    const metrics = createMetrics({
-      jobCounts: () => adapters.uow.stores.jobs.countByStatus(),
-      breakers: () => adapters.fetcher.breakers(),
-    });
+    const metrics = createMetrics(
+      {
+        jobCounts: () => adapters.uow.stores.jobs.countByStatus(),
+        breakers: () => adapters.fetcher.breakers(),
+      },
+      registry,
+    );
     const services = buildServices({ config, logger, clock, adapters, pools, metrics });
     await prepareAuthentication(
       { config, logger, adapters },

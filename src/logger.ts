@@ -1,9 +1,11 @@
 /**
  * The process logger: JSON lines, one `request_id` on each request's lines, the active span's
  * trace id on every line written inside one, and secrets redacted wherever they appear in a
- * logged object.
+ * logged object. On a terminal (stdout is a TTY) the same lines are printed for people instead:
+ * one coloured line each, its fields indented below.
  */
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
 import type { LogLevel } from './config.js';
 import { activeSpanIds } from './shared/spans.js';
 
@@ -51,8 +53,19 @@ export function loggerOptions(level: LogLevel): LoggerOptions {
   };
 }
 
+/** Human-readable lines for a terminal, written synchronously (nothing lost at exit). */
+function terminal(): DestinationStream {
+  return pretty({
+    sync: true,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    messageKey: 'msg',
+  });
+}
+
+/** JSON lines to `destination`; without one, to stdout, pretty when stdout is a terminal. */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return destination === undefined
-    ? pino(loggerOptions(level))
-    : pino(loggerOptions(level), destination);
+  if (destination !== undefined) return pino(loggerOptions(level), destination);
+  return process.stdout.isTTY ? pino(loggerOptions(level), terminal()) : pino(loggerOptions(level));
 }

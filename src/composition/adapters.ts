@@ -33,7 +33,8 @@ import { redisNamespace } from '../adapters/redis/namespace.js';
 import { createRedisRateLimitStore } from '../adapters/redis/rate-limit-store.js';
 import { createSqlApiKeyStore } from '../adapters/sql/api-key-store.js';
 import { createSqlAuditLog } from '../adapters/sql/audit-log.js';
-import type { SqlDatabase } from '../adapters/sql/database.js';
+import type { SqlDatabase, StatementObserver } from '../adapters/sql/database.js';
+import { timedBlobStore, type BlobCallObserver } from '../adapters/timing/blob-store.js';
 import { migrateToLatest } from '../adapters/sql/migrate.js';
 import { openBlobStore } from './blob-store.js';
 import { openDatabase } from './database.js';
@@ -79,6 +80,8 @@ export interface OpenAdaptersOptions {
    * (`quire keys`), whose blob store may not be the servers'.
    */
   writeBlobSentinel?: boolean;
+  /** Told the duration of every database statement and blob store call (metrics). */
+  timings?: { statement: StatementObserver; blobCall: BlobCallObserver };
 }
 
 export async function openAdapters({
@@ -87,17 +90,21 @@ export async function openAdapters({
   database: given,
   migrate,
   writeBlobSentinel = true,
+  timings,
 }: OpenAdaptersOptions): Promise<Adapters> {
   const closers = new Closers();
   try {
-    const database = given ?? openDatabase(config, logger);
+    const database = given ?? openDatabase(config, logger, timings?.statement);
     if (given === undefined) closers.add(() => database.close());
     if (migrate ?? config.autoMigrate) await applyMigrations(database, logger);
     const content = await contentPolicy(config, database, logger);
     const healthChecks: HealthCheck[] = [
       { name: 'database', check: (signal) => database.ping(signal) },
     ];
-    const { blobs, close: closeBlobs } = openBlobStore(config, logger);
+    const opened = openBlobStore(config, logger);
+    const blobs =
+      timings === undefined ? opened.blobs : timedBlobStore(opened.blobs, timings.blobCall);
+    const closeBlobs = opened.close;
     closers.add(async () => closeBlobs());
     // Readiness fails when this store does not hold the sentinel the deployment recorded.
     const deployment = createSqlDeploymentStore(database);

@@ -49,7 +49,7 @@ export async function registerCrossCutting(app: App, metrics: Metrics): Promise<
   await app.register(lifecycle);
   await app.register(unreadBody);
   await app.register(compression);
-  await app.register(loadShedding);
+  await app.register(loadShedding, { shed: metrics.shedRequests });
 }
 
 export interface GateContext {

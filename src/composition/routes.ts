@@ -19,6 +19,7 @@ import { searchRoutes } from '../http/routes/search.js';
 import { webhookRoutes } from '../http/routes/webhooks.js';
 import type { Clock } from '../ports/clock.js';
 import type { Adapters } from './adapters.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { App } from './http-server.js';
 import type { Pools } from './pools.js';
 import type { Services } from './services.js';
@@ -29,10 +30,11 @@ export interface RouteContext {
   adapters: Adapters;
   pools: Pools;
   services: Services;
+  metrics: Pick<Metrics, 'readiness' | 'readinessChanges'>;
 }
 
 export async function registerRoutes(app: App, context: RouteContext): Promise<void> {
-  const { config, clock, adapters, pools, services } = context;
+  const { config, clock, adapters, pools, services, metrics } = context;
   await app.register(documentRoutes, {
     documents: services.documents,
     fetcher: adapters.fetcher,
@@ -61,5 +63,8 @@ export async function registerRoutes(app: App, context: RouteContext): Promise<v
     documents: adapters.uow.stores.documents,
     jobs: adapters.uow.stores.jobs,
   });
-  await app.register(metaRoutes);
+  await app.register(metaRoutes, {
+    readiness: metrics.readiness,
+    readinessChanges: metrics.readinessChanges,
+  });
 }

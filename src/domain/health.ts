@@ -55,3 +55,48 @@ export async function runHealthChecks(
     degraded: failed(false),
   };
 }
+
+/** Why /health says `degraded`: each reason an operator can act on, with what it concerns. */
+export type DegradationReason =
+  'shedding' | 'breaker_open' | 'queue_backlog' | 'slow_dependency' | 'dependency_down';
+
+export interface Degradation {
+  reason: DegradationReason;
+  /** The threshold crossed, the breaker's name, the queued count, or the check's name. */
+  detail: string;
+}
+
+export interface OperationalState {
+  checks: readonly HealthCheck[];
+  report: HealthReport;
+  /** The load-shedding threshold currently crossed (requests get 503 OVERLOADED), or null. */
+  shedding: string | null;
+  /** Circuit breakers by name: `open` ones stop calls to their upstream. */
+  breakers: Record<string, string>;
+  /** Jobs waiting across every process; undefined when the count could not be read. */
+  queued: number | undefined;
+  maxQueued: number;
+  slowCheckMs: number;
+}
+
+/**
+ * Everything that makes a serving process `degraded`: shedding, an open breaker, a queue backed
+ * up past its threshold, a dependency that answers but slowly, or a non-critical one that fails.
+ */
+export function degradations(state: OperationalState): Degradation[] {
+  const found: Degradation[] = [];
+  if (state.shedding !== null) found.push({ reason: 'shedding', detail: state.shedding });
+  for (const [name, breaker] of Object.entries(state.breakers))
+    if (breaker === 'open') found.push({ reason: 'breaker_open', detail: name });
+  if (state.queued !== undefined && state.queued > state.maxQueued)
+    found.push({ reason: 'queue_backlog', detail: `${state.queued} queued` });
+  for (const check of state.checks) {
+    const result = state.report.checks[check.name];
+    if (result === undefined) continue;
+    if (result.status === 'fail' && check.critical === false)
+      found.push({ reason: 'dependency_down', detail: check.name });
+    else if (result.status === 'ok' && result.latency_ms > state.slowCheckMs)
+      found.push({ reason: 'slow_dependency', detail: `${check.name} (${result.latency_ms} ms)` });
+  }
+  return found;
+}

@@ -27,6 +27,8 @@ declare module 'fastify' {
     breakers(): Record<string, BreakerState>;
     /** Jobs waiting, running, failed and dead, across every process. */
     queueDepth(): Promise<{ waiting: number; active: number; failed: number; dead: number }>;
+    /** The load-shedding threshold crossed right now (requests are being shed), or null. */
+    sheddingReason(): string | null;
   }
   interface FastifyRequest {
     trace: TraceContext;

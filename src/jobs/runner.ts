@@ -54,6 +54,8 @@ export interface JobRunnerOptions {
    * 0.5. A smaller share keeps a long schedule (webhooks' 24 h) close to its nominal length.
    */
   retryJitter?: number;
+  /** An attempt begins: `job` as claimed (its `attempts` counts this one). */
+  onStarted?: (job: JobRecord) => void;
   onSettled?: (
     job: JobRecord,
     outcome: JobOutcome,
@@ -201,6 +203,7 @@ export class JobRunner {
   ): Promise<void> {
     const { queue, handler, owner, leaseMs } = this.options;
     const started = this.clock.now();
+    this.options.onStarted?.(job);
     const settled = (outcome: JobOutcome, failure: JobFailure | null = null): void => {
       span.setAttribute('quire.job.outcome', outcome);
       if (failure !== null) span.setAttribute('quire.job.failure_code', failure.code);

@@ -1,7 +1,7 @@
 /**
  * The background side of a process (QUIRE_ROLE all or worker): one job runner per job type —
- * fetch, extract, webhook — feeding the job metrics, announcing jobs that die, and logging each
- * failed attempt. Stopping hands unfinished jobs back to the queue.
+ * fetch, extract, webhook — feeding the job metrics, announcing jobs that die, and logging the
+ * start and end of every attempt. Stopping hands unfinished jobs back to the queue.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,11 @@ import {
 import type { JobMetrics } from '../observability/metrics.js';
 import { isoNow, type Clock } from '../ports/clock.js';
 import type { EventPublisher } from '../ports/events.js';
-import type { Extractor, LibreOfficeRuntime } from '../ports/extractor.js';
+import {
+  SUPPORTED_MEDIA_TYPES,
+  type Extractor,
+  type LibreOfficeRuntime,
+} from '../ports/extractor.js';
 import type { JobFailure } from '../ports/failures.js';
 import type { Fetcher } from '../ports/fetcher.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -74,7 +78,13 @@ export function createWorkers(options: WorkersOptions): Workers {
         limits: extractionLimits(config),
         ocr: config.ocr,
         ...(options.libreOffice === null ? {} : { libreOffice: options.libreOffice }),
-        onPages: (pages) => metrics.extractionPages.inc(pages),
+        onExtracted: ({ mediaType, outcome, pages, seconds }) => {
+          const media_type = boundedMediaType(mediaType);
+          metrics.extractionDuration.observe({ media_type, outcome }, seconds);
+          if (outcome !== 'ok') return;
+          metrics.extractionPages.inc(pages);
+          metrics.extractionDocumentPages.observe({ media_type }, pages);
+        },
       }),
       extractor.concurrency,
     ),
@@ -85,6 +95,11 @@ export function createWorkers(options: WorkersOptions): Workers {
         fetcher,
         timeoutMs: config.webhookTimeoutMs,
         onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
+        onResponse: (success, seconds) =>
+          metrics.webhookDeliveryDuration.observe(
+            { result: success ? 'success' : 'failure' },
+            seconds,
+          ),
       }),
       config.webhookConcurrency,
       {
@@ -110,7 +125,8 @@ export function createWorkers(options: WorkersOptions): Workers {
 function runnerFactory(options: WorkersOptions) {
   const { config, logger, clock, queue } = options;
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const onSettled = settleReporter(options);
+  const onStarted = startReporter(options, owner);
+  const onSettled = settleReporter(options, owner);
   return (
     handler: JobHandler,
     concurrency: number,
@@ -125,14 +141,53 @@ function runnerFactory(options: WorkersOptions) {
       leaseMs: config.jobLeaseMs,
       pollMs: config.workerPollMs,
       ...retry,
+      onStarted,
       onSettled,
       onError: (error, job) =>
         logger.error({ err: error, job_id: job.id, type: job.type }, 'job could not be settled'),
     });
 }
 
-/** Counts and times every attempt, announces a dead job, logs a failed attempt. */
-function settleReporter({ logger, clock, metrics, webhooks }: WorkersOptions) {
+/** Media types outside the supported set share one label value, so the set stays bounded. */
+function boundedMediaType(mediaType: string): string {
+  return (SUPPORTED_MEDIA_TYPES as readonly string[]).includes(mediaType) ? mediaType : 'other';
+}
+
+/** What every log line of an attempt says about it (see docs/operations.md, "Job logs"). */
+function attemptFields(job: JobRecord, workerId: string) {
+  return {
+    job_id: job.id,
+    type: job.type,
+    document_id: job.document_id,
+    tenant_id: job.tenant_id,
+    worker_id: workerId,
+    attempt: job.attempts,
+    max_attempts: job.max_attempts,
+    request_id: job.request_id,
+  };
+}
+
+/** Logs an attempt's start and times how long the job waited since it was due. */
+function startReporter({ logger, clock, metrics }: WorkersOptions, workerId: string) {
+  return (job: JobRecord): void => {
+    const waitMs = Math.max(0, clock.now() - Date.parse(job.next_attempt_at));
+    metrics.jobQueueWait.observe({ type: job.type }, waitMs / 1000);
+    logger.info(
+      { ...attemptFields(job, workerId), event: 'job.attempt.started', queue_wait_ms: waitMs },
+      'job attempt started',
+    );
+  };
+}
+
+/** Outcomes that end a job for good. */
+const FINAL: ReadonlySet<JobOutcome> = new Set(['succeeded', 'failed', 'dead']);
+
+/**
+ * Counts and times every attempt, announces a dead job, and logs the attempt's end: info when it
+ * succeeded or was handed back, warn when it failed (bad input, retried, lost), error when the job
+ * died — never with a stack: the failure's code and message say what happened.
+ */
+function settleReporter({ logger, clock, metrics, webhooks }: WorkersOptions, workerId: string) {
   return (
     job: JobRecord,
     outcome: JobOutcome,
@@ -141,17 +196,29 @@ function settleReporter({ logger, clock, metrics, webhooks }: WorkersOptions) {
   ): void => {
     metrics.jobs.inc({ type: job.type, outcome });
     metrics.jobDuration.observe({ type: job.type }, durationMs / 1000);
+    if (FINAL.has(outcome)) metrics.jobAttempts.observe({ type: job.type, outcome }, job.attempts);
+    if (failure !== null) metrics.jobFailures.inc({ type: job.type, code: failure.code });
     if (outcome === 'dead') {
       announceDead(webhooks, job, failure, clock).catch((error: unknown) =>
         logger.error({ err: error, job_id: job.id }, 'job.dead event not published'),
       );
     }
-    if (outcome === 'failed' || outcome === 'dead' || outcome === 'retried') {
-      logger.warn(
-        { job_id: job.id, type: job.type, outcome, request_id: job.request_id },
-        'job attempt failed',
-      );
-    }
+    const level =
+      outcome === 'succeeded' || outcome === 'requeued'
+        ? 'info'
+        : outcome === 'dead'
+          ? 'error'
+          : 'warn';
+    logger[level](
+      {
+        ...attemptFields(job, workerId),
+        event: 'job.attempt.finished',
+        outcome,
+        duration_ms: Math.round(durationMs),
+        ...(failure === null ? {} : { error_code: failure.code, error_message: failure.message }),
+      },
+      `job attempt ${outcome}`,
+    );
   };
 }
 

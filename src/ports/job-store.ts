@@ -52,6 +52,8 @@ export interface JobRecord {
   progress: JobProgress;
   error: JobFailure | null;
   request_id: string | null;
+  /** The worker that ran each attempt, in order (`workers[0]` ran attempt 1). */
+  workers: string[];
   next_attempt_at: string;
   created_at: string;
   started_at: string | null;

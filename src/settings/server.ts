@@ -193,6 +193,8 @@ export const LOAD_SHEDDING_SETTINGS: SettingsTable<LoadSheddingConfig> = {
 /** The readiness check and the metrics endpoint. */
 export interface ProbeConfig {
   readyCheckTimeoutMs: number;
+  healthSlowCheckMs: number;
+  healthMaxQueuedJobs: number;
   metricsToken: string | undefined;
 }
 
@@ -203,6 +205,22 @@ export const PROBE_SETTINGS: SettingsTable<ProbeConfig> = {
     default: '2000',
     parse: integer(50, 60000),
     description: 'How long one readiness check (database, …) may take before it counts as failed.',
+  },
+  healthSlowCheckMs: {
+    key: 'healthSlowCheckMs',
+    env: 'QUIRE_HEALTH_SLOW_CHECK_MS',
+    default: '500',
+    parse: integer(1, 60000),
+    description:
+      'A dependency check that passes but takes longer than this makes /health `degraded` (`slow_dependency`).',
+  },
+  healthMaxQueuedJobs: {
+    key: 'healthMaxQueuedJobs',
+    env: 'QUIRE_HEALTH_MAX_QUEUED_JOBS',
+    default: '1000',
+    parse: integer(0, 100000000),
+    description:
+      'More queued jobs than this (across every process) make /health `degraded` (`queue_backlog`).',
   },
   metricsToken: {
     key: 'metricsToken',

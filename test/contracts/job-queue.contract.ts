@@ -115,8 +115,9 @@ export function jobQueueContract(factory: JobQueueFactory): void {
           attempts: taken?.attempts,
           error: taken?.error,
           done: taken?.progress.done,
+          workers: taken?.workers,
         },
-        { status: 'running', attempts: 2, error: null, done: 0 },
+        { status: 'running', attempts: 2, error: null, done: 0, workers: ['crashed', 'rescuer'] },
         'the new owner’s row is untouched',
       );
       assert.equal(await uow.stores.jobs.complete(queued.id, 'rescuer', at), true);
@@ -266,10 +267,14 @@ export function jobQueueContract(factory: JobQueueFactory): void {
       assert.equal((await queue.cancel('acme', queued.id))?.status, 'dead');
 
       const retried = await queue.retry('acme', queued.id);
-      assert.deepEqual([retried?.status, retried?.attempts, retried?.error], ['queued', 0, null]);
+      assert.deepEqual(
+        [retried?.status, retried?.attempts, retried?.error, retried?.workers],
+        ['queued', 0, null, []],
+        'a retry starts a fresh list of attempts and of their workers',
+      );
       if (retried !== null) await queue.enqueue([retried]);
       const again = await queue.reserve(['fetch'], 'w', 10_000);
-      assert.deepEqual([again?.id, again?.attempts], [queued.id, 1]);
+      assert.deepEqual([again?.id, again?.attempts, again?.workers], [queued.id, 1, ['w']]);
       assert.equal(await uow.stores.jobs.complete(queued.id, 'w', new Date().toISOString()), true);
       await queue.completed(queued.id, 'w');
       assert.equal((await queue.retry('acme', queued.id))?.status, 'succeeded', 'not retried');

@@ -47,6 +47,7 @@ export function jobRecord(
     progress: { done: 0, total: 0, unit: 'bytes' },
     error: null,
     request_id: null,
+    workers: [],
     next_attempt_at: at,
     created_at: at,
     started_at: null,

@@ -54,6 +54,7 @@ function deliveryJob(tenantId: string, deliveryId: string, webhookId: string): J
     progress: { done: 0, total: 36, unit: 'attempts' },
     error: null,
     request_id: 'req-1',
+    workers: [],
     next_attempt_at: at,
     created_at: at,
     started_at: null,

@@ -1,6 +1,6 @@
 /**
- * A TCP proxy on 127.0.0.1 that a test can cut and restore, to make a real dependency
- * (PostgreSQL) unreachable without touching the server itself.
+ * A TCP proxy on 127.0.0.1 that a test can cut and restore, or slow down, to make a real
+ * dependency (PostgreSQL) unreachable or slow without touching the server itself.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -10,6 +10,8 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** Holds every chunk sent to the target this long (0: none), in order. */
+  delay(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -17,6 +19,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const sockets = new Set<Socket>();
   let server: Server;
   let port = 0;
+  let delayMs = 0;
 
   function listen(): Promise<void> {
     server = createServer((client) => {
@@ -30,7 +33,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream).pipe(client);
+      // Chunks to the target are held `delayMs` each; equal delays keep them in order.
+      client.on('data', (chunk: Buffer) => {
+        if (delayMs === 0) upstream.write(chunk);
+        else setTimeout(() => upstream.writable && upstream.write(chunk), delayMs);
+      });
+      client.on('end', () => setTimeout(() => upstream.end(), delayMs));
+      upstream.pipe(client);
     });
     return new Promise((resolve) =>
       server.listen(port, '127.0.0.1', () => {
@@ -54,6 +63,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     cut,
     restore: listen,
+    delay(ms) {
+      delayMs = ms;
+    },
     async close() {
       if (server.listening) await cut();
     },

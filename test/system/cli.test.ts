@@ -7,6 +7,7 @@ import pg from 'pg';
 import { buildTestApp, onCleanup, tempDir } from '../helpers/app.js';
 import { createPostgresSchema } from '../helpers/databases.js';
 import { runScript } from '../helpers/process.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
 
 const CLI = 'src/cli.ts';
 
@@ -45,7 +46,7 @@ describe('quire CLI', () => {
     assert.ok(existsSync(join(dataDir, 'quire.db')));
     assert.match(
       first.stdout,
-      /"applied":\["0001-tenants","0002-api-keys-and-audit-log","0003-idempotency-keys","0004-documents-and-jobs","0005-extraction","0006-webhooks","0007-search","0008-document-dedupe-key","0009-sealed-content","0010-sealed-metadata-and-secrets","0011-deployment"\]/,
+      /"applied":\["0001-tenants","0002-api-keys-and-audit-log","0003-idempotency-keys","0004-documents-and-jobs","0005-extraction","0006-webhooks","0007-search","0008-document-dedupe-key","0009-sealed-content","0010-sealed-metadata-and-secrets","0011-deployment","0012-job-attempt-workers","0013-structured-passages"\]/,
     );
     const second = await runScript(CLI, ['migrate'], { QUIRE_DATA_DIR: dataDir });
     assert.equal(second.code, 0, second.stderr);
@@ -139,6 +140,27 @@ describe('quire keys (offline)', () => {
       ).statusCode,
       401,
     );
+  });
+
+  it('with Redis configured, revoke prints its one JSON line and nothing else (no warnings)', async () => {
+    const env = {
+      QUIRE_DATA_DIR: tempDir(),
+      QUIRE_REDIS_URL: `${TEST_REDIS_URL}/9`,
+      // Its own prefix on the shared Redis: the revocation notice reaches no other test.
+      QUIRE_REDIS_PREFIX: `clirevoke${process.pid}`,
+    };
+    const created = await runScript(
+      CLI,
+      ['keys', 'create', '--name', 'to revoke', '--scopes', 'search'],
+      env,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stderr, '', 'create writes nothing on stderr');
+    const { id } = JSON.parse(created.stdout) as { id: string };
+    const revoked = await runScript(CLI, ['keys', 'revoke', id], env);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal(revoked.stderr, '', 'revoke writes nothing on stderr');
+    assert.deepEqual(revoked.stdout.trim().split('\n'), [JSON.stringify({ id, revoked: true })]);
   });
 
   it('refuses bad arguments with exit 2 and the usage', async () => {

@@ -196,6 +196,18 @@ describe('URL ingestion', () => {
     assert.equal(done?.error?.code, 'FETCH_FAILED');
     const health = await t.app.inject({ method: 'GET', url: '/health', headers: t.admin });
     assert.equal(health.json().breakers[upstream.host], 'open');
+    // An open breaker cuts calls to its upstream short: the process serves, degraded.
+    assert.equal(health.statusCode, 200);
+    assert.equal(health.json().status, 'degraded');
+    assert.ok(
+      health
+        .json()
+        .degraded_reasons.some(
+          (r: { reason: string; detail: string }) =>
+            r.reason === 'breaker_open' && r.detail === upstream.host,
+        ),
+      JSON.stringify(health.json().degraded_reasons),
+    );
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
     assert.match(
       metrics.body,

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { SqlDatabase } from '../sql/database.js';
+import { statementLog, type SqlDatabase, type StatementObserver } from '../sql/database.js';
 import type { DatabaseSchema } from '../sql/schema.js';
 
 export interface PostgresOptions {
@@ -11,6 +11,8 @@ export interface PostgresOptions {
   connectTimeoutMs: number;
   statementTimeoutMs?: number;
   logger?: Logger;
+  /** Told each statement's duration (database_query_duration_seconds). */
+  onStatement?: StatementObserver;
 }
 
 const TIMESTAMPTZ_OID = 1184;
@@ -50,7 +52,10 @@ export function openPostgres(options: PostgresOptions): SqlDatabase {
   };
   pool.on('error', logLostConnection);
   pool.on('connect', (client) => client.on('error', logLostConnection));
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new PostgresDialect({ pool }),
+    log: statementLog(options.onStatement),
+  });
   let closed = false;
   return {
     dialect: 'postgres',

@@ -41,6 +41,7 @@ export async function claimJob(
       lease_owner: owner,
       lease_until: iso(now() + leaseMs),
       attempts: sql<number>`attempts + 1`,
+      attempt_workers: sql<string>`attempt_workers || ${`${owner}\n`}`,
       started_at: sql<string>`coalesce(started_at, ${at})`,
     })
     .where('id', '=', jobId)
@@ -180,6 +181,7 @@ export function createSqlJobQueue(
         .set({
           status: 'queued',
           attempts: 0,
+          attempt_workers: '',
           error: null,
           next_attempt_at: at,
           started_at: null,

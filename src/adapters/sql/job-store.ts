@@ -54,6 +54,7 @@ export function toJobRecord(row: Selectable<JobsTable>, cipher: ContentCipher): 
     progress: JSON.parse(row.progress) as JobRecord['progress'],
     error: row.error === null ? null : (JSON.parse(row.error) as JobRecord['error']),
     request_id: row.request_id,
+    workers: row.attempt_workers === '' ? [] : row.attempt_workers.slice(0, -1).split('\n'),
     next_attempt_at: row.next_attempt_at,
     created_at: row.created_at,
     started_at: row.started_at,
@@ -87,6 +88,10 @@ export async function completeJob(
   return Number(result.numUpdatedRows) > 0;
 }
 
+function withoutWorkers({ workers: _workers, ...rest }: JobRecord): Omit<JobRecord, 'workers'> {
+  return rest;
+}
+
 /** `cipher` seals the payload's secret fields (SECRET_PAYLOAD_FIELDS) at rest. */
 export function createSqlJobStore(db: SqlExecutor, cipher: ContentCipher = PLAINTEXT): JobStore {
   const toRecord = (row: Selectable<JobsTable>): JobRecord => toJobRecord(row, cipher);
@@ -96,7 +101,8 @@ export function createSqlJobStore(db: SqlExecutor, cipher: ContentCipher = PLAIN
       await db
         .insertInto('jobs')
         .values({
-          ...job,
+          ...withoutWorkers(job),
+          attempt_workers: job.workers.map((worker) => `${worker}\n`).join(''),
           payload: JSON.stringify(rest),
           secrets:
             secrets === null

@@ -140,6 +140,8 @@ export interface JobsTable {
   request_id: string | null;
   lease_owner: string | null;
   lease_until: string | null;
+  /** The worker id of each attempt, in order, each ended by a newline (migration 0012). */
+  attempt_workers: Generated<string>;
   next_attempt_at: string;
   created_at: string;
   started_at: string | null;

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type SqliteDriver from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { SqlDatabase } from '../sql/database.js';
+import { statementLog, type SqlDatabase, type StatementObserver } from '../sql/database.js';
 import type { DatabaseSchema } from '../sql/schema.js';
 
 const require = createRequire(import.meta.url);
@@ -39,10 +39,16 @@ export interface SqliteOptions {
   /** A file path, or `:memory:` for tests. */
   filename: string;
   busyTimeoutMs?: number;
+  /** Told each statement's duration (database_query_duration_seconds). */
+  onStatement?: StatementObserver;
 }
 
 /** Opens the embedded database file in WAL mode, so readers never wait for the writer. */
-export function openSqlite({ filename, busyTimeoutMs = 5000 }: SqliteOptions): SqlDatabase {
+export function openSqlite({
+  filename,
+  busyTimeoutMs = 5000,
+  onStatement,
+}: SqliteOptions): SqlDatabase {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const { Database } = loadDriver();
   const connection = new Database(filename);
@@ -51,7 +57,10 @@ export function openSqlite({ filename, busyTimeoutMs = 5000 }: SqliteOptions): S
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma(`busy_timeout = ${busyTimeoutMs}`);
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new SqliteDialect({ database: connection }),
+    log: statementLog(onStatement),
+  });
   let closed = false;
   return {
     dialect: 'sqlite',

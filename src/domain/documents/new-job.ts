@@ -33,6 +33,7 @@ export function newJob(settings: JobSettings, job: NewJob): JobRecord {
     progress: { done: 0, total: 0, unit: job.type === 'fetch' ? 'bytes' : 'pages' },
     error: null,
     request_id: job.requestId,
+    workers: [],
     next_attempt_at: job.at,
     created_at: job.at,
     started_at: null,

@@ -113,6 +113,7 @@ export class WebhookDeliveries implements EventPublisher {
       progress: { done: 0, total: this.maxAttempts, unit: 'attempts' },
       error: null,
       request_id: event.request_id,
+      workers: [],
       next_attempt_at: at,
       created_at: at,
       started_at: null,

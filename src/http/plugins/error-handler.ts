@@ -289,7 +289,11 @@ async function errorHandler(
 
   app.setErrorHandler(function handleError(error, request, reply) {
     const appError = toAppError(error, isDependencyFailure);
-    if (appError.status >= 500) {
+    if (appError.status === 503 && error instanceof AppError) {
+      // Refused on purpose (no model, overloaded, shutting down, a store failing closed): an
+      // expected condition the code and detail explain; a stack would say nothing more.
+      request.log.warn({ code: appError.code, detail: appError.detail }, 'request refused');
+    } else if (appError.status >= 500) {
       request.log.error(
         // Headers help debugging; their secrets are redacted by the logger (src/logger.ts).
         {

@@ -1,5 +1,5 @@
 /**
- * One log line per request, written when the response is done: request_id, trace_id, method,
+ * One log line per request (info; warn for a 503; error for other 5xx), written when the response is done: request_id, trace_id, method,
  * route pattern, path, status, duration and the problem code of an error. Fastify's own two-line
  * request logging is off (app.ts). The line holds only these fixed fields, so it is written by a
  * logger without the redaction pass, which costs ~30 µs a line with our paths (bench/http.ts).
@@ -21,7 +21,9 @@ async function requestLog(app: FastifyInstance): Promise<void> {
       duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       ...(reply.problemCode === null ? {} : { code: reply.problemCode }),
     };
-    if (status >= 500) lines.error(line, 'request');
+    // 503 is a refusal the caller should retry (overloaded, no model, a dependency away): warn.
+    if (status === 503) lines.warn(line, 'request');
+    else if (status >= 500) lines.error(line, 'request');
     else lines.info(line, 'request');
     done();
   });

@@ -5,7 +5,8 @@ import { Type } from 'typebox';
 import { ProblemSchema } from '../schemas/problem.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { runHealthChecks, type CheckResult } from '../../domain/health.js';
+import type { Counter, Gauge } from 'prom-client';
+import { degradations, runHealthChecks, type CheckResult } from '../../domain/health.js';
 import { AppError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { SERVED_WHILE_DRAINING } from '../plugins/lifecycle.js';
@@ -46,9 +47,21 @@ function livez(app: FastifyInstance): void {
   );
 }
 
+/** What /readyz reports its answers to (readiness_status, readiness_changes_total). */
+export interface MetaRoutesOptions {
+  readiness: Pick<Gauge, 'set'>;
+  readinessChanges: Pick<Counter, 'inc'>;
+}
+
 /** GET /readyz: every critical dependency answers and no shutdown is under way. */
-function readyz(app: FastifyInstance): void {
+function readyz(app: FastifyInstance, options: MetaRoutesOptions): void {
   const { config } = app;
+  let lastReady = true;
+  const answered = (ready: boolean): void => {
+    options.readiness.set(ready ? 1 : 0);
+    if (ready !== lastReady) options.readinessChanges.inc();
+    lastReady = ready;
+  };
   app.get(
     '/readyz',
     {
@@ -63,12 +76,14 @@ function readyz(app: FastifyInstance): void {
     },
     async (_request, reply) => {
       if (app.lifecycle.shuttingDown) {
+        answered(false);
         return reply.code(503).send({
           status: 'not_ready' as const,
           checks: { shutdown: { status: 'fail' as const, latency_ms: 0 } },
         });
       }
       const { checks, ready } = await runHealthChecks(app.healthChecks, config.readyCheckTimeoutMs);
+      answered(ready);
       return reply
         .code(ready ? 200 : 503)
         .send({ status: ready ? 'ready' : 'not_ready', checks: publicChecks(checks) });
@@ -99,18 +114,27 @@ function health(app: FastifyInstance): void {
       },
     },
     async (_request, reply) => {
-      const { checks, ready, degraded } = await runHealthChecks(
-        app.healthChecks,
-        config.readyCheckTimeoutMs,
-      );
-      return reply.code(ready ? 200 : 503).send({
-        status: !ready ? 'unhealthy' : degraded ? 'degraded' : 'ok',
+      const report = await runHealthChecks(app.healthChecks, config.readyCheckTimeoutMs);
+      const queue = await app.queueDepth().catch(() => undefined);
+      const breakers = app.breakers();
+      const reasons = degradations({
+        checks: app.healthChecks,
+        report,
+        shedding: app.sheddingReason(),
+        breakers,
+        queued: queue?.waiting,
+        maxQueued: config.healthMaxQueuedJobs,
+        slowCheckMs: config.healthSlowCheckMs,
+      });
+      return reply.code(report.ready ? 200 : 503).send({
+        status: !report.ready ? 'unhealthy' : reasons.length > 0 ? 'degraded' : 'ok',
         version: VERSION,
         uptime_s: Math.round((Date.now() - app.lifecycle.startedAt) / 1000),
-        checks,
+        checks: report.checks,
         process: app.processStats(),
-        queue: await app.queueDepth().catch(() => undefined),
-        breakers: app.breakers(),
+        queue,
+        breakers,
+        degraded_reasons: reasons,
       });
     },
   );
@@ -192,10 +216,10 @@ function home(app: FastifyInstance): void {
   );
 }
 
-export async function metaRoutes(app: FastifyInstance): Promise<void> {
+export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOptions): Promise<void> {
   home(app);
   livez(app);
-  readyz(app);
+  readyz(app, options);
   health(app);
   metrics(app);
   openapiDocument(app);

@@ -169,6 +169,9 @@ export const JobView = Type.Object({
   document_id: Type.Union([Type.String(), Type.Null()]),
   attempts: Type.Integer(),
   max_attempts: Type.Integer(),
+  workers: Type.Array(Type.String(), {
+    description: 'The worker that ran each attempt, in order (workers[0] ran attempt 1)',
+  }),
   progress: Type.Object({ done: Type.Integer(), total: Type.Integer(), unit: Type.String() }),
   error: Type.Optional(
     Type.Object({ code: Type.String(), message: Type.String(), retryable: Type.Boolean() }),

@@ -41,4 +41,17 @@ export const HealthSchema = Type.Object({
     Type.String(),
     Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),
   ),
+  degraded_reasons: Type.Array(
+    Type.Object({
+      reason: Type.Union([
+        Type.Literal('shedding'),
+        Type.Literal('breaker_open'),
+        Type.Literal('queue_backlog'),
+        Type.Literal('slow_dependency'),
+        Type.Literal('dependency_down'),
+      ]),
+      detail: Type.String(),
+    }),
+    { description: 'Why the status is `degraded` (empty when `ok`); see docs/operations.md' },
+  ),
 });

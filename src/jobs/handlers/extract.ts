@@ -19,8 +19,18 @@ export interface ExtractionJobOptions {
   ocr: boolean;
   /** Absent where no `soffice` is installed (legacy Office files then fail). */
   libreOffice?: LibreOfficeRuntime;
-  /** Pages extracted (for `extraction_pages_total`). */
-  onPages?: (pages: number) => void;
+  /**
+   * One document through the worker pool: its media type, `ok` or the failure code, the pages
+   * it gave (0 on failure) and how long it took (the extraction metrics).
+   */
+  onExtracted?: (extracted: ExtractionReport) => void;
+}
+
+export interface ExtractionReport {
+  mediaType: string;
+  outcome: string;
+  pages: number;
+  seconds: number;
 }
 
 export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
@@ -46,6 +56,7 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
       await inSpan('extract document', { attributes }, async (span) => {
         const file = await documents.materialize(sha256);
         let outcome;
+        const started = performance.now();
         try {
           let last = 0;
           const password = (job.payload as { password?: unknown }).password;
@@ -72,13 +83,18 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
         } finally {
           await file.release();
         }
+        options.onExtracted?.({
+          mediaType,
+          outcome: outcome.ok ? 'ok' : outcome.code,
+          pages: outcome.ok ? outcome.result.pages.length : 0,
+          seconds: (performance.now() - started) / 1000,
+        });
         // Bad input: permanent by the registry (the same bytes fail the same way).
         if (!outcome.ok) {
           span.setAttribute('quire.extraction.failure_code', outcome.code);
           throw new Failure(outcome.code, outcome.message);
         }
         span.setAttribute('quire.extraction.pages', outcome.result.pages.length);
-        options.onPages?.(outcome.result.pages.length);
         if (!(await documents.completeExtraction(job, owner, outcome.result)))
           throw new LeaseLost(job.id);
       });

@@ -20,6 +20,8 @@ export interface WebhookJobOptions {
   timeoutMs: number;
   /** For `webhook_deliveries_total{outcome}`. */
   onOutcome?: (outcome: DeliveryOutcome) => void;
+  /** How long the receiver took to answer (a 2xx or not), or to fail (for its latency metric). */
+  onResponse?: (success: boolean, seconds: number) => void;
 }
 
 const isSuccess = (result: PostResult): boolean => result.status >= 200 && result.status < 300;
@@ -63,6 +65,9 @@ export function webhookJobHandler(options: WebhookJobOptions): JobHandler {
       progress({ done: job.attempts, total: job.max_attempts, unit: 'attempts' });
       const { body, headers } = webhooks.signedRequest(delivery, secret);
       let result: PostResult;
+      const sent = performance.now();
+      const answered = (success: boolean): void =>
+        options.onResponse?.(success, (performance.now() - sent) / 1000);
       try {
         const attributes = {
           'quire.webhook.id': webhook.id,
@@ -82,8 +87,10 @@ export function webhookJobHandler(options: WebhookJobOptions): JobHandler {
         });
       } catch (error) {
         if (signal.aborted) throw error; // stopping or lease lost: the runner hands it back
+        answered(false);
         return failed(job, delivery, null, receiverFailure(error, timeoutMs));
       }
+      answered(isSuccess(result));
       if (!isSuccess(result))
         return failed(job, delivery, result.status, receiverStatusFailure(result.status));
       const completed = await webhooks.recordDelivered(job, owner, delivery, result.status);

@@ -10,6 +10,7 @@ import { migration as documentDedupeKey } from '../shared/0008-document-dedupe-k
 import * as sealedContent from './0009-sealed-content.js';
 import { migration as sealedMetadataAndSecrets } from '../shared/0010-sealed-metadata-and-secrets.js';
 import { migration as deployment } from '../shared/0011-deployment.js';
+import { migration as jobAttemptWorkers } from '../shared/0012-job-attempt-workers.js';
 import { migration as structuredPassages } from '../shared/0013-structured-passages.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
@@ -25,5 +26,6 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0009-sealed-content': sealedContent,
   '0010-sealed-metadata-and-secrets': sealedMetadataAndSecrets(),
   '0011-deployment': deployment('text'),
+  '0012-job-attempt-workers': jobAttemptWorkers(),
   '0013-structured-passages': structuredPassages(),
 };
