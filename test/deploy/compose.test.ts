@@ -31,6 +31,7 @@ interface Service {
   healthcheck?: HealthCheck;
   depends_on?: Record<string, DependsOn>;
   deploy?: { replicas?: number };
+  ports?: string[];
   volumes?: (string | { type: string; source?: string; target: string })[];
   stop_grace_period?: string;
 }
@@ -199,6 +200,40 @@ describe('deploy/compose.yaml', { timeout: 30_000 }, () => {
         undefined,
         'a metrics token needs an authorization block in prometheus.yml',
       );
+  });
+
+  it('has Grafana show the shipped dashboard, on the Prometheus service', () => {
+    const grafana = service('grafana');
+    const mounts = (grafana.volumes ?? []).filter((v): v is string => typeof v === 'string');
+    const target = (suffix: string): [string, string] => {
+      const mount = mounts.find((volume) => volume.split(':')[0]?.endsWith(suffix));
+      assert.ok(mount !== undefined, `grafana mounts ${suffix}`);
+      const [source = '', inside = ''] = mount.split(':');
+      return [resolve(dirname(COMPOSE_FILE), source), inside];
+    };
+    const [dashboardFile, dashboardPath] = target('grafana/quire.json');
+    const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { uid: string };
+    assert.equal(dashboard.uid, 'quire');
+    const [provisioning, provisioningPath] = target('grafana/provisioning');
+    assert.equal(provisioningPath, '/etc/grafana/provisioning');
+    const providers = parse(readFileSync(`${provisioning}/dashboards/quire.yaml`, 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
+    assert.equal(
+      `${providers.providers[0]?.options.path}/quire.json`,
+      dashboardPath,
+      'the dashboard provider reads the folder the dashboard is mounted in',
+    );
+    const sources = parse(readFileSync(`${provisioning}/datasources/prometheus.yaml`, 'utf8')) as {
+      datasources: { type: string; url: string; isDefault: boolean }[];
+    };
+    const prometheusPort = (service('prometheus').ports?.[0] ?? '').split(':')[1];
+    assert.deepEqual(
+      sources.datasources.map(({ type, url, isDefault }) => ({ type, url, isDefault })),
+      [{ type: 'prometheus', url: `http://prometheus:${prometheusPort}`, isDefault: true }],
+    );
+    assert.equal(grafana.depends_on?.prometheus?.condition, 'service_healthy');
+    assert.ok(hasHealthcheck(grafana));
   });
 
   it('gives the Quire services values the settings parser accepts (with the file’s defaults)', () => {
