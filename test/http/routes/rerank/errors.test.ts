@@ -184,12 +184,10 @@ describe('rerank with a semantic model that fails', async () => {
   it('degrades hybrid when the model misses the deadline; semantic answers 503', async () => {
     const model = new FakeModel('slow', { kind: 'hang' });
     const app = await appWithModel(model, { QUIRE_RERANK_DEADLINE_MS: '50' });
-    const started = performance.now();
+    // The model never answers: only the deadline can end this request (else the test times out),
+    // and `degraded_reason: deadline` says it did. No wall-clock bound: on a loaded machine the
+    // answer's time says more about the scheduler than about the deadline.
     const answer = await rerank(app, { query: 'apple', documents });
-    // A message of our own: without one, Node 20's assert re-reads the (tsx-compiled, one-line)
-    // source to quote it, which took over ten minutes on a loaded machine.
-    const tookMs = performance.now() - started;
-    assert.ok(tookMs < 2000, `the 50 ms deadline answer took ${Math.round(tookMs)} ms`);
     assert.equal(answer.meta.method, 'hybrid');
     assert.equal(answer.meta.degraded, true);
     assert.equal(answer.meta.degraded_reason, 'deadline');
