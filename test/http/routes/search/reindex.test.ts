@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildTestApp, onCleanup, type TestApp } from '../../../helpers/app.js';
-import { createPostgresSchema } from '../../../helpers/databases.js';
+import { buildTestApp, type TestApp } from '../../../helpers/app.js';
+import { DATABASES } from './setup.js';
 import { submitText, waitForJob } from '../../../helpers/jobs.js';
 
 const GUIDE = [
@@ -45,18 +45,6 @@ async function search(t: TestApp, query: string): Promise<Chunk[]> {
   assert.equal(response.statusCode, 200, response.body);
   return (response.json() as { results: Chunk[] }).results;
 }
-
-const DATABASES: [string, () => Promise<Record<string, string>>][] = [
-  ['sqlite', async () => ({})],
-  [
-    'postgres',
-    async () => {
-      const schema = await createPostgresSchema();
-      onCleanup(() => schema.drop());
-      return { QUIRE_DATABASE_URL: schema.url };
-    },
-  ],
-];
 
 for (const [name, database] of DATABASES) {
   describe(`re-index at start (${name})`, () => {

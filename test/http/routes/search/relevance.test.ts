@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildTestApp, onCleanup, type TestApp } from '../../../helpers/app.js';
-import { createPostgresSchema } from '../../../helpers/databases.js';
+import { buildTestApp, type TestApp } from '../../../helpers/app.js';
+import { DATABASES } from './setup.js';
 import { submitText, waitForJob } from '../../../helpers/jobs.js';
 
 interface Result {
@@ -66,18 +66,6 @@ const GUIDE = [
     '',
   ]).flat(),
 ].join('\n');
-
-const DATABASES: [string, () => Promise<Record<string, string>>][] = [
-  ['sqlite', async () => ({})],
-  [
-    'postgres',
-    async () => {
-      const schema = await createPostgresSchema();
-      onCleanup(() => schema.drop());
-      return { QUIRE_DATABASE_URL: schema.url };
-    },
-  ],
-];
 
 interface Chunk {
   id: string | null;

@@ -49,7 +49,8 @@ export interface SearchFixture {
   results(payload: unknown): Promise<Result[]>;
 }
 
-const DATABASES: [string, () => Promise<Record<string, string>>][] = [
+/** Each engine the search tests run on, and the settings that select it (a fresh schema). */
+export const DATABASES: [string, () => Promise<Record<string, string>>][] = [
   ['sqlite', async () => ({})],
   [
     'postgres',
