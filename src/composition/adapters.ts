@@ -27,7 +27,8 @@ import { createSqlIdempotencyStore } from '../adapters/sql/idempotency-store.js'
 import { createSqlUnitOfWork } from '../adapters/sql/unit-of-work.js';
 import { createMemoryKeyRevocations } from '../adapters/memory/key-revocations.js';
 import { createMemoryRateLimitStore } from '../adapters/memory/rate-limit-store.js';
-import { createRedis } from '../adapters/redis/client.js';
+import { createRedis, whenRedisReady } from '../adapters/redis/client.js';
+import type { Redis } from 'ioredis';
 import { createRedisKeyRevocations } from '../adapters/redis/key-revocations.js';
 import { redisNamespace } from '../adapters/redis/namespace.js';
 import { createRedisRateLimitStore } from '../adapters/redis/rate-limit-store.js';
@@ -119,9 +120,9 @@ export async function openAdapters({
     if (swept.length > 0) logger.info({ files: swept }, 'removed stale temporary files');
     const fetcher = openFetcher(config, logger);
     closers.add(() => fetcher.close());
-    const shared =
+    const redisState =
       config.redisUrl === undefined
-        ? inProcessState(database, content.cipher)
+        ? null
         : openRedisState(
             config.redisUrl,
             config,
@@ -131,6 +132,9 @@ export async function openAdapters({
             closers,
             healthChecks,
           );
+    const shared = redisState?.state ?? inProcessState(database, content.cipher);
+    if (redisState !== null && !(await whenRedisReady(redisState.commands, REDIS_START_WAIT_MS)))
+      logger.warn('redis: not connected at start; rate limits and idempotency keys wait for it');
     const queue = shared.jobs;
     healthChecks.push({
       name: 'queue',
@@ -213,6 +217,9 @@ function openFetcher(config: Config, logger: Logger): Fetcher {
 }
 
 /** State every instance must share: in process for the embedded default (one process). */
+/** How long a starting instance waits for its Redis connection before serving without it. */
+const REDIS_START_WAIT_MS = 2_000;
+
 type SharedState = Pick<Adapters, 'rateLimits' | 'revocations' | 'idempotency' | 'jobs'>;
 
 function inProcessState(database: SqlDatabase, cipher: ContentCipher): SharedState {
@@ -233,7 +240,7 @@ function openRedisState(
   cipher: ContentCipher,
   closers: Closers,
   healthChecks: HealthCheck[],
-): SharedState {
+): { state: SharedState; commands: Redis } {
   const redisOptions = { url, commandTimeoutMs: config.redisCommandTimeoutMs, logger };
   const redis = createRedis({ ...redisOptions, role: 'commands' });
   const subscriber = createRedis({ ...redisOptions, role: 'revocations-subscriber' });
@@ -264,5 +271,5 @@ function openRedisState(
     },
   });
   const idempotency = createRedisIdempotencyStore(redis, { prefix: names.idempotencyKeys });
-  return { rateLimits, revocations, idempotency, jobs };
+  return { state: { rateLimits, revocations, idempotency, jobs }, commands: redis };
 }

@@ -47,9 +47,13 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
   const files = mkdtempSync(join(tmpdir(), 'quire-pool-soffice-files-'));
   const previousTmp = process.env.TMPDIR;
   let doc = '';
+  /** A .doc long enough that its conversion runs for seconds after soffice has started. */
+  let longDoc = '';
+  /** How long the cancelled conversion took to start soffice: sizes the timeout test's pool. */
+  let sofficeStartMs = 2_000;
   let runtime: LibreOfficeRuntime;
-  const task = (): ExtractionTask => ({
-    path: doc,
+  const task = (path = doc): ExtractionTask => ({
+    path,
     mediaType: DOC,
     filename: 'report.doc',
     limits: LIMITS,
@@ -71,6 +75,14 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
     const source = join(files, 'report.rtf');
     await writeFile(source, fixtures.rtfText());
     doc = fixtures.sofficeConvert(source, 'doc', files);
+    const long = join(files, 'long.rtf');
+    const paragraph = (i: number): string =>
+      `\\pard Paragraph ${i} of the long report: the lamp at Longstone burned every night.\\par\n`;
+    await writeFile(
+      long,
+      `{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Times;}}${Array.from({ length: 20_000 }, (_, i) => paragraph(i)).join('')}}`,
+    );
+    longDoc = fixtures.sofficeConvert(long, 'doc', files);
     process.env.TMPDIR = scratch;
   });
   after(() => {
@@ -85,9 +97,11 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
     pool: ExtractionPool,
     stop: () => void,
     signal: AbortSignal,
+    path = doc,
   ): Promise<unknown> {
     let done = false;
-    const settled = pool.extract(task(), { signal, onProgress: () => undefined }).then(
+    const started = performance.now();
+    const settled = pool.extract(task(path), { signal, onProgress: () => undefined }).then(
       (outcome) =>
         assert.fail(
           `the conversion was expected to be stopped: ${JSON.stringify(outcome).slice(0, 300)}`,
@@ -100,6 +114,7 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
       'soffice never started',
     );
     if (done) assert.fail(`the task ended before soffice started: ${String(await settled)}`);
+    sofficeStartMs = performance.now() - started;
     stop();
     const error = await settled;
     // SIGKILL is delivered at once; give the kernel a moment to take the processes away.
@@ -130,16 +145,19 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
   });
 
   test('a job over the pool time: the thread is terminated, nothing is left', async () => {
-    // Long enough for the thread to start soffice, far shorter than a first conversion.
-    const pool = new ExtractionPool({
-      threads: 1,
-      timeoutMs: 4_000,
-      heapMb: 256,
-      recycleAfter: 50,
-    });
+    // Twice as long as starting soffice took in the cancel test, and a second more: the thread
+    // has started soffice by then, and the long document's conversion (seconds on an idle
+    // machine, longer on a busy one) has not finished.
+    const timeoutMs = Math.round(2 * sofficeStartMs + 1_000);
+    const pool = new ExtractionPool({ threads: 1, timeoutMs, heapMb: 256, recycleAfter: 50 });
     try {
-      const error = await stoppedMidConversion(pool, () => undefined, new AbortController().signal);
-      assert.match(String(error), /longer than 4000 ms/);
+      const error = await stoppedMidConversion(
+        pool,
+        () => undefined,
+        new AbortController().signal,
+        longDoc,
+      );
+      assert.match(String(error), new RegExp(`longer than ${timeoutMs} ms`));
     } finally {
       await pool.close();
     }

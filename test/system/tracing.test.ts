@@ -152,7 +152,12 @@ function assertLogsCarryTrace(servers: SpawnedServer[]): void {
 function assertJobLogsCarryTrace(servers: SpawnedServer[]): void {
   const failed = servers
     .flatMap((server) => server.logs)
-    .find((line) => line.msg === 'job attempt failed' && line.type === 'webhook');
+    .find(
+      (line) =>
+        line.event === 'job.attempt.finished' &&
+        line.type === 'webhook' &&
+        line.outcome !== 'succeeded',
+    );
   assert.ok(failed !== undefined, 'the refused delivery was logged');
   assert.equal(failed.trace_id, CALLER_TRACE, 'the job line carries the trace id');
   assert.match(String(failed.span_id), /^[0-9a-f]{16}$/);

@@ -35,3 +35,22 @@ export function createRedis({ url, commandTimeoutMs, logger, role }: RedisOption
   });
   return client;
 }
+
+/**
+ * True once `client` is connected, false if it is not within `timeoutMs`: without an offline
+ * queue a command sent before the connection is up fails at once, so a new instance waits for it
+ * briefly before serving (and starts anyway when Redis is down).
+ */
+export function whenRedisReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = (): void => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
+}
