@@ -133,7 +133,9 @@ export async function openAdapters({
             healthChecks,
           );
     const shared = redisState?.state ?? inProcessState(database, content.cipher);
-    if (redisState !== null && !(await whenRedisReady(redisState.commands, REDIS_START_WAIT_MS)))
+    // Servers only (offline tools such as `quire keys` write no sentinel and need no wait).
+    const serving = writeBlobSentinel && redisState !== null;
+    if (serving && !(await whenRedisReady(redisState.commands, REDIS_START_WAIT_MS)))
       logger.warn('redis: not connected at start; rate limits and idempotency keys wait for it');
     const queue = shared.jobs;
     healthChecks.push({
