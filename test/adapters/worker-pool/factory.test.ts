@@ -132,47 +132,36 @@ describe('worker-pool factory: failures', { timeout: 60_000 }, () => {
   });
 });
 
+/** Four clients loop 80 tasks through the pool; each task must be served in submission order. */
+async function assertServedInArrivalOrder(p: TestPool): Promise<void> {
+  let submitted = 0;
+  const served: number[] = [];
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (submitted < 80) {
+        served.push(Number(await p.run({ op: 'busy', ms: 5, tag: submitted++ })));
+      }
+    }),
+  );
+  assert.equal(served.length, 80);
+  assert.deepEqual(
+    served,
+    [...served].sort((a, b) => a - b),
+    'a task was served after later ones',
+  );
+}
+
 describe('worker-pool factory: scheduling', { timeout: 60_000 }, () => {
   it('under steady load on one thread, tasks are served in the order they arrive', async () => {
     // Without stricterFIFO, piscina 5 re-queues a task it could not dispatch at the tail, so one
     // of several clients looping on one thread could wait until the others stop.
-    const p = pool();
-    let submitted = 0;
-    const served: number[] = [];
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (submitted < 80) {
-          served.push(Number(await p.run({ op: 'busy', ms: 5, tag: submitted++ })));
-        }
-      }),
-    );
-    assert.equal(served.length, 80);
-    assert.deepEqual(
-      served,
-      [...served].sort((a, b) => a - b),
-      'a task was served after later ones',
-    );
+    await assertServedInArrivalOrder(pool());
   });
 
   it('serves tasks in arrival order when they carry a deadline (an abort signal)', async () => {
     // A task with an abort signal (every task has one once taskTimeoutMs is set) that finds every
     // thread busy goes to piscina's skip queue, at its head under stricterFIFO: newest first.
-    const p = pool({ taskTimeoutMs: 10_000 });
-    let submitted = 0;
-    const served: number[] = [];
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (submitted < 80) {
-          served.push(Number(await p.run({ op: 'busy', ms: 5, tag: submitted++ })));
-        }
-      }),
-    );
-    assert.equal(served.length, 80);
-    assert.deepEqual(
-      served,
-      [...served].sort((a, b) => a - b),
-      'a task was served after later ones',
-    );
+    await assertServedInArrivalOrder(pool({ taskTimeoutMs: 10_000 }));
   });
 
   it('recycles its threads after N tasks per thread, finishing running tasks first', async () => {
