@@ -52,6 +52,13 @@ function longRtf(paragraphs: number): string {
   return rtfText().replace(/}\s*$/, `${body.join('\n')}\n}`);
 }
 
+/** Batches to upload, what was left out and why, and how to remove their files. */
+interface FormatBatchSet {
+  batches: FormatBatch[];
+  notes: string[];
+  cleanup: () => void;
+}
+
 /** What the images say (the fixtures' bitmap font has these letters). */
 const IMAGE_LINES = ['HELLO OCR WORLD', 'CODE WORD HERO', 'OLD CLOCHE ROW'];
 
@@ -59,11 +66,7 @@ const IMAGE_LINES = ['HELLO OCR WORLD', 'CODE WORD HERO', 'OLD CLOCHE ROW'];
  * `copies` of each image format, one text line per image (a two-page TIFF), cwebp present for
  * WebP (left out, and said so, where it is not).
  */
-export async function imageBatches(copies: number): Promise<{
-  batches: FormatBatch[];
-  notes: string[];
-  cleanup: () => void;
-}> {
+export async function imageBatches(copies: number): Promise<FormatBatchSet> {
   const dir = mkdtempSync(join(tmpdir(), 'quire-bench-images-'));
   const notes: string[] = [];
   const line = IMAGE_LINES[0] as string;
@@ -104,11 +107,7 @@ export async function imageBatches(copies: number): Promise<{
 export async function otherFormatBatches(
   copies: number,
   legacyCopies: number,
-): Promise<{
-  batches: FormatBatch[];
-  notes: string[];
-  cleanup: () => void;
-}> {
+): Promise<FormatBatchSet> {
   const dir = mkdtempSync(join(tmpdir(), 'quire-bench-formats-'));
   const notes: string[] = [];
   const file = async (
