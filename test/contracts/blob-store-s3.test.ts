@@ -11,7 +11,7 @@ import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { blobStoreContract, type BlobStoreFactory } from './blob-store.contract.js';
 
 /** s3rver on loopback, shared by the S3 runs; each run has its own key prefix and tmp dir. */
-const S3_PORT = 47100;
+const S3_PORT = 27100;
 let s3: S3TestServer;
 before(async () => {
   s3 = await startS3Server(S3_PORT);

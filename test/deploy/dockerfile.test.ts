@@ -15,8 +15,8 @@ import { tempDir } from '../helpers/app.js';
 import { ROOT } from '../helpers/process.js';
 import { execForm, readDockerfile, type DockerStage } from './dockerfile.js';
 
-const HEALTH_PORT = 47401;
-const CLOSED_PORT = 47402;
+const HEALTH_PORT = 27401;
+const CLOSED_PORT = 27402;
 const stages = readDockerfile();
 const runtime = stages.at(-1) as DockerStage;
 const of = (stage: DockerStage, keyword: string): string[] =>

@@ -1,6 +1,8 @@
 /**
  * A PostgreSQL and a Redis that a test starts itself, on its own port and data directory, to stop
- * and start again for outage tests: the machine's shared servers are never touched.
+ * and start again for outage tests: the machine's shared servers are never touched. Callers pass fixed ports below the
+ * ephemeral range (27000–27999): a port in 32768–60999 can be held by any outgoing connection or
+ * port-0 listener of a test running in parallel, and was.
  * PostgreSQL's binaries are found under /usr/lib/postgresql/<version>/bin (QUIRE_TEST_PG_BIN
  * overrides); initdb refuses root, so as root the cluster runs as the `postgres` user.
  */

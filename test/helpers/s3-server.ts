@@ -30,12 +30,14 @@ export interface S3TestServer {
   start(): Promise<void>;
 }
 
-/** Ports this project's tests own; a port in it may still be taken by an ephemeral socket. */
-const LAST_OWN_PORT = 47199;
+/**
+ * Ports this project's tests own: below Linux's ephemeral range (32768–60999), so no outgoing
+ * connection or port-0 listener of a parallel test can hold one; another program still might.
+ */
+const LAST_OWN_PORT = 27199;
 
 /**
- * Starts s3rver on `port`, or, if that is taken (ports in this range can also be handed out as
- * ephemeral ports), on `port` + 10, + 20… within the range. Restarts reuse the port it got.
+ * Starts s3rver on `port`, or, if that is taken (another program may hold it), on `port` + 10, + 20… within the range. Restarts reuse the port it got.
  */
 export async function startS3Server(
   preferredPort: number,

@@ -13,8 +13,8 @@ import { tempDir, TEST_ADMIN_KEY } from '../helpers/app.js';
 import { startOwnPostgres, startOwnRedis, type OwnServer } from '../helpers/own-servers.js';
 import { spawnServer, type SpawnedServer } from '../helpers/process.js';
 
-const PG_PORT = 47560;
-const REDIS_PORT = 47561;
+const PG_PORT = 27560;
+const REDIS_PORT = 27561;
 const JOBS = 50; // under the 60 uploads a minute of the default tier
 const P99_BOUND_MS = 1_000;
 

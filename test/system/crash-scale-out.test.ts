@@ -24,8 +24,8 @@ import { tempDir, TEST_ADMIN_KEY } from '../helpers/app.js';
 import { startOwnPostgres, startOwnRedis, type OwnServer } from '../helpers/own-servers.js';
 import { spawnServer, type SpawnedServer } from '../helpers/process.js';
 
-const PG_PORT = 47520;
-const REDIS_PORT = 47521;
+const PG_PORT = 27520;
+const REDIS_PORT = 27521;
 const FAULT_SERVER = 'test/fixtures/fault-server.ts';
 /** The default QUIRE_JOB_LEASE_MS. */
 const LEASE_MS = 8_000;

@@ -11,8 +11,8 @@ import { TEST_ADMIN_KEY } from '../helpers/app.js';
 import { startOwnPostgres, startOwnRedis, type OwnServer } from '../helpers/own-servers.js';
 import { spawnServer, type SpawnedServer } from '../helpers/process.js';
 
-const PG_PORT = 47510;
-const REDIS_PORT = 47511;
+const PG_PORT = 27510;
+const REDIS_PORT = 27511;
 const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 interface Answer {

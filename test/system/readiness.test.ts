@@ -12,7 +12,7 @@ import { createPostgresSchema } from '../helpers/databases.js';
 import { startOwnRedis } from '../helpers/own-servers.js';
 import { spawnServer, type SpawnedServer } from '../helpers/process.js';
 
-const REDIS_PORT = 47210;
+const REDIS_PORT = 27210;
 const CLI = 'src/cli.ts';
 /** Several processes start at once here, each compiling the app: allow a slow machine. */
 const START_TIMEOUT_MS = 90_000;

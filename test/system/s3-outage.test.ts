@@ -17,7 +17,7 @@ import { spawnServer, type SpawnedServer } from '../helpers/process.js';
 import { filesUnder } from '../helpers/files.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
-const S3_PORT = 47101;
+const S3_PORT = 27101;
 const PREFIX = 'system/';
 const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 const BOUNDARY = 'quire-s3-outage';

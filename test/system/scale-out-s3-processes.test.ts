@@ -23,8 +23,8 @@ import { startOwnRedis } from '../helpers/own-servers.js';
 import { spawnServer, type SpawnedServer } from '../helpers/process.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
-const S3_PORT = 47105;
-const REDIS_PORT = 47540;
+const S3_PORT = 27105;
+const REDIS_PORT = 27540;
 const FAULT_SERVER = 'test/fixtures/fault-server.ts';
 const PREFIX = 'deployment/';
 /** The default lease (8 s) plus the sweep, a poll and room for a loaded CI machine; target 10 s. */

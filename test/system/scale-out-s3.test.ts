@@ -13,7 +13,7 @@ import { TEST_REDIS_URL, testRedis } from '../helpers/redis.js';
 import { S3RVER_CREDENTIALS, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { pagePhrase, textPdfBytes } from '../fixtures/documents.js';
 
-const S3_PORT = 47104;
+const S3_PORT = 27104;
 const REDIS_DB = 10;
 const PREFIX = 'scale-out/';
 

@@ -20,7 +20,7 @@ import { readAll, sourceOf } from '../../contracts/blob-store.contract.js';
 import { tempDir } from '../../helpers/app.js';
 import { startS3Server, type S3TestServer } from '../../helpers/s3-server.js';
 
-const S3_PORT = 47103;
+const S3_PORT = 27103;
 const CHUNK = 1000;
 const HEADER = 44;
 const TAG = 16;
