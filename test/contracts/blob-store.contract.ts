@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_CHUNK_SIZE } from '../../src/adapters/blob-format/chunked-encryption.js';
 import { AppError } from '../../src/errors.js';
 import type { BlobStore, ByteRange } from '../../src/ports/blob-store.js';
 
@@ -73,7 +74,7 @@ const isAbort = (error: unknown): boolean => {
 
 export function blobStoreContract(factory: BlobStoreFactory): void {
   describe(`BlobStore contract: ${factory.name}`, () => {
-    const chunk = factory.chunkSize ?? 64 * 1024;
+    const chunk = factory.chunkSize ?? DEFAULT_CHUNK_SIZE;
     let store: BlobStore;
 
     async function put(bytes: Buffer): Promise<string> {

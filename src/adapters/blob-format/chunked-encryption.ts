@@ -36,7 +36,9 @@ import { FORMAT_AES_GCM_CHUNKED, MAGIC } from './format.js';
 
 export const KEY_LENGTH = 32;
 export const TAG_LENGTH = 16;
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+// 1 MiB chunks: at 64 KiB, GCM set-up and the per-chunk stream callbacks cost a quarter of an
+// encrypted upload's CPU; a ranged read now decrypts at most 2 MiB more than it returns.
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 export const MIN_CHUNK_SIZE = 256;
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 
