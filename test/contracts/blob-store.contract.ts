@@ -319,6 +319,18 @@ export function blobStoreContract(factory: BlobStoreFactory): void {
         await assertNoLeftovers();
       });
 
+      it('destroys the source when the signal aborts while staging starts', async () => {
+        const { stream } = endlessSource(2);
+        const controller = new AbortController();
+        setImmediate(() => controller.abort());
+        await assert.rejects(
+          store.stage(stream, { maxBytes: 100 * MB, signal: controller.signal }),
+          isAbort,
+        );
+        assert.ok(stream.destroyed, 'the source is still open');
+        await assertNoLeftovers();
+      });
+
       it('rejects at once when the signal is already aborted', async () => {
         const source = sourceOf(randomBytes(1000));
         await assert.rejects(

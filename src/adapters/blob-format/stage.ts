@@ -5,7 +5,7 @@
  * and the error is rethrown.
  */
 import { open, rm } from 'node:fs/promises';
-import type { Readable, Transform } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { StageOptions } from '../../ports/blob-store.js';
 import { ChunkEncryptor } from './chunked-encryption.js';
@@ -26,6 +26,21 @@ export interface StageFileOptions extends StageOptions {
 }
 
 export async function stageFile(
+  source: AsyncIterable<Uint8Array> | Readable,
+  options: StageFileOptions,
+): Promise<StagedFile> {
+  try {
+    return await writeStagedFile(source, options);
+  } catch (error) {
+    // A failed stage wants nothing more from its source. pipeline destroys it too, but not when
+    // the signal aborted before the pipeline began (while the file was being opened), nor
+    // before its own later tick: the caller must find it destroyed once this rejects.
+    if (source instanceof Readable) source.destroy();
+    throw error;
+  }
+}
+
+async function writeStagedFile(
   source: AsyncIterable<Uint8Array> | Readable,
   { path, maxBytes, signal, encryptionKey, chunkSize }: StageFileOptions,
 ): Promise<StagedFile> {
