@@ -117,6 +117,8 @@ describe('README examples against a running Quire', { timeout: 300_000 }, () => 
   let baseline = new Set<string>();
 
   before(async () => {
+    const tools = await runBash('command -v curl && command -v jq', workDir, process.env);
+    assert.equal(tools.code, 0, 'the README examples need curl and jq: apt-get install curl jq');
     const server = await spawnServer(
       'src/cli.ts',
       { QUIRE_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY, QUIRE_MAX_EVENT_LOOP_DELAY_MS: '0' },
