@@ -10,12 +10,17 @@ const table = [
 ].join('\n');
 
 if (process.argv.includes('--write')) {
+  // The table sits between two markers, so the README may hold other tables around it.
   const path = new URL('../README.md', import.meta.url);
   const readme = readFileSync(path, 'utf8');
-  const start = readme.search(/^\| variable +\| default/m);
-  const end = readme.indexOf('\n\n', start);
-  if (start < 0 || end < 0) throw new Error('README.md has no settings table to replace');
-  writeFileSync(path, readme.slice(0, start) + table + readme.slice(end));
+  const startMarker = /^<!-- settings:start[^\n]*-->\n/m.exec(readme);
+  const end = readme.indexOf('<!-- settings:end -->');
+  if (startMarker === null || end < startMarker.index)
+    throw new Error(
+      'README.md lacks the <!-- settings:start … --> / <!-- settings:end --> markers',
+    );
+  const start = startMarker.index + startMarker[0].length;
+  writeFileSync(path, `${readme.slice(0, start)}\n${table}\n\n${readme.slice(end)}`);
 } else {
   console.log(table);
 }
