@@ -100,8 +100,8 @@ const MIN_FREE_BYTES_FOR_LARGE = 10e9;
 const MAX_UPLOAD_BYTES = 2 * GiB;
 const TARGET_MIN_RATIO = 0.5;
 const TARGET_MIN_S3_RATIO = 0.6;
-/** s3rver's port: in the range this benchmark's helpers own. */
-const S3RVER_PORT = 47102;
+/** s3rver's port: benches own 28000–28999, below the ephemeral range (tests own 27000–27999). */
+const S3RVER_PORT = 28102;
 const TARGET_MAX_RSS_GROWTH_BYTES = 100 * MiB;
 const RSS_INTERVAL_MS = 50;
 const CHUNK_BYTES = 64 * 1024;

@@ -4,7 +4,7 @@
  * both scale-out queue modes:
  *
  *   - bullmq: BullMQ on a Redis this script starts (`redis-server` on BENCH_REDIS_PORT, default
- *     47310, no persistence) + PostgreSQL;
+ *     28310, below the ephemeral range; no persistence) + PostgreSQL;
  *   - sql: the SQL queue on PostgreSQL alone (no Redis).
  *
  * PostgreSQL is BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), in a fresh
@@ -47,7 +47,7 @@ import {
 } from './lib/report.js';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_PORT = integerFromEnv('BENCH_REDIS_PORT', 47310, 1024, 65535);
+const REDIS_PORT = integerFromEnv('BENCH_REDIS_PORT', 28310, 1024, 65535);
 const KILLS = integerFromEnv('BENCH_KILLS', 5, 1, 100);
 const ADMIN_KEY = 'qk_bench-takeover-admin-key-0000000000000000';
 const TARGET_MS = 10_000;
@@ -202,14 +202,16 @@ async function startRedis(): Promise<ChildProcess> {
   );
   trackChild(child);
   child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const redis = new Redis(REDIS_PORT, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
-  redis.on('error', () => undefined); // refused until it listens: the PING below says when
+  // Refused until it listens: the client reconnects every 50 ms and each PING fails with the
+  // attempt it waited for. (connect() again after a refused one rejects for good with "already
+  // connecting", so a server slower than the first attempt was never seen.)
+  const redis = new Redis(REDIS_PORT, '127.0.0.1', {
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => 50,
+  });
+  redis.on('error', () => undefined);
   await until(
-    () =>
-      redis
-        .connect()
-        .then(() => redis.ping())
-        .catch(() => 'down'),
+    () => redis.ping().catch(() => 'down'),
     (answer) => answer === 'PONG',
     `redis-server did not start on port ${REDIS_PORT}`,
   );
