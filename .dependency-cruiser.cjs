@@ -180,7 +180,7 @@ module.exports = {
       from: {
         path: '^src/',
         pathNot:
-          '^src/((ports|shared|domain|adapters|extraction|http|jobs|threads|migrations|composition|observability|settings)/|(app|server|cli|keys-cli|config|errors|version|logger)\\.ts$)',
+          '^src/((ports|shared|domain|adapters|extraction|http|jobs|threads|migrations|composition|observability|settings)/|(app|server|api-cluster|cli|keys-cli|config|errors|version|logger)\\.ts$)',
       },
       to: {},
     },

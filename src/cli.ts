@@ -7,6 +7,8 @@
  *   migrate  apply pending database migrations and exit
  *   keys     create, list or revoke API keys offline (`quire keys` for usage)
  */
+import cluster from 'node:cluster';
+import { API_PROCESS_ENV } from './api-cluster.js';
 import { startTracing } from './composition/tracing.js';
 import { ConfigError, loadConfig, type Config, type Role } from './config.js';
 import { createLogger } from './logger.js';
@@ -44,6 +46,29 @@ async function migrate(config: Config): Promise<void> {
   }
 }
 
+/** Why this configuration cannot run several API processes, if it cannot. */
+function clusterRefusal(config: Config): string | undefined {
+  if (config.role !== 'api')
+    return '> 1 needs the api role (`quire serve`): job workers run as their own processes';
+  if (config.redisUrl === undefined)
+    return '> 1 needs QUIRE_REDIS_URL: rate limits, key revocations and job events must be shared by the processes';
+  return undefined;
+}
+
+/** The primary of `QUIRE_API_PROCESSES` > 1: it serves nothing and prints the banner once. */
+async function startApiCluster(config: Config): Promise<void> {
+  const { runApiCluster } = await import('./api-cluster.js');
+  runApiCluster({
+    processes: config.apiProcesses,
+    logger: createLogger(config.logLevel),
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    onListening: ({ url, adminKey }) => {
+      const banner = { url, version: VERSION, auth: config.auth };
+      process.stdout.write(startBanner(adminKey === undefined ? banner : { ...banner, adminKey }));
+    },
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'start';
   if (command === '--help' || command === '-h' || command === 'help') {
@@ -64,14 +89,34 @@ async function main(argv: string[]): Promise<void> {
   }
   // `start` honours QUIRE_ROLE; `serve` and `worker` name their role themselves.
   const effective: Config = command === 'start' ? config : { ...config, role };
+  if (effective.apiProcesses > 1) {
+    const refusal = clusterRefusal(effective);
+    if (refusal !== undefined) {
+      console.error(`quire: invalid configuration: QUIRE_API_PROCESSES ${refusal}`);
+      process.exit(1);
+    }
+    if (cluster.isPrimary) return startApiCluster(effective);
+  }
   // Tracing patches pg and ioredis as they load: it starts before the server's modules do.
   await startTracing(process.env);
   const { startServer } = await import('./server.js');
+  const clusterProcess = cluster.isWorker ? process.env[API_PROCESS_ENV] : undefined;
+  const inCluster = clusterProcess !== undefined;
+  const logger = createLogger(effective.logLevel);
   const server = await startServer({
     config: effective,
-    logger: createLogger(effective.logLevel),
+    logger: inCluster ? logger.child({ api_process: Number(clusterProcess) }) : logger,
+    // A terminal's Ctrl-C reaches the whole process group: the primary turns it into one SIGTERM.
+    ...(inCluster ? { signals: ['SIGTERM'] as const, ignoredSignals: ['SIGINT'] as const } : {}),
   });
-  if (effective.role !== 'worker') {
+  if (inCluster) {
+    const { url, adminKey } = server;
+    process.send?.({
+      type: 'quire:listening',
+      url,
+      ...(adminKey === undefined ? {} : { adminKey }),
+    });
+  } else if (effective.role !== 'worker') {
     const banner = { url: server.url, version: VERSION, auth: effective.auth };
     const { adminKey } = server;
     process.stdout.write(startBanner(adminKey === undefined ? banner : { ...banner, adminKey }));

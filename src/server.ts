@@ -27,6 +27,9 @@ export interface StartOptions {
   extend?: (app: App) => Promise<void> | void;
   /** Install SIGTERM/SIGINT handlers that shut down and exit the process. Default true. */
   handleSignals?: boolean;
+  /** The signals that shut down (default SIGTERM and SIGINT), and ones to ignore instead. */
+  signals?: readonly NodeJS.Signals[];
+  ignoredSignals?: readonly NodeJS.Signals[];
   /** The extraction worker-thread module (tests inject faults with their own). */
   extractionWorkerFile?: string;
 }
@@ -38,6 +41,8 @@ export async function startServer({
   logger,
   extend,
   handleSignals = true,
+  signals = SIGNALS,
+  ignoredSignals = [],
   extractionWorkerFile,
 }: StartOptions): Promise<RunningServer> {
   // The API roles hand a created admin key to the start banner (printed by the CLI once the
@@ -94,7 +99,8 @@ export async function startServer({
         },
       );
     };
-    for (const signal of SIGNALS) process.on(signal, onSignal);
+    for (const signal of signals) process.on(signal, onSignal);
+    for (const signal of ignoredSignals) process.on(signal, () => undefined);
     process.on('unhandledRejection', (error) => {
       logger.fatal({ err: error }, 'unhandled rejection: shutting down');
       onSignal('SIGTERM');

@@ -4,6 +4,7 @@
  * headers) is set before the first hook that can reject the request. Then the request gates:
  * who may call, how often, idempotency, multipart limits, and the OpenAPI document.
  */
+import cluster from 'node:cluster';
 import multipart from '@fastify/multipart';
 import { isDependencyFailure } from '../adapters/dependency-failures.js';
 import type { Config } from '../config.js';
@@ -26,11 +27,18 @@ import serverTiming from '../http/plugins/server-timing.js';
 import traceContext from '../http/plugins/trace-context.js';
 import unreadBody from '../http/plugins/unread-body.js';
 import type { Metrics } from '../observability/metrics.js';
+import { API_PROCESS_ENV } from '../api-cluster.js';
 import type { HealthCheck } from '../ports/health.js';
 import type { Adapters } from './adapters.js';
+import { clusterMetricsExposition } from './cluster-metrics.js';
 import type { App } from './http-server.js';
 import type { Services } from './services.js';
 import { activeTracing } from './tracing.js';
+
+/** One of the processes of `QUIRE_API_PROCESSES` > 1 (not any node:cluster worker, e.g. PM2's). */
+function inApiCluster(): boolean {
+  return cluster.isWorker && process.env[API_PROCESS_ENV] !== undefined;
+}
 
 /** Each plugin is one concern in src/http/plugins/. */
 export async function registerCrossCutting(app: App, metrics: Metrics): Promise<void> {
@@ -41,7 +49,10 @@ export async function registerCrossCutting(app: App, metrics: Metrics): Promise<
   await app.register(traceContext);
   await app.register(serverTiming);
   await app.register(requestLog);
-  await app.register(metricsPlugin, { metrics });
+  await app.register(metricsPlugin, {
+    metrics,
+    ...(inApiCluster() ? { exposition: clusterMetricsExposition(metrics.registry) } : {}),
+  });
   await app.register(processStats);
   await app.register(securityHeaders);
   await app.register(corsPolicy);

@@ -1,10 +1,10 @@
 /** What Quire's plugins add to Fastify's types, declared once. */
-import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import type { ErrorCode } from '../ports/failures.js';
 import type { Principal, RouteClass, Scope } from '../ports/principal.js';
 import type { HealthCheck } from '../ports/health.js';
 import type { BreakerState } from '../ports/fetcher.js';
+import type { MetricsExposition } from './plugins/metrics.js';
 import type { ProcessStats } from './plugins/process-stats.js';
 import type { TraceContext } from './plugins/trace-context.js';
 
@@ -21,7 +21,7 @@ declare module 'fastify' {
     config: Config;
     lifecycle: Lifecycle;
     healthChecks: HealthCheck[];
-    metricsRegistry: Registry;
+    metricsExposition: MetricsExposition;
     processStats(): ProcessStats;
     /** Circuit-breaker state per upstream host. */
     breakers(): Record<string, BreakerState>;

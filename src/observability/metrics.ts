@@ -83,6 +83,8 @@ export function createMetrics(sources: GaugeSources, registry: Registry = create
   const readiness = new Gauge({
     name: 'readiness_status',
     help: 'What this process last answered on /readyz: 1 ready, 0 not ready (before any probe: 1).',
+    // Across a cluster's API processes (src/api-cluster.ts): 0 when any one is not ready.
+    aggregator: 'min',
     registers,
   });
   readiness.set(1);
@@ -148,6 +150,8 @@ export function createMetrics(sources: GaugeSources, registry: Registry = create
       name: 'queue_depth',
       help: 'Jobs by state (queued, running, failed, dead, …), across every process.',
       labelNames: ['state'] as const,
+      // Every API process reads the same store: a cluster reports it once, not summed.
+      aggregator: 'max',
       registers,
       async collect() {
         const counts = await sources.jobCounts();
@@ -158,6 +162,8 @@ export function createMetrics(sources: GaugeSources, registry: Registry = create
       name: 'circuit_breaker_state',
       help: 'Circuit breakers per upstream host: 0 closed, 1 half open, 2 open.',
       labelNames: ['name'] as const,
+      // A cluster's worst state per host, as /health reports it.
+      aggregator: 'max',
       registers,
       collect() {
         this.reset();

@@ -40,6 +40,7 @@ export const LISTENER_SETTINGS: SettingsTable<ListenerConfig> = {
 /** What this process runs and how much it logs. */
 export interface ProcessConfig {
   role: Role;
+  apiProcesses: number;
   logLevel: LogLevel;
 }
 
@@ -50,6 +51,14 @@ export const PROCESS_SETTINGS: SettingsTable<ProcessConfig> = {
     default: 'all',
     parse: oneOf(['all', 'api', 'worker'] as const),
     description: '`all` (API and workers in one process), `api` or `worker`.',
+  },
+  apiProcesses: {
+    key: 'apiProcesses',
+    env: 'QUIRE_API_PROCESSES',
+    default: '1',
+    parse: integer(1, 256),
+    description:
+      'API processes sharing the port (node:cluster, like uvicorn --workers), for the `api` role with QUIRE_REDIS_URL set: limits, revocations and job events are then shared. 1: this process serves.',
   },
   logLevel: {
     key: 'logLevel',

@@ -171,8 +171,8 @@ function metrics(app: FastifyInstance): void {
           },
         );
       }
-      const body = await app.metricsRegistry.metrics();
-      return reply.type(app.metricsRegistry.contentType).send(body);
+      const body = await app.metricsExposition.metrics();
+      return reply.type(app.metricsExposition.contentType).send(body);
     },
   );
 }
