@@ -2,19 +2,26 @@
  * bench:pdf-tables — what share of the tables in PDFs comes back as Markdown tables.
  *
  * Known tables (seeded: 2–6 columns, 2–9 rows of words, names and numbers, some cells of several
- * words) are laid out by the installed LibreOffice from HTML, once ruled and once borderless;
- * each PDF is extracted by the PDF processor and its Markdown tables compared with the truth, in
- * order: a table counts as recovered when every cell matches, and cells are counted where a
- * table of the same shape came back. PDFs given as arguments (real ones, e.g. from Debian's doc
- * packages) are extracted too, and the tables found in them listed for a reader to judge: they
- * have no truth. Results: bench/results/pdf-tables-*.json.
+ * words) are laid out by the installed LibreOffice from HTML: ruled, ruled with the text against
+ * the rules (no padding), ruled and narrow (cells wrapped onto several lines), and borderless;
+ * each PDF is extracted by the PDF processor and its Markdown tables compared with the truth: a
+ * table counts as recovered when a table came back with every cell the same, and the cells of
+ * the others are counted against a table of the same shape that came back (a table that a page
+ * break splits comes back as two, and neither counts). PDFs given as arguments (real ones,
+ * e.g. from Debian's doc packages) are extracted too, and the tables found in them listed for a
+ * reader to judge: they have no truth. Results: bench/results/pdf-tables-*.json.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { runProcessor } from '../src/extraction/processors/index.js';
 import { hasSoffice, sofficeConvert } from '../test/fixtures/other-formats.js';
-import { markdownTables, tablesHtml, type Table } from '../test/fixtures/pdf-tables.js';
+import {
+  markdownTables,
+  tablesHtml,
+  type Table,
+  type TablesLayout,
+} from '../test/fixtures/pdf-tables.js';
 import { Prng } from './corpus.js';
 import { printTable, round, writeResults } from './lib/report.js';
 
@@ -94,24 +101,35 @@ function score(layout: string, truth: Table[], found: Table[]): Score {
   let recovered = 0;
   let cellsRecovered = 0;
   const cells = truth.reduce((sum, table) => sum + table.length * (table[0]?.length ?? 0), 0);
-  // Each true table against the next found table of the same shape (tables missed are skipped).
-  let cursor = 0;
+  const same = (one: Table, other: Table): boolean => JSON.stringify(one) === JSON.stringify(other);
+  const used = new Set<number>();
+  // A true table is recovered when a found table equals it (wherever it is: a table split by a
+  // page break leaves pieces that shift the order); the others are compared cell by cell with
+  // the next unused found table of the same shape.
+  const unmatched: Table[] = [];
   for (const table of truth) {
+    const match = found.findIndex((candidate, index) => !used.has(index) && same(candidate, table));
+    if (match < 0) {
+      unmatched.push(table);
+      continue;
+    }
+    used.add(match);
+    recovered++;
+    cellsRecovered += table.length * (table[0]?.length ?? 0);
+  }
+  for (const table of unmatched) {
     const match = found.findIndex(
       (candidate, index) =>
-        index >= cursor &&
+        !used.has(index) &&
         candidate.length === table.length &&
         candidate[0]?.length === table[0]?.length,
     );
     if (match < 0) continue;
-    cursor = match + 1;
+    used.add(match);
     const candidate = found[match] as Table;
-    let same = 0;
     table.forEach((row, r) =>
-      row.forEach((cell, c) => (same += candidate[r]?.[c] === cell ? 1 : 0)),
+      row.forEach((cell, c) => (cellsRecovered += candidate[r]?.[c] === cell ? 1 : 0)),
     );
-    cellsRecovered += same;
-    if (same === table.length * (table[0]?.length ?? 0)) recovered++;
   }
   return {
     layout,
@@ -130,10 +148,15 @@ async function main(): Promise<void> {
   try {
     const truth = makeTables(Number(process.env.BENCH_PDF_TABLES ?? 30), 19);
     const scores: Score[] = [];
-    for (const border of [true, false]) {
-      const name = border ? 'ruled' : 'borderless';
-      const html = join(dir, `${name}.html`);
-      writeFileSync(html, tablesHtml(truth, { border }));
+    const layouts: [string, TablesLayout][] = [
+      ['ruled', {}],
+      ['ruled, no padding', { padding: 0 }],
+      ['ruled, wrapped', { padding: 0, width: 260 }],
+      ['borderless', { border: false }],
+    ];
+    for (const [name, layout] of layouts) {
+      const html = join(dir, `${name.replace(/\W+/g, '-')}.html`);
+      writeFileSync(html, tablesHtml(truth, layout));
       const pdf = sofficeConvert(html, 'pdf:writer_pdf_Export', dir);
       scores.push(score(name, truth, markdownTables(await markdownOf(pdf))));
     }

@@ -1,23 +1,18 @@
 /**
- * Tables in a PDF page's text layer, as Markdown: simple tables whose cells line up in columns.
+ * Tables in a PDF page, as Markdown. Ruled tables (a grid of ruling lines, see pdf-rulings.ts)
+ * are read from their grid: each item goes to the cell it falls in, so cells a narrow gap apart
+ * or wrapped onto several lines stay whole. Tables without column rulings are found in the text
+ * layer alone: simple tables whose cells line up in columns.
  * Text items are grouped into lines (by baseline) and each line into cells (runs of items split
  * by a gap wider than a word space). A run of two or more consecutive lines that each have two
  * or more short cells, whose cells fall into the same columns (cells' x-ranges, merged across
  * the run, give the columns, and no line has two cells in one column), is a table; the first
- * line is its header. Everything else is laid out as plain lines. Ruling lines are not read:
- * cell borders drawn as paths add nothing that the alignment does not show for simple tables.
+ * line is its header. Everything else is laid out as plain lines.
  */
+import { type Grid, inGrid, ruledTable, type TextItem } from './pdf-rulings.js';
 import { normalizeText } from './text-pages.js';
 
-/** What this reads of a pdf.js text item. */
-export interface TextItem {
-  str: string;
-  /** [a, b, c, d, x, y]: the text's matrix; x, y is where it starts on the baseline. */
-  transform: readonly number[];
-  width: number;
-  height: number;
-  hasEOL: boolean;
-}
+export type { TextItem } from './pdf-rulings.js';
 
 /**
  * A gap wider than this many font sizes splits cells (a word space is about 0.25, a justified
@@ -236,8 +231,50 @@ function runEnd(lines: Line[], start: number): number {
   return end;
 }
 
-/** The page as Markdown: aligned tables as Markdown tables, other lines as they are. */
-export function layoutMarkdown(items: readonly TextItem[]): string {
+/**
+ * The page as Markdown: the ruled tables of `grids` where their first item comes, the items
+ * around them laid out by alignedMarkdown.
+ */
+export function layoutMarkdown(items: readonly TextItem[], grids: readonly Grid[] = []): string {
+  const tableOfItem = new Map<TextItem, number>();
+  const tables: string[] = [];
+  for (const grid of grids) {
+    const inside = items.filter((item) => !tableOfItem.has(item) && inGrid(item, grid));
+    const rows = ruledTable(grid, inside);
+    if (rows === null) continue;
+    for (const item of inside) tableOfItem.set(item, tables.length);
+    tables.push(rowsMarkdown(rows));
+  }
+  if (tables.length === 0) return alignedMarkdown(items);
+  const blocks: string[] = [];
+  const emitted = new Set<number>();
+  let run: TextItem[] = [];
+  const endRun = (): void => {
+    const text = alignedMarkdown(run);
+    if (text.length > 0) blocks.push(text);
+    run = [];
+  };
+  for (const item of items) {
+    const table = tableOfItem.get(item);
+    if (table === undefined) run.push(item);
+    else if (!emitted.has(table)) {
+      endRun();
+      emitted.add(table);
+      blocks.push(tables[table] as string);
+    }
+  }
+  endRun();
+  return normalizeText(blocks.join('\n\n'));
+}
+
+function rowsMarkdown(rows: string[][]): string {
+  const lines = rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`);
+  lines.splice(1, 0, `| ${(rows[0] ?? []).map(() => '---').join(' | ')} |`);
+  return lines.join('\n');
+}
+
+/** Lines laid out as they are, aligned tables as Markdown tables. */
+function alignedMarkdown(items: readonly TextItem[]): string {
   const lines = linesOf(items);
   let markdown = '';
   let previous: Line | null = null;

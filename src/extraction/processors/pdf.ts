@@ -3,11 +3,14 @@
  * failures (PasswordException → DOCUMENT_ENCRYPTED, anything else → DOCUMENT_CORRUPT), refuses
  * more than `maxPages` pages before reading text, then walks the pages one at a time (text
  * laid out into lines and paragraphs, page resources released after each) reporting progress.
+ * A page with text is laid out twice: as plain text, and as Markdown with its tables (ruled
+ * ones from the ruling lines in its operator list, aligned ones from the text; pdf-tables.ts).
  * Pages that paint something but carry (almost) no text make `needsOcr`; with `task.ocr` up to
  * `maxOcrPages` of them are recognised from their images (see pdf-ocr.ts).
  */
 import { open } from 'node:fs/promises';
 import { getResolvedPDFJS } from 'unpdf';
+import { readRulings, ruledGrids } from '../pdf-rulings.js';
 import { layoutMarkdown } from '../pdf-tables.js';
 import { normalizeInline, normalizeText, TextBudget } from '../text-pages.js';
 import {
@@ -19,6 +22,7 @@ import {
   type ProgressReporter,
 } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
+import './pdf-polyfills.js';
 import {
   createOcrEngine,
   isOcrCandidate,
@@ -326,7 +330,9 @@ class PdfReader {
     const items = content.items.filter((item): item is TextItem => 'str' in item);
     const text = layoutText(items);
     if (nonBlank(text) >= MIN_TEXT_CHARS) {
-      return { text, markdown: layoutMarkdown(items), textless: false };
+      const ops = await page.getOperatorList().catch(pageFailure(number));
+      const grids = ruledGrids(readRulings(ops, this.pdfjs.OPS));
+      return { text, markdown: layoutMarkdown(items, grids), textless: false };
     }
     const canOcr = this.task.ocr && this.ocrPages < this.task.limits.maxOcrPages;
     // The operator list decodes the page's images (costly on scans): fetch it only to OCR, or

@@ -1,6 +1,7 @@
 /**
  * Tables in PDFs: tables laid out by LibreOffice from known cells (bordered and borderless, a
- * narrow gap between cells that pdf.js joins into one text item) come back as Markdown tables in
+ * narrow gap between cells that pdf.js joins into one text item, ruled cells with no padding
+ * whose text wraps onto several lines) come back as Markdown tables in
  * the page's Markdown, the prose around them as prose; the plain text is unchanged; two-column
  * prose (pdf-lib) is not taken for a table.
  */
@@ -11,6 +12,8 @@ import { before, describe, test } from 'node:test';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import * as fixtures from '../../fixtures/other-formats.js';
 import {
+  KEEPERS,
+  KEEPERS_MARKDOWN,
   LIGHTHOUSES,
   markdownTables,
   PLANETS,
@@ -24,6 +27,7 @@ const PDF = 'application/pdf';
 describe('tables in PDFs', { timeout: 180_000 }, () => {
   let bordered = '';
   let borderless = '';
+  let wrapped = '';
   before(async () => {
     assert.ok(
       fixtures.hasSoffice(),
@@ -33,6 +37,18 @@ describe('tables in PDFs', { timeout: 180_000 }, () => {
     bordered = fixtures.sofficeConvert(join(dir, 'bordered.html'), 'pdf:writer_pdf_Export', dir);
     await writeFile(join(dir, 'plain.html'), tablesHtml([PLANETS], { border: false }));
     borderless = fixtures.sofficeConvert(join(dir, 'plain.html'), 'pdf:writer_pdf_Export', dir);
+    await writeFile(join(dir, 'wrapped.html'), tablesHtml([KEEPERS], { padding: 0, width: 300 }));
+    wrapped = fixtures.sofficeConvert(join(dir, 'wrapped.html'), 'pdf:writer_pdf_Export', dir);
+  });
+
+  test('a ruled table with no padding and wrapped cells: cells from the ruling grid', async () => {
+    const result = await extract(wrapped, PDF);
+    const markdown = result.pages.map((page) => page.markdown).join('\n\n');
+    // Text against the rules runs cells together ("Longstone 1826" is one text item) and a
+    // wrapped cell is several lines: only the ruling lines tell the cells apart.
+    assert.ok(markdown.includes(`\n\n${KEEPERS_MARKDOWN}\n\nThe keepers logged`), markdown);
+    assert.deepEqual(markdownTables(markdown), [KEEPERS]);
+    assert.doesNotMatch(result.pages.map((page) => page.text).join('\n'), /\|/);
   });
 
   test('ruled tables come back cell for cell as Markdown tables, between the prose', async () => {

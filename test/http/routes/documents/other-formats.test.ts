@@ -12,7 +12,14 @@ import { buildTestApp, tempDir, type TestApp } from '../../../helpers/app.js';
 import { getDocument, waitForJob, type DocumentBody, type JobBody } from '../../../helpers/jobs.js';
 import { assertProblem } from '../../../helpers/problem.js';
 import * as fixtures from '../../../fixtures/other-formats.js';
-import { LIGHTHOUSES, markdownTables, PLANETS, tablesHtml } from '../../../fixtures/pdf-tables.js';
+import {
+  KEEPERS,
+  KEEPERS_MARKDOWN,
+  LIGHTHOUSES,
+  markdownTables,
+  PLANETS,
+  tablesHtml,
+} from '../../../fixtures/pdf-tables.js';
 import { DOCS, upload } from './setup.js';
 
 type Document = DocumentBody & { media_type: string | null };
@@ -137,6 +144,17 @@ describe('documents: e-mail, RTF, images and legacy Office', { timeout: 300_000 
     });
     assert.equal(converted.statusCode, 200, converted.body);
     assert.deepEqual(markdownTables(converted.body), [LIGHTHOUSES, PLANETS]);
+  });
+
+  it('a ruled PDF table, no padding, wrapped cells: format=markdown gives it exactly', async () => {
+    const dir = tempDir('quire-pdf-ruled-');
+    await writeFile(join(dir, 'keepers.html'), tablesHtml([KEEPERS], { padding: 0, width: 300 }));
+    const pdf = await readFile(
+      fixtures.sofficeConvert(join(dir, 'keepers.html'), 'pdf:writer_pdf_Export', dir),
+    );
+    const { markdown } = await ready(t, pdf, 'keepers.pdf');
+    assert.ok(markdown.includes(`\n\n${KEEPERS_MARKDOWN}\n\nThe keepers logged`), markdown);
+    assert.deepEqual(markdownTables(markdown), [KEEPERS]);
   });
 
   it('POST /v1/convert takes an e-mail and an RTF as raw bodies', async () => {
