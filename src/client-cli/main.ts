@@ -202,7 +202,7 @@ async function run(
           table(
             ['SCORE', 'DOCUMENT', 'PAGE', 'TEXT'],
             result.results.map((hit) => [
-              hit.score.toFixed(3),
+              hit.score.toPrecision(3),
               hit.document_id,
               String(hit.page ?? '-'),
               oneLine(hit.text, 80),

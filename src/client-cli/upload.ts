@@ -3,7 +3,7 @@
  * then pages extracted from the job's event stream), then a summary table.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import type { Document, Job, Progress, Quire } from '@quire/client';
 import { EXIT, exitCodeOf, describeError, UsageError } from './exit-codes.js';
@@ -72,7 +72,7 @@ export async function upload(
         autopadding: true,
       })
     : undefined;
-  const width = Math.min(32, Math.max(...files.map((file) => file.length)));
+  const width = Math.min(32, Math.max(...files.map((file) => basename(file).length)));
 
   const outcomes: Outcome[] = files.map((file) => ({ file }));
   let next = 0;
@@ -84,7 +84,7 @@ export async function upload(
       let bar: SingleBar | undefined;
       try {
         bar = bars?.create(1, 0, {
-          file: oneLine(file, width).padEnd(width),
+          file: oneLine(basename(file), width).padEnd(width),
           phase: 'upload',
           detail: '',
         });
