@@ -173,6 +173,21 @@ module.exports = {
       to: { path: outside('settings/', 'domain/', 'ports/', 'shared/', 'errors\\.ts$') },
     },
     {
+      name: 'client-cli-speaks-through-the-sdk',
+      comment:
+        'The end-user commands (upload, ls, search…) are a client of the HTTP API like any other: they use the SDK (@quire/client) and none of the server’s code.',
+      severity: 'error',
+      from: { path: '^src/client-cli/' },
+      to: { path: outside('client-cli/') },
+    },
+    {
+      name: 'nothing-imports-the-client-cli',
+      comment: 'Only the `quire` binary (src/cli.ts) dispatches to the client commands.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(client-cli/|cli\\.ts$)' },
+      to: { path: '^src/client-cli/' },
+    },
+    {
       name: 'every-file-has-a-layer',
       comment:
         'A file outside the known folders has no rules: place it in a layer (or add one here, with its arrows).',
@@ -180,7 +195,7 @@ module.exports = {
       from: {
         path: '^src/',
         pathNot:
-          '^src/((ports|shared|domain|adapters|extraction|http|jobs|threads|migrations|composition|observability|settings)/|(app|server|api-cluster|cli|keys-cli|config|errors|version|logger)\\.ts$)',
+          '^src/((ports|shared|domain|adapters|extraction|http|jobs|threads|migrations|composition|observability|settings|client-cli)/|(app|server|api-cluster|cli|keys-cli|config|errors|version|logger)\\.ts$)',
       },
       to: {},
     },

@@ -4,12 +4,19 @@
 # test/deploy/dockerfile.test.ts fails when the two majors differ.
 ARG NODE_VERSION=24.22.3
 
-# --- build: compile TypeScript. Install scripts are skipped: tsc needs the packages' types only.
+# --- build: compile TypeScript, the SDK (packages/client, @quire/client) first: its types are
+# generated from the OpenAPI document of the app built here without listening, which opens an
+# embedded database, so better-sqlite3's install script runs (onnxruntime-node's stays skipped).
 FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY packages/client/package.json ./packages/client/
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/openapi-document.ts ./scripts/
+COPY packages/client/tsconfig.json ./packages/client/
+COPY packages/client/src ./packages/client/src
 COPY src ./src
 RUN npm run build
 
@@ -23,6 +30,8 @@ WORKDIR /app
 ENV NODE_ENV=production \
   ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
+# The workspace's manifest: npm links node_modules/@quire/client to it (the CLI's client commands).
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # onnxruntime-node ships macOS and Windows binaries too (220 of its 290 MB, measured): not for here.
 RUN rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32
@@ -49,6 +58,9 @@ COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 # dist/version.js reads the version from package.json.
 COPY --chown=root:root package.json ./
+# The SDK that `quire upload|ls|search…` speak through (node_modules/@quire/client links here).
+COPY --chown=root:root packages/client/package.json ./packages/client/
+COPY --from=build --chown=root:root /app/packages/client/dist ./packages/client/dist
 # The data dir holds only staging files when blobs are in S3 and the database is PostgreSQL; the
 # embedded default keeps its SQLite file and blobs here too, hence a volume.
 RUN mkdir -p /data/tmp && chown -R 1000:1000 /data

@@ -6,6 +6,8 @@
  *   worker   a worker process (scale-out)
  *   migrate  apply pending database migrations and exit
  *   keys     create, list or revoke API keys offline (`quire keys` for usage)
+ * and, spoken to a running Quire through the SDK (src/client-cli):
+ *   upload, ls, get, search, rerank, jobs, convert, rm   (`quire upload --help`)
  */
 import cluster from 'node:cluster';
 import { API_PROCESS_ENV } from './api-cluster.js';
@@ -15,7 +17,19 @@ import { createLogger } from './logger.js';
 import { startBanner } from './start-banner.js';
 import { VERSION } from './version.js';
 
-const USAGE = 'usage: quire [start|serve|worker|migrate|keys]';
+const USAGE =
+  'usage: quire [start|serve|worker|migrate|keys]\n' +
+  '       quire [upload|ls|get|search|rerank|jobs|convert|rm] …   (quire upload --help)';
+const CLIENT_COMMANDS = new Set([
+  'upload',
+  'ls',
+  'get',
+  'search',
+  'rerank',
+  'jobs',
+  'convert',
+  'rm',
+]);
 const ROLE_BY_COMMAND: Record<string, Role> = { start: 'all', serve: 'api', worker: 'worker' };
 
 function configOrExit(): Config {
@@ -73,6 +87,12 @@ async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'start';
   if (command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
+    return;
+  }
+  if (CLIENT_COMMANDS.has(command)) {
+    // Client commands read QUIRE_URL/QUIRE_API_KEY, not the server's settings.
+    const { clientCommand } = await import('./client-cli/main.js');
+    process.exitCode = await clientCommand(command, argv.slice(1));
     return;
   }
   const config = configOrExit();

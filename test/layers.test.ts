@@ -80,6 +80,16 @@ describe('the layer check', { timeout: 120_000 }, () => {
       'every-file-has-a-layer',
     ],
     [
+      'a client command that reaches into the server instead of the SDK',
+      { 'src/client-cli/a.ts': importing('../domain/b.js'), 'src/domain/b.ts': LEAF },
+      'client-cli-speaks-through-the-sdk',
+    ],
+    [
+      'server code that imports a client command',
+      { 'src/http/a.ts': importing('../client-cli/b.js'), 'src/client-cli/b.ts': LEAF },
+      'nothing-imports-the-client-cli',
+    ],
+    [
       'an import cycle',
       { 'src/domain/a.ts': importing('./b.js'), 'src/domain/b.ts': importing('./a.js') },
       'no-circular',
