@@ -202,7 +202,9 @@ async function run(
           table(
             ['SCORE', 'DOCUMENT', 'PAGE', 'TEXT'],
             result.results.map((hit) => [
-              hit.score.toPrecision(3),
+              hit.score >= 0.001 || hit.score === 0
+                ? hit.score.toFixed(3)
+                : hit.score.toExponential(2),
               hit.document_id,
               String(hit.page ?? '-'),
               oneLine(hit.text, 80),

@@ -72,6 +72,13 @@ export async function upload(
         autopadding: true,
       })
     : undefined;
+  // Ctrl-C while bars are drawn: give the terminal its cursor back before leaving.
+  const interrupted = (): void => {
+    bars?.stop();
+    process.off('SIGINT', interrupted);
+    process.exit(130);
+  };
+  if (bars) process.once('SIGINT', interrupted);
   const width = Math.min(32, Math.max(...files.map((file) => basename(file).length)));
 
   const outcomes: Outcome[] = files.map((file) => ({ file }));

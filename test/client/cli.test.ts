@@ -214,6 +214,14 @@ describe('quire client commands against a live Quire', { timeout: 400_000 }, () 
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^ID\s+TITLE\s+STATUS/);
     assert.match(listed.stdout, /a\.pdf/);
+    // A directory stands for the files under it (the same bytes again: stored already).
+    const again = await quire(['upload', dir, '--json'], { XDG_CONFIG_HOME: config });
+    assert.equal(again.code, 0, again.stderr);
+    const entries = JSON.parse(again.stdout) as { file: string; deduplicated: boolean }[];
+    assert.deepEqual(
+      entries.filter((entry) => entry.file.endsWith('.pdf')).map((entry) => entry.deduplicated),
+      [true, true, true],
+    );
   });
 
   it('keeps the server commands working beside the client ones', async () => {

@@ -109,6 +109,7 @@ describe('@quire/client against a live Quire', { timeout: 240_000 }, () => {
     const fromUrl = await quire.createFromUrl(upstream.url('/article.txt'), { wait: WAIT });
     assert.equal(fromUrl.document.status, 'ready');
     assert.equal(fromUrl.document.source.type, 'url');
+    assert.equal(fromUrl.job?.type, 'extract', 'the fetch job, then the extraction it queued');
     assert.match(await quire.content(fromUrl.document.id), /lighthouse keeper/);
 
     const listed = await quire.documents.list({ tag: ['sdk'], sort: 'title' });
@@ -265,6 +266,33 @@ describe('@quire/client against a live Quire', { timeout: 240_000 }, () => {
       proxy.seen.some((request) => /^\/v1\/jobs\/[^/]+$/.test(request.path)),
       'polled',
     );
+  });
+
+  it('reopens an event stream that ends before the job does', async () => {
+    const proxy = await startProxy(url, (req, res, seen) => {
+      const streams = seen.filter((request) => request.path.endsWith('/events')).length;
+      if (req.url?.endsWith('/events') && streams === 1) {
+        // A stream a proxy cut short: one stale event, then the end.
+        const id = req.url.split('/')[3] ?? '';
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(
+          `event: progress\ndata: ${JSON.stringify({ id, status: 'queued', progress: { done: 0, total: 0, unit: 'pages' } })}\n\n`,
+        );
+        return true;
+      }
+      return false;
+    });
+    const client = new Quire({ baseUrl: proxy.url, apiKey: TEST_ADMIN_KEY });
+    const states: string[] = [];
+    const result = await client.createFromText('followed twice\n', {
+      filename: 'twice.txt',
+      wait: WAIT,
+      onProgress: (progress) => progress.phase === 'extract' && states.push(progress.job.status),
+    });
+    assert.equal(result.job?.status, 'succeeded');
+    assert.equal(states[0], 'queued');
+    assert.equal(states.at(-1), 'succeeded');
+    assert.equal(proxy.seen.filter((request) => request.path.endsWith('/events')).length, 2);
   });
 
   it('keeps Node out of the browser entry: no node: import is reachable statically', () => {

@@ -232,13 +232,32 @@ export class Quire {
     if (!options.wait || result.job === null) return result;
     const wait = typeof options.wait === 'object' ? options.wait : {};
     const onProgress = options.onProgress;
-    result.job = await this.waitForJob(result.job.id, {
-      ...wait,
-      signal: wait.signal ?? options.signal,
-      onProgress: (job) =>
-        onProgress?.({ phase: 'extract', done: job.progress.done, total: job.progress.total, job }),
-    });
-    result.document = await this.documents.get(result.document.id);
+    const follow = (id: string): Promise<Job> =>
+      this.waitForJob(id, {
+        ...wait,
+        signal: wait.signal ?? options.signal,
+        onProgress: (job) =>
+          onProgress?.({
+            phase: 'extract',
+            done: job.progress.done,
+            total: job.progress.total,
+            job,
+          }),
+      });
+    const id = result.document.id;
+    let job = await follow(result.job.id);
+    // A URL document is fetched by one job, then extracted by the next: follow the chain until
+    // the document itself has settled.
+    for (let step = 0; step < 40; step++) {
+      result.job = job;
+      result.document = await this.documents.get(id);
+      if (job.status !== 'succeeded') break;
+      if (result.document.status === 'ready' || result.document.status === 'failed') break;
+      const jobs = await this.jobs.list({ document_id: id });
+      const next = jobs.data.find((other) => other.id !== job.id && !TERMINAL.has(other.status));
+      if (next === undefined) await sleep(250, wait.signal ?? options.signal);
+      else job = await follow(next.id);
+    }
     return result;
   }
 
