@@ -3,7 +3,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'bench/results/'] },
+  {
+    ignores: [
+      'dist/',
+      'console/dist/',
+      'artifacts/',
+      'node_modules/',
+      'data/',
+      'coverage/',
+      'bench/results/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,6 +27,11 @@ export default tseslint.config(
       ],
       'no-console': ['error', { allow: ['error'] }],
     },
+  },
+  {
+    // The web console runs in the browser.
+    files: ['console/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['scripts/**', 'bench/**', 'examples/**', 'src/cli.ts', 'src/keys-cli.ts'],
