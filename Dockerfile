@@ -4,13 +4,15 @@
 # test/deploy/dockerfile.test.ts fails when the two majors differ.
 ARG NODE_VERSION=24.22.3
 
-# --- build: compile TypeScript. Install scripts are skipped: tsc needs the packages' types only.
+# --- build: compile TypeScript and bundle the web console (Vite; esbuild and Rollup run from their
+# platform packages). Install scripts are skipped: tsc needs the packages' types only.
 FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY console ./console
 RUN npm run build
 
 # --- production dependencies: native addons (better-sqlite3, better-sqlite3-node24) are compiled
@@ -47,6 +49,8 @@ ENV NODE_ENV=production \
   QUIRE_DATA_DIR=/data
 COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+# The built web console, served at /console/ (QUIRE_CONSOLE_DIR defaults to console/dist here).
+COPY --from=build --chown=root:root /app/console/dist ./console/dist
 # dist/version.js reads the version from package.json.
 COPY --chown=root:root package.json ./
 # The data dir holds only staging files when blobs are in S3 and the database is PostgreSQL; the
