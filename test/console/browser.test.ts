@@ -328,12 +328,22 @@ describe(
         await page.getByLabel('Search for').fill(pagePhrase(7));
         await page.getByRole('button', { name: 'Search' }).click();
         await page.getByTestId('search-result').first().waitFor();
-        await page.setViewportSize({ width: 1100, height: 640 });
+        await page.setViewportSize({ width: 1000, height: 540 });
         await page.screenshot({ path: join(ROOT, 'docs', 'console.png') });
       },
     );
   },
 );
+
+describe('the README’s picture of the console', () => {
+  it('is docs/console.png, under 150 KB, shown in the Web console section', () => {
+    const png = readFileSync(join(ROOT, 'docs', 'console.png'));
+    assert.ok(png.length < 150 * 1024, `${png.length} bytes`);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = /^## Web console\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+    assert.match(section, /!\[[^\]]+\]\(docs\/console\.png\)/);
+  });
+});
 
 describe('the console bundle', () => {
   it(`loads under ${JS_BUDGET_GZ / 1024} KB of gzipped JavaScript, nothing inline`, () => {
