@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { pagePhrase, writeDocx, writeTextPdf } from '../fixtures/documents.js';
+import {
+  hasQpdf,
+  pagePhrase,
+  writeDocx,
+  writeEncryptedPdf,
+  writeTextPdf,
+} from '../fixtures/documents.js';
 import { createApiKey, onCleanup, tempDir, TEST_ADMIN_KEY, type TestApp } from '../helpers/app.js';
 import { buildTestApp } from '../helpers/app.js';
 import { FAST, FAULT_WORKER } from '../helpers/extraction.js';
@@ -174,7 +180,6 @@ describe(
       );
       assert.ok(!page.url().includes('qk_'), 'the key is never in the URL');
       const slow = join(tempDir(), 'slow.txt');
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(slow, 'QUIRE-FAULT:slow 2500 5\nA slow document.\n');
       await page.locator('#file-picker').setInputFiles([...files, slow]);
       const items = page.getByTestId('upload-item');
@@ -197,11 +202,50 @@ describe(
       await axeClean('upload');
     });
 
+    it('shows each file’s upload bytes as they go', async () => {
+      // The browser's upload is held to 256 KB/s through the DevTools protocol, so a 512 KB file
+      // takes about 2 s to send and its bar can be seen part-way.
+      const cdp = await context.newCDPSession(page);
+      const throttle = (bytesPerSecond: number) =>
+        cdp.send('Network.emulateNetworkConditions', {
+          offline: false,
+          latency: 0,
+          downloadThroughput: -1,
+          uploadThroughput: bytesPerSecond,
+        });
+      await throttle(256 * 1024);
+      try {
+        const big = join(tempDir(), 'big.txt');
+        writeFileSync(big, 'A large plain text for the upload bar.\n'.repeat(13_500));
+        await page.locator('#file-picker').setInputFiles(big);
+        const bar = page.getByRole('progressbar', { name: 'Upload of big.txt' });
+        await bar.waitFor();
+        // <progress value max> reflects its properties as attributes; read them until the bar is
+        // seen part-way (10 s at most).
+        let partWay = false;
+        const deadline = Date.now() + 10_000;
+        while (!partWay && Date.now() < deadline) {
+          const read = (name: string) =>
+            bar.getAttribute(name, { timeout: 250 }).then(Number, () => Number.NaN);
+          const [now, max] = [await read('value'), await read('max')];
+          partWay = now > 0 && max > 0 && now < max;
+          if (!partWay) await page.waitForTimeout(50);
+        }
+        assert.ok(partWay, 'the upload bar was seen part-way');
+        await shot('upload-bytes');
+      } finally {
+        await throttle(-1);
+        await cdp.detach();
+      }
+      const item = page.getByTestId('upload-item').filter({ hasText: 'big.txt' });
+      await item.and(page.locator('[data-phase="ready"]')).waitFor({ timeout: 30_000 });
+    });
+
     it('opens a PDF and reads page 2, rendered from Markdown', async () => {
       await page.goto(`${base}/console/#/documents`);
       const rows = page.getByTestId('document-row');
       await rows.first().waitFor();
-      assert.equal(await rows.count(), 4);
+      assert.equal(await rows.count(), 5);
       await axeClean('documents');
       await shot('documents');
       await page.getByRole('link', { name: 'text-12.pdf' }).click();
@@ -216,6 +260,22 @@ describe(
       await axeClean('document');
       await shot('document-page-2');
     });
+
+    it(
+      'asks for an encrypted PDF’s password and reprocesses it with it',
+      { skip: !hasQpdf() && 'qpdf makes the encrypted fixture' },
+      async () => {
+        await page.goto(`${base}/console/#/upload`);
+        const locked = await writeEncryptedPdf(tempDir(), 'open-sesame');
+        await page.locator('#file-picker').setInputFiles(locked);
+        const item = page.getByTestId('upload-item').filter({ hasText: 'encrypted.pdf' });
+        await item.getByText('This document is encrypted').waitFor({ timeout: 30_000 });
+        await item.getByLabel(/Password for/).fill('open-sesame');
+        await axeClean('upload password');
+        await item.getByRole('button', { name: 'Reprocess' }).click();
+        await item.and(page.locator('[data-phase="ready"]')).waitFor({ timeout: 30_000 });
+      },
+    );
 
     it('searches a phrase, lands on its page, and reranks (degraded without a model)', async () => {
       await page.goto(`${base}/console/#/search`);
