@@ -74,7 +74,7 @@ export function UploadView() {
         phase: 'ready',
         pagesDone: job.progress.total,
         pagesTotal: job.progress.total,
-        message: job.progress.total > 0 ? `Ready: ${job.progress.total} pages` : 'Ready',
+        message: job.progress.total > 0 ? `Ready: ${pages(job.progress.total)}` : 'Ready',
       });
     } else if (job.error?.code === 'DOCUMENT_ENCRYPTED') {
       update(key, {
@@ -249,6 +249,8 @@ export function UploadView() {
     </Section>
   );
 }
+
+const pages = (count: number): string => `${count} page${count === 1 ? '' : 's'}`;
 
 function splitTags(text: string): string[] {
   return text
