@@ -6,7 +6,8 @@ ARG NODE_VERSION=24.22.3
 
 # --- build: compile TypeScript, the SDK (packages/client, @quire/client) first: its types are
 # generated from the OpenAPI document of the app built here without listening, which opens an
-# embedded database, so better-sqlite3's install script runs (onnxruntime-node's stays skipped).
+# embedded database, so better-sqlite3's install script runs (onnxruntime-node's stays skipped);
+# then bundle the web console (Vite; esbuild and Rollup run from their platform packages).
 FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip
@@ -18,6 +19,7 @@ COPY scripts/openapi-document.ts ./scripts/
 COPY packages/client/tsconfig.json ./packages/client/
 COPY packages/client/src ./packages/client/src
 COPY src ./src
+COPY console ./console
 RUN npm run build
 
 # --- production dependencies: native addons (better-sqlite3, better-sqlite3-node24) are compiled
@@ -56,6 +58,8 @@ ENV NODE_ENV=production \
   QUIRE_DATA_DIR=/data
 COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+# The built web console, served at /console/ (QUIRE_CONSOLE_DIR defaults to console/dist here).
+COPY --from=build --chown=root:root /app/console/dist ./console/dist
 # dist/version.js reads the version from package.json.
 COPY --chown=root:root package.json ./
 # The SDK that `quire upload|ls|search…` speak through (node_modules/@quire/client links here).

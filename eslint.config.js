@@ -6,6 +6,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      'console/dist/',
+      'artifacts/',
       'node_modules/',
       'data/',
       'coverage/',
@@ -27,6 +29,11 @@ export default tseslint.config(
       ],
       'no-console': ['error', { allow: ['error'] }],
     },
+  },
+  {
+    // The web console runs in the browser.
+    files: ['console/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     files: ['scripts/**', 'bench/**', 'examples/**', 'src/cli.ts', 'src/keys-cli.ts'],

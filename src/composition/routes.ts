@@ -3,9 +3,13 @@
  * journey: documents, jobs, search, rerank, convert, pii, webhooks, admin, meta). Routes are
  * thin: each gets the services (and the few settings) it needs.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { PII_TYPES, redactPii } from '../domain/pii/index.js';
 import { adminRoutes } from '../http/routes/admin.js';
+import { CONSOLE_PREFIX, consoleRoutes } from '../http/routes/console.js';
 import { convertDataRoutes } from '../http/routes/convert-data.js';
 import { convertRoutes } from '../http/routes/convert.js';
 import { contentRoutes } from '../http/routes/document-content.js';
@@ -31,6 +35,15 @@ export interface RouteContext {
   pools: Pools;
   services: Services;
   metrics: Pick<Metrics, 'readiness' | 'readinessChanges'>;
+}
+
+/**
+ * The built web console's folder when it has an index.html: QUIRE_CONSOLE_DIR, else console/dist
+ * at the installation's root (from src/composition/ or dist/composition/ alike); null otherwise.
+ */
+export function builtConsoleDir(config: Pick<Config, 'consoleDir'>): string | null {
+  const dir = config.consoleDir ?? fileURLToPath(new URL('../../console/dist', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 export async function registerRoutes(app: App, context: RouteContext): Promise<void> {
@@ -63,8 +76,11 @@ export async function registerRoutes(app: App, context: RouteContext): Promise<v
     documents: adapters.uow.stores.documents,
     jobs: adapters.uow.stores.jobs,
   });
+  const consoleDir = builtConsoleDir(config);
+  if (consoleDir !== null) await app.register(consoleRoutes, { dir: consoleDir });
   await app.register(metaRoutes, {
     readiness: metrics.readiness,
     readinessChanges: metrics.readinessChanges,
+    ...(consoleDir !== null && { home: CONSOLE_PREFIX }),
   });
 }

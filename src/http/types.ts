@@ -44,8 +44,11 @@ declare module 'fastify' {
     pressureHandler?: () => undefined;
     /** Answer this route normally while the app drains (liveness, readiness). */
     servedWhileDraining?: boolean;
-    /** The scope a caller needs; absent on public (meta) routes. Required under /v1. */
-    scope?: Scope;
+    /**
+     * The scope a caller needs; `any` for any valid credentials (GET /v1/whoami); absent on public
+     * (meta) routes. Required under /v1.
+     */
+    scope?: Scope | 'any';
     /** Which rate limit applies; `none` for probes. Default `meta`. */
     rateClass?: RouteClass | 'none';
   }

@@ -257,8 +257,25 @@ export const IDEMPOTENCY_SETTINGS: SettingsTable<IdempotencyConfig> = {
   },
 };
 
+/** Where the built web console is (served at /console/). */
+export interface ConsoleConfig {
+  consoleDir: string | undefined;
+}
+
+export const CONSOLE_SETTINGS: SettingsTable<ConsoleConfig> = {
+  consoleDir: {
+    key: 'consoleDir',
+    env: 'QUIRE_CONSOLE_DIR',
+    default: '',
+    parse: optional(text(1, 4096)),
+    description:
+      'Folder of the built web console served at `/console/`; empty: the installation’s `console/dist` (written by `npm run build`). Without an `index.html` there, `/console/` answers 404 and `GET /` redirects to `/docs`.',
+  },
+};
+
 export type ServerConfig = ListenerConfig &
   ProcessConfig &
+  ConsoleConfig &
   ClientTrustConfig &
   ConnectionConfig &
   ShutdownConfig &

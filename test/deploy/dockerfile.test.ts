@@ -97,6 +97,22 @@ describe('Dockerfile', { timeout: 60_000 }, () => {
     assert.match(runtime.image, /-slim$/, 'the full image ships compilers');
   });
 
+  it('builds the web console in the build stage and ships console/dist beside dist/', () => {
+    const build = stageNamed('build');
+    assert.ok(of(build, 'COPY').some((text) => /^console\s+\.\/console\/?$/.test(text)));
+    const copy = of(runtime, 'COPY').find((text) => text.includes('/app/console/dist '));
+    assert.ok(copy, 'the final stage does not copy the built console');
+    assert.match(copy, /--from=build\b/);
+    assert.match(copy, /\s\.\/console\/dist\/?$/, 'where QUIRE_CONSOLE_DIR’s default finds it');
+    // `npm run build` is what bundles it.
+    const scripts = (
+      JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    assert.match(scripts.build ?? '', /npm run build:console/);
+  });
+
   it('copies package.json next to dist/ (dist/version.js reads it)', () => {
     assert.ok(of(runtime, 'COPY').some((text) => /^(--\S+\s+)*package\.json\s+\.\/?$/.test(text)));
   });
@@ -116,7 +132,14 @@ describe('Dockerfile', { timeout: 60_000 }, () => {
       }
       return keep;
     };
-    for (const path of ['node_modules/x', 'data/quire.db', '.env', 'dist/cli.js', '.git/HEAD'])
+    for (const path of [
+      'node_modules/x',
+      'data/quire.db',
+      '.env',
+      'dist/cli.js',
+      '.git/HEAD',
+      'console/dist/index.html',
+    ])
       assert.equal(included(path), false, `${path} would be sent to the build`);
     const sources = stages
       .flatMap((stage) => of(stage, 'COPY'))

@@ -2,12 +2,14 @@
  * A first `quire start` as a new user meets it (a real process): it listens on loopback only,
  * prints where the API and its reference are, the admin key once, an upload to copy and paste
  * (which works as printed) and how to recover a lost admin key (which works too); `GET /` leads
- * to the reference; QUIRE_HOST=0.0.0.0 opens it to every interface.
+ * to the web console (the reference when it is not built); QUIRE_HOST=0.0.0.0 opens it to every interface.
  */
 import assert from 'node:assert/strict';
 import { exec, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { onCleanup, tempDir } from '../helpers/app.js';
 import { ROOT, runScript } from '../helpers/process.js';
@@ -133,7 +135,9 @@ describe('first run of quire start', { timeout: 300_000 }, () => {
 
     const home = await fetch(`${base}/`, { redirect: 'manual' });
     assert.equal(home.status, 302);
-    assert.equal(home.headers.get('location'), '/docs');
+    // The web console when it is built (`npm test` builds it), else the reference.
+    const consoleBuilt = existsSync(join(ROOT, 'console', 'dist', 'index.html'));
+    assert.equal(home.headers.get('location'), consoleBuilt ? '/console/' : '/docs');
     const docs = await fetch(`${base}/docs/`);
     assert.match(await docs.text(), /<title>Quire API reference<\/title>/);
     await stop(server);

@@ -1,9 +1,9 @@
 /**
  * Authentication and scopes. A route that declares `config.scope` needs credentials —
  * `Authorization: Bearer <API key or JWT>` or `X-API-Key: <API key>` — carrying that scope:
- * 401 UNAUTHENTICATED without valid ones, 403 FORBIDDEN naming the missing scope. Routes without
- * a scope are public (meta endpoints); every /v1 route must declare one, or the app refuses to
- * start. Failed attempts are counted per client address (brute-force guard), and failures on
+ * 401 UNAUTHENTICATED without valid ones, 403 FORBIDDEN naming the missing scope (`any` takes
+ * any valid credentials). Routes without a scope are public (meta endpoints); every /v1 route
+ * must declare one, or the app refuses to start. Failed attempts are counted per client address (brute-force guard), and failures on
  * admin routes are written to the audit log.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -87,7 +87,7 @@ function knownGood({ apiKeys, jwt }: AuthOptions, token: string): Principal | nu
 async function refuse(
   { options, failures }: AuthContext,
   request: FastifyRequest,
-  scope: Scope,
+  scope: Scope | 'any',
   error: AppError,
   reason: string,
 ): Promise<never> {
@@ -111,7 +111,7 @@ async function refuse(
 async function principalOf(
   context: AuthContext,
   request: FastifyRequest,
-  scope: Scope,
+  scope: Scope | 'any',
 ): Promise<Principal> {
   const { options, failures } = context;
   let token: string;
@@ -152,7 +152,7 @@ async function principalOf(
 /** The onRequest hook of routes with a scope: a principal carrying it, or 401/403/429. */
 function credentialsCheck(context: AuthContext): (request: FastifyRequest) => Promise<void> {
   return async function checkCredentials(request) {
-    const scope = request.routeOptions.config.scope as Scope;
+    const scope = request.routeOptions.config.scope as Scope | 'any';
     if (!context.options.enabled) {
       request.principal = AUTH_OFF_PRINCIPAL;
       return;
@@ -160,7 +160,7 @@ function credentialsCheck(context: AuthContext): (request: FastifyRequest) => Pr
     const principal = await principalOf(context, request, scope);
     request.principal = principal;
     request.trace.span?.setAttribute('quire.tenant_id', principal.tenantId);
-    if (!principal.scopes.has(scope)) {
+    if (scope !== 'any' && !principal.scopes.has(scope)) {
       return refuse(
         context,
         request,

@@ -260,6 +260,8 @@ async function errorHandler(
 
   function allowedMethods(method: string, url: string): string[] {
     const path = url.split('?', 1)[0] ?? url;
+    // A route that takes this method found nothing (a static file that is not there): a 404.
+    if (routes.find(method as HTTPMethod, path) !== null) return [];
     const allowed = new Set<string>();
     for (const candidate of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
       if (candidate === method) continue;

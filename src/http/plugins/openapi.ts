@@ -140,7 +140,9 @@ function transformSchema(schema: JsonObject, config: RouteConfig): JsonObject {
   if (schema.response !== undefined) out.response = withPluginHeaders(schema.response, config);
   // Routes that declare a scope need credentials; say so, with their scope and rate class.
   if (config.scope === undefined) return { ...out, security: [] };
-  const note = `Needs scope \`${config.scope}\`; rate class \`${config.rateClass ?? 'meta'}\`.`;
+  const needs =
+    config.scope === 'any' ? 'Needs any valid credentials' : `Needs scope \`${config.scope}\``;
+  const note = `${needs}; rate class \`${config.rateClass ?? 'meta'}\`.`;
   const given = schema.description as string | undefined;
   return {
     ...out,

@@ -1,5 +1,6 @@
 /**
- * Meta endpoints (outside /v1): liveness, readiness, health, metrics and the OpenAPI document.
+ * Meta endpoints (outside /v1): liveness, readiness, health, metrics and the OpenAPI document;
+ * and GET /v1/whoami, which any valid credentials may call.
  */
 import { Type } from 'typebox';
 import { ProblemSchema } from '../schemas/problem.js';
@@ -11,8 +12,10 @@ import { AppError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { SERVED_WHILE_DRAINING } from '../plugins/lifecycle.js';
 import { EXEMPT_FROM_SHEDDING } from '../plugins/load-shedding.js';
-import { problemResponse } from '../schemas/common.js';
-import { HealthSchema, LivenessSchema, ReadinessSchema } from '../schemas/meta.js';
+import { SCOPES } from '../../ports/principal.js';
+import { principalOf } from '../caller.js';
+import { AUTHENTICATED_ERRORS, problemResponse } from '../schemas/common.js';
+import { HealthSchema, LivenessSchema, ReadinessSchema, WhoamiSchema } from '../schemas/meta.js';
 
 function bearerTokenMatches(request: FastifyRequest, expected: string): boolean {
   const header = request.headers.authorization ?? '';
@@ -51,6 +54,8 @@ function livez(app: FastifyInstance): void {
 export interface MetaRoutesOptions {
   readiness: Pick<Gauge, 'set'>;
   readinessChanges: Pick<Counter, 'inc'>;
+  /** Where `GET /` sends a browser: the web console when it is built, else HOME_PATH. */
+  home?: string;
 }
 
 /** GET /readyz: every critical dependency answers and no shutdown is under way. */
@@ -193,14 +198,11 @@ function openapiDocument(app: FastifyInstance): void {
   );
 }
 
-/**
- * Where `GET /` sends a browser: the API reference for now; the web console takes this over when
- * it exists.
- */
+/** Where `GET /` sends a browser when there is no web console: the API reference. */
 export const HOME_PATH = '/docs';
 
-/** GET /: a redirect to HOME_PATH (not listed in the OpenAPI document). */
-function home(app: FastifyInstance): void {
+/** GET /: a redirect to the console, or HOME_PATH (not listed in the OpenAPI document). */
+function home(app: FastifyInstance, target: string): void {
   app.get(
     '/',
     {
@@ -208,16 +210,42 @@ function home(app: FastifyInstance): void {
       schema: {
         operationId: 'meta.home',
         tags: ['meta'],
-        summary: 'Redirects to /docs',
+        summary: 'Redirects to the web console (/console/), or to /docs without one',
         hide: true,
       },
     },
-    async (_request, reply) => reply.redirect(HOME_PATH, 302),
+    async (_request, reply) => reply.redirect(target, 302),
+  );
+}
+
+/** GET /v1/whoami: the caller's tenant and scopes (what the web console shows and hides). */
+function whoami(app: FastifyInstance): void {
+  app.get(
+    '/v1/whoami',
+    {
+      config: { scope: 'any', rateClass: 'read' },
+      schema: {
+        operationId: 'meta.whoami',
+        tags: ['meta'],
+        summary: 'Who the credentials are: tenant, scopes and kind (any valid key or token)',
+        response: { 200: WhoamiSchema, ...AUTHENTICATED_ERRORS },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      return {
+        tenant_id: principal.tenantId,
+        kind: principal.kind,
+        actor: principal.actor,
+        scopes: SCOPES.filter((scope) => principal.scopes.has(scope)),
+      };
+    },
   );
 }
 
 export async function metaRoutes(app: FastifyInstance, options: MetaRoutesOptions): Promise<void> {
-  home(app);
+  home(app, options.home ?? HOME_PATH);
+  whoami(app);
   livez(app);
   readyz(app, options);
   health(app);

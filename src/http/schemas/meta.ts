@@ -2,6 +2,21 @@ import { Type } from 'typebox';
 
 export const LivenessSchema = Type.Object({ status: Type.Literal('ok') });
 
+/** GET /v1/whoami: who the credentials are. */
+export const WhoamiSchema = Type.Object({
+  tenant_id: Type.String(),
+  kind: Type.Union([Type.Literal('api_key'), Type.Literal('jwt'), Type.Literal('auth_off')]),
+  actor: Type.String({ description: 'What the audit log names: `key_…`, `jwt:<sub>`, `auth-off`' }),
+  scopes: Type.Array(
+    Type.Union([
+      Type.Literal('documents:read'),
+      Type.Literal('documents:write'),
+      Type.Literal('search'),
+      Type.Literal('admin'),
+    ]),
+  ),
+});
+
 const CheckSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]),
   latency_ms: Type.Number(),

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { buildTestApp, type TestApp } from '../../../helpers/app.js';
+import { buildTestApp, tempDir, type TestApp } from '../../../helpers/app.js';
 
 interface Parameter {
   name: string;
@@ -81,6 +81,7 @@ const OPERATION_IDS: Record<string, string> = {
   'DELETE /v1/admin/api-keys/{id}': 'admin.apiKeys.revoke',
   'GET /v1/admin/stats': 'admin.stats.get',
   'GET /v1/admin/audit-log': 'admin.auditLog.list',
+  'GET /v1/whoami': 'meta.whoami',
   'GET /livez': 'meta.livez',
   'GET /readyz': 'meta.readyz',
   'GET /health': 'meta.health',
@@ -106,7 +107,8 @@ describe('GET /openapi.json for generators', () => {
   let t: TestApp;
   let doc: Document;
   before(async () => {
-    t = await buildTestApp();
+    // No web console here (an empty folder): GET / leads to /docs whether or not one is built.
+    t = await buildTestApp({ QUIRE_CONSOLE_DIR: tempDir('quire-no-console-') });
     const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(response.statusCode, 200);
     doc = response.json();
