@@ -258,6 +258,15 @@ export class Quire {
       if (next === undefined) await sleep(250, wait.signal ?? options.signal);
       else job = await follow(next.id);
     }
+    // The extraction can finish before its fetch job is seen finished: report the job that
+    // settled the document, not the fetch before it.
+    if (result.job.type === 'fetch' && result.document.status !== 'pending') {
+      const jobs = await this.jobs.list({ document_id: id });
+      const extraction = jobs.data.find(
+        (other) => other.type === 'extract' && TERMINAL.has(other.status),
+      );
+      if (extraction !== undefined) result.job = extraction;
+    }
     return result;
   }
 
