@@ -18,6 +18,7 @@ import { RerankService } from '../domain/rerank.js';
 import { calibratedLexicalCost } from '../domain/lexical-cost.js';
 import { rerankWith, SearchService } from '../domain/search.js';
 import { createWebhookServices, type WebhookServices } from '../domain/webhooks/index.js';
+import { createMessageAttachments } from '../extraction/message-attachments.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { Adapters } from './adapters.js';
@@ -172,6 +173,9 @@ function documentServices(
       overlap: config.passageOverlap,
     },
     capabilities: { ocr: config.ocr, libreOffice: pools.libreOffice !== null },
+    messageAttachments: createMessageAttachments(),
+    emailMaxAttachments: config.emailMaxAttachments,
+    emailAttachmentDepth: config.emailAttachmentDepth,
   });
 }
 

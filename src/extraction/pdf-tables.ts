@@ -232,6 +232,14 @@ function runEnd(lines: Line[], start: number): number {
 }
 
 /**
+ * Whether the page may hold a table: some line has two cells a wide gap apart. A page without
+ * one (prose) is laid out without reading its ruling lines, which costs a pass over its drawing.
+ */
+export function mayHoldTable(items: readonly TextItem[]): boolean {
+  return linesOf(items).some((line) => line.cells.length >= 2);
+}
+
+/**
  * The page as Markdown: the ruled tables of `grids` where their first item comes, the items
  * around them laid out by alignedMarkdown.
  */

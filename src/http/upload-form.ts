@@ -1,18 +1,19 @@
 /**
- * The multipart form of POST /v1/documents: the part named `file` (or `files`) streamed to staging, and the
- * text parts (`title`, `tags`, `metadata`, `password`) validated as the JSON forms are — with the
- * checks the JSON forms share.
+ * The multipart form of POST /v1/documents: the part named `file` (or `files`) streamed to
+ * staging, and the text parts (`title`, `tags`, `metadata`, `password`, `attachments`) validated
+ * as the JSON forms are — with the checks the JSON forms share.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
+import { ATTACHMENT_MODES, type AttachmentMode } from '../domain/documents/attachments.js';
 import type { DocumentIngest, IngestMeta } from '../domain/documents/ingest.js';
 import type { StagedUpload } from '../domain/documents/staging.js';
 import { sanitizeFilename } from '../domain/filenames.js';
 import { AppError, invalidField, type FieldError } from '../errors.js';
 import { MAX_METADATA_BYTES, MAX_TAGS } from './schemas/documents.js';
 
-const KNOWN_FIELDS = new Set(['tags', 'metadata', 'title', 'password']);
+const KNOWN_FIELDS = new Set(['tags', 'metadata', 'title', 'password', 'attachments']);
 /**
  * The file part's names: `file`, or `files` as docling, Unstructured and Gotenberg call it. One
  * file per request: a second file part (under either name) is a 400, not a second document.
@@ -35,7 +36,10 @@ export function checkMetadataSize(
 }
 
 /** The multipart text fields, validated as the JSON forms are. */
-function metaFromFields(fields: Map<string, string>, filename: string): IngestMeta {
+function metaFromFields(
+  fields: Map<string, string>,
+  filename: string,
+): IngestMeta & { attachmentMode: AttachmentMode } {
   const errors: FieldError[] = [];
   const tags = (fields.get('tags') ?? '')
     .split(',')
@@ -68,6 +72,10 @@ function metaFromFields(fields: Map<string, string>, filename: string): IngestMe
   if (title !== undefined && (title.length === 0 || title.length > 500)) {
     errors.push({ path: '/body/title', message: 'must be 1-500 characters' });
   }
+  const attachments = fields.get('attachments') ?? 'list';
+  if (!(ATTACHMENT_MODES as readonly string[]).includes(attachments)) {
+    errors.push({ path: '/body/attachments', message: 'must be list or extract' });
+  }
   if (errors.length > 0) {
     throw new AppError(
       'VALIDATION_FAILED',
@@ -77,6 +85,7 @@ function metaFromFields(fields: Map<string, string>, filename: string): IngestMe
   }
   const password = fields.get('password');
   return {
+    attachmentMode: attachments as AttachmentMode,
     tags: [...new Set(tags)],
     metadata,
     filename,
@@ -115,7 +124,12 @@ function formDigest(upload: StagedUpload, filename: string, fields: Map<string, 
 export async function receiveUpload(
   request: FastifyRequest,
   ingest: Pick<DocumentIngest, 'stage'>,
-): Promise<{ upload: StagedUpload; meta: IngestMeta; digest: string }> {
+): Promise<{
+  upload: StagedUpload;
+  meta: IngestMeta;
+  attachments: AttachmentMode;
+  digest: string;
+}> {
   const fields = new Map<string, string>();
   let upload: StagedUpload | undefined;
   let filename = '';
@@ -146,9 +160,11 @@ export async function receiveUpload(
       fields.set(part.fieldname, String(part.value));
     }
     if (upload === undefined) throw invalidField('/body/file', 'is required');
+    const { attachmentMode, ...meta } = metaFromFields(fields, filename);
     return {
       upload,
-      meta: metaFromFields(fields, filename),
+      meta,
+      attachments: attachmentMode,
       digest: formDigest(upload, filename, fields),
     };
   } catch (error) {

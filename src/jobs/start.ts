@@ -43,7 +43,7 @@ export interface WorkersOptions {
   /** LibreOffice for legacy Office formats; null where none is installed. */
   libreOffice: LibreOfficeRuntime | null;
   /** What the fetch and extraction jobs do to their documents. */
-  documents: Pick<DocumentServices, 'fetched' | 'extractions'>;
+  documents: Pick<DocumentServices, 'fetched' | 'extractions' | 'attachments'>;
   /** Where documents due a re-index are found (see reindex.ts). */
   content: Pick<ContentStore, 'staleDocuments'>;
   /** Sends webhook deliveries, and hears of jobs that die. */
@@ -75,6 +75,7 @@ export function createWorkers(options: WorkersOptions): Workers {
       extractJobHandler({
         extractor,
         documents: documents.extractions,
+        attachments: documents.attachments,
         limits: extractionLimits(config),
         ocr: config.ocr,
         ...(options.libreOffice === null ? {} : { libreOffice: options.libreOffice }),

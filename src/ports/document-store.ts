@@ -38,6 +38,8 @@ export interface DocumentRecord {
   source: { type: 'upload' | 'url' | 'text'; url?: string };
   extracted: Extracted;
   error: { code: FailureCode; message: string } | null;
+  /** The document this one was made from (an e-mail, for its attachment), or null. */
+  parent_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -51,6 +53,8 @@ export interface DocumentFilter {
   created_before?: string;
   /** Title prefix, case-insensitive. */
   q?: string;
+  /** Only the children of this document (its e-mail attachments). */
+  parent_id?: string;
 }
 
 /** Keyset position: the sort value and id of the last document of the previous page. */

@@ -58,6 +58,8 @@ export interface ExtractionConfig {
   sheetMaxRows: number;
   sheetMaxColumns: number;
   sheetHidden: 'skip' | 'include';
+  emailMaxAttachments: number;
+  emailAttachmentDepth: number;
 }
 
 export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
@@ -153,6 +155,22 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     default: 'skip',
     parse: oneOf(['skip', 'include'] as const),
     description: 'Spreadsheets: `skip` hidden sheets, or `include` them as pages too.',
+  },
+  emailMaxAttachments: {
+    key: 'emailMaxAttachments',
+    env: 'QUIRE_EMAIL_MAX_ATTACHMENTS',
+    default: '20',
+    parse: integer(0, 1000),
+    description:
+      'E-mail uploaded with `attachments=extract`: at most this many of its attachments become child documents; later ones stay listed only.',
+  },
+  emailAttachmentDepth: {
+    key: 'emailAttachmentDepth',
+    env: 'QUIRE_EMAIL_ATTACHMENT_DEPTH',
+    default: '1',
+    parse: integer(0, 5),
+    description:
+      "E-mail with `attachments=extract`: how many levels of attachments become child documents (1: the message's own; 2: also those of messages attached to it).",
   },
 };
 

@@ -50,6 +50,7 @@ export function documentRecord(
     source: { type: 'text' },
     extracted: { word_count: 0 },
     error: null,
+    parent_id: null,
     created_at: at,
     updated_at: at,
     ...overrides,
@@ -308,6 +309,34 @@ export function documentStoreContract(factory: DocumentStoreFactory): void {
         assert.deepEqual(await matching({ status: 'ready' }), [0, 2, 4]);
         assert.deepEqual(await matching({ status: 'pending' }), []);
         assert.deepEqual(await matching({ media_type: 'application/pdf' }), [0, 2]);
+      });
+
+      it('by parent: the children of one document, for its tenant, and the parent kept', async () => {
+        const parent = docs[0] as DocumentRecord;
+        const children = [
+          documentRecord(a, { title: 'child one', parent_id: parent.id, created_at: base }),
+          documentRecord(a, { title: 'child two', parent_id: parent.id, created_at: base }),
+        ];
+        for (const child of children) await documents.insert(child);
+        const listed = await documents.list(a, { parent_id: parent.id }, 'title', 10);
+        assert.deepEqual(
+          listed.data.map((d) => [d.title, d.parent_id]),
+          [
+            ['child one', parent.id],
+            ['child two', parent.id],
+          ],
+        );
+        assert.equal((await documents.get(a, parent.id))?.parent_id, null);
+        assert.deepEqual(
+          (await documents.list(a, { parent_id: 'doc_none' }, 'title', 10)).data,
+          [],
+        );
+        const other = await tenant();
+        assert.deepEqual(
+          (await documents.list(other, { parent_id: parent.id }, 'title', 10)).data,
+          [],
+        );
+        for (const child of children) await documents.delete(a, child.id);
       });
 
       it('by tags, all of which must match', async () => {

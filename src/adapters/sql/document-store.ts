@@ -41,6 +41,7 @@ function recordOf(row: Selectable<DocumentsTable>, cipher: ContentCipher): Docum
         : { type: row.source_type as DocumentRecord['source']['type'], url: row.source_url },
     extracted: JSON.parse(extracted) as Extracted,
     error: row.error === null ? null : (JSON.parse(row.error) as DocumentRecord['error']),
+    parent_id: row.parent_id ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -69,6 +70,7 @@ function rowOf(document: DocumentRecord, cipher: ContentCipher): Insertable<Docu
     ),
     extracted_sealing: cipher.sealing,
     error: document.error === null ? null : JSON.stringify(document.error),
+    parent_id: document.parent_id,
     created_at: document.created_at,
     updated_at: document.updated_at,
   };
@@ -209,6 +211,7 @@ export function createSqlDocumentStore(
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.media_type !== undefined)
         query = query.where('media_type', '=', filter.media_type);
+      if (filter.parent_id !== undefined) query = query.where('parent_id', '=', filter.parent_id);
       // PostgreSQL compares timestamptz instants; SQLite compares text (see storedTimeBound).
       const bound = (value: string, side: 'after' | 'before'): string =>
         dialect === 'sqlite' ? storedTimeBound(value, side) : value;

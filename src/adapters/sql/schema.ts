@@ -100,6 +100,8 @@ export interface DocumentsTable {
   extracted_sealing: Generated<number>;
   /** JSON object or null. */
   error: string | null;
+  /** The document this one was made from (migration 0014), or null. */
+  parent_id: string | null;
   created_at: string;
   updated_at: string;
 }

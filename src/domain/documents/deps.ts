@@ -7,6 +7,7 @@ import type { AuditLog } from '../../ports/audit-log.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { EventPublisher } from '../../ports/events.js';
 import type { JobQueue } from '../../ports/job-queue.js';
+import type { MessageAttachments } from '../../ports/message-attachments.js';
 import type { TenantStore } from '../../ports/tenant-store.js';
 import type { UnitOfWork } from '../../ports/unit-of-work.js';
 import { isoNow, systemClock, type Clock } from '../../ports/clock.js';
@@ -30,6 +31,12 @@ export interface DocumentDeps {
   clock?: Clock;
   /** How passages are cut (QUIRE_PASSAGE_*); default: by structure, 200 words, no overlap. */
   chunking?: Chunking;
+  /** Reads e-mails' attachments for `attachments=extract`; absent: they stay listed only. */
+  messageAttachments?: MessageAttachments;
+  /** An e-mail's attachments made children, at most (default 20). */
+  emailMaxAttachments?: number;
+  /** Levels of attached e-mails whose attachments are made children too (default 1). */
+  emailAttachmentDepth?: number;
 }
 
 /** The injected time source as ISO-8601 timestamps, the form every record stores. */

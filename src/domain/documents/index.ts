@@ -1,8 +1,10 @@
 /**
  * The document services, each what one kind of caller needs: routes ingest, edit, query and
- * download; the fetch job attaches what it fetched; the extraction job stores what it extracted;
+ * download; the fetch job attaches what it fetched; the extraction job stores what it extracted
+ * (and makes an e-mail's attachments child documents);
  * job cancel and retry settle a document's status. All are built from one set of dependencies.
  */
+import { EmailAttachments } from './attachments.js';
 import type { DocumentDeps } from './deps.js';
 import { DocumentDownloads } from './downloads.js';
 import { DocumentEdits } from './edits.js';
@@ -20,16 +22,19 @@ export interface DocumentServices {
   fetched: FetchedDocuments;
   extractions: ExtractionResults;
   status: DocumentStatus;
+  attachments: EmailAttachments;
 }
 
 export function createDocumentServices(deps: DocumentDeps): DocumentServices {
+  const ingest = new DocumentIngest(deps);
   return {
-    ingest: new DocumentIngest(deps),
+    ingest,
     edits: new DocumentEdits(deps),
     queries: new DocumentQueries(deps),
     downloads: new DocumentDownloads(deps),
     fetched: new FetchedDocuments(deps),
     extractions: new ExtractionResults(deps),
     status: new DocumentStatus(deps),
+    attachments: new EmailAttachments(ingest, deps),
   };
 }

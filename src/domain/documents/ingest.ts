@@ -22,6 +22,14 @@ import { stageUpload, type StagedUpload } from './staging.js';
 /** Looks at the tenant's document with the same bytes at most this often before giving up (409). */
 const MAX_DEDUPE_ATTEMPTS = 4;
 
+/** What an e-mail's extraction job carries to make its attachments children (attachments.ts). */
+export interface AttachmentRequest {
+  attachments: 'extract';
+  /** 0 for an uploaded message, 1 for a message attached to it, and so on. */
+  depth: number;
+  dedupe: boolean;
+}
+
 export interface IngestMeta {
   title?: string;
   tags: string[];
@@ -29,6 +37,10 @@ export interface IngestMeta {
   filename?: string;
   /** For an encrypted PDF: kept in the extraction job until it settles. */
   password?: string;
+  /** The document this one is made from (an e-mail, for its attachment). */
+  parentId?: string;
+  /** An e-mail's attachments made child documents by its extraction job (`attachments=extract`). */
+  attachments?: AttachmentRequest;
 }
 
 export interface Created {
@@ -56,7 +68,8 @@ export type IngestDeps = Pick<
 type NewDocument = Pick<
   DocumentRecord,
   'title' | 'media_type' | 'size_bytes' | 'sha256' | 'filename' | 'tags' | 'metadata' | 'source'
->;
+> &
+  Partial<Pick<DocumentRecord, 'parent_id'>>;
 
 function pendingDocument(tenantId: string, at: string, fields: NewDocument): DocumentRecord {
   return {
@@ -74,13 +87,20 @@ function pendingDocument(tenantId: string, at: string, fields: NewDocument): Doc
     source: fields.source,
     extracted: { word_count: 0 },
     error: null,
+    parent_id: fields.parent_id ?? null,
     created_at: at,
     updated_at: at,
   };
 }
 
-function extractPayload(password: string | undefined): Record<string, unknown> {
-  return password === undefined ? {} : { password };
+function extractPayload(
+  password: string | undefined,
+  attachments?: AttachmentRequest,
+): Record<string, unknown> {
+  return {
+    ...(password === undefined ? {} : { password }),
+    ...(attachments === undefined ? {} : attachments),
+  };
 }
 
 /** The media type of an upload's bytes; a 422 when there are none, a 415 when not supported. */
@@ -191,12 +211,13 @@ export class DocumentIngest {
       tags: meta.tags,
       metadata: meta.metadata,
       source,
+      parent_id: meta.parentId ?? null,
     });
     const job = newJob(this.deps, {
       tenantId,
       documentId: document.id,
       type: 'extract',
-      payload: extractPayload(meta.password),
+      payload: extractPayload(meta.password, meta.attachments),
       requestId: by.requestId,
       at,
       sizeBytes: staged.size,
@@ -239,7 +260,7 @@ export class DocumentIngest {
       tenantId,
       documentId: id,
       type: 'extract',
-      payload: extractPayload(meta.password),
+      payload: extractPayload(meta.password, meta.attachments),
       requestId: by.requestId,
       at,
       sizeBytes: existing.size_bytes,

@@ -11,7 +11,7 @@
 import { open } from 'node:fs/promises';
 import { getResolvedPDFJS } from 'unpdf';
 import { readRulings, ruledGrids } from '../pdf-rulings.js';
-import { layoutMarkdown } from '../pdf-tables.js';
+import { layoutMarkdown, mayHoldTable } from '../pdf-tables.js';
 import { normalizeInline, normalizeText, TextBudget } from '../text-pages.js';
 import {
   type ExtractedMetadata,
@@ -330,8 +330,13 @@ class PdfReader {
     const items = content.items.filter((item): item is TextItem => 'str' in item);
     const text = layoutText(items);
     if (nonBlank(text) >= MIN_TEXT_CHARS) {
-      const ops = await page.getOperatorList().catch(pageFailure(number));
-      const grids = ruledGrids(readRulings(ops, this.pdfjs.OPS));
+      // Ruling lines are read (the operator list, a pass over the page's drawing) only where a
+      // line of text has cells a wide gap apart: prose pages skip it.
+      const grids = mayHoldTable(items)
+        ? ruledGrids(
+            readRulings(await page.getOperatorList().catch(pageFailure(number)), this.pdfjs.OPS),
+          )
+        : [];
       return { text, markdown: layoutMarkdown(items, grids), textless: false };
     }
     const canOcr = this.task.ocr && this.ocrPages < this.task.limits.maxOcrPages;

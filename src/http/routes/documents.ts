@@ -142,7 +142,8 @@ function postDocument(app: TypedApp, options: DocumentRoutesOptions): void {
         summary: 'Create a document: multipart upload (part "file"), JSON {url}, or JSON {text}',
         description:
           'multipart/form-data: one part named `file` or `files` (streamed; one file per request), optional text parts `title`, `tags` (comma list), ' +
-          '`metadata` (a JSON object), `password`. application/json: exactly one of `url` or `text`. ' +
+          "`metadata` (a JSON object), `password`, `attachments` (`list` or `extract`: an e-mail's attachments as child documents). " +
+          'application/json: exactly one of `url` or `text`. ' +
           'Answers 202 with the extraction job, or 200 when the same content is already stored ' +
           '(`deduplicated`). Honours `Idempotency-Key`; `?dedupe=false` skips content dedupe.',
         querystring: CreateQuery,
@@ -171,7 +172,7 @@ function postDocument(app: TypedApp, options: DocumentRoutesOptions): void {
     async (request, reply) => {
       const { dedupe } = request.query;
       if (request.isMultipart()) {
-        const { upload, meta, digest } = await receiveUpload(request, ingest);
+        const { upload, meta, attachments, digest } = await receiveUpload(request, ingest);
         // An Idempotency-Key is claimed (or replayed) now that the content is known.
         const answered = await request
           .idempotentUpload?.(reply, digest)
@@ -188,7 +189,9 @@ function postDocument(app: TypedApp, options: DocumentRoutesOptions): void {
           await ingest.createFromStaged(
             tenantOf(request),
             upload,
-            meta,
+            attachments === 'extract'
+              ? { ...meta, attachments: { attachments: 'extract', depth: 0, dedupe } }
+              : meta,
             { type: 'upload' },
             dedupe,
             actorOf(request),

@@ -86,6 +86,13 @@ export const UploadForm = Type.Object(
     password: Type.Optional(
       Type.String({ format: 'password', description: 'Opens an encrypted PDF or Office file' }),
     ),
+    attachments: Type.Optional(
+      Type.Union([Type.Literal('list'), Type.Literal('extract')], {
+        default: 'list',
+        description:
+          'E-mail (message/rfc822) only: `list` its attachments in `extracted.attachments`, or also `extract` each (up to QUIRE_EMAIL_MAX_ATTACHMENTS) as a child document with `parent_id` set to the message',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'One part named `file`, and optional text parts' },
 );
@@ -140,7 +147,10 @@ export const DocumentView = Type.Object({
           media_type: Type.String(),
           size_bytes: Type.Integer(),
         }),
-        { description: 'An e-mail’s attachments, listed (not extracted)' },
+        {
+          description:
+            'An e-mail’s attachments, listed (with `attachments=extract` also made child documents)',
+        },
       ),
     ),
     word_count: Type.Integer(),
@@ -153,6 +163,10 @@ export const DocumentView = Type.Object({
           'The text was cut at QUIRE_MAX_EXTRACTED_CHARS, or a sheet at QUIRE_SHEET_MAX_ROWS × QUIRE_SHEET_MAX_COLUMNS',
       }),
     ),
+  }),
+  parent_id: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'The document this one was made from (the e-mail it was attached to, `attachments=extract`), else null',
   }),
   created_at: Type.String(),
   updated_at: Type.String(),
@@ -197,6 +211,13 @@ export const ListQuery = Type.Object(
     created_after: Type.Optional(Type.String({ format: 'date-time' })),
     created_before: Type.Optional(Type.String({ format: 'date-time' })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    parent_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'Only the children of this document (an e-mail’s extracted attachments)',
+      }),
+    ),
     sort: Type.Union(
       DOCUMENT_SORTS.map((s) => Type.Literal(s)),
       { default: '-created_at' },

@@ -1,11 +1,13 @@
 /**
  * Extraction jobs: hand the document's file (a path, never its bytes) to the worker pool, record
  * page progress, and store the result — pages, passages, metadata, status — in the transaction
- * that completes the job. Bad input fails the job and the document at once with its code; a
- * crashed, out-of-memory or overrunning worker is retried on a fresh thread.
+ * that completes the job (an e-mail's attachments made child documents first, when its upload
+ * asked). Bad input fails the job and the document at once with its code; a crashed,
+ * out-of-memory or overrunning worker is retried on a fresh thread.
  */
 import type { ExtractionLimits, Extractor, LibreOfficeRuntime } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
+import type { EmailAttachments } from '../../domain/documents/attachments.js';
 import type { ExtractionResults } from '../../domain/documents/extraction-results.js';
 import { LeaseLost, type JobHandler } from '../runner.js';
 import { inSpan } from '../../shared/spans.js';
@@ -15,6 +17,8 @@ const PROGRESS_INTERVAL_MS = 250;
 export interface ExtractionJobOptions {
   extractor: Extractor;
   documents: ExtractionResults;
+  /** Makes an e-mail's attachments child documents when its upload asked (`attachments=extract`). */
+  attachments?: Pick<EmailAttachments, 'makeChildren'>;
   limits: ExtractionLimits;
   ocr: boolean;
   /** Absent where no `soffice` is installed (legacy Office files then fail). */
@@ -95,6 +99,10 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
           throw new Failure(outcome.code, outcome.message);
         }
         span.setAttribute('quire.extraction.pages', outcome.result.pages.length);
+        // Before the message is ready, so a client that waited for it finds its children.
+        const children = await options.attachments?.makeChildren(job, document);
+        if (children !== undefined && children !== null)
+          span.setAttribute('quire.extraction.children', children.children);
         if (!(await documents.completeExtraction(job, owner, outcome.result)))
           throw new LeaseLost(job.id);
       });
