@@ -12,6 +12,7 @@ import { migration as sealedMetadataAndSecrets } from '../shared/0010-sealed-met
 import { migration as deployment } from '../shared/0011-deployment.js';
 import { migration as jobAttemptWorkers } from '../shared/0012-job-attempt-workers.js';
 import { migration as structuredPassages } from '../shared/0013-structured-passages.js';
+import * as searchFields from './0015-search-fields.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const sqliteMigrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0011-deployment': deployment('text'),
   '0012-job-attempt-workers': jobAttemptWorkers(),
   '0013-structured-passages': structuredPassages(),
+  '0015-search-fields': searchFields,
 };
