@@ -72,7 +72,7 @@ async function downgradePostgres(url: string): Promise<void> {
 for (const [name, database] of DATABASES) {
   describe(`search index upgrade to title and heading fields (${name})`, () => {
     it('an index written before the migration searches after it, with the title field', async () => {
-      const env = { ...ENV, ...(await database()) };
+      const env: Record<string, string> = { ...ENV, ...(await database()) };
       const old = await buildTestApp(env);
       const created = await old.app.inject({
         method: 'POST',
