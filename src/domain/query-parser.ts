@@ -12,8 +12,9 @@
  *   passage's heading path; a field clause is a filter: every result satisfies it.
  *
  * Words next to each other are alternatives (as Elasticsearch's `simple_query_string` with its
- * default OR operator): any may match, more and rarer matches rank higher; `+`, field clauses and
- * `AND` make one required, `-` excludes. Stop words are dropped from the alternatives unless
+ * default OR operator): any may match, more and rarer matches rank higher. A `+` clause and a
+ * field clause are required (the alternatives beside them then only rank); an AND chain is one
+ * alternative that needs all its parts; `-` excludes. Stop words are dropped from the alternatives unless
  * nothing else is left (they stay in phrases).
  *
  * Lenient by default, like `simple_query_string`: an unbalanced `"` or `(`, a `)` without its

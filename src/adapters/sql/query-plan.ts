@@ -23,7 +23,7 @@ import { MAX_QUERY_TERMS } from '../../ports/search-index.js';
 export const SEARCH_INDEX_FORMAT = 'fields-1';
 
 /** How much an occurrence counts in each field (BM25F-style). */
-export const FIELD_WEIGHTS = { title: 1, heading: 3, text: 1 } as const;
+export const FIELD_WEIGHTS = { title: 1, heading: 2, text: 1 } as const;
 
 /** PostgreSQL's tsvector weight of each field (text is D, the default). */
 export const FIELD_LABELS: Record<QueryField, 'A' | 'B'> = { title: 'A', heading: 'B' };
