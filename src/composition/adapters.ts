@@ -3,6 +3,7 @@
  * PostgreSQL when QUIRE_DATABASE_URL is set, Redis-backed limits and notices when QUIRE_REDIS_URL
  * is set. The composition root (app.ts) and the CLI both start here.
  */
+import { SEARCH_INDEX_FORMAT } from '../adapters/sql/query-plan.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -190,13 +191,17 @@ async function contentPolicy(
   };
 }
 
-/** What a passage records of how it was cut and indexed: a change of any re-indexes. */
+/**
+ * What a passage records of how it was cut and indexed: a change of any re-indexes, and so does a
+ * new index format (SEARCH_INDEX_FORMAT: the title and heading fields of migration 0015).
+ */
 export function passageScheme(config: Config): string {
   return [
     config.passageStrategy,
     config.passageMaxTokens,
     config.passageOverlap,
     config.searchRanking,
+    SEARCH_INDEX_FORMAT,
   ].join('/');
 }
 

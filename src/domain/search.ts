@@ -5,7 +5,15 @@
  * models; without one, answers are lexical and say so (`meta.method: 'lexical'`).
  */
 import { invalidField } from '../errors.js';
-import type { Highlight, SearchFilters, SearchIndex } from '../ports/search-index.js';
+import {
+  MAX_QUERY_TERMS,
+  type Highlight,
+  type QueryNode,
+  type SearchFilters,
+  type SearchIndex,
+} from '../ports/search-index.js';
+import { tokenize } from '../shared/tokenize.js';
+import { parseQuery, QuerySyntaxError } from './query-parser.js';
 import type { RerankMethod, RerankService } from './rerank.js';
 import { inSpan } from '../shared/spans.js';
 
@@ -60,6 +68,8 @@ export interface SearchRequest {
   filters?: SearchFilters;
   /** Passages of tables of contents, indexes and lists of figures too (left out by default). */
   include_navigation?: boolean;
+  /** A malformed query is a 400 naming its position instead of being read leniently. */
+  strict?: boolean;
   rerank?: { method: RerankMethod; top_n?: number };
 }
 
@@ -124,8 +134,10 @@ export class SearchService {
     // Rerank the top `top_n` lexical candidates (never fewer than the answer needs).
     const candidates =
       rerank === undefined ? limit : Math.max(limit, request.rerank?.top_n ?? limit);
+    const parsed = this.#parse(request);
     const { hits } = await this.#index.search(tenantId, {
       text: request.query,
+      parsed,
       limit: candidates,
       filters,
       includeNavigation: request.include_navigation === true,
@@ -162,6 +174,19 @@ export class SearchService {
       results: items.slice(0, limit),
       meta: { method, took_ms: Math.round((this.#now() - started) * 100) / 100, degraded },
     };
+  }
+
+  /** The query as a tree: leniently read, or refused with its position when `strict`. */
+  #parse(request: SearchRequest): QueryNode {
+    try {
+      return parseQuery(request.query, tokenize, {
+        strict: request.strict === true,
+        maxTerms: MAX_QUERY_TERMS,
+      });
+    } catch (error) {
+      if (error instanceof QuerySyntaxError) throw invalidField('/query', error.message);
+      throw error;
+    }
   }
 
   /** The same bounds the HTTP schema enforces, for callers that are not HTTP. */

@@ -31,12 +31,16 @@ export interface PassageRecord {
 }
 
 export interface ContentStore {
+  /** `title`: the document's, indexed with every passage (search's `title` field). */
   replace(
     tenantId: string,
     documentId: string,
     pages: PageRecord[],
     passages: PassageRecord[],
+    title?: string,
   ): Promise<void>;
+  /** Indexes the document's passages under its new title (nothing when search is off). */
+  retitle(tenantId: string, documentId: string, title: string): Promise<void>;
   /** Pages numbered above `afterNumber`, in order, at most `limit`; only those in `numbers` when given. */
   pages(
     tenantId: string,

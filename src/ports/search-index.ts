@@ -3,7 +3,8 @@
  * database next to the passages (SQLite FTS5, PostgreSQL tsvector + GIN), so it changes in the
  * same transaction as they do: a passage is findable exactly when it is committed, and gone
  * when its document is deleted. Adapters take the query as user text and must never let it
- * reach the engine's query syntax; both split it with shared/tokenize.ts and OR its words.
+ * reach the engine's query syntax: both plan it with adapters/sql/query-plan.ts, which quotes
+ * every word in the engine's own way.
  */
 
 export interface SearchFilters {
@@ -15,9 +16,28 @@ export interface SearchFilters {
   media_type?: string;
 }
 
+/** A field a query word may be restricted to (`title:`, `heading:`). */
+export type QueryField = 'title' | 'heading';
+
+/** A parsed query (domain/query-parser.ts); words are folded (shared/tokenize.ts), not stemmed. */
+export type QueryNode =
+  | { kind: 'term'; word: string; prefix: boolean; field?: QueryField }
+  | { kind: 'phrase'; words: string[]; field?: QueryField }
+  | {
+      kind: 'bool';
+      /** All of these. */
+      must: QueryNode[];
+      /** At least one of these when `must` is empty; otherwise they only rank. */
+      should: QueryNode[];
+      /** None of these. */
+      mustNot: QueryNode[];
+    };
+
 export interface SearchQuery {
-  /** User text: tokenized, each word a term; no operators are understood. */
+  /** User text, in the query language of domain/query-parser.ts. */
   text: string;
+  /** `text` parsed (domain/query-parser.ts); absent: the words of `text` as alternatives. */
+  parsed?: QueryNode;
   /** At most this many hits (1–1000). */
   limit: number;
   filters: SearchFilters;
@@ -56,5 +76,5 @@ export interface SearchIndex {
   search(tenantId: string, query: SearchQuery): Promise<SearchResult>;
 }
 
-/** More distinct query words than this are dropped (a query is at most 1000 characters). */
+/** Query words and phrases beyond this many are dropped (a query is at most 1000 characters). */
 export const MAX_QUERY_TERMS = 64;

@@ -11,6 +11,8 @@
  * rolled-back replace, replaced with its document's content, and gone when its document is.
  */
 import assert from 'node:assert/strict';
+import { parseQuery } from '../../src/domain/query-parser.js';
+import { tokenize } from '../../src/shared/tokenize.js';
 import { after, before, describe, it } from 'node:test';
 import type { SqlDatabase } from '../../src/adapters/sql/database.js';
 import type { PassageRecord } from '../../src/ports/content-store.js';
@@ -253,6 +255,35 @@ export function searchIndexContract(factory: SearchIndexFactory): void {
       }
       // The table is still there.
       assert.equal((await search('whale')).length, 1);
+    });
+
+    it('answers a parsed query: phrase, prefix, exclusion, and the title field after a retitle', async () => {
+      const parsed = async (text: string): Promise<string[]> =>
+        ids(
+          (
+            await index.search('acme', {
+              text,
+              parsed: parseQuery(text, tokenize, { strict: true }),
+              limit: 10,
+              filters: {},
+            })
+          ).hits,
+        );
+      assert.deepEqual(await parsed('"trimmed the wick"'), ['chk_doc_lighthouse_1']);
+      assert.deepEqual(await parsed('"wick trimmed"'), []);
+      assert.deepEqual(await parsed('whal*'), ['chk_doc_lighthouse_0']);
+      assert.deepEqual(await parsed('lamp -keeper'), ['chk_doc_lighthouse_2']);
+      assert.deepEqual((await parsed('whale OR panels')).sort(), [
+        'chk_doc_lighthouse_0',
+        'chk_doc_lighthouse_2',
+      ]);
+      assert.deepEqual(await parsed('title:breakfast'), []);
+      await uow.run((stores) => stores.content.retitle('acme', 'doc_cafe', 'Paris breakfast'));
+      assert.deepEqual((await parsed('title:breakfast')).sort(), [
+        'chk_doc_cafe_0',
+        'chk_doc_cafe_1',
+      ]);
+      assert.deepEqual(await parsed('tea -title:breakfast'), []);
     });
 
     it('honours the limit, best first', async () => {

@@ -5,12 +5,13 @@
  * the plaintext in hand, when the policy says search is on (migration 0009): its terms are then
  * plaintext in the database even when the rows are sealed; with search off none is written.
  */
+import { sql } from 'kysely';
 import type { ContentStore } from '../../ports/content-store.js';
 import { PLAINTEXT_SEARCHABLE, places, type ContentPolicy } from './content-cipher.js';
 import type { Dialect, SqlExecutor } from './database.js';
-import { tsvectorOf } from '../postgres/search-index.js';
-import { indexSqlitePassages } from '../sqlite/search-index.js';
-import { searchableText } from './search-query.js';
+import { fieldsTsvector } from '../postgres/search-index.js';
+import { indexSqlitePassages, unindexSqlitePassages } from '../sqlite/search-index.js';
+import { fieldTexts } from './query-plan.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit (32,766) for 8 columns. */
 const BATCH = 500;
@@ -39,8 +40,8 @@ export function createSqlContentStore(
       .execute();
   }
 
-  return {
-    async replace(tenantId, documentId, pages, passages) {
+  const store: ContentStore = {
+    async replace(tenantId, documentId, pages, passages, title = '') {
       await deleteAll(tenantId, documentId);
       for (const batch of batches(pages)) {
         await db
@@ -79,8 +80,8 @@ export function createSqlContentStore(
               sealing: cipher.sealing,
               ...(dialect === 'postgres' && policy.searchIndex
                 ? {
-                    search: tsvectorOf(
-                      searchableText(policy.analyzer, { text: passage.text, heading_path }),
+                    search: fieldsTsvector(
+                      fieldTexts(policy.analyzer, title, { text: passage.text, heading_path }),
                     ),
                   }
                 : {}),
@@ -92,9 +93,33 @@ export function createSqlContentStore(
             db,
             batch.map((passage) => ({
               id: passage.id,
-              text: searchableText(policy.analyzer, passage),
+              ...fieldTexts(policy.analyzer, title, passage),
             })),
           );
+      }
+    },
+
+    async retitle(tenantId, documentId, title) {
+      if (!policy.searchIndex) return;
+      const passages = await store.passages(tenantId, documentId);
+      if (dialect === 'sqlite') {
+        await unindexSqlitePassages(
+          db,
+          passages.map((passage) => passage.id),
+        );
+        await indexSqlitePassages(
+          db,
+          passages.map((passage) => ({
+            id: passage.id,
+            ...fieldTexts(policy.analyzer, title, passage),
+          })),
+        );
+        return;
+      }
+      for (const passage of passages) {
+        const search = fieldsTsvector(fieldTexts(policy.analyzer, title, passage));
+        await sql`update passages set search = ${search}
+          where tenant_id = ${tenantId} and id = ${passage.id}`.execute(db);
       }
     },
 
@@ -170,4 +195,5 @@ export function createSqlContentStore(
       return rows;
     },
   };
+  return store;
 }

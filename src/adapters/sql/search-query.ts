@@ -1,36 +1,14 @@
 /**
- * What the SQL SearchIndex adapters share (see sql/search-index.ts): the query words
- * (shared/tokenize.ts, so no user text ever reaches FTS5 or tsquery syntax), the scope (the
- * tenant's ready documents and the filters) and the highlights, computed in TypeScript from the
- * same words, so both adapters answer them identically.
+ * What the SQL SearchIndex adapters share (see sql/search-index.ts; the query itself is planned
+ * by sql/query-plan.ts): the scope (the tenant's ready documents and the filters) and the
+ * highlights, computed in TypeScript from the plan's words, so both adapters answer them
+ * identically.
  */
 import { sql, type RawBuilder } from 'kysely';
-import { distinctTokens } from '../../shared/tokenize.js';
-import { indexForm, isStopWord, termOf, termSpans, type Analyzer } from '../../shared/analyze.js';
-import { MAX_QUERY_TERMS, type SearchFilters, type SearchHit } from '../../ports/search-index.js';
+import type { Analyzer } from '../../shared/analyze.js';
+import type { SearchFilters, SearchHit } from '../../ports/search-index.js';
 import { places, type ContentCipher } from './content-cipher.js';
-
-/**
- * The distinct terms of a query (stop words dropped unless nothing else is left); none means no
- * hits.
- */
-export function queryTerms(text: string, analyzer: Analyzer): string[] {
-  const tokens = distinctTokens(text, MAX_QUERY_TERMS);
-  const content = tokens.filter((token) => !isStopWord(analyzer, token));
-  return [...new Set((content.length > 0 ? content : tokens).map((t) => termOf(analyzer, t)))];
-}
-
-/**
- * What the index is fed for a passage: with `english`, its heading path before its text (so the
- * section's title words count in every passage of the section: a heading boost), stemmed.
- */
-export function searchableText(
-  analyzer: Analyzer,
-  passage: { text: string; heading_path: string[] },
-): string {
-  if (analyzer === 'plain') return passage.text;
-  return indexForm(analyzer, `${passage.heading_path.join('\n')}\n${passage.text}`);
-}
+import { planSpans, type QueryPlan } from './query-plan.js';
 
 /**
  * Conditions on `p` (passages) and `d` (documents) for the tenant's ready documents and the
@@ -83,12 +61,11 @@ export interface HitRow {
 /** The hits of one tenant's query, their text opened (highlights are found in the plaintext). */
 export function toHits(
   rows: HitRow[],
-  terms: string[],
+  plan: QueryPlan,
   tenantId: string,
   cipher: ContentCipher,
   analyzer: Analyzer,
 ): SearchHit[] {
-  const set = new Set(terms);
   return rows.map((row) => {
     const text = cipher.open(
       row.text,
@@ -103,7 +80,7 @@ export function toHits(
       heading_path: JSON.parse(row.heading_path) as string[],
       score: Number(row.score),
       text,
-      highlights: termSpans(analyzer, text, set),
+      highlights: planSpans(plan, analyzer, text),
     };
   });
 }

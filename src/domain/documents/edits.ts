@@ -21,13 +21,17 @@ export class DocumentEdits {
     this.timestamp = isoClock(deps.clock);
   }
 
+  /** A new title is indexed with the document's passages in the same transaction. */
   async update(tenantId: string, id: string, patch: DocumentPatch): Promise<DocumentRecord> {
-    const updated = await this.deps.uow.stores.documents.update(
-      tenantId,
-      id,
-      patch,
-      this.timestamp(),
-    );
+    const at = this.timestamp();
+    const updated =
+      patch.title === undefined
+        ? await this.deps.uow.stores.documents.update(tenantId, id, patch, at)
+        : await this.deps.uow.run(async (stores) => {
+            const document = await stores.documents.update(tenantId, id, patch, at);
+            if (document !== null) await stores.content.retitle(tenantId, id, document.title);
+            return document;
+          });
     if (updated === null) throw new AppError('NOT_FOUND', `No document ${id}`);
     return updated;
   }

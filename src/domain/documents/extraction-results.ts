@@ -88,7 +88,7 @@ export class ExtractionResults {
         at,
       );
       if (updated !== null)
-        await stores.content.replace(job.tenant_id, documentId, pages, passages);
+        await stores.content.replace(job.tenant_id, documentId, pages, passages, updated.title);
       return { updated };
     });
     if (done === null) return false;
@@ -130,7 +130,7 @@ export class ExtractionResults {
         Date.parse(this.timestamp()),
         this.deps.chunking ?? DEFAULT_CHUNKING,
       );
-      await stores.content.replace(tenantId, documentId, pages, passages);
+      await stores.content.replace(tenantId, documentId, pages, passages, document.title);
       return true;
     });
   }

@@ -33,6 +33,7 @@ export async function searchRoutes(
           ...SearchBody,
           examples: [
             { query: 'termination notice period', limit: 5, filters: { tags: ['contracts'] } },
+            { query: '"notice period" terminat* -draft title:lease', strict: true },
           ],
         },
         response: {

@@ -25,8 +25,15 @@ export const SearchBody = closed({
     minLength: 1,
     maxLength: SEARCH_LIMITS.queryChars,
     description:
-      'Plain words: letters and numbers count (case and accents ignored), everything else separates them; no operators. A passage matching any word is a candidate; more and rarer matches rank higher.',
+      'Words (letters and numbers; case and accents ignored; English stems and stop words) and operators: `"exact phrase"`, `prefix*`, `-exclude`, `+require`, `a OR b`, `a AND b`, `( … )`, `title:word`, `heading:"a phrase"`. Words are alternatives: a passage matching any is a candidate, more and rarer matches (in a title or heading above the text) rank higher; field clauses are filters. A malformed query is read leniently unless `strict` (see docs/api.md).',
   }),
+  strict: OptionalNullable(
+    Type.Boolean({
+      default: false,
+      description:
+        'Refuse a malformed query (unbalanced quote or parenthesis, lone operator, empty field, parentheses nested deeper than 16) with 400 VALIDATION_FAILED naming the character where it is, instead of reading it leniently.',
+    }),
+  ),
   limit: OptionalNullable(
     Type.Integer({
       minimum: 1,

@@ -134,6 +134,20 @@ describe('GET /openapi.json for generators', () => {
     assert.equal(examplesOf(content['application/json']).length, 2, 'a URL and a text example');
   });
 
+  it('POST /v1/search documents its query language and `strict`', () => {
+    const media = doc.paths['/v1/search']!.post!.requestBody!.content['application/json']!;
+    const query = media.schema.properties?.query as Schema & { description?: string };
+    for (const operator of ['"exact phrase"', 'prefix*', '-exclude', 'OR', 'title:', 'heading:'])
+      assert.ok(query.description?.includes(operator), operator);
+    const strict = media.schema.properties?.strict as { anyOf?: Schema[]; description?: string };
+    assert.equal(strict.anyOf?.[0]?.type, 'boolean');
+    assert.match(strict.description ?? '', /400/);
+    assert.ok(
+      examplesOf(media).some((example) => /"|\*|title:/.test(JSON.stringify(example))),
+      'an example uses the query language',
+    );
+  });
+
   it('POST /v1/convert takes a multipart form or the raw file', () => {
     const content = doc.paths['/v1/convert']!.post!.requestBody!.content;
     assert.ok(content['multipart/form-data'], 'multipart');
