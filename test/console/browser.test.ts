@@ -180,13 +180,14 @@ describe(
       );
       assert.ok(!page.url().includes('qk_'), 'the key is never in the URL');
       const slow = join(tempDir(), 'slow.txt');
-      writeFileSync(slow, 'QUIRE-FAULT:slow 2500 5\nA slow document.\n');
+      writeFileSync(slow, 'QUIRE-FAULT:slow 6000 6\nA slow document.\n');
       await page.locator('#file-picker').setInputFiles([...files, slow]);
       const items = page.getByTestId('upload-item');
-      await items.nth(3).waitFor();
+      await items.nth(3).waitFor({ timeout: 30_000 });
       // The slow one reports its pages as extraction goes.
       const slowItem = items.filter({ hasText: 'slow.txt' });
-      await slowItem.getByText(/Extracting: page [1-4] of 5/).waitFor();
+      // Under load the extraction threads may take a while to start: a minute at most.
+      await slowItem.getByText(/Extracting: page [1-5] of 6/).waitFor({ timeout: 60_000 });
       assert.equal(
         await slowItem.locator('progress').count(),
         1,
