@@ -7,7 +7,6 @@
  *   migrate  apply pending database migrations and exit
  *   keys     create, list or revoke API keys offline (`quire keys` for usage)
  */
-import { builtConsoleDir } from './composition/console-dir.js';
 import { startTracing } from './composition/tracing.js';
 import { ConfigError, loadConfig, type Config, type Role } from './config.js';
 import { createLogger } from './logger.js';
@@ -73,12 +72,7 @@ async function main(argv: string[]): Promise<void> {
     logger: createLogger(effective.logLevel),
   });
   if (effective.role !== 'worker') {
-    const banner = {
-      url: server.url,
-      version: VERSION,
-      auth: effective.auth,
-      console: builtConsoleDir(effective) !== null,
-    };
+    const banner = { url: server.url, version: VERSION, auth: effective.auth };
     const { adminKey } = server;
     process.stdout.write(startBanner(adminKey === undefined ? banner : { ...banner, adminKey }));
   }

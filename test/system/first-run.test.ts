@@ -110,8 +110,6 @@ describe('first run of quire start', { timeout: 300_000 }, () => {
     const banner = server.stdout();
     const base = `http://127.0.0.1:${port}`;
     assert.match(banner, new RegExp(`API reference +${base}/docs`));
-    if (existsSync(join(ROOT, 'console', 'dist', 'index.html')))
-      assert.match(banner, new RegExp(`Web console +${base}/console/`));
     const key = /^ {6}(qk_\S+)$/m.exec(banner)?.[1];
     assert.ok(key, `the admin key is shown:\n${banner}`);
     assert.equal(banner.split(key).length - 1, 2, 'the key, and the curl example using it');
