@@ -1,7 +1,7 @@
 /**
- * What `quire start` prints once it listens: where the API and its reference are, the admin key
- * when this start created it (shown this once), one upload to copy and paste, and how to get a
- * new admin key when the first one is lost.
+ * What `quire start` prints once it listens: where the web console (when built), the API and its
+ * reference are, the admin key when this start created it (shown this once), one upload to copy
+ * and paste, and how to get a new admin key when the first one is lost.
  */
 
 export interface BannerInput {
@@ -11,6 +11,8 @@ export interface BannerInput {
   auth: boolean;
   /** The admin key this start created, if it did. */
   adminKey?: string;
+  /** Whether the web console is built (served at /console/). */
+  console?: boolean;
 }
 
 /** The address to type in: a wildcard bind is reached through loopback. */
@@ -31,12 +33,13 @@ export function bootstrapKeyNotice(key: string): string {
 
 export const RECOVERY_COMMAND = 'node dist/cli.js keys create --admin --name recovery';
 
-export function startBanner({ url, version, auth, adminKey }: BannerInput): string {
+export function startBanner({ url, version, auth, adminKey, console }: BannerInput): string {
   const base = reachableUrl(url);
   const lines = [
     '',
     `Quire ${version} is running.`,
     '',
+    ...(console === true ? [`  Web console     ${base}/console/`] : []),
     `  API             ${base}`,
     `  API reference   ${base}/docs   (OpenAPI document: ${base}/openapi.json)`,
     '',

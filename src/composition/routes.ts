@@ -3,9 +3,6 @@
  * journey: documents, jobs, search, rerank, convert, pii, webhooks, admin, meta). Routes are
  * thin: each gets the services (and the few settings) it needs.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { PII_TYPES, redactPii } from '../domain/pii/index.js';
 import { adminRoutes } from '../http/routes/admin.js';
@@ -23,6 +20,7 @@ import { searchRoutes } from '../http/routes/search.js';
 import { webhookRoutes } from '../http/routes/webhooks.js';
 import type { Clock } from '../ports/clock.js';
 import type { Adapters } from './adapters.js';
+import { builtConsoleDir } from './console-dir.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { App } from './http-server.js';
 import type { Pools } from './pools.js';
@@ -35,15 +33,6 @@ export interface RouteContext {
   pools: Pools;
   services: Services;
   metrics: Pick<Metrics, 'readiness' | 'readinessChanges'>;
-}
-
-/**
- * The built web console's folder when it has an index.html: QUIRE_CONSOLE_DIR, else console/dist
- * at the installation's root (from src/composition/ or dist/composition/ alike); null otherwise.
- */
-export function builtConsoleDir(config: Pick<Config, 'consoleDir'>): string | null {
-  const dir = config.consoleDir ?? fileURLToPath(new URL('../../console/dist', import.meta.url));
-  return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 export async function registerRoutes(app: App, context: RouteContext): Promise<void> {

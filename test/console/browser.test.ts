@@ -36,7 +36,7 @@ import { ROOT } from '../helpers/process.js';
 const CHROMIUM = '/usr/bin/chromium';
 const DIST = join(ROOT, 'console', 'dist');
 const ARTIFACTS = join(ROOT, 'artifacts', 'console');
-const STEP_MS = 15_000;
+const STEP_MS = 30_000;
 const JS_BUDGET_GZ = 200 * 1024;
 
 /** Builds the console when this checkout has no build yet (`npm test` builds it first). */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { startBanner } from '../../../../src/start-banner.js';
 import { buildTestApp, createApiKey, tempDir, type TestApp } from '../../../helpers/app.js';
 
 /** A stand-in for console/dist: an index.html and one hashed asset. */
@@ -139,5 +140,16 @@ describe('GET /v1/whoami', () => {
     });
     assert.equal(wrong.statusCode, 401);
     assert.equal(wrong.json().code, 'UNAUTHENTICATED');
+  });
+});
+
+describe('the start banner', () => {
+  it('names the console’s address when it is built, and only then', () => {
+    const banner = { url: 'http://0.0.0.0:8080', version: '0.1.0', auth: true };
+    assert.match(
+      startBanner({ ...banner, console: true }),
+      /Web console +http:\/\/127\.0\.0\.1:8080\/console\//,
+    );
+    assert.doesNotMatch(startBanner(banner), /Web console/);
   });
 });
