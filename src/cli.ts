@@ -11,6 +11,7 @@
  */
 import cluster from 'node:cluster';
 import { API_PROCESS_ENV } from './api-cluster.js';
+import { builtConsoleDir } from './composition/console-dir.js';
 import { startTracing } from './composition/tracing.js';
 import { ConfigError, loadConfig, type Config, type Role } from './config.js';
 import { createLogger } from './logger.js';
@@ -72,12 +73,13 @@ function clusterRefusal(config: Config): string | undefined {
 /** The primary of `QUIRE_API_PROCESSES` > 1: it serves nothing and prints the banner once. */
 async function startApiCluster(config: Config): Promise<void> {
   const { runApiCluster } = await import('./api-cluster.js');
+  const consoleBuilt = builtConsoleDir(config) !== null;
   runApiCluster({
     processes: config.apiProcesses,
     logger: createLogger(config.logLevel),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     onListening: ({ url, adminKey }) => {
-      const banner = { url, version: VERSION, auth: config.auth };
+      const banner = { url, version: VERSION, auth: config.auth, console: consoleBuilt };
       process.stdout.write(startBanner(adminKey === undefined ? banner : { ...banner, adminKey }));
     },
   });
@@ -137,7 +139,12 @@ async function main(argv: string[]): Promise<void> {
       ...(adminKey === undefined ? {} : { adminKey }),
     });
   } else if (effective.role !== 'worker') {
-    const banner = { url: server.url, version: VERSION, auth: effective.auth };
+    const banner = {
+      url: server.url,
+      version: VERSION,
+      auth: effective.auth,
+      console: builtConsoleDir(effective) !== null,
+    };
     const { adminKey } = server;
     process.stdout.write(startBanner(adminKey === undefined ? banner : { ...banner, adminKey }));
   }

@@ -138,6 +138,11 @@ describe('first run of quire start', { timeout: 300_000 }, () => {
     // The web console when it is built (`npm test` builds it), else the reference.
     const consoleBuilt = existsSync(join(ROOT, 'console', 'dist', 'index.html'));
     assert.equal(home.headers.get('location'), consoleBuilt ? '/console/' : '/docs');
+    assert.equal(
+      new RegExp(`Web console +${base}/console/`).test(banner),
+      consoleBuilt,
+      'the banner names the console exactly when it is built',
+    );
     const docs = await fetch(`${base}/docs/`);
     assert.match(await docs.text(), /<title>Quire API reference<\/title>/);
     await stop(server);
