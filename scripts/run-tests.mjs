@@ -24,9 +24,13 @@ function findTests(dir) {
   });
 }
 
-const filter = process.argv.slice(2);
+// Arguments pick files whose path contains one of them; `!part` leaves out files containing it.
+const args = process.argv.slice(2);
+const include = args.filter((arg) => !arg.startsWith('!'));
+const exclude = args.filter((arg) => arg.startsWith('!')).map((arg) => arg.slice(1));
 const files = findTests(testDir)
-  .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
+  .filter((file) => include.length === 0 || include.some((part) => file.includes(part)))
+  .filter((file) => !exclude.some((part) => file.includes(part)))
   .sort();
 if (files.length === 0) {
   console.error('run-tests: no test files found');

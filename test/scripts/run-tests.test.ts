@@ -36,6 +36,18 @@ describe('scripts/run-tests.mjs', () => {
     assert.ok(Date.now() - started < 45_000, 'the run ended well before the test would have');
   });
 
+  it('leaves out the files an argument starting with ! names', async () => {
+    const run = await runScript(
+      'scripts/run-tests.mjs',
+      ['runner', '!sleeps-forever'],
+      { QUIRE_TEST_DIR: 'test/fixtures/runner', QUIRE_TEST_TIMEOUT_MS: '1500' },
+      60_000,
+    );
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /no test files found/);
+    assert.doesNotMatch(run.stdout, /waits forever/);
+  });
+
   it('fails a Redis test file at once when Redis is not there, saying which and how to start it', async () => {
     const port = await closedPort();
     const started = Date.now();
