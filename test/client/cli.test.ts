@@ -12,6 +12,7 @@ import { before, describe, it } from 'node:test';
 import { writeGarbagePdf, textPdfBytes } from '../fixtures/documents.js';
 import { buildTestApp, tempDir, TEST_ADMIN_KEY, type TestApp } from '../helpers/app.js';
 import { ensureClientBuilt } from '../helpers/client.js';
+import { FAULT_WORKER } from '../helpers/extraction.js';
 import { ROOT } from '../helpers/process.js';
 
 const CLOSED_PORT = 27498;
@@ -71,7 +72,9 @@ describe('quire client commands against a live Quire', { timeout: 400_000 }, () 
 
   before(async () => {
     ensureClientBuilt();
-    t = await buildTestApp();
+    // The fault worker extracts every file as the real one does, but lets a test file report
+    // slow page progress: the pseudo-terminal test must see pages counted, however fast the PDFs go.
+    t = await buildTestApp({}, { extractionWorkerFile: FAULT_WORKER });
     const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
     env = { QUIRE_URL: url, QUIRE_API_KEY: TEST_ADMIN_KEY };
     dir = tempDir('quire-cli-files-');
@@ -104,14 +107,18 @@ describe('quire client commands against a live Quire', { timeout: 400_000 }, () 
   });
 
   it('draws a progress bar per file in a pseudo-terminal', async () => {
-    const command = [process.execPath, '--import', 'tsx', 'src/cli.ts', 'upload', ...pdfs]
+    // 5 pages reported over 4 s, then extracted as text.
+    const slow = join(dir, 'slow.txt');
+    writeFileSync(slow, 'QUIRE-FAULT:slow 4000 5\nA document that takes its time.\n');
+    const files = [...pdfs, slow];
+    const command = [process.execPath, '--import', 'tsx', 'src/cli.ts', 'upload', ...files]
       .concat(['--wait', '--no-dedupe'])
       .map(quote)
       .join(' ');
     const result = await run('script', ['-qfec', command, '/dev/null'], env);
     assert.equal(result.code, 0, result.stdout);
     assert.ok(result.stdout.includes(ESCAPE), 'the terminal gets escape codes');
-    for (const path of pdfs) {
+    for (const path of files) {
       const name = path.split('/').at(-1) ?? '';
       assert.match(
         result.stdout,
@@ -119,8 +126,12 @@ describe('quire client commands against a live Quire', { timeout: 400_000 }, () 
         `a full bar for ${name}`,
       );
     }
-    assert.match(result.stdout, /\d+\/5 pages/, 'extraction pages from the event stream');
-    assert.match(result.stdout, /3 of 3 uploaded and extracted/);
+    assert.match(
+      result.stdout,
+      /slow\.txt[^\n]*extract [1-4]\/5 pages/,
+      'extraction pages from the event stream, while they go',
+    );
+    assert.match(result.stdout, /4 of 4 uploaded and extracted/);
   });
 
   it('answers --json for scripts, and lists, reads, searches, reranks and removes', async () => {
