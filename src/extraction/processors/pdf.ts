@@ -7,6 +7,10 @@
  * ones from the ruling lines in its operator list, aligned ones from the text; pdf-tables.ts).
  * Pages that paint something but carry (almost) no text make `needsOcr`; with `task.ocr` up to
  * `maxOcrPages` of them are recognised from their images (see pdf-ocr.ts).
+ * Images are decoded only on pages without a text layer: the document the text and ruling lines
+ * come from is opened with images dropped (pdf.js `maxImageSize: 0`: its operator list would
+ * otherwise decode every image of a page it walks), and a second copy that decodes them is
+ * opened only when a textless page needs its images (to OCR, or to tell a scan from a blank).
  */
 import { open } from 'node:fs/promises';
 import { getResolvedPDFJS } from 'unpdf';
@@ -92,14 +96,17 @@ function loadFailure(error: unknown, password: string | undefined): Failure {
   return new Failure('DOCUMENT_CORRUPT', `The PDF could not be read: ${messageOf(error)}`);
 }
 
+/** `decodeImages: false` drops every image from operator lists before it is decoded. */
 async function loadDocument(
   pdfjs: PdfJs,
   data: Uint8Array,
   password: string | undefined,
+  decodeImages: boolean,
 ): Promise<PdfDocument> {
   const loading = pdfjs.getDocument({
     data,
     ...(password === undefined ? {} : { password }),
+    maxImageSize: decodeImages ? -1 : 0,
     isEvalSupported: false,
     disableFontFace: true,
     useSystemFonts: false,
@@ -296,6 +303,8 @@ class PdfReader {
   private ocr: OcrEngine | null = null;
   private ocrPages = 0;
   private readonly paintOps: Set<number>;
+  /** The copy of the document that decodes images, opened on first need. */
+  private withImages: Promise<PdfDocument> | null = null;
 
   constructor(
     private readonly pdfjs: PdfJs,
@@ -340,19 +349,43 @@ class PdfReader {
       return { text, markdown: layoutMarkdown(items, grids), textless: false };
     }
     const canOcr = this.task.ocr && this.ocrPages < this.task.limits.maxOcrPages;
-    // The operator list decodes the page's images (costly on scans): fetch it only to OCR, or
-    // to learn whether the document needs OCR while that is still unknown.
+    // The drawing is walked only to OCR, or to learn whether the document needs OCR while that
+    // is still unknown.
     if (!canOcr && seenTextless) return { text, markdown: text, textless: true };
-    const ops = await page.getOperatorList().catch(pageFailure(number));
-    if (!ops.fnArray.some((fn) => this.paintOps.has(fn))) {
-      return { text, markdown: text, textless: false };
+    if (!canOcr) {
+      // Vector drawing alone settles it without decoding anything.
+      const drawing = await page.getOperatorList().catch(pageFailure(number));
+      if (this.paints(drawing)) return { text, markdown: text, textless: true };
     }
-    if (!canOcr) return { text, markdown: text, textless: true };
-    this.ocrPages++;
-    const recognised = await this.recognise(page, ops);
-    if (nonBlank(recognised) < MIN_OCR_CHARS) return { text, markdown: text, textless: true };
-    const read = normalizeText([text, recognised].join('\n\n'));
-    return { text: read, markdown: read, textless: false };
+    // Images (dropped from `page`'s operator list) tell a scan from a blank page.
+    const imagePage = await (
+      await this.documentWithImages()
+    )
+      .getPage(number)
+      .catch(pageFailure(number));
+    try {
+      const ops = await imagePage.getOperatorList().catch(pageFailure(number));
+      if (!this.paints(ops)) return { text, markdown: text, textless: false };
+      if (!canOcr) return { text, markdown: text, textless: true };
+      this.ocrPages++;
+      const recognised = await this.recognise(imagePage, ops);
+      if (nonBlank(recognised) < MIN_OCR_CHARS) return { text, markdown: text, textless: true };
+      const read = normalizeText([text, recognised].join('\n\n'));
+      return { text: read, markdown: read, textless: false };
+    } finally {
+      imagePage.cleanup();
+    }
+  }
+
+  private paints(ops: OperatorList): boolean {
+    return ops.fnArray.some((fn) => this.paintOps.has(fn));
+  }
+
+  private documentWithImages(): Promise<PdfDocument> {
+    this.withImages ??= readBytes(this.task.path).then((bytes) =>
+      loadDocument(this.pdfjs, bytes, this.task.password, true),
+    );
+    return this.withImages;
   }
 
   private async recognise(page: PdfPage, ops: OperatorList): Promise<string> {
@@ -373,6 +406,9 @@ class PdfReader {
   async close(): Promise<void> {
     await this.ocr?.close();
     this.ocr = null;
+    const withImages = this.withImages;
+    this.withImages = null;
+    await withImages?.then((pdf) => pdf.destroy()).catch(() => undefined);
   }
 }
 
@@ -381,7 +417,7 @@ export async function extractPdf(
   progress: ProgressReporter,
 ): Promise<ExtractionResult> {
   const pdfjs = await getResolvedPDFJS();
-  const pdf = await loadDocument(pdfjs, await readBytes(task.path), task.password);
+  const pdf = await loadDocument(pdfjs, await readBytes(task.path), task.password, false);
   const reader = new PdfReader(pdfjs, task);
   try {
     const pageCount = pdf.numPages;
