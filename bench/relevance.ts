@@ -27,8 +27,7 @@
  * search p95 ≤ 2 × the baseline's. A miss prints FAIL; it does not fail the process.
  * Results: bench/results/relevance-<timestamp>.json and relevance-latest.json.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -41,6 +40,7 @@ import {
   stopAll,
   type Target,
 } from './lib/children.js';
+import { debianFile } from './lib/debian-docs.js';
 import {
   checkTarget,
   environmentReport,
@@ -99,25 +99,11 @@ interface Manual {
 
 /** The package's PDFs, fetched and unpacked once into the cache. */
 function fetchManuals(names: string[]): Manual[] {
-  const unpacked = join(CACHE, 'root');
-  const dir = join(unpacked, MANUAL_DIR);
-  if (!names.every((name) => existsSync(join(dir, `${name}.pdf`)))) {
-    mkdirSync(CACHE, { recursive: true });
-    const debs = (): string[] =>
-      readdirSync(CACHE).filter((file) => file.startsWith(`${PACKAGE}_`) && file.endsWith('.deb'));
-    if (debs().length === 0) {
-      console.log(`fetching ${PACKAGE} with apt-get download into ${CACHE}`);
-      execFileSync('apt-get', ['download', PACKAGE], { cwd: CACHE, stdio: 'inherit' });
-    }
-    const deb = debs()[0];
-    if (deb === undefined) throw new Error(`apt-get download ${PACKAGE} left no .deb in ${CACHE}`);
-    execFileSync('dpkg-deb', ['-x', join(CACHE, deb), unpacked], { stdio: 'inherit' });
-  }
-  return names.map((name) => {
-    const path = join(dir, `${name}.pdf`);
-    if (!existsSync(path)) throw new Error(`${PACKAGE} has no ${name}.pdf`);
-    return { name, path, pageCount: 0 };
-  });
+  return names.map((name) => ({
+    name,
+    path: debianFile(CACHE, { package: PACKAGE, path: join(MANUAL_DIR, `${name}.pdf`) }),
+    pageCount: 0,
+  }));
 }
 
 type PdfJs = Awaited<ReturnType<typeof getResolvedPDFJS>>;
