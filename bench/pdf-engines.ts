@@ -114,7 +114,10 @@ function pdfinfo(path: string): { pages: number; producer: string } {
   const out = spawnSync('pdfinfo', [path], { encoding: 'utf8' }).stdout;
   const field = (name: string): string =>
     new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(out)?.[1]?.trim() ?? '';
-  return { pages: Number(field('Pages')), producer: field('Producer') || field('Creator') };
+  return {
+    pages: Number(field('Pages')),
+    producer: field('Producer') || field('Creator') || '(not set)',
+  };
 }
 
 async function corpus(): Promise<CorpusPdf[]> {

@@ -3,13 +3,15 @@
  * narrow gap between cells that pdf.js joins into one text item, ruled cells with no padding
  * whose text wraps onto several lines) come back as Markdown tables in
  * the page's Markdown, the prose around them as prose; the plain text is unchanged; two-column
- * prose (pdf-lib) is not taken for a table.
+ * prose (pdf-lib) is not taken for a table. A ruled table beside an image keeps its cells: the
+ * ruling lines are read with images dropped from the operator list.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { encodePng, renderBitmapText } from '../../fixtures/documents.js';
 import * as fixtures from '../../fixtures/other-formats.js';
 import {
   KEEPERS,
@@ -66,6 +68,43 @@ describe('tables in PDFs', { timeout: 180_000 }, () => {
     );
     // Plain text is left as it was: words in reading order, no table syntax.
     assert.doesNotMatch(result.pages.map((page) => page.text).join('\n'), /\|/);
+  });
+
+  test('a ruled table on a page that also paints an image keeps its cells', async () => {
+    const pdf = await PDFDocument.create();
+    const font = await pdf.embedFont(StandardFonts.Helvetica);
+    const page = pdf.addPage([612, 792]);
+    const { width, height, pixels } = renderBitmapText('HELLO');
+    page.drawImage(await pdf.embedPng(encodePng(width, height, pixels)), {
+      x: 50,
+      y: 450,
+      width,
+      height,
+    });
+    const columns = [50, 200, 300, 520];
+    const rows = LIGHTHOUSES.map((_, index) => 720 - index * 24);
+    const bottom = 720 - LIGHTHOUSES.length * 24;
+    for (const y of [...rows, bottom]) {
+      page.drawLine({ start: { x: 50, y }, end: { x: 520, y }, thickness: 0.5 });
+    }
+    for (const x of columns) {
+      page.drawLine({ start: { x, y: 720 }, end: { x, y: bottom }, thickness: 0.5 });
+    }
+    LIGHTHOUSES.forEach((row, r) =>
+      row.forEach((cell, c) =>
+        page.drawText(cell, {
+          x: (columns[c] ?? 0) + 6,
+          y: (rows[r] ?? 0) - 17,
+          size: 11,
+          font,
+        }),
+      ),
+    );
+    const path = join(dir, 'ruled-with-image.pdf');
+    await writeFile(path, await pdf.save());
+    const result = await extract(path, PDF);
+    assert.deepEqual(markdownTables(result.pages[0]?.markdown ?? ''), [LIGHTHOUSES]);
+    assert.equal(result.needsOcr, false);
   });
 
   test('a borderless table, its cells a narrow gap apart, comes back too', async () => {
