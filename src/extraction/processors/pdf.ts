@@ -23,6 +23,7 @@ import {
 } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
 import './pdf-polyfills.js';
+import { JpxPageImages } from '../pdf-jpx-images.js';
 import {
   createOcrEngine,
   isOcrCandidate,
@@ -296,11 +297,13 @@ class PdfReader {
   private ocr: OcrEngine | null = null;
   private ocrPages = 0;
   private readonly paintOps: Set<number>;
+  private readonly jpx: JpxPageImages;
 
   constructor(
     private readonly pdfjs: PdfJs,
     private readonly task: ExtractionTask,
   ) {
+    this.jpx = new JpxPageImages(task.path);
     this.paintOps = opsOf(pdfjs, [
       'paintImageXObject',
       'paintInlineImageXObject',
@@ -349,14 +352,18 @@ class PdfReader {
     }
     if (!canOcr) return { text, markdown: text, textless: true };
     this.ocrPages++;
-    const recognised = await this.recognise(page, ops);
+    const recognised = await this.recognise(page, number, ops);
     if (nonBlank(recognised) < MIN_OCR_CHARS) return { text, markdown: text, textless: true };
     const read = normalizeText([text, recognised].join('\n\n'));
     return { text: read, markdown: read, textless: false };
   }
 
-  private async recognise(page: PdfPage, ops: OperatorList): Promise<string> {
-    const images = await pageImages(this.pdfjs, page, ops);
+  private async recognise(page: PdfPage, number: number, ops: OperatorList): Promise<string> {
+    let images = await pageImages(this.pdfjs, page, ops);
+    // This pdf.js cannot decode JPEG 2000: a page painting images it gave none of may hold some.
+    if (images.length === 0 && ops.fnArray.includes(this.pdfjs.OPS.paintImageXObject)) {
+      images = await this.jpx.images(number, MAX_IMAGES_PER_PAGE);
+    }
     if (images.length === 0) return '';
     this.ocr ??= await createOcrEngine();
     const texts: string[] = [];
