@@ -109,6 +109,9 @@ export async function createOcrEngine(): Promise<OcrEngine> {
     langPath: englishDataPath(),
     gzip: true,
     cacheMethod: 'none',
+    // Without a handler tesseract.js also throws a failed job's error out of its message
+    // listener (the thread dies); the job's own promise already rejects with it.
+    errorHandler: () => undefined,
   });
   return {
     async recognize(image) {
