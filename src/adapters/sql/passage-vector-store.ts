@@ -31,25 +31,31 @@ export function createSqlPassageVectorStore(
         stored += await withTransaction(database, async (trx) => {
           const ids = batch.map((entry) => entry.passage_id);
           // Passages re-cut or deleted since they were embedded are skipped (no orphan vector).
-          const existing = new Set(
+          const existing = new Map(
             (
               await trx
                 .selectFrom('passages')
-                .select('id')
+                .select(['id', 'document_id', 'navigation'])
                 .where('tenant_id', '=', tenantId)
                 .where('id', 'in', ids)
                 .execute()
-            ).map((row) => row.id),
+            ).map((row) => [row.id, row]),
           );
-          const rows = batch
-            .filter((entry) => existing.has(entry.passage_id))
-            .map((entry) => ({
-              passage_id: entry.passage_id,
-              tenant_id: tenantId,
-              model,
-              dimensions: entry.vector.length,
-              vector: vectorBytes(entry.vector),
-            }));
+          const rows = batch.flatMap((entry) => {
+            const passage = existing.get(entry.passage_id);
+            if (passage === undefined) return [];
+            return [
+              {
+                passage_id: entry.passage_id,
+                tenant_id: tenantId,
+                document_id: passage.document_id,
+                navigation: Number(passage.navigation),
+                model,
+                dimensions: entry.vector.length,
+                vector: vectorBytes(entry.vector),
+              },
+            ];
+          });
           if (rows.length === 0) return 0;
           await trx
             .deleteFrom('passage_vectors')

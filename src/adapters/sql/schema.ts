@@ -192,6 +192,9 @@ export interface PassagesTable {
 export interface PassageVectorsTable {
   passage_id: string;
   tenant_id: string;
+  /** The passage's, copied so search reads vectors joining only `documents`. */
+  document_id: string;
+  navigation: number;
   model: string;
   dimensions: number;
   vector: Uint8Array;

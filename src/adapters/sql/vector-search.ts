@@ -61,13 +61,14 @@ export async function nearestHits(
   const scope = scopeConditions(tenantId, query.filters, query.includeNavigation);
   const best = new TopK(query.limit);
   for (let after = ''; ;) {
+    // `p` is passage_vectors here: it carries the passage columns the scope reads (tenant,
+    // document, navigation), so only `documents` is joined.
     const { rows } = await sql<{ passage_id: string; vector: Uint8Array }>`
-      select v.passage_id, v.vector from passage_vectors v
-      join passages p on p.id = v.passage_id
+      select p.passage_id, p.vector from passage_vectors p
       join documents d on d.id = p.document_id
-      where v.tenant_id = ${tenantId} and v.model = ${query.model}
-        and v.dimensions = ${dimensions} and v.passage_id > ${after} and ${scope}
-      order by v.passage_id
+      where p.model = ${query.model} and p.dimensions = ${dimensions}
+        and p.passage_id > ${after} and ${scope}
+      order by p.passage_id
       limit ${PAGE}`.execute(database.db);
     for (const row of rows) {
       best.offer({ id: row.passage_id, score: dot(query.vector, vectorOf(row.vector)) });

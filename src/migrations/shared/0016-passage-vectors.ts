@@ -5,7 +5,9 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * document is indexed with a bi-encoder configured, as Float32 little-endian bytes (`blob` on
  * SQLite, `bytea` on PostgreSQL: no vector extension is assumed) with the model's name and
  * dimensions. It goes with its passage (cascade). Search reads a tenant's vectors of one model in
- * passage-id order, hence the index.
+ * passage-id order, hence the index; the passage's document and navigation flag are copied here
+ * so that read joins only `documents` (a join with `passages` per page made PostgreSQL hash all
+ * of the tenant's passages for every page: quadratic).
  */
 export const migration = (bytes: 'blob' | 'bytea'): Migration => ({
   async up(db: Kysely<unknown>): Promise<void> {
@@ -15,6 +17,8 @@ export const migration = (bytes: 'blob' | 'bytea'): Migration => ({
         column.primaryKey().references('passages.id').onDelete('cascade'),
       )
       .addColumn('tenant_id', 'text', (column) => column.notNull())
+      .addColumn('document_id', 'text', (column) => column.notNull())
+      .addColumn('navigation', 'integer', (column) => column.notNull())
       .addColumn('model', 'text', (column) => column.notNull())
       .addColumn('dimensions', 'integer', (column) => column.notNull())
       .addColumn('vector', sql.raw(bytes), (column) => column.notNull())
