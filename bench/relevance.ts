@@ -26,12 +26,20 @@
  * (p50, p95, client-side round trip). Targets (from the issue): MRR@10 ≥ 0.80, success@1 ≥ 0.70,
  * search p95 ≤ 2 × the baseline's. A miss prints FAIL; it does not fail the process.
  * Results: bench/results/relevance-<timestamp>.json and relevance-latest.json.
+ *
+ * `--model DIR` (a bi-encoder export, e.g. `tsx scripts/make-onnx-model.ts DIR --kind bi --size
+ * minilm-l6`) adds a third server, `hybrid`, configured with that model (QUIRE_RERANK_MODEL_DIR):
+ * its passages are embedded when indexed and its searches fuse BM25 with the vectors (RRF). Also
+ * printed: its search latency against `quire`'s (lexical, the same passages) and the embedding
+ * cost at indexing (passages per second, from its metrics). A generated model has random
+ * weights: its relevance figures mean nothing, its latency and indexing cost are real.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { getResolvedPDFJS } from 'unpdf';
 import {
   envWithoutQuireSettings,
@@ -73,13 +81,35 @@ interface Variant {
   env: Record<string, string>;
 }
 
+const { values: options } = parseArgs({ options: { model: { type: 'string' } } });
+const MODEL_DIR = options.model;
+
 const VARIANTS: Variant[] = [
   {
     name: 'baseline',
     env: { QUIRE_PASSAGE_STRATEGY: 'fixed', QUIRE_SEARCH_RANKING: 'plain' },
   },
   { name: 'quire', env: {} },
+  // Hybrid is the default retrieval when a bi-encoder is configured.
+  ...(MODEL_DIR === undefined
+    ? []
+    : [
+        {
+          name: 'hybrid',
+          env: { QUIRE_RERANK_MODEL_DIR: MODEL_DIR, QUIRE_RERANK_DEADLINE_MS: '5000' },
+        },
+      ]),
 ];
+
+/** Passages embedded at indexing and the seconds it took, read from a server's /metrics. */
+async function embeddingCost(target: Target): Promise<{ passages: number; seconds: number }> {
+  const text = await (await fetch(`${target.url}/metrics`)).text();
+  const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? 0);
+  return {
+    passages: value(/^passage_embeddings_total\{outcome="embedded"\} ([0-9.e+]+)$/m),
+    seconds: value(/^passage_embedding_seconds_total ([0-9.e+-]+)$/m),
+  };
+}
 
 interface KnownItem {
   manual: string;
@@ -300,6 +330,8 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(os.tmpdir(), 'quire-bench-relevance-'));
   const perVariant: Record<string, { ranks: Map<KnownItem, number>; ms: Map<KnownItem, number> }> =
     {};
+  const readySeconds: Record<string, number> = {};
+  let embedding: { passages: number; seconds: number } | undefined;
   try {
     const targets = new Map<string, Target>();
     for (const variant of VARIANTS) {
@@ -329,9 +361,11 @@ async function main(): Promise<void> {
       const started = performance.now();
       for (const manual of manuals) ids.set(manual.name, await upload(target, apiKey, manual));
       for (const id of ids.values()) await waitReady(target, apiKey, id);
+      readySeconds[variant.name] = round((performance.now() - started) / 1000, 1);
       console.log(
-        `${variant.name}: ${manuals.length} manuals ready in ${round((performance.now() - started) / 1000, 1)} s`,
+        `${variant.name}: ${manuals.length} manuals ready in ${readySeconds[variant.name]} s`,
       );
+      if (variant.name === 'hybrid') embedding = await embeddingCost(target);
       documentIds.set(variant.name, ids);
     }
     // Warm-up, unmeasured: the first queries pay for caches and JIT.
@@ -390,6 +424,64 @@ async function main(): Promise<void> {
   const overall = table.overall ?? {};
   const quire = overall.quire;
   const baseline = overall.baseline;
+  const hybrid = overall.hybrid;
+  let hybridReport: Record<string, number> | undefined;
+  if (hybrid !== undefined && quire !== undefined && embedding !== undefined) {
+    hybridReport = {
+      lexicalP50Ms: quire.p50Ms,
+      lexicalP95Ms: quire.p95Ms,
+      hybridP50Ms: hybrid.p50Ms,
+      hybridP95Ms: hybrid.p95Ms,
+      p95Ratio: round(hybrid.p95Ms / quire.p95Ms, 2),
+      passagesEmbedded: embedding.passages,
+      embeddingSeconds: round(embedding.seconds, 1),
+      passagesPerSecond: round(embedding.passages / Math.max(embedding.seconds, 1e-9), 1),
+      // The model calls of concurrent extractions overlap: their summed seconds exceed the wall
+      // time, so the wall-clock rate (the indexing time hybrid adds) is given too.
+      passagesPerWallSecond: round(
+        embedding.passages / Math.max((readySeconds.hybrid ?? 0) - (readySeconds.quire ?? 0), 1e-9),
+        1,
+      ),
+      lexicalReadySeconds: readySeconds.quire ?? 0,
+      hybridReadySeconds: readySeconds.hybrid ?? 0,
+    };
+    console.log('');
+    printTable(
+      [
+        'retrieval',
+        'search p50 ms',
+        'search p95 ms',
+        'manuals ready s',
+        'passages embedded',
+        'embedded/model-s',
+        'embedded/added wall s',
+      ],
+      [
+        [
+          'lexical (quire)',
+          quire.p50Ms.toFixed(2),
+          quire.p95Ms.toFixed(2),
+          String(readySeconds.quire),
+          '0',
+          '–',
+          '–',
+        ],
+        [
+          `hybrid (${basename(MODEL_DIR ?? '')})`,
+          hybrid.p50Ms.toFixed(2),
+          hybrid.p95Ms.toFixed(2),
+          String(readySeconds.hybrid),
+          String(embedding.passages),
+          String(hybridReport.passagesPerSecond),
+          String(hybridReport.passagesPerWallSecond),
+        ],
+      ],
+    );
+    console.log(
+      "Notes: the model is whatever --model names; a generated one (scripts/make-onnx-model.ts) has random weights, so the hybrid row's MRR and success figures above mean nothing — its latency and indexing cost are real. embedded/model-s: passages over the summed time of the model calls (concurrent extractions overlap); embedded/added wall s: over the ready time hybrid adds to lexical. Hybrid p95 / lexical p95: " +
+        String(hybridReport.p95Ratio),
+    );
+  }
   const targets: TargetCheck[] = [
     checkTarget('MRR@10 ≥ 0.80', quire?.mrrAt10, '≥ 0.80', (v) => v >= TARGET_MRR, true),
     checkTarget(
@@ -426,6 +518,7 @@ async function main(): Promise<void> {
     manuals: manuals.map(({ name, pageCount }) => ({ name, pageCount })),
     variants: VARIANTS,
     table,
+    ...(hybridReport === undefined ? {} : { hybrid: hybridReport }),
     targets,
     quireMisses: misses,
     environment: environmentReport(loadAverageAtStart, { unpdf: packageVersion('unpdf') }),

@@ -126,6 +126,7 @@ function backgroundWorkers(built: Built): Workers | null {
     libreOffice: pools.libreOffice,
     documents: services.documents,
     content: adapters.uow.stores.content,
+    embedder: services.embedder,
     webhooks: services.webhooks.deliveries,
     metrics: createJobMetrics(metrics.registry),
   });

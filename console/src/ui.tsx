@@ -1,4 +1,4 @@
-/** Small pieces the views share: the route hook, error and status displays. */
+/** Small pieces the views share: the route hook, error and status displays, the pager, the method picker. */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.js';
@@ -93,4 +93,80 @@ export function useLoad<T>(
     };
   }, [...deps, tick]);
   return { data, error, loading, reload: () => setTick((n) => n + 1) };
+}
+
+/** Cursor pagination: the cursors of the pages up to this one, so "Previous" pops one. */
+export interface CursorPages {
+  cursor: string | null;
+  page: number;
+  canGoBack: boolean;
+  back: () => void;
+  forward: (next: string) => void;
+  restart: () => void;
+}
+
+export function useCursorPages(): CursorPages {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  return {
+    cursor: cursors[cursors.length - 1] ?? null,
+    page: cursors.length,
+    canGoBack: cursors.length > 1,
+    back: () => setCursors(cursors.slice(0, -1)),
+    forward: (next) => setCursors([...cursors, next]),
+    restart: () => setCursors([null]),
+  };
+}
+
+export function Pager({
+  label,
+  pages,
+  next,
+}: {
+  label: string;
+  pages: CursorPages;
+  next: string | null | undefined;
+}) {
+  return (
+    <nav class="pager" aria-label={label}>
+      <button type="button" disabled={!pages.canGoBack} onClick={pages.back}>
+        Previous
+      </button>
+      <span>Page {pages.page}</span>
+      <button type="button" disabled={!next} onClick={() => next && pages.forward(next)}>
+        Next
+      </button>
+    </nav>
+  );
+}
+
+/** The rerank methods of /v1/rerank and of search's rerank step. */
+export function MethodSelect({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (method: string) => void;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(event) => onChange(event.currentTarget.value)}>
+        <option value="lexical">lexical</option>
+        <option value="hybrid">hybrid</option>
+        <option value="semantic">semantic</option>
+      </select>
+    </div>
+  );
+}
+
+export function DegradedBadge() {
+  return (
+    <span class="badge badge-degraded" title="The semantic model is not available">
+      degraded
+    </span>
+  );
 }

@@ -19,6 +19,8 @@ import type { IdempotencyStore } from '../ports/idempotency-store.js';
 import type { UnitOfWork } from '../ports/unit-of-work.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { SearchIndex } from '../ports/search-index.js';
+import type { PassageVectorStore } from '../ports/passage-vectors.js';
+import { createSqlPassageVectorStore } from '../adapters/sql/passage-vector-store.js';
 import { createBullmqJobQueue } from '../adapters/bullmq/job-queue.js';
 import { createSqlJobQueue } from '../adapters/sql/job-queue.js';
 import { sweepStaleTempFiles } from '../adapters/fs-temp/temp-files.js';
@@ -65,6 +67,8 @@ export interface Adapters {
   jobs: JobQueue;
   /** Passage search, in the same database as the passages. */
   search: SearchIndex;
+  /** Passage embeddings for hybrid search, beside the passages. */
+  vectors: PassageVectorStore;
   fetcher: Fetcher;
   healthChecks: HealthCheck[];
   /** Closes everything opened here, in reverse order. Idempotent. */
@@ -156,6 +160,7 @@ export async function openAdapters({
       blobs,
       uow: createSqlUnitOfWork(database, content),
       search: createSqlSearchIndex(database, content),
+      vectors: createSqlPassageVectorStore(database, content),
       fetcher,
       healthChecks,
       close: () => closers.close(),

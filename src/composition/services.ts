@@ -17,6 +17,7 @@ import { RejectionStats } from '../domain/rejection-stats.js';
 import { RerankService } from '../domain/rerank.js';
 import { calibratedLexicalCost } from '../domain/lexical-cost.js';
 import { rerankWith, SearchService } from '../domain/search.js';
+import { PassageEmbedder } from '../domain/passage-embeddings.js';
 import { createWebhookServices, type WebhookServices } from '../domain/webhooks/index.js';
 import { createMessageAttachments } from '../extraction/message-attachments.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -39,6 +40,8 @@ export interface Services {
   conversions: ConversionService;
   reranker: RerankService;
   search: SearchService;
+  /** Embeds passages at indexing and queries at search (a no-op without a bi-encoder). */
+  embedder: PassageEmbedder;
 }
 
 export interface ServiceContext {
@@ -54,9 +57,10 @@ export function buildServices(context: ServiceContext): Services {
   const access = accessServices(context);
   // Webhooks listen to documents and jobs: built first, handed to both as their event publisher.
   const webhooks = webhookServices(context);
-  const documents = documentServices(context, webhooks);
+  const embedder = passageEmbedder(context);
+  const documents = documentServices(context, webhooks, embedder);
   const reranker = rerankService(context);
-  const { adapters, pools, config } = context;
+  const { adapters, pools, config, metrics } = context;
   return {
     ...access,
     webhooks,
@@ -76,8 +80,35 @@ export function buildServices(context: ServiceContext): Services {
       maxBytes: config.maxUploadBytes,
     }),
     reranker,
-    search: new SearchService({ index: adapters.search, rerank: rerankWith(reranker) }),
+    search: new SearchService({
+      index: adapters.search,
+      rerank: rerankWith(reranker),
+      embedder,
+      onDegraded: (reason) => metrics.searchDegraded.inc({ reason }),
+    }),
+    embedder,
   };
+}
+
+/** Passage and query embeddings for hybrid search, when the configured model is a bi-encoder. */
+function passageEmbedder({ config, logger, adapters, pools, metrics }: ServiceContext) {
+  return new PassageEmbedder({
+    model: pools.semanticModel,
+    vectors: adapters.vectors,
+    content: adapters.uow.stores.content,
+    queryDeadlineMs: config.rerankDeadlineMs,
+    onEmbedded(passages, seconds) {
+      metrics.passageEmbeddings.inc({ outcome: 'embedded' }, passages);
+      metrics.passageEmbeddingSeconds.inc(seconds);
+    },
+    onMissing(passages, reason) {
+      metrics.passageEmbeddings.inc({ outcome: 'missing' }, passages);
+      logger.warn(
+        { passages, reason },
+        'passages stored without vectors: the semantic model is unavailable (searchable lexically; the re-index at the next start embeds them)',
+      );
+    },
+  });
 }
 
 /** Who may call and how often: keys, JWTs, rate limits and the brute-force guard. */
@@ -155,8 +186,10 @@ function webhookServices({ config, logger, clock, adapters, metrics }: ServiceCo
 function documentServices(
   { config, clock, adapters, pools }: ServiceContext,
   webhooks: WebhookServices,
+  embedder: PassageEmbedder,
 ): DocumentServices {
   return createDocumentServices({
+    embedder,
     clock,
     events: webhooks.deliveries,
     uow: adapters.uow,

@@ -22,13 +22,12 @@ import {
   tfidfCosine,
 } from './bm25.js';
 import type { LexicalCostModel } from './lexical-cost.js';
+import { bestFusedScore, reciprocalRankFusion } from './rank-fusion.js';
 import { inSpan } from '../shared/spans.js';
 
 export const RERANK_METHODS = ['lexical', 'semantic', 'hybrid'] as const;
 export type RerankMethod = (typeof RERANK_METHODS)[number];
 
-/** Reciprocal rank fusion constant (Cormack et al.). */
-export const RRF_K = 60;
 /** Hybrid sends the best this-many BM25 documents (or top_n, if larger) to the model. */
 export const HYBRID_SHORTLIST = 100;
 /** Lexical relevance_score = s / (s + LEXICAL_HALF_SCORE): a raw BM25 score of 1 maps to 0.5. */
@@ -319,16 +318,13 @@ export class RerankService {
       this.options.onDegraded?.(reason);
       return { reason };
     }
-    const fused = new Array<number>(documents.length).fill(0);
-    lexicalOrder.forEach((index, rank) => {
-      fused[index] = 1 / (RRF_K + rank + 1);
-    });
-    rankByScore(semantic).forEach((position, rank) => {
-      const index = shortlist[position] ?? 0;
-      fused[index] = (fused[index] ?? 0) + 1 / (RRF_K + rank + 1);
-    });
-    const best = unnormalised ? 1 : 2 / (RRF_K + 1);
-    return { scores: fused.map((score) => score / best), model: model.name };
+    const semanticOrder = rankByScore(semantic).map((position) => shortlist[position] ?? 0);
+    const fused = reciprocalRankFusion([lexicalOrder, semanticOrder]);
+    const best = unnormalised ? 1 : bestFusedScore(2);
+    return {
+      scores: documents.map((_, index) => (fused.get(index) ?? 0) / best),
+      model: model.name,
+    };
   }
 
   /**

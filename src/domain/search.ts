@@ -1,8 +1,13 @@
 /**
- * Passage search (POST /v1/search): checks the request, asks the SearchIndex for the tenant's
- * best lexical hits and, when the request asks for it and a reranker is wired, reorders the top
- * candidates with it. The reranker (domain/rerank.ts) is injected so this service stays free of
- * models; without one, answers are lexical and say so (`meta.method: 'lexical'`).
+ * Passage search (POST /v1/search): checks the request, retrieves the tenant's best passages and,
+ * when the request asks for it and a reranker is wired, reorders the top candidates with it.
+ *
+ * Retrieval is lexical (BM25) or hybrid: with a bi-encoder configured, the best BM25 candidates
+ * and the passages nearest the query's embedding (vectors stored at indexing, see
+ * passage-embeddings.ts; the query is embedded once, the corpus never) are fused by reciprocal
+ * rank fusion (rank-fusion.ts, as rerank's hybrid). Hybrid is the default when a bi-encoder is
+ * configured; asked for without a usable model it answers lexically with `degraded: true`.
+ * The reranker and the query embedder are injected so this service stays free of models.
  */
 import { invalidField } from '../errors.js';
 import {
@@ -11,11 +16,21 @@ import {
   type QueryNode,
   type SearchFilters,
   type SearchIndex,
+  type SearchQuery,
 } from '../ports/search-index.js';
 import { tokenize } from '../shared/tokenize.js';
 import { parseQuery, QuerySyntaxError } from './query-parser.js';
 import type { RerankMethod, RerankService } from './rerank.js';
 import { inSpan } from '../shared/spans.js';
+import { ModelUnavailable, type ModelUnavailableReason } from '../ports/semantic-model.js';
+import type { SearchHit } from '../ports/search-index.js';
+import { bestFusedScore, reciprocalRankFusion } from './rank-fusion.js';
+import type { PassageEmbedder } from './passage-embeddings.js';
+
+export const RETRIEVAL_METHODS = ['lexical', 'hybrid'] as const;
+export type RetrievalMethod = (typeof RETRIEVAL_METHODS)[number];
+/** Hybrid fuses at least this many candidates of each ranking (more when the answer needs it). */
+export const HYBRID_DEPTH = 50;
 
 export const SEARCH_LIMITS = {
   queryChars: 1000,
@@ -70,6 +85,8 @@ export interface SearchRequest {
   include_navigation?: boolean;
   /** A malformed query is a 400 naming its position instead of being read leniently. */
   strict?: boolean;
+  /** Default: `hybrid` when a bi-encoder is configured, `lexical` otherwise. */
+  retrieval?: RetrievalMethod;
   rerank?: { method: RerankMethod; top_n?: number };
 }
 
@@ -86,24 +103,37 @@ export interface SearchResultItem {
 
 export interface SearchResponse {
   results: SearchResultItem[];
-  meta: { method: string; took_ms: number; degraded: boolean };
+  meta: { method: string; retrieval: RetrievalMethod; took_ms: number; degraded: boolean };
 }
 
 export interface SearchServiceDeps {
   index: SearchIndex;
   rerank?: Rerank;
+  /** Embeds queries for hybrid retrieval (absent or without a model: lexical only). */
+  embedder?: Pick<PassageEmbedder, 'modelName' | 'embedQuery'>;
+  /** Told when a hybrid retrieval fell back to lexical, and why. */
+  onDegraded?: (reason: ModelUnavailableReason) => void;
   now?: () => number;
 }
 
 export class SearchService {
   readonly #index: SearchIndex;
   readonly #rerank: Rerank | undefined;
+  readonly #embedder: SearchServiceDeps['embedder'];
+  readonly #onDegraded: SearchServiceDeps['onDegraded'];
   readonly #now: () => number;
 
   constructor(deps: SearchServiceDeps) {
     this.#index = deps.index;
     this.#rerank = deps.rerank;
+    this.#embedder = deps.embedder;
+    this.#onDegraded = deps.onDegraded;
     this.#now = deps.now ?? (() => performance.now());
+  }
+
+  /** What a request that names no retrieval gets. */
+  get defaultRetrieval(): RetrievalMethod {
+    return (this.#embedder?.modelName ?? null) === null ? 'lexical' : 'hybrid';
   }
 
   /** Searches in a `search` span (sizes and method, never the query text). */
@@ -112,6 +142,7 @@ export class SearchService {
       'quire.tenant_id': tenantId,
       'quire.search.query_chars': request.query.length,
       'quire.search.rerank': request.rerank?.method ?? 'none',
+      'quire.search.retrieval': request.retrieval ?? this.defaultRetrieval,
     };
     return inSpan('search', { attributes }, async (span) => {
       const response = await this.#search(tenantId, request);
@@ -135,13 +166,28 @@ export class SearchService {
     const candidates =
       rerank === undefined ? limit : Math.max(limit, request.rerank?.top_n ?? limit);
     const parsed = this.#parse(request);
-    const { hits } = await this.#index.search(tenantId, {
+    const query = {
       text: request.query,
       parsed,
       limit: candidates,
       filters,
       includeNavigation: request.include_navigation === true,
-    });
+    };
+    const retrieval = request.retrieval ?? this.defaultRetrieval;
+    let hits: SearchHit[];
+    let retrieved: RetrievalMethod = 'lexical';
+    let degraded = false;
+    if (retrieval === 'hybrid') {
+      const hybrid = await this.#hybrid(tenantId, query);
+      hits = hybrid.hits;
+      if (hybrid.degraded === undefined) retrieved = 'hybrid';
+      else {
+        degraded = true;
+        this.#onDegraded?.(hybrid.degraded);
+      }
+    } else {
+      hits = (await this.#index.search(tenantId, query)).hits;
+    }
     let items: SearchResultItem[] = hits.map((hit) => ({
       document_id: hit.document_id,
       chunk_id: hit.passage_id,
@@ -152,8 +198,7 @@ export class SearchService {
       text: hit.text,
       highlights: hit.highlights,
     }));
-    let method = 'lexical';
-    let degraded = false;
+    let method: string = retrieved;
     if (rerank !== undefined && request.rerank !== undefined && items.length > 0) {
       const outcome = await rerank(
         request.query,
@@ -168,12 +213,66 @@ export class SearchService {
       });
       items = reordered;
       method = outcome.method;
-      degraded = outcome.degraded;
+      degraded = degraded || outcome.degraded;
     }
     return {
       results: items.slice(0, limit),
-      meta: { method, took_ms: Math.round((this.#now() - started) * 100) / 100, degraded },
+      meta: {
+        method,
+        retrieval: retrieved,
+        took_ms: Math.round((this.#now() - started) * 100) / 100,
+        degraded,
+      },
     };
+  }
+
+  /**
+   * The best `query.limit` of BM25's and the vectors' candidates fused by RRF, the query embedded
+   * while BM25 runs; BM25's alone (and why) when the model cannot embed the query. Scores are
+   * the fused score over its maximum (first in both rankings), so 0–1.
+   */
+  async #hybrid(
+    tenantId: string,
+    query: SearchQuery,
+  ): Promise<{ hits: SearchHit[]; degraded?: ModelUnavailableReason }> {
+    const depth = Math.max(query.limit, HYBRID_DEPTH);
+    const model = this.#embedder?.modelName ?? null;
+    const embedding =
+      model === null || this.#embedder === undefined
+        ? Promise.resolve<ModelUnavailableReason>('missing')
+        : this.#embedder.embedQuery(query.text).catch((error: unknown) => {
+            if (error instanceof ModelUnavailable) return error.reason;
+            throw error;
+          });
+    const [lexical, vector] = await Promise.all([
+      this.#index.search(tenantId, { ...query, limit: depth }),
+      embedding,
+    ]);
+    if (typeof vector === 'string' || model === null)
+      return {
+        hits: lexical.hits.slice(0, query.limit),
+        degraded: typeof vector === 'string' ? vector : 'missing',
+      };
+    const nearest = await this.#index.nearest(tenantId, {
+      vector,
+      model,
+      limit: depth,
+      filters: query.filters,
+      includeNavigation: query.includeNavigation === true,
+      text: query.text,
+      ...(query.parsed === undefined ? {} : { parsed: query.parsed }),
+    });
+    const byId = new Map<string, SearchHit>();
+    for (const hit of [...nearest.hits, ...lexical.hits]) byId.set(hit.passage_id, hit);
+    const fused = reciprocalRankFusion([
+      lexical.hits.map((hit) => hit.passage_id),
+      nearest.hits.map((hit) => hit.passage_id),
+    ]);
+    const best = bestFusedScore(2);
+    const hits = [...fused.entries()]
+      .map(([id, score]) => ({ ...(byId.get(id) as SearchHit), score: score / best }))
+      .sort((a, b) => b.score - a.score || (a.passage_id < b.passage_id ? -1 : 1));
+    return { hits: hits.slice(0, query.limit) };
   }
 
   /** The query as a tree: leniently read, or refused with its position when `strict`. */
@@ -203,6 +302,8 @@ export class SearchService {
       );
     if ((filters.tags?.length ?? 0) > SEARCH_LIMITS.tags)
       throw invalidField('/filters/tags', `must have at most ${SEARCH_LIMITS.tags} items`);
+    if (request.retrieval !== undefined && !RETRIEVAL_METHODS.includes(request.retrieval))
+      throw invalidField('/retrieval', `must be one of ${RETRIEVAL_METHODS.join(', ')}`);
     const topN = request.rerank?.top_n;
     if (topN !== undefined && (!Number.isInteger(topN) || topN < 1 || topN > SEARCH_LIMITS.topN))
       throw invalidField('/rerank/top_n', `must be an integer 1–${SEARCH_LIMITS.topN}`);

@@ -3,11 +3,9 @@
  * reads them, with the same bounds on parts and headers): each is handed over with its decoded
  * bytes as a stream and drained after, whatever its reader took, so parsing goes on.
  */
-import { createReadStream } from 'node:fs';
-import type { AttachmentStream, MailParser as MailParserType, MessageText } from 'mailparser';
 import type { MessageAttachments } from '../ports/message-attachments.js';
 import { Failure } from '../ports/failures.js';
-import { MAX_HEAD_BYTES, MAX_PARTS } from './processors/eml.js';
+import { parseMailFile } from './mail-parser.js';
 
 /**
  * The attachment's bytes as its reader sees them: a reader that stops early (an upload over its
@@ -38,22 +36,11 @@ class ReaderError extends Error {
 export function createMessageAttachments(): MessageAttachments {
   return {
     async forEach(path, max, each) {
-      const { MailParser } = await import('mailparser');
-      const parser: MailParserType = new MailParser({
-        maxChildNodes: MAX_PARTS,
-        maxHeadSize: MAX_HEAD_BYTES,
-        checksumAlgo: false,
-        skipHtmlToText: true,
-        skipTextToHtml: true,
-        skipImageLinks: true,
-        skipTextLinks: true,
-      });
-      const input = createReadStream(path);
-      input.once('error', (error) => parser.destroy(error));
+      const { parser, parts, input } = await parseMailFile(path);
       let count = 0;
       try {
         input.pipe(parser);
-        for await (const data of parser as AsyncIterable<AttachmentStream | MessageText>) {
+        for await (const data of parts) {
           if (data.type !== 'attachment') continue;
           const iterator = (data.content as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
           try {

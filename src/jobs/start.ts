@@ -28,6 +28,7 @@ import type { JobRecord } from '../ports/job-store.js';
 import { extractJobHandler } from './handlers/extract.js';
 import { createReindexer } from './reindex.js';
 import type { ContentStore } from '../ports/content-store.js';
+import type { PassageEmbedder } from '../domain/passage-embeddings.js';
 import { fetchJobHandler } from './handlers/fetch.js';
 import { webhookJobHandler } from './handlers/webhook.js';
 import { JobRunner, type JobHandler, type JobOutcome, type JobRunnerOptions } from './runner.js';
@@ -46,6 +47,8 @@ export interface WorkersOptions {
   documents: Pick<DocumentServices, 'fetched' | 'extractions' | 'attachments'>;
   /** Where documents due a re-index are found (see reindex.ts). */
   content: Pick<ContentStore, 'staleDocuments'>;
+  /** Fills passages' missing vectors after the re-index (hybrid search). */
+  embedder?: Pick<PassageEmbedder, 'documentsMissing' | 'fill'>;
   /** Sends webhook deliveries, and hears of jobs that die. */
   webhooks: WebhookDeliveries;
   metrics: JobMetrics;
@@ -110,7 +113,12 @@ export function createWorkers(options: WorkersOptions): Workers {
       },
     ),
   ];
-  const reindexer = createReindexer(options.content, documents.extractions, options.logger);
+  const reindexer = createReindexer(
+    options.content,
+    documents.extractions,
+    options.logger,
+    options.embedder,
+  );
   return {
     start() {
       for (const each of runners) each.start();

@@ -140,6 +140,23 @@ export function createMetrics(sources: GaugeSources, registry: Registry = create
       labelNames: ['reason'] as const,
       registers,
     }),
+    searchDegraded: new Counter({
+      name: 'search_degraded_total',
+      help: 'Hybrid searches answered lexically, by why the model was not used.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    passageEmbeddings: new Counter({
+      name: 'passage_embeddings_total',
+      help: 'Passages embedded when indexed (outcome embedded), or left without a vector because the model was unavailable (outcome missing; filled by the re-index at the next start).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    passageEmbeddingSeconds: new Counter({
+      name: 'passage_embedding_seconds_total',
+      help: 'Time spent embedding passages at indexing.',
+      registers,
+    }),
     rerankLexicalTasks: new Counter({
       name: 'rerank_lexical_tasks_total',
       help: 'Lexical rerank and similarity scoring tasks, by where the cost estimate placed them: inline (the event loop) or pool (worker threads).',

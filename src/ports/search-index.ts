@@ -72,8 +72,28 @@ export interface SearchResult {
   took_ms?: number;
 }
 
+/**
+ * The passages nearest a query's embedding (passage-vectors.ts), under the same scope as a
+ * search: the tenant's ready documents, the filters, navigation left out unless asked.
+ */
+export interface NearestQuery {
+  /** The query's embedding, L2-normalised. */
+  vector: Float32Array;
+  /** Only vectors of this model (and of the vector's dimensions) count. */
+  model: string;
+  /** At most this many hits (1–1000). */
+  limit: number;
+  filters: SearchFilters;
+  includeNavigation?: boolean;
+  /** The query as the user wrote it, and parsed: its words are highlighted where they occur. */
+  text: string;
+  parsed?: QueryNode;
+}
+
 export interface SearchIndex {
   search(tenantId: string, query: SearchQuery): Promise<SearchResult>;
+  /** By cosine similarity (the score), best first, ties by passage id. */
+  nearest(tenantId: string, query: NearestQuery): Promise<SearchResult>;
 }
 
 /** Query words and phrases beyond this many are dropped (a query is at most 1000 characters). */

@@ -38,6 +38,13 @@ export interface SemanticModel {
   /** Similarity of each target to the source, in target order (cosine for a bi-encoder). */
   similarity(source: string, targets: string[], signal: AbortSignal): Promise<number[]>;
   /**
+   * Each text's embedding, L2-normalised, in text order (all of one length: the model's
+   * dimensions). Bi-encoders only: a cross-encoder has no embedding and rejects with
+   * ModelUnavailable('missing'); models that never embed may leave it out. Same failure rules
+   * as relevance().
+   */
+  embed?(texts: string[], signal: AbortSignal): Promise<Float32Array[]>;
+  /**
    * What relevance(query, documents) would take now; undefined while there is nothing to go by
    * (no inference has finished yet).
    */

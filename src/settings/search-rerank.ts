@@ -86,7 +86,7 @@ export const SEMANTIC_MODEL_SETTINGS: SettingsTable<SemanticModelConfig> = {
     default: '2000',
     parse: integer(10, 120000),
     description:
-      'How long the semantic model may take per rerank or similarity request; past it `hybrid` answers lexically (`meta.degraded`) and `semantic` answers 503 MODEL_UNAVAILABLE.',
+      'How long the semantic model may take per rerank or similarity request, or to embed a search query; past it `hybrid` answers lexically (`meta.degraded`) and `semantic` answers 503 MODEL_UNAVAILABLE.',
   },
   rerankModelDir: {
     key: 'rerankModelDir',
@@ -94,7 +94,7 @@ export const SEMANTIC_MODEL_SETTINGS: SettingsTable<SemanticModelConfig> = {
     default: '',
     parse: optional(text(1, 4096)),
     description:
-      'A local Hugging Face ONNX export (cross- or bi-encoder) for semantic rerank and similarity; unset: lexical only. One that fails to load is logged and left out.',
+      'A local Hugging Face ONNX export (cross- or bi-encoder) for semantic rerank and similarity; a bi-encoder also embeds passages when indexed and makes search hybrid by default. Unset: lexical only. One that fails to load is logged and left out.',
   },
   rerankMaxLength: {
     key: 'rerankMaxLength',

@@ -21,6 +21,7 @@ describe('SearchService rerank step', () => {
       asked.push(query.limit);
       return { hits: Array.from({ length: Math.min(query.limit, 6) }, (_, n) => hit(n)) };
     },
+    nearest: () => Promise.reject(new Error('no vectors in this test')),
   };
   const reverse: Rerank = async (_query, texts, method) => ({
     order: texts.map((_, i) => texts.length - 1 - i),

@@ -9,6 +9,8 @@ import { after } from 'node:test';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { captureLogs, type LogLine } from './logs.js';
+import type { SemanticModel } from '../../src/ports/semantic-model.js';
+import type { SqlDatabase } from '../../src/adapters/sql/database.js';
 
 /** The bootstrap admin key every test app starts with (tenant `default`, every scope). */
 export const TEST_ADMIN_KEY = 'qk_test-admin-key-000000000000000000000000';
@@ -43,6 +45,10 @@ export function tempDir(prefix = 'quire-test-'): string {
 export interface TestAppOptions {
   /** The extraction worker-thread module (fault tests use test/fixtures/fault-worker.ts). */
   extractionWorkerFile?: string;
+  /** A semantic model the test opened and will close (instead of QUIRE_RERANK_MODEL_DIR). */
+  semanticModel?: SemanticModel;
+  /** A database the test opened, migrated and will close (so it can look inside). */
+  database?: SqlDatabase;
 }
 
 /** `env` uses the real variable names, so tests exercise the config parser too. */

@@ -1,7 +1,7 @@
 /** The tenant's documents: filter by status, type, tag and title; sort; page through. */
 import { useState } from 'preact/hooks';
 import { api, formatBytes, formatDate, query, type Page, type QuireDocument } from '../api.js';
-import { ErrorText, Section, StatusBadge, useLoad } from '../ui.js';
+import { ErrorText, Pager, Section, StatusBadge, useCursorPages, useLoad } from '../ui.js';
 
 const SORTS: [string, string][] = [
   ['-created_at', 'Newest first'],
@@ -31,9 +31,8 @@ export function DocumentsView() {
     limit: 20,
   });
   const [draft, setDraft] = useState(filters);
-  // The cursors of the pages before this one: "Previous" pops one.
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const { data, error, loading } = useLoad(
     () => api<Page<QuireDocument>>('GET', `/v1/documents${query({ ...filters, cursor })}`),
     [filters, cursor],
@@ -49,7 +48,7 @@ export function DocumentsView() {
         aria-label="Filter documents"
         onSubmit={(event) => {
           event.preventDefault();
-          setCursors([null]);
+          pages.restart();
           setFilters({ ...draft });
         }}
       >
@@ -134,23 +133,7 @@ export function DocumentsView() {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages of documents">
-        <button
-          type="button"
-          disabled={cursors.length < 2}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Previous
-        </button>
-        <span>Page {cursors.length}</span>
-        <button
-          type="button"
-          disabled={!data?.next_cursor}
-          onClick={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}
-        >
-          Next
-        </button>
-      </nav>
+      <Pager label="Pages of documents" pages={pages} next={data?.next_cursor} />
     </Section>
   );
 }

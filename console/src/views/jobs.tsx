@@ -2,14 +2,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Access } from '../app.js';
 import { api, formatDate, query, type Job, type Page } from '../api.js';
-import { ErrorText, Section, StatusBadge, useLoad } from '../ui.js';
+import { ErrorText, Pager, Section, StatusBadge, useCursorPages, useLoad } from '../ui.js';
 
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'dead'];
 
 export function JobsView({ access }: { access: Access }) {
   const [status, setStatus] = useState('');
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors[cursors.length - 1] ?? null;
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const { data, error, reload } = useLoad(
@@ -42,7 +42,7 @@ export function JobsView({ access }: { access: Access }) {
             id="jobs-status"
             value={status}
             onChange={(event) => {
-              setCursors([null]);
+              pages.restart();
               setStatus(event.currentTarget.value);
             }}
           >
@@ -135,23 +135,7 @@ export function JobsView({ access }: { access: Access }) {
           </table>
         </div>
       )}
-      <nav class="pager" aria-label="Pages of jobs">
-        <button
-          type="button"
-          disabled={cursors.length < 2}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Previous
-        </button>
-        <span>Page {cursors.length}</span>
-        <button
-          type="button"
-          disabled={!data?.next_cursor}
-          onClick={() => data?.next_cursor && setCursors([...cursors, data.next_cursor])}
-        >
-          Next
-        </button>
-      </nav>
+      <Pager label="Pages of jobs" pages={pages} next={data?.next_cursor} />
     </Section>
   );
 }

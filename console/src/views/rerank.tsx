@@ -1,7 +1,7 @@
 /** The rerank playground: a query and pasted passages, scored by the chosen method. */
 import { useState } from 'preact/hooks';
 import { api, type RerankAnswer } from '../api.js';
-import { ErrorText, Section } from '../ui.js';
+import { DegradedBadge, ErrorText, MethodSelect, Section } from '../ui.js';
 
 export function RerankView() {
   const [text, setText] = useState('');
@@ -56,18 +56,7 @@ export function RerankView() {
             onInput={(event) => setDocuments(event.currentTarget.value)}
           />
         </div>
-        <div class="field">
-          <label for="rerank-method">Method</label>
-          <select
-            id="rerank-method"
-            value={method}
-            onChange={(event) => setMethod(event.currentTarget.value)}
-          >
-            <option value="lexical">lexical</option>
-            <option value="hybrid">hybrid</option>
-            <option value="semantic">semantic</option>
-          </select>
-        </div>
+        <MethodSelect id="rerank-method" label="Method" value={method} onChange={setMethod} />
         <button type="submit">Rerank</button>
       </form>
       <ErrorText error={error} />
@@ -77,7 +66,7 @@ export function RerankView() {
             method {answer.meta.method}
             {answer.meta.model ? ` (${answer.meta.model})` : ''} · server {answer.meta.took_ms} ms ·
             round trip {answer.latency_ms} ms
-            {answer.meta.degraded && <span class="badge badge-degraded">degraded</span>}
+            {answer.meta.degraded && <DegradedBadge />}
           </p>
           <div class="table-scroll">
             <table>

@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, type SearchAnswer, type SearchResult } from '../api.js';
-import { ErrorText, Section } from '../ui.js';
+import { DegradedBadge, ErrorText, MethodSelect, Section } from '../ui.js';
 
 export function SearchView() {
   const [text, setText] = useState('');
@@ -68,18 +68,12 @@ export function SearchView() {
           Rerank
         </label>
         {rerank && (
-          <div class="field">
-            <label for="search-method">Rerank method</label>
-            <select
-              id="search-method"
-              value={method}
-              onChange={(event) => setMethod(event.currentTarget.value)}
-            >
-              <option value="lexical">lexical</option>
-              <option value="hybrid">hybrid</option>
-              <option value="semantic">semantic</option>
-            </select>
-          </div>
+          <MethodSelect
+            id="search-method"
+            label="Rerank method"
+            value={method}
+            onChange={setMethod}
+          />
         )}
         <button type="submit" disabled={busy}>
           {busy ? 'Searching…' : 'Search'}
@@ -90,11 +84,7 @@ export function SearchView() {
         <>
           <p class="muted" role="status" data-testid="search-meta">
             {answer.results.length} results · method {answer.meta.method} · {answer.meta.took_ms} ms
-            {answer.meta.degraded && (
-              <span class="badge badge-degraded" title="The semantic model is not available">
-                degraded
-              </span>
-            )}
+            {answer.meta.degraded && <DegradedBadge />}
           </p>
           <ol class="results">
             {answer.results.map((result) => (

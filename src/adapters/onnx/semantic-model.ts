@@ -24,6 +24,7 @@ import {
   type SemanticModel,
 } from '../../ports/semantic-model.js';
 import type {
+  EmbedResult,
   ModelDescription,
   ModelFiles,
   RelevanceResult,
@@ -59,6 +60,12 @@ export interface SemanticModelOptions {
 function isRelevanceResult(result: WorkerResult): result is RelevanceResult {
   return 'scores' in result && typeof result.units === 'number' && typeof result.ms === 'number';
 }
+
+function isEmbedResult(result: WorkerResult): result is EmbedResult {
+  return 'vectors' in result && typeof result.units === 'number' && typeof result.ms === 'number';
+}
+
+type InferenceTask = Extract<WorkerTask, { op: 'relevance' | 'embed' }>;
 
 function isFile(path: string): boolean {
   try {
@@ -154,7 +161,13 @@ export class OnnxSemanticModel implements SemanticModel {
     if (documents.length === 0) return [];
     try {
       const { scores } = await this.breaker.execute(
-        () => this.runCancellable({ op: 'relevance', model: this.files, query, documents }, signal),
+        () =>
+          this.runCancellable(
+            { op: 'relevance', model: this.files, query, documents },
+            this.estimator.units(query, documents),
+            isRelevanceResult,
+            signal,
+          ),
         signal,
       );
       if (scores === null) {
@@ -178,20 +191,21 @@ export class OnnxSemanticModel implements SemanticModel {
    * The pool's answer, or a rejection as soon as `signal` aborts (the task is then cancelled).
    * Every answer, a cancelled task's included, feeds the estimate.
    */
-  private runCancellable(
-    task: Extract<WorkerTask, { op: 'relevance' }>,
+  private runCancellable<R extends RelevanceResult | EmbedResult>(
+    task: InferenceTask,
+    units: number,
+    isAnswer: (result: WorkerResult) => result is R,
     signal: AbortSignal,
-  ): Promise<RelevanceResult> {
+  ): Promise<R> {
     const cancel = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    const units = this.estimator.units(task.query, task.documents);
     this.running.add(cancel);
     this.estimator.submitted(units);
     const running = this.pool.run({ ...task, cancel }).then((result) => {
-      if (!isRelevanceResult(result)) throw new Error('unexpected answer to relevance');
+      if (!isAnswer(result)) throw new Error(`unexpected answer to ${task.op}`);
       this.estimator.observe(result.units, result.ms);
       return result;
     });
-    return new Promise<RelevanceResult>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       const onAbort = (): void => {
         Atomics.store(cancel, 0, 1);
         reject(signal.reason);
@@ -203,6 +217,43 @@ export class OnnxSemanticModel implements SemanticModel {
         this.estimator.settled(units);
       });
     });
+  }
+
+  /**
+   * Embeddings in text order, under the same rules as relevance (cancel on abort, the breaker,
+   * ModelUnavailable). A cross-encoder refuses at once ('missing'), without counting a failure.
+   */
+  async embed(texts: string[], signal: AbortSignal): Promise<Float32Array[]> {
+    if (this.kind !== 'bi') {
+      throw new ModelUnavailable(
+        'missing',
+        `The semantic model ${this.name} is a cross-encoder: it has no embeddings`,
+      );
+    }
+    if (this.closed) throw new ModelUnavailable('missing', 'The semantic model is closed');
+    if (signal.aborted) {
+      throw new ModelUnavailable('deadline', 'The deadline passed before the model was called');
+    }
+    if (texts.length === 0) return [];
+    try {
+      const { vectors, dimensions } = await this.breaker.execute(
+        () =>
+          this.runCancellable(
+            { op: 'embed', model: this.files, texts },
+            this.estimator.units('', texts),
+            isEmbedResult,
+            signal,
+          ),
+        signal,
+      );
+      if (vectors === null) throw new ModelUnavailable('missing', 'The semantic model closed');
+      if (dimensions < 1 || vectors.length !== dimensions * texts.length) {
+        throw new ModelUnavailable('failed', 'The semantic model returned a malformed answer');
+      }
+      return texts.map((_, index) => vectors.slice(index * dimensions, (index + 1) * dimensions));
+    } catch (error) {
+      throw this.unavailable(error, signal);
+    }
   }
 
   async similarity(source: string, targets: string[], signal: AbortSignal): Promise<number[]> {

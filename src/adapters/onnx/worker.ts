@@ -44,6 +44,13 @@ export type WorkerTask =
        * after throwing an instance of 'Napi::Error'"), reproduced with a TinyBERT-sized model.
        */
       cancel?: Int32Array;
+    }
+  | {
+      /** A bi-encoder's embeddings of `texts` (search's query and passages). */
+      op: 'embed';
+      model: ModelFiles;
+      texts: string[];
+      cancel?: Int32Array;
     };
 
 /**
@@ -57,7 +64,18 @@ export interface RelevanceResult {
   ms: number;
 }
 
-export type WorkerResult = ModelDescription | RelevanceResult;
+/**
+ * An embed task's answer: the vectors one after another (`dimensions` floats each, in text
+ * order), or null when it was cancelled; units and time as for relevance.
+ */
+export interface EmbedResult {
+  vectors: Float32Array | null;
+  dimensions: number;
+  units: number;
+  ms: number;
+}
+
+export type WorkerResult = ModelDescription | RelevanceResult | EmbedResult;
 
 interface Encoded {
   ids: number[];
@@ -356,10 +374,42 @@ async function relevance(
   return { scores, units: unitsDone, ms };
 }
 
+async function embed(
+  files: ModelFiles,
+  texts: string[],
+  cancel: Int32Array | undefined,
+): Promise<EmbedResult> {
+  const cancelled = (): boolean => cancel !== undefined && Atomics.load(cancel, 0) !== 0;
+  if (cancelled()) return { vectors: null, dimensions: 0, units: 0, ms: 0 };
+  const model = await load(files);
+  if (model.kind !== 'bi') throw new Error('a cross-encoder has no embeddings');
+  const started = performance.now();
+  // The bi-encoder's units of a query then documents: no query here, so drop its entry.
+  const units = sequenceUnits('bi', '', texts, files.maxLength).slice(1);
+  const vectors = new Array<Float32Array>(texts.length);
+  const { completed, unitsDone } = await inBatches(
+    model,
+    units,
+    files.batchSize,
+    (index) => encodeSingle(model, texts[index] ?? '', files.maxLength),
+    (tensor, row, index, item) => {
+      vectors[index] = embedding(tensor, row, item);
+    },
+    cancelled,
+  );
+  const ms = performance.now() - started;
+  const dimensions = vectors[0]?.length ?? 0;
+  if (!completed) return { vectors: null, dimensions, units: unitsDone, ms };
+  const flat = new Float32Array(texts.length * dimensions);
+  vectors.forEach((vector, index) => flat.set(vector, index * dimensions));
+  return { vectors: flat, dimensions, units: unitsDone, ms };
+}
+
 export default async function task(input: WorkerTask): Promise<WorkerResult> {
   if (input.op === 'describe') {
     const model = await load(input.model);
     return { kind: model.kind, inputNames: model.inputNames, outputName: model.outputName };
   }
+  if (input.op === 'embed') return embed(input.model, input.texts, input.cancel);
   return relevance(input.model, input.query, input.documents, input.cancel);
 }

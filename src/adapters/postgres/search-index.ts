@@ -19,6 +19,7 @@ import type { ContentCipher } from '../sql/content-cipher.js';
 import type { Analyzer } from '../../shared/analyze.js';
 import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
 import { scopeConditions, toHits, type HitRow } from '../sql/search-query.js';
+import { nearestHits } from '../sql/vector-search.js';
 import { FIELD_WEIGHTS, planQuery, tsqueryText } from '../sql/query-plan.js';
 import { MARKS_PATTERN } from '../../migrations/postgres/0007-search.js';
 
@@ -125,6 +126,9 @@ export function createPostgresSearchIndex(
         join passages p on p.id = best.id
         order by best.score desc, p.id`.execute(database.db);
       return { hits: toHits(rows, plan, tenantId, cipher, analyzer) };
+    },
+    async nearest(tenantId, query) {
+      return { hits: await nearestHits(database, cipher, analyzer, tenantId, query) };
     },
   };
 }

@@ -62,6 +62,7 @@ export interface DatabaseSchema {
   jobs: JobsTable;
   document_pages: DocumentPagesTable;
   passages: PassagesTable;
+  passage_vectors: PassageVectorsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   deployment: DeploymentTable;
@@ -185,6 +186,18 @@ export interface PassagesTable {
    * written by the content store when search is on, else null. Never selected as a string.
    */
   search: ColumnType<never, string | null | undefined, never>;
+}
+
+/** Migration 0016: a passage's embedding, Float32 little-endian. */
+export interface PassageVectorsTable {
+  passage_id: string;
+  tenant_id: string;
+  /** The passage's, copied so search reads vectors joining only `documents`. */
+  document_id: string;
+  navigation: number;
+  model: string;
+  dimensions: number;
+  vector: Uint8Array;
 }
 
 export interface WebhooksTable {

@@ -11,16 +11,16 @@ import type { SqlDatabase } from './database.js';
 import { clearPostgresIndex, createPostgresSearchIndex } from '../postgres/search-index.js';
 import { clearSqliteIndex, createSqliteSearchIndex } from '../sqlite/search-index.js';
 
-const DISABLED: SearchIndex = {
-  search() {
-    return Promise.reject(
-      new AppError(
-        'SEARCH_DISABLED',
-        'Full-text search is turned off on this server (QUIRE_SEARCH_INDEX=off), so that no document text is stored in plaintext',
-      ),
-    );
-  },
-};
+function disabled(): Promise<never> {
+  return Promise.reject(
+    new AppError(
+      'SEARCH_DISABLED',
+      'Full-text search is turned off on this server (QUIRE_SEARCH_INDEX=off), so that no document text is stored in plaintext',
+    ),
+  );
+}
+
+const DISABLED: SearchIndex = { search: disabled, nearest: disabled };
 
 export function createSqlSearchIndex(
   database: SqlDatabase,

@@ -11,6 +11,7 @@ import type { ContentCipher } from '../sql/content-cipher.js';
 import type { Analyzer } from '../../shared/analyze.js';
 import type { SqlDatabase, SqlExecutor } from '../sql/database.js';
 import { scopeConditions, toHits, type HitRow } from '../sql/search-query.js';
+import { nearestHits } from '../sql/vector-search.js';
 import { FIELD_WEIGHTS, fts5Expression, planQuery } from '../sql/query-plan.js';
 
 /** Index entries per INSERT (four bound parameters each). */
@@ -80,6 +81,9 @@ export function createSqliteSearchIndex(
         order by score desc, p.id
         limit ${query.limit}`.execute(database.db);
       return { hits: toHits(rows, plan, tenantId, cipher, analyzer) };
+    },
+    async nearest(tenantId, query) {
+      return { hits: await nearestHits(database, cipher, analyzer, tenantId, query) };
     },
   };
 }

@@ -12,6 +12,7 @@ import type { TenantStore } from '../../ports/tenant-store.js';
 import type { UnitOfWork } from '../../ports/unit-of-work.js';
 import { isoNow, systemClock, type Clock } from '../../ports/clock.js';
 import type { ExtractionCapabilities } from '../extraction-capabilities.js';
+import type { PassageEmbedder } from '../passage-embeddings.js';
 
 export interface DocumentDeps {
   uow: UnitOfWork;
@@ -37,6 +38,8 @@ export interface DocumentDeps {
   emailMaxAttachments?: number;
   /** Levels of attached e-mails whose attachments are made children too (default 1). */
   emailAttachmentDepth?: number;
+  /** Embeds passages as they are indexed (hybrid search); absent: no vectors are stored. */
+  embedder?: Pick<PassageEmbedder, 'embedPassages' | 'store' | 'fill'>;
 }
 
 /** The injected time source as ISO-8601 timestamps, the form every record stores. */

@@ -15,7 +15,7 @@ import { DocumentStatus, publishDocumentEvent } from './status.js';
 
 export type ExtractionDeps = Pick<
   DocumentDeps,
-  'uow' | 'blobs' | 'queue' | 'events' | 'clock' | 'chunking'
+  'uow' | 'blobs' | 'queue' | 'events' | 'clock' | 'chunking' | 'embedder'
 >;
 
 export class ExtractionResults {
@@ -45,12 +45,16 @@ export class ExtractionResults {
   /**
    * Stores what the extraction produced — pages, passages, the document's metadata and status —
    * and completes the job, in one transaction; false (nothing written) when the owner lost the
-   * job meanwhile (cancelled, or taken over after its lease ran out).
+   * job meanwhile (cancelled, or taken over after its lease ran out). With a bi-encoder the
+   * passages are embedded first (the model is never called inside the transaction) and their
+   * vectors stored right after it; a model failure leaves them without (found lexically only,
+   * filled by a later re-index).
    */
   async completeExtraction(
     job: JobRecord,
     owner: string,
     result: ExtractionResult,
+    signal?: AbortSignal,
   ): Promise<boolean> {
     const documentId = job.document_id as string;
     const pages: PageRecord[] = result.pages.map(({ number, text, markdown }) => ({
@@ -69,6 +73,9 @@ export class ExtractionResults {
     );
     // Every word of the text is in exactly one passage.
     const wordCount = passages.reduce((sum, passage) => sum + passage.word_count, 0);
+    const embedded = await this.deps.embedder?.embedPassages(passages, signal);
+    // Stopping or a lost lease while the model ran: the job goes back to the queue.
+    signal?.throwIfAborted();
     const done = await this.deps.uow.run(async (stores) => {
       if (!(await stores.jobs.complete(job.id, owner, at))) return null;
       const updated = await stores.documents.update(
@@ -92,6 +99,13 @@ export class ExtractionResults {
       return { updated };
     });
     if (done === null) return false;
+    if (
+      done.updated !== null &&
+      embedded !== undefined &&
+      embedded !== null &&
+      'vectors' in embedded
+    )
+      await this.deps.embedder?.store(job.tenant_id, embedded);
     await this.deps.queue.completed(job.id, owner);
     if (done.updated !== null)
       await publishDocumentEvent(
@@ -108,10 +122,11 @@ export class ExtractionResults {
    * Cuts a ready document's passages again from its stored pages and outline (the index follows):
    * for documents indexed before structure passages, or under other settings. False when the
    * document is gone or no longer ready. Pages are read and written in one transaction, so an
-   * extraction finishing meanwhile is not overwritten with older text.
+   * extraction finishing meanwhile is not overwritten with older text. The new passages are
+   * embedded after it commits (never inside it: the model is slow).
    */
-  async reindex(tenantId: string, documentId: string): Promise<boolean> {
-    return this.deps.uow.run(async (stores) => {
+  async reindex(tenantId: string, documentId: string, signal?: AbortSignal): Promise<boolean> {
+    const done = await this.deps.uow.run(async (stores) => {
       const document = await stores.documents.get(tenantId, documentId);
       if (document === null || document.status !== 'ready') return false;
       const pages: PageRecord[] = [];
@@ -133,6 +148,8 @@ export class ExtractionResults {
       await stores.content.replace(tenantId, documentId, pages, passages, document.title);
       return true;
     });
+    if (done) await this.deps.embedder?.fill(tenantId, documentId, signal);
+    return done;
   }
 
   /** A document whose extraction was queued again waits for it. */

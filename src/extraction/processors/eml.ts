@@ -7,14 +7,7 @@
  * date and subject (so they are searchable); the headers are also the metadata, with the
  * attachments listed (name, type, size), not extracted.
  */
-import { createReadStream } from 'node:fs';
-import type {
-  AddressObject,
-  AttachmentStream,
-  Headers,
-  MailParser as MailParserType,
-  MessageText,
-} from 'mailparser';
+import type { AddressObject, Headers } from 'mailparser';
 import type { parseHTML as ParseHtml } from 'linkedom';
 import { htmlToBlocks, type DomNode } from '../html-to-markdown.js';
 import { flattenDeepNesting } from '../html-nesting.js';
@@ -29,14 +22,9 @@ import type {
   ProgressReporter,
 } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
+import { MAX_HEAD_BYTES, MAX_PARTS, parseMailFile } from '../mail-parser.js';
 
-/** More MIME parts than this is not a message a person wrote: refused. */
-export const MAX_PARTS = 1000;
-/** Headers of one MIME part beyond this are refused. */
-export const MAX_HEAD_BYTES = 256 * 1024;
-
-/** mailparser and linkedom cost a few hundred ms to load: a worker loads them on its first e-mail. */
-const loadMailParser = async () => (await import('mailparser')).MailParser;
+/** linkedom costs a few hundred ms to load: a worker loads it on its first e-mail. */
 const loadParseHtml = async (): Promise<typeof ParseHtml> => (await import('linkedom')).parseHTML;
 
 interface ParsedMessage {
@@ -64,16 +52,7 @@ function headerText(headers: Headers, name: string): string | undefined {
 }
 
 async function parseMessage(path: string): Promise<ParsedMessage> {
-  const MailParser = await loadMailParser();
-  const parser: MailParserType = new MailParser({
-    maxChildNodes: MAX_PARTS,
-    maxHeadSize: MAX_HEAD_BYTES,
-    checksumAlgo: false,
-    skipHtmlToText: true,
-    skipTextToHtml: true,
-    skipImageLinks: true,
-    skipTextLinks: true,
-  });
+  const { parser, parts, input } = await parseMailFile(path);
   const message: ParsedMessage = {
     headers: null,
     rawDate: null,
@@ -88,11 +67,9 @@ async function parseMessage(path: string): Promise<ParsedMessage> {
     const line = lines.find((each) => each.key === 'date')?.line;
     message.rawDate = line === undefined ? null : line.replace(/^[^:]*:/, '').trim();
   });
-  const input = createReadStream(path);
-  input.once('error', (error) => parser.destroy(error));
   try {
     input.pipe(parser);
-    for await (const data of parser as AsyncIterable<AttachmentStream | MessageText>) {
+    for await (const data of parts) {
       if (data.type === 'text') {
         message.text = typeof data.text === 'string' ? data.text : null;
         message.html = typeof data.html === 'string' ? data.html : null;

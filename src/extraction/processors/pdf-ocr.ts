@@ -11,7 +11,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createWorker, OEM } from 'tesseract.js';
 
-/** A decoded image as pdf.js hands it over (`kind`: 1 = 1 bit grey, 2 = RGB, 3 = RGBA). */
+/** Not a pdf.js kind: 8-bit grey, as the JPEG 2000 decoder (pdf-jpx-images.ts) gives it. */
+export const GREY_8BPP = 4;
+
+/**
+ * A decoded image as pdf.js hands it over (`kind`: 1 = 1 bit grey, 2 = RGB, 3 = RGBA), or
+ * GREY_8BPP.
+ */
 export interface PdfImage {
   width: number;
   height: number;
@@ -50,7 +56,7 @@ export function isOcrCandidate(image: PdfImage): boolean {
     image.height >= MIN_SIDE &&
     image.width * image.height >= MIN_AREA &&
     image.data !== undefined &&
-    [1, 2, 3].includes(image.kind ?? 0)
+    [1, 2, 3, GREY_8BPP].includes(image.kind ?? 0)
   );
 }
 
@@ -66,7 +72,7 @@ export function toPgm(image: PdfImage): Buffer | null {
   header.copy(out);
   let at = header.length;
   const rowBytes = Math.ceil(width / 8);
-  const channels = kind === 3 ? 4 : 3;
+  const channels = kind === 3 ? 4 : kind === GREY_8BPP ? 1 : 3;
   const expected = kind === 1 ? rowBytes * height : width * height * channels;
   if (data.length < expected) return null;
   for (let y = 0; y < outHeight; y++) {
@@ -77,6 +83,8 @@ export function toPgm(image: PdfImage): Buffer | null {
         const byte = data[sourceY * rowBytes + (sourceX >> 3)] ?? 0;
         // pdf.js: a set bit is white.
         out[at++] = (byte >> (7 - (sourceX & 7))) & 1 ? 255 : 0;
+      } else if (kind === GREY_8BPP) {
+        out[at++] = data[sourceY * width + sourceX] ?? 255;
       } else {
         const index = (sourceY * width + sourceX) * channels;
         const red = data[index] ?? 0;
@@ -101,6 +109,9 @@ export async function createOcrEngine(): Promise<OcrEngine> {
     langPath: englishDataPath(),
     gzip: true,
     cacheMethod: 'none',
+    // Without a handler tesseract.js also throws a failed job's error out of its message
+    // listener (the thread dies); the job's own promise already rejects with it.
+    errorHandler: () => undefined,
   });
   return {
     async recognize(image) {

@@ -27,6 +27,7 @@ import {
 } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
 import './pdf-polyfills.js';
+import { JpxPageImages } from '../pdf-jpx-images.js';
 import {
   createOcrEngine,
   isOcrCandidate,
@@ -303,6 +304,7 @@ class PdfReader {
   private ocr: OcrEngine | null = null;
   private ocrPages = 0;
   private readonly paintOps: Set<number>;
+  private readonly jpx: JpxPageImages;
   /** The copy of the document that decodes images, opened on first need. */
   private withImages: Promise<PdfDocument> | null = null;
 
@@ -310,6 +312,7 @@ class PdfReader {
     private readonly pdfjs: PdfJs,
     private readonly task: ExtractionTask,
   ) {
+    this.jpx = new JpxPageImages(task.path);
     this.paintOps = opsOf(pdfjs, [
       'paintImageXObject',
       'paintInlineImageXObject',
@@ -368,7 +371,7 @@ class PdfReader {
       if (!this.paints(ops)) return { text, markdown: text, textless: false };
       if (!canOcr) return { text, markdown: text, textless: true };
       this.ocrPages++;
-      const recognised = await this.recognise(imagePage, ops);
+      const recognised = await this.recognise(imagePage, number, ops);
       if (nonBlank(recognised) < MIN_OCR_CHARS) return { text, markdown: text, textless: true };
       const read = normalizeText([text, recognised].join('\n\n'));
       return { text: read, markdown: read, textless: false };
@@ -388,8 +391,12 @@ class PdfReader {
     return this.withImages;
   }
 
-  private async recognise(page: PdfPage, ops: OperatorList): Promise<string> {
-    const images = await pageImages(this.pdfjs, page, ops);
+  private async recognise(page: PdfPage, number: number, ops: OperatorList): Promise<string> {
+    let images = await pageImages(this.pdfjs, page, ops);
+    // This pdf.js cannot decode JPEG 2000: a page painting images it gave none of may hold some.
+    if (images.length === 0 && ops.fnArray.includes(this.pdfjs.OPS.paintImageXObject)) {
+      images = await this.jpx.images(number, MAX_IMAGES_PER_PAGE);
+    }
     if (images.length === 0) return '';
     this.ocr ??= await createOcrEngine();
     const texts: string[] = [];

@@ -4,7 +4,7 @@
  */
 import { Type, type TObject, type TProperties } from 'typebox';
 import { RERANK_METHODS } from '../../domain/rerank.js';
-import { SEARCH_LIMITS } from '../../domain/search.js';
+import { RETRIEVAL_METHODS, SEARCH_LIMITS } from '../../domain/search.js';
 import { Tag } from './documents.js';
 import { OptionalNullable } from './nullable.js';
 
@@ -68,6 +68,12 @@ export const SearchBody = closed({
         'Also passages of navigation pages (tables of contents, indexes, lists of figures), which are left out by default: they repeat every title of a document.',
     }),
   ),
+  retrieval: OptionalNullable(
+    Type.Enum(RETRIEVAL_METHODS, {
+      description:
+        '`lexical`: BM25 only. `hybrid`: BM25 and the passages nearest the query by embedding (stored when documents are indexed), fused by reciprocal rank fusion (k = 60). Default: `hybrid` when the server has a bi-encoder configured, `lexical` otherwise. `hybrid` without a usable model answers lexically with `meta.degraded: true`.',
+    }),
+  ),
   rerank: OptionalNullable(
     closed({
       method: Type.Enum(RERANK_METHODS),
@@ -109,8 +115,15 @@ export const SearchResultView = Type.Object({
 export const SearchAnswer = Type.Object({
   results: Type.Array(SearchResultView, { description: 'Best first.' }),
   meta: Type.Object({
-    method: Type.String({ description: '`lexical`, or the rerank method that ordered them.' }),
+    method: Type.String({
+      description: '`lexical` or `hybrid` (the retrieval), or the rerank method that ordered them.',
+    }),
+    retrieval: Type.Enum(RETRIEVAL_METHODS, {
+      description: 'How the candidates were retrieved: `hybrid` only when the model answered.',
+    }),
     took_ms: Type.Number({ minimum: 0 }),
-    degraded: Type.Boolean({ description: 'True when the requested rerank fell back.' }),
+    degraded: Type.Boolean({
+      description: 'True when the requested hybrid retrieval or rerank fell back to lexical.',
+    }),
   }),
 });

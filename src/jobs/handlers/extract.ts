@@ -103,7 +103,7 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
         const children = await options.attachments?.makeChildren(job, document);
         if (children !== undefined && children !== null)
           span.setAttribute('quire.extraction.children', children.children);
-        if (!(await documents.completeExtraction(job, owner, outcome.result)))
+        if (!(await documents.completeExtraction(job, owner, outcome.result, signal)))
           throw new LeaseLost(job.id);
       });
     },

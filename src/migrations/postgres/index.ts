@@ -13,6 +13,7 @@ import { migration as deployment } from '../shared/0011-deployment.js';
 import { migration as jobAttemptWorkers } from '../shared/0012-job-attempt-workers.js';
 import { migration as structuredPassages } from '../shared/0013-structured-passages.js';
 import { migration as documentParent } from '../shared/0014-document-parent.js';
+import { migration as passageVectors } from '../shared/0016-passage-vectors.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const postgresMigrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const postgresMigrations: Record<string, Migration> = {
   '0012-job-attempt-workers': jobAttemptWorkers(),
   '0013-structured-passages': structuredPassages(),
   '0014-document-parent': documentParent(),
+  '0016-passage-vectors': passageVectors('bytea'),
 };

@@ -13,6 +13,7 @@ import { migration as deployment } from '../shared/0011-deployment.js';
 import { migration as jobAttemptWorkers } from '../shared/0012-job-attempt-workers.js';
 import { migration as structuredPassages } from '../shared/0013-structured-passages.js';
 import { migration as documentParent } from '../shared/0014-document-parent.js';
+import { migration as passageVectors } from '../shared/0016-passage-vectors.js';
 import * as searchFields from './0015-search-fields.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
@@ -32,4 +33,5 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0013-structured-passages': structuredPassages(),
   '0014-document-parent': documentParent(),
   '0015-search-fields': searchFields,
+  '0016-passage-vectors': passageVectors('blob'),
 };

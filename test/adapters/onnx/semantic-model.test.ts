@@ -337,3 +337,31 @@ function assertClose(actual: number[], expected: number[], tolerance = 1e-4) {
     assert.ok(Math.abs(value - want) <= tolerance, `score ${i}: ${value} vs ${want}`);
   });
 }
+
+describe('onnx semantic model: embeddings', () => {
+  it("a bi-encoder's embeddings are unit vectors whose dot products are its similarities", async () => {
+    const texts = [documentOf(1, 12), documentOf(2, 40), documentOf(3, 5)];
+    const vectors = await bi.embed(texts, never());
+    assert.equal(vectors.length, 3);
+    for (const vector of vectors) {
+      assert.equal(vector.length, TINY_TEST_MODEL.hidden);
+      assertClose([Math.hypot(...vector)], [1]);
+    }
+    const [source, ...targets] = vectors as [Float32Array, ...Float32Array[]];
+    const dots = targets.map((target) =>
+      target.reduce((sum, value, i) => sum + value * (source[i] ?? 0), 0),
+    );
+    assertClose(dots, await bi.similarity(texts[0] ?? '', texts.slice(1), never()));
+    assert.deepEqual(await bi.embed([], never()), []);
+  });
+
+  it('a cross-encoder has none; an aborted or closed model refuses', async () => {
+    await rejectsWith(cross.embed(['a'], never()), 'missing');
+    const aborted = new AbortController();
+    aborted.abort();
+    await rejectsWith(bi.embed(['a'], aborted.signal), 'deadline');
+    const model = await openSemanticModel({ dir: join(root, 'bi') });
+    await model.close();
+    await rejectsWith(model.embed(['a'], never()), 'missing');
+  });
+});
