@@ -13,8 +13,12 @@ import {
   type SemanticModel,
 } from '../ports/semantic-model.js';
 
-/** Passages per call to the model: its own batch bound (PITFALLS.md: ≤ 32). */
-const BATCH = 32;
+/**
+ * Passages per call to the model, well under its own bound (PITFALLS.md: ≤ 32): a search's query
+ * embedding queues behind the batch in progress, and a batch of 32 200-word passages took ~2.5 s
+ * of a loaded 2-core machine, past the query's deadline (QUIRE_RERANK_DEADLINE_MS, 2 s).
+ */
+const BATCH = 8;
 /** One batch's deadline at indexing: generous, a CPU-bound model on a busy machine is slow. */
 const INDEX_DEADLINE_MS = 120_000;
 
