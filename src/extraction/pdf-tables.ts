@@ -232,11 +232,14 @@ function runEnd(lines: Line[], start: number): number {
 }
 
 /**
- * Whether the page may hold a table: some line has two cells a wide gap apart. A page without
- * one (prose) is laid out without reading its ruling lines, which costs a pass over its drawing.
+ * Whether the page may hold a table: a line with two cells a wide gap apart. A page without one
+ * (prose) is laid out without reading its ruling lines, which costs a pass over its drawing. The
+ * page's first and last lines do not count: a running head or foot with the page number far
+ * right is such a line on nearly every page of a manual.
  */
 export function mayHoldTable(items: readonly TextItem[]): boolean {
-  return linesOf(items).some((line) => line.cells.length >= 2);
+  const lines = linesOf(items);
+  return lines.slice(1, -1).some((line) => line.cells.length >= 2);
 }
 
 /**
