@@ -4,12 +4,12 @@
  * be rendered to pixels here (pdf.js needs a canvas package for that, and none is installed), so
  * what is recognised are the raster images the page paints, as pdf.js decodes them: exactly a
  * scanned page, which is one image (or a few strips). Text drawn as vector paths, and stencil
- * image masks, are not recognised.
+ * image masks, are not recognised. tesseract.js is imported when the first engine starts, so a
+ * thread that never runs OCR never loads it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createWorker, OEM } from 'tesseract.js';
 
 /** A decoded image as pdf.js hands it over (`kind`: 1 = 1 bit grey, 2 = RGB, 3 = RGBA). */
 export interface PdfImage {
@@ -97,6 +97,7 @@ export function toPgm(image: PdfImage): Buffer | null {
 
 /** Starts a tesseract.js worker (its own thread) on the local English data; ~0.5 s. */
 export async function createOcrEngine(): Promise<OcrEngine> {
+  const { createWorker, OEM } = await import('tesseract.js');
   const worker = await createWorker('eng', OEM.LSTM_ONLY, {
     langPath: englishDataPath(),
     gzip: true,
