@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { openSemanticModel } from '../adapters/onnx/semantic-model.js';
+import type { ThreadCounts } from '../adapters/worker-pool/factory.js';
 import { DataConversionPool } from '../adapters/pools/data-conversion-pool.js';
 import { LexicalScoringPool } from '../adapters/pools/lexical-scoring-pool.js';
 import type { Config } from '../config.js';
@@ -22,6 +23,8 @@ import { findLibreOffice } from './libreoffice.js';
 
 export interface Pools {
   extractor: Extractor;
+  /** The extraction threads alive and warm (for metrics). */
+  extractionThreads: () => ThreadCounts;
   /** Scores big lexical rerank and similarity requests off the event loop; null: no pool. */
   lexicalScorer: LexicalScorer | null;
   /** /v1/convert/data's conversions. */
@@ -64,6 +67,7 @@ export async function openPools(
   const wanted = injected.semanticModel !== undefined || modelConfigured(config);
   return {
     extractor,
+    extractionThreads: () => extractor.threads(),
     lexicalScorer,
     dataConverter,
     semanticModel,
