@@ -24,7 +24,9 @@
  *     measured idle + that cost × the warm extraction threads (none of them is ever imported on
  *     the main thread, with or without lazy loading: see docs/operations.md).
  *
- * On a busy machine every figure is indicative only. Results: bench/results/extract-memory.json,
+ * With BENCH_BUILT=1 the server is the compiled one (`node dist/cli.js start`, as in production;
+ * `npx tsc -p tsconfig.build.json` first), whose threads load JavaScript instead of compiling
+ * TypeScript under tsx as they start. On a busy machine every figure is indicative only. Results: bench/results/extract-memory.json,
  * plus extract-memory-<timestamp>.json and extract-memory-latest.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -72,6 +74,10 @@ const SETTLED = new Set(['succeeded', 'failed', 'cancelled', 'dead']);
 const ROUNDS = integerFromEnv('BENCH_ROUNDS', 3, 1, 20);
 const WARM_DOCS = integerFromEnv('BENCH_WARM_DOCS', 5, 1, 50);
 const IDLE_SETTLE_S = secondsFromEnv('BENCH_IDLE_SETTLE_S', 10, true);
+const BUILT = process.env.BENCH_BUILT === '1';
+const SERVER_ARGS = BUILT
+  ? [join(ROOT, 'dist', 'cli.js'), 'start']
+  : ['--import', 'tsx', 'src/cli.ts', 'start'];
 
 killChildrenOnExit(NAME);
 
@@ -110,7 +116,7 @@ async function startServer(): Promise<Server> {
   const port = nextPort++;
   const dataDir = mkdtempSync(join(os.tmpdir(), 'quire-bench-memory-'));
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
+  const child = spawn(process.execPath, SERVER_ARGS, {
     cwd: ROOT,
     env: {
       ...envWithoutQuireSettings(),
@@ -384,6 +390,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const loadAverageAtStart = os.loadavg();
   console.log(`${NAME}: ${loadAverageLine(loadAverageAtStart)}`);
+  console.log(`${NAME}: server: node ${SERVER_ARGS.join(' ')}`);
   const corpus = await loadCorpus({
     seed: 20_261_206,
     textPdfPages: 40,
@@ -482,7 +489,7 @@ async function main(): Promise<void> {
   const report = {
     name: NAME,
     startedAt: startedAt.toISOString(),
-    settings: { rounds: ROUNDS, warmDocs: WARM_DOCS, idleSettleS: IDLE_SETTLE_S },
+    settings: { rounds: ROUNDS, warmDocs: WARM_DOCS, idleSettleS: IDLE_SETTLE_S, built: BUILT },
     corpus: { dir: corpus.dir, textPdfPages: corpus.textPdf.pages, burst: burst.length },
     firstVersusWarm: { rounds, medianRatio: ratio },
     memory,
@@ -495,8 +502,9 @@ async function main(): Promise<void> {
       'onnxruntime-node': packageVersion('onnxruntime-node'),
     }),
   };
-  writeResults('extract-memory', startedAt, report);
-  writeFileSync(join(RESULTS_DIR, 'extract-memory.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const name = BUILT ? 'extract-memory-built' : 'extract-memory';
+  writeResults(name, startedAt, report);
+  writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {
