@@ -21,6 +21,7 @@ import type { Config } from './config.js';
 import { createWorkers, type Workers } from './jobs/start.js';
 import {
   createJobMetrics,
+  createExtractionThreadMetrics,
   createMetrics,
   createRegistry,
   createStorageMetrics,
@@ -65,6 +66,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     });
     closers.add(() => adapters.close());
     const pools = await openPools(config, logger, options, closers);
+    createExtractionThreadMetrics(registry, pools.extractionThreads);
     const metrics = createMetrics(
       {
         jobCounts: () => adapters.uow.stores.jobs.countByStatus(),

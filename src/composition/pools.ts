@@ -1,10 +1,13 @@
 /**
  * The worker pools and the optional semantic model: everything that runs on other threads, built
- * from the settings. Threads start on first use, so an API-only process starts extraction
- * threads only for /v1/convert. Closed after the job runners that feed them have stopped.
+ * from the settings. A process that runs jobs starts its warm extraction threads here, so they
+ * load pdf.js while the rest of the process starts; an API-only process starts extraction threads
+ * only for /v1/convert, on first use. The other pools' threads start on first use. Closed after
+ * the job runners that feed them have stopped.
  */
 import type { Logger } from 'pino';
 import { openSemanticModel } from '../adapters/onnx/semantic-model.js';
+import type { ThreadCounts } from '../adapters/worker-pool/factory.js';
 import { DataConversionPool } from '../adapters/pools/data-conversion-pool.js';
 import { LexicalScoringPool } from '../adapters/pools/lexical-scoring-pool.js';
 import type { Config } from '../config.js';
@@ -20,6 +23,8 @@ import { findLibreOffice } from './libreoffice.js';
 
 export interface Pools {
   extractor: Extractor;
+  /** The extraction threads alive and warm (for metrics). */
+  extractionThreads: () => ThreadCounts;
   /** Scores big lexical rerank and similarity requests off the event loop; null: no pool. */
   lexicalScorer: LexicalScorer | null;
   /** /v1/convert/data's conversions. */
@@ -47,7 +52,7 @@ export async function openPools(
   injected: InjectedPools,
   closers: Closers,
 ): Promise<Pools> {
-  const extractor = extractionPool(config, injected.extractionWorkerFile);
+  const extractor = extractionPool(config, logger, injected.extractionWorkerFile);
   closers.add(() => extractor.close());
   const dataConverter = dataConversionPool(config);
   closers.add(() => dataConverter.close());
@@ -62,6 +67,7 @@ export async function openPools(
   const wanted = injected.semanticModel !== undefined || modelConfigured(config);
   return {
     extractor,
+    extractionThreads: () => extractor.threads(),
     lexicalScorer,
     dataConverter,
     semanticModel,
@@ -70,12 +76,26 @@ export async function openPools(
   };
 }
 
-function extractionPool(config: Config, workerFile: string | undefined): ExtractionPool {
+function extractionPool(
+  config: Config,
+  logger: Logger,
+  workerFile: string | undefined,
+): ExtractionPool {
+  const runsJobs = config.role !== 'api';
   return new ExtractionPool({
     threads: config.extractionWorkers,
     timeoutMs: config.extractionTimeoutMs,
     heapMb: config.extractionHeapMb,
     recycleAfter: config.extractionRecycleAfter,
+    // An API process extracts only for /v1/convert: it keeps no thread waiting for that.
+    warmThreads: runsJobs ? config.extractionWarmThreads : 0,
+    ...(config.extractionIdleRecycleMs > 0
+      ? { recycleIdleMs: config.extractionIdleRecycleMs }
+      : {}),
+    onThreadWarm: ({ threadId, ms, error }) => {
+      if (error === undefined) logger.info({ thread_id: threadId, ms }, 'extraction thread warm');
+      else logger.warn({ thread_id: threadId, ms, error }, 'extraction thread warm-up failed');
+    },
     niceIncrement: config.extractionNice,
     ...(workerFile === undefined ? {} : { workerFile }),
   });

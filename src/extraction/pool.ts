@@ -4,13 +4,20 @@
  * `recycleAfter` documents per thread, and page progress over a MessageChannel. A pool failure
  * becomes a retryable Failure (WORKER_CRASHED, EXTRACTION_TIMEOUT); an abort rejects with the
  * signal's reason.
+ *
+ * Memory: `warmThreads` threads start with the pool, each loading pdf.js with a warm-up extraction
+ * (warm-up.ts) so the first document is not the one that pays for it; threads beyond them exit
+ * after `idleTimeoutMs` idle, and once the pool has been idle `recycleIdleMs` after documents, the
+ * threads left are replaced by fresh warm ones, so what a burst grew in their heaps is given back.
  */
 import { MessageChannel } from 'node:worker_threads';
 import {
   createWorkerPool,
   WorkerPoolFailure,
+  type ThreadCounts,
   type WorkerPool,
 } from '../adapters/worker-pool/factory.js';
+import type { WarmReport } from '../adapters/worker-pool/warm-report.js';
 import type { ExtractOptions, Extractor } from '../ports/extractor.js';
 import { Failure } from '../ports/failures.js';
 import type { ExtractionOutcome, ExtractionTask } from '../ports/extractor.js';
@@ -23,6 +30,14 @@ export interface ExtractionPoolOptions {
   timeoutMs: number;
   heapMb: number;
   recycleAfter: number;
+  /** Threads started with the pool, warmed up and kept while idle (default 0: on first use). */
+  warmThreads?: number;
+  /** How long a thread beyond `warmThreads` lives idle (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Replace the threads once the pool has been idle this long after documents (default never). */
+  recycleIdleMs?: number;
+  /** Told when a thread has started and warmed up (the composition root logs it). */
+  onThreadWarm?: (report: WarmReport) => void;
   /** Added to the worker threads' nice value (Linux): extraction yields the CPU to the API thread. */
   niceIncrement?: number;
   /** The worker module (tests inject faults with their own); default: ./worker.(ts|js). */
@@ -39,8 +54,11 @@ export class ExtractionPool implements Extractor {
     sweepOrphanedTaskFolders();
     this.pool = createWorkerPool({
       workerFile: options.workerFile ?? moduleFile(new URL('./worker.ts', import.meta.url)),
+      minThreads: Math.min(options.warmThreads ?? 0, options.threads),
       maxThreads: options.threads,
-      idleTimeoutMs: 30_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+      ...(options.recycleIdleMs === undefined ? {} : { recycleIdleMs: options.recycleIdleMs }),
+      ...(options.onThreadWarm === undefined ? {} : { onThreadWarm: options.onThreadWarm }),
       niceIncrement: options.niceIncrement ?? 0,
       heap: {
         oldGenerationMb: options.heapMb,
@@ -49,6 +67,11 @@ export class ExtractionPool implements Extractor {
       taskTimeoutMs: options.timeoutMs,
       recycleAfterTasks: options.recycleAfter,
     });
+  }
+
+  /** The live extraction threads and how many of them are warm. */
+  threads(): ThreadCounts {
+    return this.pool.threads();
   }
 
   async extract(task: ExtractionTask, { signal, onProgress }: ExtractOptions) {

@@ -1,10 +1,13 @@
 /**
  * The worker-thread entry of the extraction pool: runs one processor on a file path and reports
- * progress through the MessagePort it was handed, at most every 100 ms (and at the end).
+ * progress through the MessagePort it was handed, at most every 100 ms (and at the end). Each
+ * thread warms up as it starts (warm-up.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { runProcessor } from './processors/index.js';
 import type { ExtractionOutcome, ExtractionTask } from '../ports/extractor.js';
+
+export { warmUpExtraction as warmUp } from './warm-up.js';
 
 export interface WorkerTask {
   task: ExtractionTask;

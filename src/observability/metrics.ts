@@ -69,6 +69,28 @@ export function createStorageMetrics(registry: Registry) {
 
 export type StorageMetrics = ReturnType<typeof createStorageMetrics>;
 
+/**
+ * The extraction threads alive in this process and how many of them have warmed up (pdf.js
+ * loaded): a process that runs jobs has its warm ones from the start, an API process none until
+ * /v1/convert needs one.
+ */
+export function createExtractionThreadMetrics(
+  registry: Registry,
+  threads: () => { threads: number; warm: number },
+) {
+  return new Gauge({
+    name: 'extraction_threads',
+    help: 'Extraction worker threads of this process: alive, and warm (warmed up, ready for a document).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const counts = threads();
+      this.set({ state: 'alive' }, counts.threads);
+      this.set({ state: 'warm' }, counts.warm);
+    },
+  });
+}
+
 /** The metrics of every process: HTTP, auth, limits, webhooks publishing, rerank, gauges. */
 export function createMetrics(sources: GaugeSources, registry: Registry = createRegistry()) {
   const registers = [registry];

@@ -50,6 +50,8 @@ export interface ExtractionConfig {
   extractionTimeoutMs: number;
   extractionHeapMb: number;
   extractionRecycleAfter: number;
+  extractionWarmThreads: number;
+  extractionIdleRecycleMs: number;
   extractionNice: number;
   largeDocumentBytes: number;
   maxPages: number;
@@ -92,6 +94,22 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     default: '200',
     parse: integer(1, 1000000),
     description: 'An extraction worker thread is replaced after this many documents.',
+  },
+  extractionWarmThreads: {
+    key: 'extractionWarmThreads',
+    env: 'QUIRE_EXTRACTION_WARM_THREADS',
+    default: '1',
+    parse: integer(0, 256),
+    description:
+      'Extraction threads a process that runs jobs starts at once and keeps while idle, each warmed up (pdf.js loaded) before the first job; the others start on demand and exit after 30 s idle. API-only processes start none.',
+  },
+  extractionIdleRecycleMs: {
+    key: 'extractionIdleRecycleMs',
+    env: 'QUIRE_EXTRACTION_IDLE_RECYCLE_MS',
+    default: '20000',
+    parse: integer(0, 24 * 3600000),
+    description:
+      'Once no document has been extracted for this long, the extraction threads that ran documents are replaced by fresh warm ones, so the memory a burst took is given back; `0`: never.',
   },
   extractionNice: {
     key: 'extractionNice',

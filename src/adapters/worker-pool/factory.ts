@@ -18,20 +18,27 @@
  *
  * Recycling swaps in a fresh piscina pool after `recycleAfterTasks` tasks per thread and closes
  * the old one once the tasks handed to it have settled, so no task is ever handed to a thread
- * that is about to go away.
+ * that is about to go away. With `recycleIdleMs`, the same happens once the pool has been idle
+ * that long after running tasks: the threads kept alive (`minThreads`) come back as fresh ones,
+ * and what a burst left in their heaps goes with the old ones.
+ *
+ * Each thread runs its entry's `warmUp` export (if any) as it starts, before its first task, and
+ * then reports itself warm (`onThreadWarm`, `threads()`).
  */
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { moduleFile } from '../../shared/module-file.js';
 import type { ThreadEntryData } from './thread-entry.js';
+import { isWarmReport, type WarmReport } from './warm-report.js';
 
 export interface WorkerPoolOptions {
   /**
    * The worker entry: a module whose default export runs one task. It may return
-   * `transferable(view)` (src/shared/transferable.ts) to move a buffer instead of copying it.
+   * `transferable(view)` (src/shared/transferable.ts) to move a buffer instead of copying it, and
+   * export `warmUp()`, run once as each thread starts (loads what the first task would).
    */
   workerFile: string;
-  /** Threads kept alive while idle (default 0: threads start on first use). */
+  /** Threads started with the pool and kept alive while idle (default 0: started on first use). */
   minThreads?: number;
   maxThreads: number;
   /** How long an idle thread above `minThreads` lives (default 30 s). */
@@ -49,6 +56,19 @@ export interface WorkerPoolOptions {
   taskTimeoutMs?: number;
   /** Replace the threads after this many tasks per thread (default never). */
   recycleAfterTasks?: number;
+  /**
+   * Replace the threads once the pool has been idle this long after running tasks (default
+   * never): the `minThreads` kept alive start again fresh, giving back what the tasks grew.
+   */
+  recycleIdleMs?: number;
+  /** Told each time a thread has started and run its `warmUp`; `error` when that failed. */
+  onThreadWarm?: (report: WarmReport) => void;
+}
+
+/** The live threads of a pool, and how many of them have finished warming up. */
+export interface ThreadCounts {
+  threads: number;
+  warm: number;
 }
 
 export interface RunOptions {
@@ -65,6 +85,8 @@ export interface WorkerPool<Task, Result> {
   readonly maxThreads: number;
   /** Tasks handed to the threads and not settled yet: running, or waiting for a thread. */
   readonly inFlight: number;
+  /** Threads alive now (retiring ones included) and how many of them are warm. */
+  threads(): ThreadCounts;
   run(task: Task, options?: RunOptions): Promise<Result>;
   /**
    * Refuses new tasks, lets running ones finish (for up to 30 s), fails queued ones `closed`, then
@@ -114,8 +136,25 @@ export function createWorkerPool<Task, Result>(
 class Generation<Task, Result> {
   private tasks = 0;
   private onIdle: (() => void) | undefined;
+  /** Ids of this pool's live threads, and of those that have warmed up. */
+  readonly threadIds = new Set<number>();
+  readonly warmIds = new Set<number>();
 
-  constructor(readonly pool: Piscina<Task, Result>) {}
+  constructor(
+    readonly pool: Piscina<Task, Result>,
+    onThreadWarm: ((report: WarmReport) => void) | undefined,
+  ) {
+    pool.on('workerCreate', (worker: { id: number }) => this.threadIds.add(worker.id));
+    pool.on('workerDestroy', (worker: { id: number }) => {
+      this.threadIds.delete(worker.id);
+      this.warmIds.delete(worker.id);
+    });
+    pool.on('message', (message: unknown) => {
+      if (!isWarmReport(message)) return;
+      this.warmIds.add(message.threadId);
+      onThreadWarm?.(message);
+    });
+  }
 
   async run(task: Task, options: Parameters<Piscina<Task, Result>['run']>[1]): Promise<Result> {
     this.tasks++;
@@ -148,6 +187,7 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
   private handedOver = 0;
   /** Tasks waiting for a thread, oldest first: each resolves to go, or rejects (abort, close). */
   private readonly waiting: { go: () => void; fail: (error: unknown) => void }[] = [];
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.maxThreads = options.maxThreads;
@@ -180,21 +220,51 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
     });
     // A thread that dies between tasks is replaced by piscina; nothing is waiting on it.
     pool.on('error', () => undefined);
-    return new Generation(pool);
+    return new Generation(pool, options.onThreadWarm);
+  }
+
+  /** New tasks go to a fresh generation; the current one closes once its tasks have settled. */
+  private recycle(): void {
+    const old = this.current;
+    this.current = this.createGeneration();
+    this.started = 0;
+    this.retiring.add(old);
+    void old.retire().finally(() => this.retiring.delete(old));
   }
 
   /** After enough tasks, new tasks go to a fresh generation and the old one retires. */
   private generationForNextTask(): Generation<Task, Result> {
     const { recycleAfterTasks } = this.options;
     if (recycleAfterTasks !== undefined && this.started >= recycleAfterTasks * this.maxThreads) {
-      const old = this.current;
-      this.current = this.createGeneration();
-      this.started = 0;
-      this.retiring.add(old);
-      void old.retire().finally(() => this.retiring.delete(old));
+      this.recycle();
     }
     this.started++;
     return this.current;
+  }
+
+  /** Once nothing has run for `recycleIdleMs`, threads that ran tasks are swapped for fresh ones. */
+  private armIdleRecycle(): void {
+    const { recycleIdleMs } = this.options;
+    if (recycleIdleMs === undefined || this.closed || this.inFlight > 0 || this.started === 0) {
+      return;
+    }
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (!this.closed && this.inFlight === 0 && this.started > 0) this.recycle();
+    }, recycleIdleMs);
+    // An idle pool does not keep the process alive.
+    this.idleTimer.unref();
+  }
+
+  threads(): ThreadCounts {
+    let threads = 0;
+    let warm = 0;
+    for (const generation of [this.current, ...this.retiring]) {
+      threads += generation.threadIds.size;
+      warm += generation.warmIds.size;
+    }
+    return { threads, warm };
   }
 
   async run(task: Task, { signal, transferList }: RunOptions = {}): Promise<Result> {
@@ -213,6 +283,7 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
     const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
     const combined = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     this.inFlight++;
+    clearTimeout(this.idleTimer);
     let handedOver = false;
     try {
       await this.threadFree(combined);
@@ -229,6 +300,7 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
         this.handedOver--;
         this.waiting.shift()?.go();
       }
+      this.armIdleRecycle();
     }
   }
 
@@ -305,6 +377,7 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.idleTimer);
     this.failWaiting();
     // piscina's close: running tasks finish (within its 30 s close timeout), queued ones fail.
     const generations = [this.current, ...this.retiring];
@@ -313,6 +386,7 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
 
   async destroy(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idleTimer);
     this.failWaiting();
     const generations = [this.current, ...this.retiring];
     await Promise.all(generations.map((generation) => generation.pool.destroy()));

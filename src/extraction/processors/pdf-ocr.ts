@@ -4,12 +4,12 @@
  * be rendered to pixels here (pdf.js needs a canvas package for that, and none is installed), so
  * what is recognised are the raster images the page paints, as pdf.js decodes them: exactly a
  * scanned page, which is one image (or a few strips). Text drawn as vector paths, and stencil
- * image masks, are not recognised.
+ * image masks, are not recognised. tesseract.js is imported when the first engine starts, so a
+ * thread that never runs OCR never loads it.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createWorker, OEM } from 'tesseract.js';
 
 /** Not a pdf.js kind: 8-bit grey, as the JPEG 2000 decoder (pdf-jpx-images.ts) gives it. */
 export const GREY_8BPP = 4;
@@ -105,6 +105,7 @@ export function toPgm(image: PdfImage): Buffer | null {
 
 /** Starts a tesseract.js worker (its own thread) on the local English data; ~0.5 s. */
 export async function createOcrEngine(): Promise<OcrEngine> {
+  const { createWorker, OEM } = await import('tesseract.js');
   const worker = await createWorker('eng', OEM.LSTM_ONLY, {
     langPath: englishDataPath(),
     gzip: true,

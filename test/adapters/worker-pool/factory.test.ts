@@ -2,7 +2,8 @@
  * The worker-pool factory against a tiny worker entry (test/fixtures/pool-worker.ts): each
  * failure arrives as its kind (timeout, crash, out of memory, queue full, abort, closed), tasks
  * are served in the order they arrive, threads are recycled after N tasks, and a transferable
- * result arrives as the plain value.
+ * result arrives as the plain value; threads warm up as they start, minThreads start with the
+ * pool, and threads beyond them exit when idle, the rest being replaced after an idle spell.
  */
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import {
   type WorkerPoolFailureKind,
   type WorkerPoolOptions,
 } from '../../../src/adapters/worker-pool/factory.js';
+import type { WarmReport } from '../../../src/adapters/worker-pool/warm-report.js';
 import type { PoolTask } from '../../fixtures/pool-worker.js';
 
 const workerFile = fileURLToPath(new URL('../../fixtures/pool-worker.ts', import.meta.url));
@@ -178,5 +180,72 @@ describe('worker-pool factory: scheduling', { timeout: 60_000 }, () => {
     const slow = recycling.run({ op: 'sleep', ms: 300 });
     const next = await thread(recycling);
     assert.notEqual(await slow, next);
+  });
+});
+
+/** Resolves with the next warm report of a thread other than `except`. */
+function nextWarmThread(reports: WarmReport[], except: Set<number>): Promise<WarmReport> {
+  return new Promise((resolve) => {
+    const check = setInterval(() => {
+      const found = reports.find((report) => !except.has(report.threadId));
+      if (found === undefined) return;
+      clearInterval(check);
+      resolve(found);
+    }, 20);
+  });
+}
+
+/** Resolves once `condition` holds, checked every 20 ms (the test's timeout bounds the wait). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('worker-pool factory: warm threads and memory', { timeout: 60_000 }, () => {
+  it('starts minThreads threads with the pool, each warmed up before any task', async () => {
+    const reports: WarmReport[] = [];
+    const p = pool({
+      minThreads: 2,
+      maxThreads: 2,
+      onThreadWarm: (report) => reports.push(report),
+    });
+    // No task has been run: the threads started with the pool and ran the entry's warmUp.
+    await until(() => p.threads().warm === 2);
+    assert.deepEqual(p.threads(), { threads: 2, warm: 2 });
+    assert.equal(new Set(reports.map((report) => report.threadId)).size, 2);
+    assert.ok(reports.every((report) => report.error === undefined));
+    const warmed = await Promise.all([p.run({ op: 'warmed' }), p.run({ op: 'warmed' })]);
+    assert.deepEqual(warmed, [1, 1]);
+  });
+
+  it('a pool without minThreads starts no thread until a task comes; that thread warms first', async () => {
+    const p = pool({ maxThreads: 2 });
+    assert.deepEqual(p.threads(), { threads: 0, warm: 0 });
+    assert.equal(await p.run({ op: 'warmed' }), 1);
+  });
+
+  it('threads beyond minThreads exit once idle for idleTimeoutMs; minThreads stay', async () => {
+    const p = pool({ minThreads: 1, maxThreads: 3, idleTimeoutMs: 200 });
+    // Three tasks that finish only once all three are running: three threads.
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const ran = await Promise.all([0, 1, 2].map(() => p.run({ op: 'gather', n: 3, counter })));
+    assert.equal(new Set(ran).size, 3);
+    assert.equal(p.threads().threads, 3);
+    await until(() => p.threads().threads === 1);
+    assert.deepEqual(p.threads(), { threads: 1, warm: 1 });
+  });
+
+  it('after recycleIdleMs without tasks, the threads that ran tasks are replaced by fresh warm ones', async () => {
+    const reports: WarmReport[] = [];
+    const p = pool({
+      minThreads: 1,
+      recycleIdleMs: 200,
+      onThreadWarm: (report) => reports.push(report),
+    });
+    const first = await thread(p);
+    assert.equal(typeof first, 'number');
+    const fresh = await nextWarmThread(reports, new Set([first as number]));
+    await until(() => p.threads().threads === 1);
+    assert.deepEqual(p.threads(), { threads: 1, warm: 1 });
+    assert.equal(await thread(p), fresh.threadId, 'the next task ran on the fresh thread');
   });
 });
