@@ -350,16 +350,11 @@ async function relevance(
     );
     return { scores: completed ? scores : null, units: unitsDone, ms: performance.now() - started };
   }
-  const texts = [query, ...documents];
-  const vectors = new Array<Float32Array>(texts.length);
-  const { completed, unitsDone } = await inBatches(
+  const { vectors, completed, unitsDone } = await embedEach(
     model,
+    files,
+    [query, ...documents],
     units,
-    files.batchSize,
-    (index) => encodeSingle(model, texts[index] ?? '', files.maxLength),
-    (tensor, row, index, item) => {
-      vectors[index] = embedding(tensor, row, item);
-    },
     cancelled,
   );
   const ms = performance.now() - started;
@@ -374,6 +369,28 @@ async function relevance(
   return { scores, units: unitsDone, ms };
 }
 
+/** Each text's embedding by a bi-encoder (`units`: each text's cost), shortest batches first. */
+async function embedEach(
+  model: LoadedModel,
+  files: ModelFiles,
+  texts: string[],
+  units: number[],
+  cancelled: () => boolean,
+): Promise<{ vectors: Float32Array[]; completed: boolean; unitsDone: number }> {
+  const vectors = new Array<Float32Array>(texts.length);
+  const { completed, unitsDone } = await inBatches(
+    model,
+    units,
+    files.batchSize,
+    (index) => encodeSingle(model, texts[index] ?? '', files.maxLength),
+    (tensor, row, index, item) => {
+      vectors[index] = embedding(tensor, row, item);
+    },
+    cancelled,
+  );
+  return { vectors, completed, unitsDone };
+}
+
 async function embed(
   files: ModelFiles,
   texts: string[],
@@ -386,17 +403,7 @@ async function embed(
   const started = performance.now();
   // The bi-encoder's units of a query then documents: no query here, so drop its entry.
   const units = sequenceUnits('bi', '', texts, files.maxLength).slice(1);
-  const vectors = new Array<Float32Array>(texts.length);
-  const { completed, unitsDone } = await inBatches(
-    model,
-    units,
-    files.batchSize,
-    (index) => encodeSingle(model, texts[index] ?? '', files.maxLength),
-    (tensor, row, index, item) => {
-      vectors[index] = embedding(tensor, row, item);
-    },
-    cancelled,
-  );
+  const { vectors, completed, unitsDone } = await embedEach(model, files, texts, units, cancelled);
   const ms = performance.now() - started;
   const dimensions = vectors[0]?.length ?? 0;
   if (!completed) return { vectors: null, dimensions, units: unitsDone, ms };
