@@ -39,7 +39,10 @@ async function search(t: TestApp, query: string): Promise<unknown[]> {
   return (response.json() as { results: unknown[] }).results;
 }
 
-/** Puts the SQLite index back as it was before 0015: one column, entries from the text. */
+/**
+ * Puts the SQLite index back as it was before 0015: one column, entries from the text. The
+ * migrations after 0015 go too (their records and tables), since a database at 0014 had none.
+ */
 function downgradeSqlite(dataDir: string): void {
   const db = new Database(join(dataDir, 'quire.db'));
   try {
@@ -48,7 +51,8 @@ function downgradeSqlite(dataDir: string): void {
         tokenize = 'unicode61 remove_diacritics 2');
       INSERT INTO passages_fts (rowid, text)
         SELECT r.rowid, p.text FROM passages_fts_rows r JOIN passages p ON p.id = r.passage_id;
-      DELETE FROM kysely_migration WHERE name = '0015-search-fields';`);
+      DROP TABLE passage_vectors;
+      DELETE FROM kysely_migration WHERE name IN ('0015-search-fields', '0016-passage-vectors');`);
     db.prepare('UPDATE passages SET scheme = ?').run(OLD_SCHEME);
   } finally {
     db.close();
