@@ -1,7 +1,8 @@
 /**
  * The worker pools and the optional semantic model: everything that runs on other threads, built
  * from the settings. A process that runs jobs starts its warm extraction threads here, so they
- * load pdf.js while the rest of the process starts; an API-only process starts extraction threads
+ * load pdf.js while the rest of the process starts (its readiness waits for them: see
+ * extraction-warm-up-check.ts); an API-only process starts extraction threads
  * only for /v1/convert, on first use. The other pools' threads start on first use. Closed after
  * the job runners that feed them have stopped.
  */
@@ -19,6 +20,7 @@ import type { LexicalScorer } from '../ports/lexical-scorer.js';
 import type { SemanticModel } from '../ports/semantic-model.js';
 import { THREAD_ENTRIES } from '../threads/entry-files.js';
 import type { Closers } from './closers.js';
+import { ExtractionWarmUpCheck } from './extraction-warm-up-check.js';
 import { findLibreOffice } from './libreoffice.js';
 
 export interface Pools {
@@ -52,7 +54,16 @@ export async function openPools(
   injected: InjectedPools,
   closers: Closers,
 ): Promise<Pools> {
-  const extractor = extractionPool(config, logger, injected.extractionWorkerFile);
+  // An API process extracts only for /v1/convert: it keeps no thread waiting for that.
+  const warmThreads = config.role === 'api' ? 0 : config.extractionWarmThreads;
+  const warmUp = new ExtractionWarmUpCheck(warmThreads);
+  const extractor = extractionPool(
+    config,
+    logger,
+    warmThreads,
+    warmUp,
+    injected.extractionWorkerFile,
+  );
   closers.add(() => extractor.close());
   const dataConverter = dataConversionPool(config);
   closers.add(() => dataConverter.close());
@@ -71,7 +82,10 @@ export async function openPools(
     lexicalScorer,
     dataConverter,
     semanticModel,
-    healthChecks: wanted ? [semanticModelCheck(semanticModel)] : [],
+    healthChecks: [
+      ...(warmThreads > 0 ? [warmUp] : []),
+      ...(wanted ? [semanticModelCheck(semanticModel)] : []),
+    ],
     libreOffice: findLibreOffice(config),
   };
 }
@@ -79,22 +93,23 @@ export async function openPools(
 function extractionPool(
   config: Config,
   logger: Logger,
+  warmThreads: number,
+  warmUp: ExtractionWarmUpCheck,
   workerFile: string | undefined,
 ): ExtractionPool {
-  const runsJobs = config.role !== 'api';
   return new ExtractionPool({
     threads: config.extractionWorkers,
     timeoutMs: config.extractionTimeoutMs,
     heapMb: config.extractionHeapMb,
     recycleAfter: config.extractionRecycleAfter,
-    // An API process extracts only for /v1/convert: it keeps no thread waiting for that.
-    warmThreads: runsJobs ? config.extractionWarmThreads : 0,
+    warmThreads,
     ...(config.extractionIdleRecycleMs > 0
       ? { recycleIdleMs: config.extractionIdleRecycleMs }
       : {}),
     onThreadWarm: ({ threadId, ms, error }) => {
       if (error === undefined) logger.info({ thread_id: threadId, ms }, 'extraction thread warm');
       else logger.warn({ thread_id: threadId, ms, error }, 'extraction thread warm-up failed');
+      warmUp.noteWarm();
     },
     niceIncrement: config.extractionNice,
     ...(workerFile === undefined ? {} : { workerFile }),

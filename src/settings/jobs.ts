@@ -101,7 +101,7 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     default: '1',
     parse: integer(0, 256),
     description:
-      'Extraction threads a process that runs jobs starts at once and keeps while idle, each warmed up (pdf.js loaded) before the first job; the others start on demand and exit after 30 s idle. API-only processes start none.',
+      'Extraction threads a process that runs jobs starts at once and keeps while idle, each warmed up (pdf.js loaded) before the first job, readiness waiting for them (at most 30 s); the others start on demand and exit after 30 s idle. API-only processes start none.',
   },
   extractionIdleRecycleMs: {
     key: 'extractionIdleRecycleMs',

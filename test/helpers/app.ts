@@ -64,6 +64,10 @@ export async function buildTestApp(
     // Many apps start in one test process, each start blocking the shared event loop; shedding
     // on that delay would fail unrelated tests. The load-shedding tests turn it back on.
     QUIRE_MAX_EVENT_LOOP_DELAY_MS: '0',
+    // No thread warmed up at start: many apps start per test file, and each one's readiness would
+    // wait for its warm-up. The warm-up is tested where it is asked for (readiness-warm-up.test.ts,
+    // and real processes in test/system/extraction-warm-up.test.ts).
+    QUIRE_EXTRACTION_WARM_THREADS: '0',
     ...env,
   });
   const { logger, lines } = captureLogs();

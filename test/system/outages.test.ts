@@ -82,6 +82,8 @@ describe(
         QUIRE_AUTH_CACHE_TTL_MS: '200',
         QUIRE_READY_CHECK_TIMEOUT_MS: '1000',
       });
+      // Healthy once its extraction thread has warmed up, a moment after it listens.
+      await until(server, '/readyz', 200);
     });
 
     it('PostgreSQL down: API 503 DEPENDENCY_UNAVAILABLE, /health 503, /readyz 503, /livez 200; back: recovers', async () => {

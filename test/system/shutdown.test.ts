@@ -102,7 +102,12 @@ describe('graceful shutdown (spawned server)', { timeout: 120_000 }, () => {
 
   it('readiness answers 503 as soon as shutdown starts, while traffic is still served', async () => {
     const server = await spawnServer(SLOW_SERVER, { QUIRE_SHUTDOWN_DELAY_MS: '1500' });
-    assert.equal((await httpGet(`${server.url}/readyz`)).status, 200);
+    // Ready once its extraction thread has warmed up, a moment after it listens.
+    const deadline = Date.now() + 60_000;
+    while ((await httpGet(`${server.url}/readyz`)).status !== 200) {
+      if (Date.now() > deadline) assert.fail('/readyz not 200 within 60 s of listening');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     server.child.kill('SIGTERM');
     await server.waitForLog((line) => line.msg === 'shutdown started: readiness off');
     const ready = await httpGet(`${server.url}/readyz`);
