@@ -33,7 +33,9 @@
  *   job later, a cancelled row is dropped when a worker meets it); `heartbeat` keeps the SQL lease
  *   of a running job (nobody can take it over through Redis meanwhile); settling calls settle the
  *   row and leave the BullMQ job to come back when its lock runs out. Calls to Redis are bounded
- *   by `operationTimeoutMs`, so nothing waits for Redis forever (shutdown included).
+ *   by `operationTimeoutMs`, so nothing waits for Redis forever (shutdown included); a fetch given
+ *   up on hands back the job its late answer locked, which would otherwise wait two leases for its
+ *   lock to run out while other workers are idle.
  *
  * Its parts: redis-link.ts (the connection, bounded calls, the eviction check), bull-queues.ts
  * (queues and workers per type and lane), record-mirror.ts (a BullMQ job put where its SQL row

@@ -15,7 +15,7 @@ import { claimJob } from '../sql/job-queue.js';
 import type { DatabaseSchema } from '../sql/schema.js';
 import { LOCK_FACTOR, type BullJob, type BullQueues, type JobData } from './bull-queues.js';
 import type { Held, HeldJobs } from './held-jobs.js';
-import { dueNow, type RecordMirror } from './record-mirror.js';
+import { dueNow, type RecordMirror, type RowState } from './record-mirror.js';
 import { RedisUnavailable, type RedisLink, type ReportError } from './redis-link.js';
 
 const LANES: JobLane[] = ['small', 'large'];
@@ -103,18 +103,17 @@ export class Leases {
     owner: string,
     leaseMs: number,
   ): Promise<JobRecord | null> {
-    const { db, link, mirror, held, now } = this.options;
+    const { db, mirror, held, now } = this.options;
     for (let skipped = 0; skipped < MAX_SKIPS; skipped++) {
       // The token proves the lock: made from the owner, unguessable by any other process.
       const token = `${owner}:${randomUUID()}`;
-      const job = (await link.call(
-        worker.getNextJob(token, { block: false }),
-        'fetching a job',
-      )) as BullJob | undefined;
+      const job = await this.fetch(worker, token);
       if (job?.id === undefined) return null;
       let claimed: JobRecord | null;
+      let row: RowState | undefined;
       try {
         claimed = await claimJob(db, job.id, owner, leaseMs, now, this.options.cipher);
+        if (claimed === null) row = await mirror.readRow(job.id);
       } catch (error) {
         await mirror.release({ job, token }, dueNow(now())); // back to waiting for another try
         throw error;
@@ -123,9 +122,31 @@ export class Leases {
         held.hold(owner, claimed.id, { job, token, until: now() + leaseMs });
         return claimed;
       }
-      await mirror.release({ job, token }, await mirror.readRow(job.id));
+      await mirror.release({ job, token }, row);
     }
     return null;
+  }
+
+  /**
+   * The next BullMQ job, locked under `token`. A fetch given up on (Redis or this event loop too
+   * slow) still runs in Redis and may lock a job for nobody: that job is handed back to waiting as
+   * soon as the late answer names it, instead of waiting for its lock to run out (two leases) and
+   * for BullMQ's stalled check (half a lease more) while other workers are idle.
+   */
+  private async fetch(worker: Worker<JobData>, token: string): Promise<BullJob | undefined> {
+    const { link, mirror, now } = this.options;
+    const fetching = worker.getNextJob(token, { block: false }) as Promise<BullJob | undefined>;
+    try {
+      return await link.call(fetching, 'fetching a job');
+    } catch (error) {
+      void fetching.then(
+        async (late) => {
+          if (late !== undefined) await mirror.release({ job: late, token }, dueNow(now()));
+        },
+        () => undefined, // no job was locked
+      );
+      throw error;
+    }
   }
 
   /** The lock's new expiry (0: the lock is lost), or 'unknown' when Redis did not answer. */
