@@ -134,14 +134,16 @@ export class Leases {
    * for BullMQ's stalled check (half a lease more) while other workers are idle.
    */
   private async fetch(worker: Worker<JobData>, token: string): Promise<BullJob | undefined> {
-    const { link, mirror, now } = this.options;
+    const { link, mirror, now, report } = this.options;
     const fetching = worker.getNextJob(token, { block: false }) as Promise<BullJob | undefined>;
     try {
       return await link.call(fetching, 'fetching a job');
     } catch (error) {
       void fetching.then(
         async (late) => {
-          if (late !== undefined) await mirror.release({ job: late, token }, dueNow(now()));
+          if (late === undefined) return;
+          report(error, `fetching a job (its late answer locked job ${late.id}: handed back)`);
+          await mirror.release({ job: late, token }, dueNow(now()));
         },
         () => undefined, // no job was locked
       );

@@ -122,6 +122,12 @@ describe('BullMQ: a fetch answered after its worker gave up', { timeout: 60_000 
     assert.equal(taken.id, record.id);
     assert.equal(taken.attempts, 1, 'the slow worker never claimed it');
     assert.ok(waitedMs < TAKEN_WITHIN_MS, `taken ${waitedMs} ms after the fetch was given up`);
+    // Operators see it in the logs (the runner itself only polls again). The hand-back itself may
+    // be reported too: it was sent while the proxy still held commands past the timeout.
+    assert.ok(
+      reported.includes(`fetching a job (its late answer locked job ${record.id}: handed back)`),
+      `reported: ${reported.join('; ')}`,
+    );
     await direct.completed(record.id, 'idle-worker');
   });
 });
