@@ -9,8 +9,11 @@
  * (warm-up.ts) so the first document is not the one that pays for it; threads beyond them exit
  * after `idleTimeoutMs` idle, and once the pool has been idle `recycleIdleMs` after documents, the
  * threads left are replaced by fresh warm ones, so what a burst grew in their heaps is given back.
+ *
+ * A long PDF is split into page ranges run at once on the threads idle when it starts
+ * (`splitMinPages`; split-document.ts), and their results merged as one extraction's.
  */
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import {
   createWorkerPool,
   WorkerPoolFailure,
@@ -20,9 +23,10 @@ import {
 import type { WarmReport } from '../adapters/worker-pool/warm-report.js';
 import type { ExtractOptions, Extractor } from '../ports/extractor.js';
 import { Failure } from '../ports/failures.js';
-import type { ExtractionOutcome, ExtractionTask } from '../ports/extractor.js';
+import type { ExtractionOutcome, ExtractionResult, ExtractionTask } from '../ports/extractor.js';
 import { moduleFile } from '../shared/module-file.js';
-import type { WorkerTask } from './worker.js';
+import { mergeRanges, maySplit, planRanges, SplitProgress } from './split-document.js';
+import type { WorkerMessage, WorkerTask } from './worker.js';
 import { createTaskFolder, releaseTaskFolder, sweepOrphanedTaskFolders } from './work-folders.js';
 
 export interface ExtractionPoolOptions {
@@ -42,15 +46,22 @@ export interface ExtractionPoolOptions {
   niceIncrement?: number;
   /** The worker module (tests inject faults with their own); default: ./worker.(ts|js). */
   workerFile?: string;
+  /**
+   * A PDF of at least this many pages is split into page ranges across the threads idle when it
+   * starts (split-document.ts); 0 (the default): never.
+   */
+  splitMinPages?: number;
 }
 
 export class ExtractionPool implements Extractor {
   readonly concurrency: number;
+  private readonly splitMinPages: number;
   private readonly pool: WorkerPool<WorkerTask, ExtractionOutcome>;
   private closed = false;
 
   constructor(private readonly options: ExtractionPoolOptions) {
     this.concurrency = options.threads;
+    this.splitMinPages = options.splitMinPages ?? 0;
     sweepOrphanedTaskFolders();
     this.pool = createWorkerPool({
       workerFile: options.workerFile ?? moduleFile(new URL('./worker.ts', import.meta.url)),
@@ -74,23 +85,108 @@ export class ExtractionPool implements Extractor {
     return this.pool.threads();
   }
 
+  /** Threads a task would get now without waiting (what a split may use). */
+  idleThreads(): number {
+    return this.pool.idleThreads();
+  }
+
   async extract(task: ExtractionTask, { signal, onProgress }: ExtractOptions) {
     if (this.closed) throw new Error('the extraction pool is closed');
     signal.throwIfAborted();
+    if (maySplit(task, this.splitMinPages, this.pool.idleThreads())) {
+      return this.extractSplit(task, signal, onProgress);
+    }
+    return this.run({ task, signal }, (message) => {
+      if ('done' in message) onProgress(message.done, message.total);
+    });
+  }
+
+  /**
+   * One PDF across the idle threads: the first range's thread reads the page count and asks for
+   * its pages; the answer is the first range, and the other ranges start at once on the threads
+   * idle then. Results merge in page order. A range that fails stops the ranges after it, and the
+   * document fails as the earliest failing range did (as reading the pages in order would have);
+   * the caller's abort stops them all. Every range has settled before this returns.
+   */
+  private async extractSplit(
+    task: ExtractionTask,
+    signal: AbortSignal,
+    onProgress: ExtractOptions['onProgress'],
+  ): Promise<ExtractionOutcome> {
+    // A PDF needs no LibreOffice: without it a range goes to its thread in the turn it starts.
+    const { libreOffice: _unused, ...pdfTask } = task;
+    const progress = new SplitProgress(onProgress);
+    const stops: AbortController[] = [];
+    const runs: Promise<ExtractionOutcome>[] = [];
+    const start = (index: number, rangeTask: ExtractionTask, planPages: boolean): void => {
+      const stop = new AbortController();
+      stops[index] = stop;
+      const run = this.run(
+        { task: rangeTask, signal: AbortSignal.any([signal, stop.signal]), planPages },
+        (message, port) => {
+          if ('done' in message) {
+            progress.update(index, message.done);
+            return;
+          }
+          const ranges = planRanges(message.pageCount, this.pool.idleThreads(), this.splitMinPages);
+          progress.start(message.pageCount, ranges.length);
+          port.postMessage(ranges[0]);
+          // Started in this same turn: the idle threads counted are still free.
+          ranges.forEach((range, at) => {
+            if (at > 0) start(at, { ...pdfTask, pageRange: range }, false);
+          });
+        },
+      );
+      runs[index] = run;
+      // The ranges after a failed one would be read for nothing.
+      run.then(
+        (outcome) => {
+          if (!outcome.ok) stopAfter(index);
+        },
+        () => stopAfter(index),
+      );
+    };
+    const stopAfter = (index: number): void => {
+      for (const stop of stops.slice(index + 1)) stop.abort(new Error('an earlier range failed'));
+    };
+    start(0, pdfTask, true);
+    const results: ExtractionResult[] = [];
+    try {
+      // `runs` grows while the first range runs: it starts the others before it settles.
+      for (let index = 0; index < runs.length; index++) {
+        const outcome = await (runs[index] as Promise<ExtractionOutcome>);
+        if (!outcome.ok) return outcome;
+        results.push(outcome.result);
+      }
+    } finally {
+      stopAfter(results.length);
+      await Promise.allSettled(runs);
+    }
+    progress.finish();
+    return { ok: true, result: mergeRanges(results, task.limits.maxTextChars) };
+  }
+
+  /** One task on a thread; `onMessage` hears what the thread posts on its port. */
+  private async run(
+    {
+      task,
+      signal,
+      planPages = false,
+    }: { task: ExtractionTask; signal: AbortSignal; planPages?: boolean },
+    onMessage: (message: WorkerMessage, port: MessagePort) => void,
+  ): Promise<ExtractionOutcome> {
     // A conversion's child processes and directories are this thread's to clean up: the task's
     // thread may be terminated (cancel, timeout) before its own cleanup runs.
     const workRoot = task.libreOffice === undefined ? undefined : await createTaskFolder();
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (message: { done: number; total: number }) =>
-      onProgress(message.done, message.total),
-    );
+    port1.on('message', (message: WorkerMessage) => onMessage(message, port1));
     try {
       const sent =
         task.libreOffice === undefined || workRoot === undefined
           ? task
           : { ...task, libreOffice: { ...task.libreOffice, workRoot } };
       return await this.pool.run(
-        { task: sent, progress: port2 },
+        { task: sent, progress: port2, ...(planPages ? { planPages } : {}) },
         { transferList: [port2], signal },
       );
     } catch (error) {

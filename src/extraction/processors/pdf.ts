@@ -7,6 +7,9 @@
  * ones from the ruling lines in its operator list, aligned ones from the text; pdf-tables.ts).
  * Pages that paint something but carry (almost) no text make `needsOcr`; with `task.ocr` up to
  * `maxOcrPages` of them are recognised from their images (see pdf-ocr.ts).
+ * Given a page range (or a planner that answers one once the page count is known), only those
+ * pages are read, and metadata and outline only by the range starting at page 1: the extraction
+ * pool splits a long PDF across threads this way (split-document.ts).
  * Images are decoded only on pages without a text layer: the document the text and ruling lines
  * come from is opened with images dropped (pdf.js `maxImageSize: 0`: its operator list would
  * otherwise decode every image of a page it walks), and a second copy that decodes them is
@@ -23,8 +26,10 @@ import {
   type ExtractionResult,
   type ExtractionTask,
   type OutlineItem,
+  type PageRange,
   type ProgressReporter,
 } from '../../ports/extractor.js';
+import type { PagePlanner } from '../types.js';
 import { Failure } from '../../ports/failures.js';
 import './pdf-polyfills.js';
 import { JpxPageImages } from '../pdf-jpx-images.js';
@@ -419,9 +424,28 @@ class PdfReader {
   }
 }
 
+/**
+ * The pages to read: `task.pageRange`, else what `planPages` answers, else all. A range outside
+ * the document is a bug of the caller (the pool reads the count from this same file).
+ */
+async function pagesToRead(
+  task: ExtractionTask,
+  pageCount: number,
+  planPages: PagePlanner | undefined,
+): Promise<PageRange> {
+  const range = task.pageRange ?? (await planPages?.(pageCount)) ?? { first: 1, last: pageCount };
+  if (range.first < 1 || range.last > pageCount || range.first > range.last + 1) {
+    throw new Error(
+      `Page range ${range.first}-${range.last} is not within the PDF's ${pageCount} pages`,
+    );
+  }
+  return range;
+}
+
 export async function extractPdf(
   task: ExtractionTask,
   progress: ProgressReporter,
+  planPages?: PagePlanner,
 ): Promise<ExtractionResult> {
   const pdfjs = await getResolvedPDFJS();
   const pdf = await loadDocument(pdfjs, await readBytes(task.path), task.password, false);
@@ -434,17 +458,22 @@ export async function extractPdf(
         `The PDF has ${pageCount} pages, more than the limit of ${task.limits.maxPages}`,
       );
     }
-    const metadata = await readMetadata(pdfjs, pdf);
-    const outline = await readOutline(pdf);
-    if (outline.length > 0) metadata.outline = outline;
+    const { first, last } = await pagesToRead(task, pageCount, planPages);
+    // Metadata and the outline belong to the document: the range that starts it reads them.
+    const metadata = first === 1 ? await readMetadata(pdfjs, pdf) : {};
+    if (first === 1) {
+      const outline = await readOutline(pdf);
+      if (outline.length > 0) metadata.outline = outline;
+    }
 
     const budget = new TextBudget(task.limits.maxTextChars);
     const pages: ExtractedPage[] = [];
+    const total = last - first + 1;
     let textless = 0;
-    for (let number = 1; number <= pageCount; number++) {
+    for (let number = first; number <= last; number++) {
       if (budget.exhausted) {
         budget.cut();
-        progress(pageCount, pageCount);
+        progress(total, total);
         break;
       }
       const page = await pdf.getPage(number).catch(pageFailure(number));
@@ -457,7 +486,7 @@ export async function extractPdf(
       } finally {
         page.cleanup();
       }
-      progress(number, pageCount);
+      progress(number - first + 1, total);
     }
     return { pages, pageCount, metadata, needsOcr: textless > 0, truncated: budget.truncated };
   } finally {
