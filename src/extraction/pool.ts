@@ -23,9 +23,15 @@ import {
 import type { WarmReport } from '../adapters/worker-pool/warm-report.js';
 import type { ExtractOptions, Extractor } from '../ports/extractor.js';
 import { Failure } from '../ports/failures.js';
-import type { ExtractionOutcome, ExtractionResult, ExtractionTask } from '../ports/extractor.js';
+import type {
+  ExtractionOutcome,
+  ExtractionResult,
+  ExtractionTask,
+  PageRange,
+} from '../ports/extractor.js';
 import { moduleFile } from '../shared/module-file.js';
-import { mergeRanges, maySplit, planRanges, SplitProgress } from './split-document.js';
+import type { PageChunks } from './page-split.js';
+import { maySplit, mergeParts, pageChunks, SplitProgress } from './split-document.js';
 import type { WorkerMessage, WorkerTask } from './worker.js';
 import { createTaskFolder, releaseTaskFolder, sweepOrphanedTaskFolders } from './work-folders.js';
 
@@ -102,68 +108,106 @@ export class ExtractionPool implements Extractor {
   }
 
   /**
-   * One PDF across the idle threads: the first range's thread reads the page count and asks for
-   * its pages; the answer is the first range, and the other ranges start at once on the threads
-   * idle then. Results merge in page order. A range that fails stops the ranges after it, and the
-   * document fails as the earliest failing range did (as reading the pages in order would have);
-   * the caller's abort stops them all. Every range has settled before this returns.
+   * One PDF across the idle threads. The first task's thread reads the page count and asks for
+   * pages; the pool starts a helper task on each thread idle then and hands every thread chunks
+   * of pages in order as it asks (split-document.ts). The results merge in page order.
+   *
+   * A failure fails the document as reading the pages in order would have: no more chunks go out,
+   * the threads reading later pages than the failed one are stopped, those reading earlier pages
+   * finish (one of them may fail first), and the earliest failure is the document's. The caller's
+   * abort stops every thread. A helper that has taken no pages when the others are done is
+   * stopped rather than waited for. Every task has settled before this returns.
    */
   private async extractSplit(
     task: ExtractionTask,
     signal: AbortSignal,
     onProgress: ExtractOptions['onProgress'],
   ): Promise<ExtractionOutcome> {
-    // A PDF needs no LibreOffice: without it a range goes to its thread in the turn it starts.
+    // A PDF needs no LibreOffice: without it a task goes to its thread in the turn it starts.
     const { libreOffice: _unused, ...pdfTask } = task;
     const progress = new SplitProgress(onProgress);
-    const stops: AbortController[] = [];
-    const runs: Promise<ExtractionOutcome>[] = [];
-    const start = (index: number, rangeTask: ExtractionTask, planPages: boolean): void => {
-      const stop = new AbortController();
-      stops[index] = stop;
+    const parts: SplitPart[] = [];
+    let chunks: PageChunks | undefined;
+    /** No more chunks go out: a part failed, or its text budget ran out. */
+    let handingOut = true;
+    let wake = (): void => undefined;
+
+    const settle = (part: SplitPart, failure: SplitPart['failure']): void => {
+      part.settled = true;
+      if (failure !== undefined && !part.stop.signal.aborted) {
+        part.failure = failure;
+        handingOut = false;
+        // Threads reading pages after the failed ones read for nothing.
+        const at = part.position();
+        for (const other of parts) if (!other.settled && other.position() > at) other.stop.abort();
+      }
+      wake();
+    };
+
+    const start = (): void => {
+      const index = parts.length;
+      const part = new SplitPart();
+      parts.push(part);
       const run = this.run(
-        { task: rangeTask, signal: AbortSignal.any([signal, stop.signal]), planPages },
+        { task: pdfTask, signal: AbortSignal.any([signal, part.stop.signal]), planPages: true },
         (message, port) => {
           if ('done' in message) {
             progress.update(index, message.done);
             return;
           }
-          const ranges = planRanges(message.pageCount, this.pool.idleThreads(), this.splitMinPages);
-          progress.start(message.pageCount, ranges.length);
-          port.postMessage(ranges[0]);
-          // Started in this same turn: the idle threads counted are still free.
-          ranges.forEach((range, at) => {
-            if (at > 0) start(at, { ...pdfTask, pageRange: range }, false);
-          });
+          if (chunks === undefined) {
+            // The first task's first question: the page count is known, and so are the helpers.
+            const helpers = this.pool.idleThreads();
+            chunks = pageChunks(message.pageCount, 1 + helpers, this.splitMinPages);
+            progress.start(message.pageCount);
+            if (message.pageCount >= this.splitMinPages) {
+              // Started in this same turn: the idle threads counted are still free.
+              for (let helper = 0; helper < helpers; helper++) start();
+            }
+          }
+          const range = handingOut ? chunks.take() : null;
+          if (range !== null) part.lastTaken = range;
+          port.postMessage(range);
         },
       );
-      runs[index] = run;
-      // The ranges after a failed one would be read for nothing.
+      part.run = run;
       run.then(
         (outcome) => {
-          if (!outcome.ok) stopAfter(index);
+          if (outcome.ok && outcome.result.truncated) handingOut = false;
+          settle(part, outcome.ok ? undefined : { outcome });
         },
-        () => stopAfter(index),
+        (error: unknown) => settle(part, { error }),
       );
     };
-    const stopAfter = (index: number): void => {
-      for (const stop of stops.slice(index + 1)) stop.abort(new Error('an earlier range failed'));
-    };
-    start(0, pdfTask, true);
-    const results: ExtractionResult[] = [];
+
+    start();
     try {
-      // `runs` grows while the first range runs: it starts the others before it settles.
-      for (let index = 0; index < runs.length; index++) {
-        const outcome = await (runs[index] as Promise<ExtractionOutcome>);
-        if (!outcome.ok) return outcome;
-        results.push(outcome.result);
+      // Until every part has settled, or every page is read and only helpers that took none run.
+      for (;;) {
+        const pagesDone =
+          (chunks?.exhausted === true || !handingOut) &&
+          parts.every((part) => part.settled || part.lastTaken === undefined);
+        if (parts.every((part) => part.settled) || pagesDone) break;
+        await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
-      stopAfter(results.length);
-      await Promise.allSettled(runs);
+      for (const part of parts) if (!part.settled) part.stop.abort();
+      await Promise.allSettled(parts.map((part) => part.run));
+    }
+    const failed = parts
+      .filter((part) => part.failure !== undefined)
+      .sort((a, b) => a.position() - b.position())[0]?.failure;
+    if (failed !== undefined) {
+      if ('error' in failed) throw failed.error;
+      return failed.outcome;
+    }
+    const results: ExtractionResult[] = [];
+    for (const part of parts) {
+      const outcome = await part.run;
+      if (outcome.ok) results.push(outcome.result);
     }
     progress.finish();
-    return { ok: true, result: mergeRanges(results, task.limits.maxTextChars) };
+    return { ok: true, result: mergeParts(results, task.limits.maxTextChars) };
   }
 
   /** One task on a thread; `onMessage` hears what the thread posts on its port. */
@@ -226,5 +270,24 @@ export class ExtractionPool implements Extractor {
     if (this.closed) return;
     this.closed = true;
     await this.pool.close();
+  }
+}
+
+/** One task of a split document: its thread, the pages it took last, and how it ended. */
+class SplitPart {
+  readonly stop = new AbortController();
+  run: Promise<ExtractionOutcome> = Promise.resolve({
+    ok: false,
+    code: 'DOCUMENT_CORRUPT',
+    message: 'not started',
+  });
+  lastTaken: PageRange | undefined;
+  settled = false;
+  /** A failure of its own (not its stop): a failed outcome, or the pool's rejection. */
+  failure: { outcome: ExtractionOutcome } | { error: unknown } | undefined;
+
+  /** Where in the document it was when it ended: a part that took no pages comes last. */
+  position(): number {
+    return this.lastTaken?.first ?? Number.POSITIVE_INFINITY;
   }
 }

@@ -1,25 +1,22 @@
 /**
  * Splitting one PDF across extraction threads: whether a document may be split, how its pages are
- * cut once its page count is known, how the ranges' progress adds up, and how their results merge
- * into the result the unsplit extraction would give.
+ * handed out once its page count is known, how the threads' progress adds up, and how their
+ * results merge into the result the unsplit extraction would give.
  *
- * The page count is learnt in the thread of the first range (the main thread never parses a PDF):
- * that task asks the pool which pages to read once it has opened the document, and the pool
- * answers with the first range and starts the others on the threads idle at that moment.
+ * The page count is learnt in the thread of the first task (the main thread never parses a PDF):
+ * that task asks the pool for pages once it has opened the document; the pool answers with the
+ * first chunk and starts helper tasks on the threads idle at that moment, and every thread asks
+ * for the next chunk when it has read its last. A thread that starts late (a cold one loads
+ * pdf.js first) only takes what is left, and a slow one holds back at most one chunk.
  */
-import type {
-  ExtractionResult,
-  ExtractionTask,
-  PageRange,
-  ProgressReporter,
-} from '../ports/extractor.js';
-import { pageRanges } from './page-split.js';
+import type { ExtractionResult, ExtractionTask, ProgressReporter } from '../ports/extractor.js';
+import { chunkSize, PageChunks } from './page-split.js';
 import { TextBudget } from './text-pages.js';
 
 /**
  * Only a PDF is split, and not with OCR on: its page budget (`maxOcrPages`) is spent in page
- * order, which ranges read at once could not keep. `idleThreads` counts the thread the first range
- * would take: a split needs one more.
+ * order, which threads reading at once could not keep. `idleThreads` counts the thread the first
+ * task would take: a split needs one more.
  */
 export function maySplit(task: ExtractionTask, minPages: number, idleThreads: number): boolean {
   return (
@@ -32,41 +29,44 @@ export function maySplit(task: ExtractionTask, minPages: number, idleThreads: nu
 }
 
 /**
- * The ranges of a document of `pageCount` pages: one per usable thread (the first range's own and
- * the `idleThreads` others) when it has at least `minPages` pages, else one range of every page.
+ * How a document of `pageCount` pages is handed out to `threads` threads: the whole document at
+ * once when it is shorter than `minPages` or there is one thread.
  */
-export function planRanges(pageCount: number, idleThreads: number, minPages: number): PageRange[] {
-  const whole = [{ first: 1, last: pageCount }];
-  if (minPages <= 0 || pageCount < minPages || idleThreads < 1) return whole;
-  return pageRanges(pageCount, 1 + idleThreads);
+export function pageChunks(pageCount: number, threads: number, minPages: number): PageChunks {
+  if (minPages <= 0 || pageCount < minPages || threads < 2) {
+    return new PageChunks(pageCount, pageCount);
+  }
+  return new PageChunks(pageCount, chunkSize(pageCount, threads));
 }
 
-/** The ranges' progress summed, over the whole document's page count. */
+/** The threads' progress summed, over the whole document's page count. */
 export class SplitProgress {
   private readonly done: number[] = [];
-  private reported = -1;
+  private reported = 0;
   private total = 0;
 
   constructor(private readonly report: ProgressReporter) {}
 
-  start(pageCount: number, ranges: number): void {
+  start(pageCount: number): void {
     this.total = pageCount;
-    this.done.length = ranges;
-    this.done.fill(0);
   }
 
-  /** Range `index` has read `done` of its pages. */
+  /** The thread of part `index` has read `done` pages. */
   update(index: number, done: number): void {
-    if (index >= this.done.length || done <= (this.done[index] ?? 0)) return;
+    if (done <= (this.done[index] ?? 0)) return;
     this.done[index] = done;
-    const sum = this.done.reduce((a, b) => a + b, 0);
+    // A thread whose text budget ran out reports every page done.
+    const sum = Math.min(
+      this.total,
+      this.done.reduce((a, b) => a + b, 0),
+    );
     if (sum > this.reported) {
       this.reported = sum;
       this.report(sum, this.total);
     }
   }
 
-  /** Every page read (the last messages of a range may be lost as its port closes). */
+  /** Every page read (a thread's last messages may be lost as its port closes). */
   finish(): void {
     if (this.reported < this.total) {
       this.reported = this.total;
@@ -76,20 +76,21 @@ export class SplitProgress {
 }
 
 /**
- * The ranges' results, in page order, as one extraction of the whole document: metadata and
- * outline from the first range, `needsOcr` from any, and the text budget spent again over the
- * whole document in page order (each range spent its own): pages past it dropped, the page it ends
- * in cut, `truncated` set as the unsplit extraction would.
+ * The threads' results as one extraction of the whole document: pages in page order, metadata
+ * and outline from the first (it read page 1), `needsOcr` from any, and the text budget spent
+ * again over the whole document in page order (each thread spent its own, on fewer pages): pages
+ * past it dropped, the page it ends in cut, `truncated` set as the unsplit extraction would.
  */
-export function mergeRanges(
+export function mergeParts(
   results: readonly ExtractionResult[],
   maxTextChars: number,
 ): ExtractionResult {
   const [head] = results;
-  if (head === undefined) throw new Error('no range to merge');
+  if (head === undefined) throw new Error('no part to merge');
   const budget = new TextBudget(maxTextChars);
   const pages: ExtractionResult['pages'] = [];
-  for (const page of results.flatMap((result) => result.pages)) {
+  const read = results.flatMap((result) => result.pages).sort((a, b) => a.number - b.number);
+  for (const page of read) {
     if (budget.exhausted) {
       budget.cut();
       break;

@@ -12,10 +12,11 @@ import type {
 } from '../ports/extractor.js';
 
 /**
- * Asked by a paged processor (PDF) once it knows the page count, before it reads any page: the
- * pages it is to read (the rest go to other threads). Not given: every page (or `task.pageRange`).
+ * Asked by a paged processor (PDF) once it knows the page count, and again each time it has read
+ * the pages it was given: the next pages it is to read, in order, or null when there are no more
+ * for it (other threads read the rest). Not given: every page (or `task.pageRange`).
  */
-export type PagePlanner = (pageCount: number) => Promise<PageRange>;
+export type PagePlanner = (pageCount: number) => Promise<PageRange | null>;
 
 export type Processor = (
   task: ExtractionTask,

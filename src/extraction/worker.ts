@@ -3,9 +3,10 @@
  * progress through the MessagePort it was handed, at most every 100 ms (and at the end). Each
  * thread warms up as it starts (warm-up.ts).
  *
- * With `planPages`, a PDF's page count goes to the pool over the same port (`{ pageCount }`)
- * before any page is read, and the thread reads the range the pool answers (`{ first, last }`):
- * the pool splits the rest across other threads (split-document.ts).
+ * With `planPages`, a PDF's thread asks the pool over the same port for the pages to read, once
+ * it knows the page count and again after each range it was given (`{ pageCount }`), and reads
+ * the range the pool answers (`{ first, last }`) until it answers null: the pool hands the pages
+ * out to the threads of one document (split-document.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { runProcessor } from './processors/index.js';
@@ -26,11 +27,11 @@ export type WorkerMessage = { done: number; total: number } | { pageCount: numbe
 
 const PROGRESS_INTERVAL_MS = 100;
 
-/** Posts the page count and waits for the range the pool answers. */
+/** Posts the page count and waits for the range the pool answers (null: no more). */
 function askPool(port: MessagePort): PagePlanner {
   return (pageCount) =>
-    new Promise<PageRange>((resolve) => {
-      port.once('message', (range: PageRange) => resolve(range));
+    new Promise<PageRange | null>((resolve) => {
+      port.once('message', (range: PageRange | null) => resolve(range));
       const message: WorkerMessage = { pageCount };
       port.postMessage(message);
     });

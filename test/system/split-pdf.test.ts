@@ -1,8 +1,8 @@
 /**
  * A long PDF uploaded through HTTP to a server with two extraction threads and splitting on is
- * extracted in two page ranges at once, and its content — pages in order, text, Markdown,
+ * read by both threads at once, and its content — pages in order, text, Markdown,
  * metadata, outline — is what a server with splitting off gives for the same file. The worker
- * module is the real one behind a wrapper that logs each task it runs
+ * module is the real one behind a wrapper that logs each task and chunk of pages it runs
  * (test/fixtures/range-fault-worker.ts), so the test knows the document was split.
  */
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { textPdfBytes } from '../fixtures/documents.js';
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { FAST } from '../helpers/extraction.js';
@@ -59,6 +60,17 @@ async function extractThroughHttp(t: TestApp, pdf: Buffer) {
   return { pages: body.pages, metadata, markdown: markdown.body };
 }
 
+/** Waits until /readyz says ready: the warm extraction threads have started and warmed up. */
+async function waitReady(t: TestApp): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = await t.app.inject({ url: '/readyz' });
+    if (ready.statusCode === 200) return;
+    if (Date.now() > deadline) assert.fail(`not ready: ${ready.body}`);
+    await sleep(50);
+  }
+}
+
 describe('a long PDF split across extraction threads, through HTTP', { timeout: 240_000 }, () => {
   let pdf: Buffer;
   before(async () => {
@@ -66,7 +78,8 @@ describe('a long PDF split across extraction threads, through HTTP', { timeout: 
   });
 
   it('comes out in page order, equal to the unsplit extraction', async () => {
-    const settings = { ...FAST, QUIRE_EXTRACTION_WORKERS: '2' };
+    // Both threads warm, so the helper thread takes pages at once.
+    const settings = { ...FAST, QUIRE_EXTRACTION_WORKERS: '2', QUIRE_EXTRACTION_WARM_THREADS: '2' };
     const splitting = await buildTestApp(
       { ...settings, QUIRE_EXTRACTION_SPLIT_MIN_PAGES: '64' },
       { extractionWorkerFile: RANGE_WORKER },
@@ -76,12 +89,21 @@ describe('a long PDF split across extraction threads, through HTTP', { timeout: 
       { extractionWorkerFile: RANGE_WORKER },
     );
 
+    await Promise.all([waitReady(splitting), waitReady(unsplit)]);
     writeFileSync(LOG, '');
     const split = await extractThroughHttp(splitting, pdf);
-    assert.deepEqual(readFileSync(LOG, 'utf8').split('\n').filter(Boolean).sort(), [
-      'plan',
-      `range ${PAGES / 2 + 1}-${PAGES}`,
-    ]);
+    // Two tasks asked for pages, and both threads were given some.
+    const lines = readFileSync(LOG, 'utf8').split('\n').filter(Boolean);
+    assert.deepEqual(
+      lines.filter((line) => !line.startsWith('chunk')),
+      ['plan', 'plan'],
+    );
+    assert.equal(
+      new Set(lines.filter((line) => line.startsWith('chunk')).map((line) => line.split(' ')[1]))
+        .size,
+      2,
+      lines.join('\n'),
+    );
     writeFileSync(LOG, '');
     const whole = await extractThroughHttp(unsplit, pdf);
     assert.deepEqual(readFileSync(LOG, 'utf8').split('\n').filter(Boolean), ['whole']);
