@@ -126,7 +126,7 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     default: '64',
     parse: integer(0, 1000000),
     description:
-      'A PDF with at least this many pages is cut into page ranges extracted at once on the extraction threads idle when it starts (never waiting for busy ones), and merged in page order; not with QUIRE_OCR=on. `0`: never split.',
+      'A PDF with at least this many pages is read at once by its thread and the extraction threads idle when it starts (never waiting for busy ones), its pages handed out in chunks and merged in page order; not with QUIRE_OCR=on. `0`: never split.',
   },
   largeDocumentBytes: {
     key: 'largeDocumentBytes',
