@@ -51,6 +51,10 @@
  * bytes) from the first upload to the last job seen settled, and the median job's time — a
  * document's cost on its thread, LibreOffice's start included for .doc/.xls/.ppt. Results:
  * bench/results/extract-formats*.json.
+ *
+ * `npm run bench:extract -- --split` runs only the 300-page text PDF, on a server that splits a
+ * long PDF across its threads and one that does not, alternately, against pdftotext (see
+ * mainSplit). Results: bench/results/extract-split*.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -1569,7 +1573,181 @@ async function mainFormats(): Promise<void> {
   writeResults('extract-formats', startedAt, report);
 }
 
-(process.argv.includes('--formats') ? mainFormats() : main()).catch((error: unknown) => {
+// ---------------------------------------------------------------------------------------------
+// One long PDF split across the threads, and not (--split).
+
+interface SplitRow {
+  setting: string;
+  splitMinPages: string;
+  runs: number;
+  /** Upload start → job seen succeeded, per run. */
+  toReadyS: number[];
+  medianToReadyS: number;
+  pagesPerSec: number;
+  /** The job's started_at → finished_at (server clock), median. */
+  medianExtractS: number | undefined;
+  /** Quire's pages/s over pdftotext's on the same file. */
+  ratio: number | undefined;
+  errors: string[];
+}
+
+/**
+ * `--split`: the corpus's 300-page text PDF on two servers at once, one with
+ * QUIRE_EXTRACTION_SPLIT_MIN_PAGES=0 (one thread reads it) and one with the default 64 (it is cut
+ * across the idle threads), BENCH_SPLIT_RUNS (default 3) times each, alternating, so the machine's
+ * other load falls on both alike; each server warms every thread first (one small PDF per thread
+ * at once) and never recycles idle threads during the run. Pages/s from the median upload→ready
+ * time, against pdftotext's on the same file.
+ */
+async function mainSplit(): Promise<void> {
+  const startedAt = new Date();
+  const loadAverageAtStart = os.loadavg();
+  const runs = integerFromEnv('BENCH_SPLIT_RUNS', 3, 1, 50);
+  const threads = os.availableParallelism();
+  console.log(`${NAME} --split — node ${process.version}, ${threads} CPUs, ${runs} runs each`);
+  console.log(loadAverageLine(loadAverageAtStart));
+  const corpus = await loadCorpus();
+  const pdf = corpus.textPdf;
+  const smallPdfs = corpus.small.filter((file) => file.format === 'pdf');
+  const pdftotext = ensurePdftotext();
+  const reference = pdftotext.available ? timePdftotext([pdf]) : undefined;
+  if (reference !== undefined) {
+    console.log(
+      `pdftotext (${pdftotext.version ?? '?'}): ${pdf.name}, ${reference.pages} pages in ${reference.seconds.toFixed(3)} s → ${reference.pagesPerSec} pages/s`,
+    );
+  }
+  const settings = [
+    { setting: 'split off', splitMinPages: '0' },
+    { setting: 'split on', splitMinPages: '64' },
+  ];
+  const servers: {
+    target: RunningServer;
+    api: Api;
+    times: number[];
+    extracts: number[];
+    errors: string[];
+  }[] = [];
+  try {
+    for (const { splitMinPages } of settings) {
+      const dataDir = mkdtempSync(join(os.tmpdir(), 'quire-bench-split-'));
+      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      const target = await startQuire(dataDir, {
+        QUIRE_EXTRACTION_SPLIT_MIN_PAGES: splitMinPages,
+        QUIRE_EXTRACTION_IDLE_RECYCLE_MS: '0',
+      });
+      cleanups.push(() => {
+        if (isRunning(target.child)) target.child.kill('SIGKILL');
+      });
+      const api = new Api(target.url);
+      servers.push({ target, api, times: [], extracts: [], errors: [] });
+      await runScenario(
+        `warm-up (split min pages ${splitMinPages}): ${threads} small PDFs at once`,
+        smallPdfs.slice(0, Math.max(1, threads)),
+        target,
+        api,
+        60_000,
+      );
+    }
+    for (let run = 1; run <= runs; run++) {
+      for (const [index, server] of servers.entries()) {
+        const result = await runScenario(
+          `${settings[index]?.setting ?? ''} #${run}: ${pdf.name}`,
+          [pdf],
+          server.target,
+          server.api,
+          300_000,
+        );
+        const document = result.documents[0];
+        if (document?.error !== undefined) server.errors.push(document.error);
+        if (document?.toReadyS !== undefined) server.times.push(document.toReadyS);
+        if (document?.serverExtractS !== undefined) server.extracts.push(document.serverExtractS);
+      }
+    }
+  } finally {
+    for (const { target, api } of servers) {
+      await api.close();
+      await stopChild(target.child, NAME);
+    }
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+  }
+  const loadAverageAtEnd = os.loadavg();
+  const rows: SplitRow[] = servers.map((server, index) => {
+    const medianToReadyS = median(server.times) ?? Number.NaN;
+    const pagesPerSec = round((pdf.pages ?? 0) / medianToReadyS, 1);
+    return {
+      setting: settings[index]?.setting ?? '',
+      splitMinPages: settings[index]?.splitMinPages ?? '',
+      runs: server.times.length,
+      toReadyS: server.times,
+      medianToReadyS,
+      pagesPerSec,
+      medianExtractS: median(server.extracts),
+      ratio: reference === undefined ? undefined : round(pagesPerSec / reference.pagesPerSec, 3),
+      errors: server.errors,
+    };
+  });
+  console.log();
+  printTable(
+    [
+      'setting',
+      'runs',
+      'upload→ready s (each)',
+      'median s',
+      'pages/s',
+      'extract s',
+      'vs pdftotext',
+    ],
+    [
+      ...rows.map((row) => [
+        `${row.setting} (${row.splitMinPages})`,
+        String(row.runs),
+        row.toReadyS.map((seconds) => seconds.toFixed(2)).join(' '),
+        row.medianToReadyS.toFixed(2),
+        row.pagesPerSec.toFixed(1),
+        fixed(row.medianExtractS, 2),
+        fixed(row.ratio, 3),
+      ]),
+      ...(reference === undefined
+        ? []
+        : [
+            [
+              'pdftotext',
+              '3',
+              reference.repetitions.map((s) => s.toFixed(2)).join(' '),
+              reference.seconds.toFixed(2),
+              reference.pagesPerSec.toFixed(1),
+              '-',
+              '1',
+            ],
+          ]),
+    ],
+  );
+  const [off, on] = rows;
+  if (off !== undefined && on !== undefined) {
+    console.log(
+      `split on / off: upload→ready ${(off.medianToReadyS / on.medianToReadyS).toFixed(2)}× faster; ` +
+        `load average at end: ${loadAverageAtEnd.map((load) => load.toFixed(2)).join(' ')}`,
+    );
+  }
+  for (const row of rows) for (const error of row.errors) console.log(`! ${row.setting}: ${error}`);
+  writeResults('extract-split', startedAt, {
+    benchmark: 'extract-split',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    environment: environmentReport(loadAverageAtStart, { unpdf: packageVersion('unpdf') }),
+    loadAverageAtEnd,
+    file: { name: pdf.name, pages: pdf.pages, bytes: pdf.bytes },
+    pdftotext: reference,
+    rows,
+  });
+}
+
+const mode = process.argv.includes('--formats')
+  ? mainFormats
+  : process.argv.includes('--split')
+    ? mainSplit
+    : main;
+mode().catch((error: unknown) => {
   console.error(`${NAME} failed:`, error);
   killServer();
   for (const cleanup of cleanups.splice(0).reverse()) cleanup();

@@ -112,6 +112,7 @@ function extractionPool(
       warmUp.noteWarm();
     },
     niceIncrement: config.extractionNice,
+    splitMinPages: config.extractionSplitMinPages,
     ...(workerFile === undefined ? {} : { workerFile }),
   });
 }

@@ -4,9 +4,22 @@
  * its code survives the thread boundary). The types that cross the boundary are the Extractor
  * port's (src/ports/extractor.ts).
  */
-import type { ExtractionResult, ExtractionTask, ProgressReporter } from '../ports/extractor.js';
+import type {
+  ExtractionResult,
+  ExtractionTask,
+  PageRange,
+  ProgressReporter,
+} from '../ports/extractor.js';
+
+/**
+ * Asked by a paged processor (PDF) once it knows the page count, and again each time it has read
+ * the pages it was given: the next pages it is to read, in order, or null when there are no more
+ * for it (other threads read the rest). Not given: every page (or `task.pageRange`).
+ */
+export type PagePlanner = (pageCount: number) => Promise<PageRange | null>;
 
 export type Processor = (
   task: ExtractionTask,
   progress: ProgressReporter,
+  planPages?: PagePlanner,
 ) => Promise<ExtractionResult>;

@@ -63,6 +63,17 @@ export interface ExtractionTask {
   ocr: boolean;
   /** LibreOffice for legacy Office formats; absent where no `soffice` is installed. */
   libreOffice?: LibreOfficeRuntime;
+  /**
+   * PDF only: extract just these pages (the document's metadata and outline come with the range
+   * that starts at page 1). `limits.maxPages` is still checked against the whole document.
+   */
+  pageRange?: PageRange;
+}
+
+/** Pages `first` to `last`, 1-based and inclusive. */
+export interface PageRange {
+  first: number;
+  last: number;
 }
 
 /** How legacy Office files are converted: LibreOffice in a child process, bounded. */

@@ -53,6 +53,7 @@ export interface ExtractionConfig {
   extractionWarmThreads: number;
   extractionIdleRecycleMs: number;
   extractionNice: number;
+  extractionSplitMinPages: number;
   largeDocumentBytes: number;
   maxPages: number;
   maxUnzippedBytes: number;
@@ -118,6 +119,14 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     parse: integer(0, 19),
     description:
       'Nice increment of extraction worker threads (Linux): with every core extracting, requests are still served first.',
+  },
+  extractionSplitMinPages: {
+    key: 'extractionSplitMinPages',
+    env: 'QUIRE_EXTRACTION_SPLIT_MIN_PAGES',
+    default: '64',
+    parse: integer(0, 1000000),
+    description:
+      'A PDF with at least this many pages is read at once by its thread and the extraction threads idle when it starts (never waiting for busy ones), its pages handed out in chunks and merged in page order; not with QUIRE_OCR=on. `0`: never split.',
   },
   largeDocumentBytes: {
     key: 'largeDocumentBytes',

@@ -87,6 +87,11 @@ export interface WorkerPool<Task, Result> {
   readonly inFlight: number;
   /** Threads alive now (retiring ones included) and how many of them are warm. */
   threads(): ThreadCounts;
+  /**
+   * How many tasks `run` would hand to a thread at once, now: free thread slots (a slot may still
+   * have to start its thread), 0 while tasks wait or once closed.
+   */
+  idleThreads(): number;
   run(task: Task, options?: RunOptions): Promise<Result>;
   /**
    * Refuses new tasks, lets running ones finish (for up to 30 s), fails queued ones `closed`, then
@@ -265,6 +270,11 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
       warm += generation.warmIds.size;
     }
     return { threads, warm };
+  }
+
+  idleThreads(): number {
+    if (this.closed || this.waiting.length > 0) return 0;
+    return this.maxThreads - this.handedOver;
   }
 
   async run(task: Task, { signal, transferList }: RunOptions = {}): Promise<Result> {

@@ -12,7 +12,7 @@ import {
   type SupportedMediaType,
 } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
-import type { Processor } from '../types.js';
+import type { PagePlanner, Processor } from '../types.js';
 import { extractCsv } from './csv.js';
 import { extractDocx } from './docx.js';
 import { extractEpub } from './epub.js';
@@ -61,6 +61,7 @@ const isSupported = (mediaType: string): mediaType is SupportedMediaType =>
 export async function runProcessor(
   task: ExtractionTask,
   progress: ProgressReporter,
+  planPages?: PagePlanner,
 ): Promise<ExtractionOutcome> {
   if (!isSupported(task.mediaType)) {
     return {
@@ -70,7 +71,7 @@ export async function runProcessor(
     };
   }
   try {
-    return { ok: true, result: await PROCESSORS[task.mediaType](task, progress) };
+    return { ok: true, result: await PROCESSORS[task.mediaType](task, progress, planPages) };
   } catch (error) {
     if (error instanceof Failure && isExtractionFailureCode(error.code)) {
       return { ok: false, code: error.code, message: error.message };

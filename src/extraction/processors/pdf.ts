@@ -7,6 +7,9 @@
  * ones from the ruling lines in its operator list, aligned ones from the text; pdf-tables.ts).
  * Pages that paint something but carry (almost) no text make `needsOcr`; with `task.ocr` up to
  * `maxOcrPages` of them are recognised from their images (see pdf-ocr.ts).
+ * Given a page range, or a source of ranges asked once the page count is known (until it answers
+ * none), only those pages are read, and metadata and outline only by the task that reads page 1:
+ * the extraction pool splits a long PDF across threads this way (split-document.ts).
  * Images are decoded only on pages without a text layer: the document the text and ruling lines
  * come from is opened with images dropped (pdf.js `maxImageSize: 0`: its operator list would
  * otherwise decode every image of a page it walks), and a second copy that decodes them is
@@ -23,8 +26,10 @@ import {
   type ExtractionResult,
   type ExtractionTask,
   type OutlineItem,
+  type PageRange,
   type ProgressReporter,
 } from '../../ports/extractor.js';
+import type { PagePlanner } from '../types.js';
 import { Failure } from '../../ports/failures.js';
 import './pdf-polyfills.js';
 import { JpxPageImages } from '../pdf-jpx-images.js';
@@ -419,9 +424,38 @@ class PdfReader {
   }
 }
 
+/**
+ * The ranges of pages to read, in order: `task.pageRange`, else those `nextPages` hands out until
+ * it answers null, else every page. A range outside the document is a bug of the caller (the pool
+ * reads the count from this same file).
+ */
+async function* pagesToRead(
+  task: ExtractionTask,
+  pageCount: number,
+  nextPages: PagePlanner | undefined,
+): AsyncGenerator<PageRange> {
+  const check = (range: PageRange): PageRange => {
+    if (range.first < 1 || range.last > pageCount || range.first > range.last + 1) {
+      throw new Error(
+        `Page range ${range.first}-${range.last} is not within the PDF's ${pageCount} pages`,
+      );
+    }
+    return range;
+  };
+  if (task.pageRange !== undefined) {
+    yield check(task.pageRange);
+  } else if (nextPages === undefined) {
+    yield { first: 1, last: pageCount };
+  } else {
+    for (let range = await nextPages(pageCount); range !== null; range = await nextPages(pageCount))
+      yield check(range);
+  }
+}
+
 export async function extractPdf(
   task: ExtractionTask,
   progress: ProgressReporter,
+  nextPages?: PagePlanner,
 ): Promise<ExtractionResult> {
   const pdfjs = await getResolvedPDFJS();
   const pdf = await loadDocument(pdfjs, await readBytes(task.path), task.password, false);
@@ -434,30 +468,38 @@ export async function extractPdf(
         `The PDF has ${pageCount} pages, more than the limit of ${task.limits.maxPages}`,
       );
     }
-    const metadata = await readMetadata(pdfjs, pdf);
-    const outline = await readOutline(pdf);
-    if (outline.length > 0) metadata.outline = outline;
-
+    let metadata: ExtractedMetadata = {};
     const budget = new TextBudget(task.limits.maxTextChars);
     const pages: ExtractedPage[] = [];
+    // Progress: pages read of all this task reads (of the range, or of the document).
+    const total =
+      task.pageRange === undefined ? pageCount : task.pageRange.last - task.pageRange.first + 1;
     let textless = 0;
-    for (let number = 1; number <= pageCount; number++) {
-      if (budget.exhausted) {
-        budget.cut();
-        progress(pageCount, pageCount);
-        break;
+    reading: for await (const { first, last } of pagesToRead(task, pageCount, nextPages)) {
+      // Metadata and the outline belong to the document: the task that reads page 1 reads them.
+      if (first === 1) {
+        metadata = await readMetadata(pdfjs, pdf);
+        const outline = await readOutline(pdf);
+        if (outline.length > 0) metadata.outline = outline;
       }
-      const page = await pdf.getPage(number).catch(pageFailure(number));
-      try {
-        const scan = await reader.scan(page, number, textless > 0);
-        if (scan.textless) textless++;
-        const text = budget.take(scan.text);
-        // A page cut by the text budget keeps its plain text as Markdown too.
-        pages.push({ number, text, markdown: text === scan.text ? scan.markdown : text });
-      } finally {
-        page.cleanup();
+      for (let number = first; number <= last; number++) {
+        if (budget.exhausted) {
+          budget.cut();
+          progress(total, total);
+          break reading;
+        }
+        const page = await pdf.getPage(number).catch(pageFailure(number));
+        try {
+          const scan = await reader.scan(page, number, textless > 0);
+          if (scan.textless) textless++;
+          const text = budget.take(scan.text);
+          // A page cut by the text budget keeps its plain text as Markdown too.
+          pages.push({ number, text, markdown: text === scan.text ? scan.markdown : text });
+        } finally {
+          page.cleanup();
+        }
+        progress(pages.length, total);
       }
-      progress(number, pageCount);
     }
     return { pages, pageCount, metadata, needsOcr: textless > 0, truncated: budget.truncated };
   } finally {

@@ -60,6 +60,60 @@ describe('PDF', () => {
     assert.deepEqual(progress, []);
   });
 
+  test('a page range reads only those pages, without metadata unless it starts the document', async () => {
+    const path = await fixtures.writeTextPdf(dir);
+    const middle = await extract(path, 'application/pdf', { pageRange: { first: 5, last: 7 } });
+    assert.equal(middle.pageCount, 12);
+    assert.deepEqual(
+      middle.pages.map((page) => page.number),
+      [5, 6, 7],
+    );
+    assert.ok(middle.pages[2]?.text.includes(fixtures.pagePhrase(7)));
+    assert.deepEqual(middle.metadata, {});
+    assert.deepEqual(middle.progress, [
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    const opening = await extract(path, 'application/pdf', { pageRange: { first: 1, last: 2 } });
+    assert.equal(opening.metadata.title, fixtures.PDF_METADATA.title);
+    assert.equal(opening.metadata.outline?.length, 2);
+    // The page limit is the whole document's, whatever the range.
+    const outcome = await runProcessor(
+      task(path, 'application/pdf', {
+        pageRange: { first: 1, last: 2 },
+        limits: { ...LIMITS, maxPages: 11 },
+      }),
+      () => undefined,
+    );
+    assert.ok(!outcome.ok);
+    assert.equal(outcome.code, 'UNPROCESSABLE_DOCUMENT');
+  });
+
+  test('pages handed out in chunks are read until none is left', async () => {
+    const path = await fixtures.writeTextPdf(dir);
+    const given = [
+      { first: 1, last: 4 },
+      { first: 9, last: 12 },
+    ];
+    const counts: number[] = [];
+    const outcome = await runProcessor(
+      task(path, 'application/pdf'),
+      () => undefined,
+      (pageCount) => {
+        counts.push(pageCount);
+        return Promise.resolve(given.shift() ?? null);
+      },
+    );
+    assert.ok(outcome.ok);
+    assert.deepEqual(counts, [12, 12, 12]);
+    assert.deepEqual(
+      outcome.result.pages.map((page) => page.number),
+      [1, 2, 3, 4, 9, 10, 11, 12],
+    );
+    assert.equal(outcome.result.metadata.title, fixtures.PDF_METADATA.title);
+  });
+
   test('cuts the text at maxTextChars and says so', async () => {
     const path = await fixtures.writeTextPdf(dir);
     const result = await extract(path, 'application/pdf', {
