@@ -33,7 +33,7 @@ import {
   releaseIfGrown,
   type Pdfium,
 } from './pdfium-module.js';
-import { joinHyphens, pageDraws, pageItems } from './pdfium-page.js';
+import { joinHyphens, mayDrawGrid, pageItems } from './pdfium-page.js';
 
 /** A page with fewer non-blank characters than this has no usable text layer (as in pdf.ts). */
 const MIN_TEXT_CHARS = 16;
@@ -103,6 +103,17 @@ class PdfJsFallback {
   }
 }
 
+/** The whole document read by pdf.js. */
+async function extractWithPdfJs(
+  task: ExtractionTask,
+  progress: ProgressReporter,
+  handedOver: (page: number) => void,
+): Promise<ExtractionResult> {
+  const result = await extractPdf(task, progress);
+  for (const page of result.pages) handedOver(page.number);
+  return result;
+}
+
 /** Page `number` (1-based) read by PDFium, or handed to pdf.js. */
 function scanPage(
   lib: Pdfium,
@@ -123,17 +134,19 @@ function scanPage(
     }
     const text = joinHyphens(layoutText(items));
     if (nonBlank(text) < MIN_TEXT_CHARS) return { handOver: true };
-    // Ruling lines are pdf.js' still: a page that may hold a table and draws goes to it.
-    if (mayHoldTable(items) && pageDraws(lib, page)) return { handOver: true };
+    // Ruling lines are pdf.js' still: a page that may hold a ruled table goes to it.
+    if (mayHoldTable(items) && mayDrawGrid(lib, page, scratch)) return { handOver: true };
     return { scan: { text, markdown: joinHyphens(layoutMarkdown(items)), textless: false } };
   } finally {
     lib.FPDF_ClosePage(page);
   }
 }
 
+/** `handedOver` is told each page read by pdf.js instead (for bench/pdf-engines.ts). */
 export async function extractPdfium(
   task: ExtractionTask,
   progress: ProgressReporter,
+  handedOver: (page: number) => void = () => undefined,
 ): Promise<ExtractionResult> {
   const handle = await open(task.path, 'r');
   const size = await handle
@@ -141,7 +154,7 @@ export async function extractPdfium(
     .then((stats) => stats.size)
     .finally(() => handle.close());
   // WebAssembly memory never shrinks: a file this large is read by pdf.js, under the heap cap.
-  if (size > PDFIUM_MAX_FILE_BYTES) return extractPdf(task, progress);
+  if (size > PDFIUM_MAX_FILE_BYTES) return extractWithPdfJs(task, progress, handedOver);
   const lib = await pdfium();
   const { malloc, free } = lib.pdfium.wasmExports;
   const data = malloc(Math.max(size, 1));
@@ -149,7 +162,7 @@ export async function extractPdfium(
   const fallback = new PdfJsFallback(task);
   let doc = 0;
   try {
-    if (data === 0 || scratch === 0) return await extractPdf(task, progress);
+    if (data === 0 || scratch === 0) return await extractWithPdfJs(task, progress, handedOver);
     const read = await readInto(lib, task.path, data, size);
     doc = lib.FPDF_LoadMemDocument(data, read, task.password ?? '');
     if (doc === 0) throw loadFailure(lib.FPDF_GetLastError(), task.password);
@@ -174,6 +187,7 @@ export async function extractPdfium(
         break;
       }
       const page = scanPage(lib, doc, number, scratch);
+      if (!('scan' in page)) handedOver(number);
       const scan = 'scan' in page ? page.scan : await fallback.scan(number, textless > 0);
       if (scan.textless) textless++;
       const text = budget.take(scan.text);

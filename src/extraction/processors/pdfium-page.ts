@@ -10,14 +10,15 @@
 import type { TextItem } from '../pdf-rulings.js';
 import { heapF32, heapF64, type Pdfium } from './pdfium-module.js';
 
-/** A soft (line-end) hyphen, as PDFium's own text writes it. */
-const SOFT_HYPHEN = '\uFFFE';
 /** A gap wider than this many font sizes between two characters starts a new item. */
 const ITEM_GAP = 0.3;
 /** FPDF_PAGEOBJ_* types. */
 const PATH_OBJECT = 2;
-const SHADING_OBJECT = 4;
 const FORM_OBJECT = 5;
+/** pdf-rulings.ts makes a grid of three vertical rulings or more. */
+const MIN_GRID_VERTICALS = 3;
+/** A path shorter than this (points) draws no vertical ruling a row's text could sit beside. */
+const MIN_RULING_HEIGHT = 4;
 /** Form objects nest; deeper ones count as drawing. */
 const MAX_FORM_DEPTH = 8;
 
@@ -30,11 +31,30 @@ interface Run {
 }
 
 /**
+ * The per-character calls, straight into the WebAssembly exports: the package's wrappers
+ * (Emscripten's cwrap) cost more per call than PDFium's work, and a page makes thousands.
+ * Every argument and result is a number (booleans as 0/1).
+ */
+interface CharExports {
+  FPDFText_CountChars(textPage: number): number;
+  FPDFText_GetUnicode(textPage: number, index: number): number;
+  FPDFText_IsHyphen(textPage: number, index: number): number;
+  FPDFText_GetCharOrigin(textPage: number, index: number, x: number, y: number): number;
+  FPDFText_GetLooseCharBox(textPage: number, index: number, rect: number): number;
+  FPDFText_GetMatrix(textPage: number, index: number, matrix: number): number;
+  FPDFText_GetFontSize(textPage: number, index: number): number;
+}
+
+/** The hyphen PDFium found at a line end reads as this control code. */
+const HYPHEN_CODE = 0x02;
+
+/**
  * The page's characters as text items, in PDFium's reading order. `scratch` is 64 bytes of
  * PDFium memory for the out-parameters.
  */
 export function pageItems(lib: Pdfium, textPage: number, scratch: number): TextItem[] {
-  const count = lib.FPDFText_CountChars(textPage);
+  const pdf = lib.pdfium.wasmExports as unknown as CharExports;
+  const count = pdf.FPDFText_CountChars(textPage);
   const items: TextItem[] = [];
   let run: Run | null = null;
   const end = (eol: boolean): void => {
@@ -52,24 +72,24 @@ export function pageItems(lib: Pdfium, textPage: number, scratch: number): TextI
     run = null;
   };
   for (let index = 0; index < count; index++) {
-    const hyphen = lib.FPDFText_IsHyphen(textPage, index) === 1;
-    const code = hyphen ? 0xfffe : lib.FPDFText_GetUnicode(textPage, index);
-    const generated = lib.FPDFText_IsGenerated(textPage, index) === 1;
+    let code = pdf.FPDFText_GetUnicode(textPage, index);
     if (code === 0x0d || code === 0x0a) {
-      if (generated || code === 0x0a) end(true);
+      // PDFium's line ends (generated CR LF), and any in the text itself.
+      end(true);
       continue;
     }
+    if (code === HYPHEN_CODE && pdf.FPDFText_IsHyphen(textPage, index) === 1) code = 0xfffe;
     if (code === 0 || code > 0x10ffff) continue;
-    const char = hyphen ? SOFT_HYPHEN : String.fromCodePoint(code);
-    const blank = char.trim().length === 0;
-    if (generated) {
-      // PDFium's word spaces: the gap they stand for comes from the next character's box.
-      if (blank && run !== null && !/\s$/.test(run.str)) run.str += ' ';
+    const char = String.fromCodePoint(code);
+    if (char.trim().length === 0) {
+      // Word spaces (PDFium's generated ones too): the gap they stand for comes from the next
+      // character's box.
+      if (run !== null && !/\s$/.test(run.str)) run.str += ' ';
       continue;
     }
-    lib.FPDFText_GetCharOrigin(textPage, index, scratch, scratch + 8);
-    lib.FPDFText_GetLooseCharBox(textPage, index, scratch + 16);
-    lib.FPDFText_GetMatrix(textPage, index, scratch + 32);
+    pdf.FPDFText_GetCharOrigin(textPage, index, scratch, scratch + 8);
+    pdf.FPDFText_GetLooseCharBox(textPage, index, scratch + 16);
+    pdf.FPDFText_GetMatrix(textPage, index, scratch + 32);
     const f64 = heapF64(lib);
     const f32 = heapF32(lib);
     const x = f64[scratch / 8] ?? 0;
@@ -79,20 +99,18 @@ export function pageItems(lib: Pdfium, textPage: number, scratch: number): TextI
     const right = f32[(scratch + 16) / 4 + 2] ?? x;
     const c = f32[(scratch + 32) / 4 + 2] ?? 0;
     const d = f32[(scratch + 32) / 4 + 3] ?? 1;
-    const fontSize = lib.FPDFText_GetFontSize(textPage, index);
-    const size = fontSize * (Math.hypot(c, d) || 1) || 1;
+    const size = pdf.FPDFText_GetFontSize(textPage, index) * (Math.hypot(c, d) || 1) || 1;
     if (run !== null) {
       const gap = left - run.right;
       const moved = Math.abs(y - run.y) > Math.min(size, run.size) * 0.6;
       if (moved || gap > run.size * ITEM_GAP || gap < -run.size) end(false);
     }
     if (run === null) {
-      if (blank) continue;
       run = { str: char, x, y, size, right: Math.max(right, x) };
     } else {
       run.str += char;
       run.size = Math.max(run.size, size);
-      if (!blank) run.right = Math.max(run.right, right);
+      run.right = Math.max(run.right, right);
     }
   }
   end(false);
@@ -104,20 +122,33 @@ export function joinHyphens(text: string): string {
   return text.replace(/\uFFFE\s*\n\s*/g, '').replace(/\uFFFE/g, '-');
 }
 
-/** The page draws paths or shadings (ruling lines for a table, maybe), at any form depth. */
-export function pageDraws(lib: Pdfium, page: number): boolean {
-  const draws = (count: number, object: (index: number) => number, depth: number): boolean => {
-    for (let index = 0; index < count; index++) {
+/**
+ * The page may draw a ruled table: pdf-rulings.ts needs at least three vertical rulings for a
+ * grid, and a path can draw no more vertical lines than it has segments, nor any one shorter
+ * than its own height. So the paths tall enough for a row (form objects' as they are, their
+ * space unknown here) must have three segments or more between them.
+ */
+export function mayDrawGrid(lib: Pdfium, page: number, scratch: number): boolean {
+  let verticals = 0;
+  const visit = (count: number, object: (index: number) => number, depth: number): boolean => {
+    for (let index = 0; index < count && verticals < MIN_GRID_VERTICALS; index++) {
       const handle = object(index);
       const type = lib.FPDFPageObj_GetType(handle);
-      if (type === PATH_OBJECT || type === SHADING_OBJECT) return true;
-      if (type === FORM_OBJECT) {
+      if (type === PATH_OBJECT) {
+        if (depth === 0) {
+          lib.FPDFPageObj_GetBounds(handle, scratch, scratch + 4, scratch + 8, scratch + 12);
+          const f32 = heapF32(lib);
+          const height = (f32[(scratch + 12) / 4] ?? 0) - (f32[(scratch + 4) / 4] ?? 0);
+          if (height < MIN_RULING_HEIGHT) continue;
+        }
+        verticals += Math.max(1, lib.FPDFPath_CountSegments(handle));
+      } else if (type === FORM_OBJECT) {
         if (depth >= MAX_FORM_DEPTH) return true;
         const inner = lib.FPDFFormObj_CountObjects(handle);
-        if (draws(inner, (at) => lib.FPDFFormObj_GetObject(handle, at), depth + 1)) return true;
+        if (visit(inner, (at) => lib.FPDFFormObj_GetObject(handle, at), depth + 1)) return true;
       }
     }
-    return false;
+    return verticals >= MIN_GRID_VERTICALS;
   };
-  return draws(lib.FPDFPage_CountObjects(page), (index) => lib.FPDFPage_GetObject(page, index), 0);
+  return visit(lib.FPDFPage_CountObjects(page), (index) => lib.FPDFPage_GetObject(page, index), 0);
 }
