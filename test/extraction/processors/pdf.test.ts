@@ -136,6 +136,19 @@ for (const pdfEngine of PDF_ENGINES)
       });
     });
 
+    test('a word hyphenated at a line end: joined by PDFium (as pdftotext), kept by pdf.js', async () => {
+      const result = await extract(await fixtures.writeHyphenatedPdf(dir), 'application/pdf', {
+        pdfEngine,
+      });
+      const [first, second, third] = fixtures.HYPHENATED_LINES;
+      assert.equal(
+        result.pages[0]?.text,
+        pdfEngine === 'pdfium'
+          ? `${first?.slice(0, -1)}${second}\n${third}`
+          : fixtures.HYPHENATED_LINES.join('\n'),
+      );
+    });
+
     test('pages that are only images need OCR', async () => {
       const result = await extract(await fixtures.writeImageOnlyPdf(dir), 'application/pdf', {
         pdfEngine,
