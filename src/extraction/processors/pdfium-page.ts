@@ -28,6 +28,11 @@ interface Run {
   y: number;
   size: number;
   right: number;
+  /** The run's baseline is not left to right (rotated text): it ends on distance alone. */
+  rotated: boolean;
+  /** The last character's origin. */
+  lastX: number;
+  lastY: number;
 }
 
 /**
@@ -62,7 +67,7 @@ export function pageItems(lib: Pdfium, textPage: number, scratch: number): TextI
       items.push({
         str: run.str,
         transform: [run.size, 0, 0, run.size, run.x, run.y],
-        width: Math.max(0, run.right - run.x),
+        width: run.rotated ? 0 : Math.max(0, run.right - run.x),
         height: run.size,
         hasEOL: eol,
       });
@@ -97,20 +102,31 @@ export function pageItems(lib: Pdfium, textPage: number, scratch: number): TextI
     // FS_RECTF: left, top, right, bottom; FS_MATRIX: a, b, c, d, e, f.
     const left = f32[(scratch + 16) / 4] ?? x;
     const right = f32[(scratch + 16) / 4 + 2] ?? x;
+    const a = f32[(scratch + 32) / 4] ?? 1;
+    const b = f32[(scratch + 32) / 4 + 1] ?? 0;
     const c = f32[(scratch + 32) / 4 + 2] ?? 0;
     const d = f32[(scratch + 32) / 4 + 3] ?? 1;
     const size = pdf.FPDFText_GetFontSize(textPage, index) * (Math.hypot(c, d) || 1) || 1;
+    // pdf.js gives rotated text as whole strings, which the layout keeps on one line: so here.
+    const rotated = a <= 0 || Math.abs(b) > Math.abs(a) * 0.1;
     if (run !== null) {
-      const gap = left - run.right;
-      const moved = Math.abs(y - run.y) > Math.min(size, run.size) * 0.6;
-      if (moved || gap > run.size * ITEM_GAP || gap < -run.size) end(false);
+      if (rotated || run.rotated) {
+        const near = Math.hypot(x - run.lastX, y - run.lastY) < Math.max(size, run.size) * 1.5;
+        if (!(rotated && run.rotated && near)) end(false);
+      } else {
+        const gap = left - run.right;
+        const moved = Math.abs(y - run.y) > Math.min(size, run.size) * 0.6;
+        if (moved || gap > run.size * ITEM_GAP || gap < -run.size) end(false);
+      }
     }
     if (run === null) {
-      run = { str: char, x, y, size, right: Math.max(right, x) };
+      run = { str: char, x, y, size, right: Math.max(right, x), rotated, lastX: x, lastY: y };
     } else {
       run.str += char;
       run.size = Math.max(run.size, size);
       run.right = Math.max(run.right, right);
+      run.lastX = x;
+      run.lastY = y;
     }
   }
   end(false);

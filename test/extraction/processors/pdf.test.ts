@@ -149,6 +149,13 @@ for (const pdfEngine of PDF_ENGINES)
       );
     });
 
+    test('rotated text stays on one line', async () => {
+      const result = await extract(await fixtures.writeRotatedTextPdf(dir), 'application/pdf', {
+        pdfEngine,
+      });
+      assert.equal(result.pages[0]?.text, fixtures.ROTATED_PAGE_TEXT.join('\n\n'));
+    });
+
     test('pages that are only images need OCR', async () => {
       const result = await extract(await fixtures.writeImageOnlyPdf(dir), 'application/pdf', {
         pdfEngine,
