@@ -39,7 +39,10 @@
  * < 1.5 GB (1.5 × 10⁹ bytes). The small batch's pages/s against pdftotext's on the small PDFs
  * alone is shown but not judged (mixed formats against PDFs only). On a busy machine every figure
  * is indicative only.
- * Results: bench/results/extract.json, plus extract-<timestamp>.json and extract-latest.json.
+ * BENCH_PDF_ENGINE=pdfium runs the server with QUIRE_PDF_ENGINE=pdfium (default pdfjs); run it
+ * after a default run to compare the engines.
+ * Results: bench/results/extract.json, plus extract-<timestamp>.json and extract-latest.json
+ * (extract-pdfium*.json for BENCH_PDF_ENGINE=pdfium).
  *
  * `npm run bench:extract -- --formats` runs only the issue-19 formats' rows instead: one server
  * with QUIRE_OCR=on, a warm-up of one document of each, then for each of PPTX, XLSX, ODT, ODS, ODP
@@ -65,6 +68,7 @@ import { createHistogram } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Client, request } from 'undici';
+import { PDF_ENGINES, type PdfEngine } from '../src/ports/extractor.js';
 import * as office from '../test/fixtures/office-documents.js';
 import { CONTENT_TYPES, loadCorpus, type CorpusFile, type CorpusFormat } from './corpus.js';
 import { imageBatches, otherFormatBatches } from './lib/other-formats.js';
@@ -100,6 +104,15 @@ const RATE_LIMIT = '1000000';
 const POLL_MS = 100;
 const RSS_INTERVAL_MS = 100;
 const READY_TIMEOUT_MS = 60_000;
+/** BENCH_PDF_ENGINE: the server's QUIRE_PDF_ENGINE (default pdfjs, the server's own default). */
+const PDF_ENGINE = pdfEngineFromEnv();
+
+function pdfEngineFromEnv(): PdfEngine {
+  const raw = process.env.BENCH_PDF_ENGINE ?? 'pdfjs';
+  if (!(PDF_ENGINES as readonly string[]).includes(raw))
+    throw new Error(`BENCH_PDF_ENGINE must be one of ${PDF_ENGINES.join(', ')}, got "${raw}"`);
+  return raw as PdfEngine;
+}
 const SETTLED = new Set(['succeeded', 'failed', 'cancelled', 'dead']);
 
 const TARGET_BIG_PDF_SECONDS = 10;
@@ -993,7 +1006,7 @@ async function main(): Promise<void> {
   const threads = os.availableParallelism();
   console.log(
     `${NAME} — node ${process.version}, ${threads} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ` +
-      `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM`,
+      `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM; QUIRE_PDF_ENGINE=${PDF_ENGINE}`,
   );
   console.log(loadAverageLine(loadAverageAtStart));
 
@@ -1046,7 +1059,7 @@ async function main(): Promise<void> {
   let api: Api | undefined;
   try {
     const t0 = performance.now();
-    const target = await startQuire(dataDir);
+    const target = await startQuire(dataDir, { QUIRE_PDF_ENGINE: PDF_ENGINE });
     console.log(
       `Quire at ${target.url} (pid ${target.pid}), ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, data in ${dataDir}`,
     );
@@ -1372,9 +1385,11 @@ async function main(): Promise<void> {
       piscina: packageVersion('piscina'),
       'pdf-lib': packageVersion('pdf-lib'),
       undici: packageVersion('undici'),
+      '@embedpdf/pdfium': packageVersion('@embedpdf/pdfium'),
     }),
     settings: {
       server: 'node --import tsx src/cli.ts start (embedded SQLite, fresh data dir)',
+      pdfEngine: PDF_ENGINE,
       extractionThreads: threads,
       logLevel: 'warn',
       maxUploadBytes: MAX_UPLOAD_BYTES,
@@ -1409,8 +1424,10 @@ async function main(): Promise<void> {
     serverStderr: serverStderr?.slice(0, 8_000),
     targets: targetRows.map(({ check, measured }) => ({ ...check, measured })),
   };
-  writeResults('extract', startedAt, report);
-  const plain = join(RESULTS_DIR, 'extract.json');
+  // The default engine's results keep their names; another engine's sit beside them.
+  const name = PDF_ENGINE === 'pdfjs' ? 'extract' : `extract-${PDF_ENGINE}`;
+  writeResults(name, startedAt, report);
+  const plain = join(RESULTS_DIR, `${name}.json`);
   writeFileSync(plain, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`         ${plain}`);
 }

@@ -10,7 +10,8 @@
  *
  * Engines, each single-threaded, one process per file and engine (bench/lib/pdf-engine-child.ts,
  * which says what each does): quire (Quire's PDF processor), pdfjs-text (pdf.js getTextContent
- * only), pdfium, and pdftotext itself (`pdftotext -enc UTF-8 FILE OUT` under /usr/bin/time) as
+ * only), quire-pdfium (Quire's processor on QUIRE_PDF_ENGINE=pdfium; its rows count the pages it
+ * still hands to pdf.js), pdfium, and pdftotext itself (`pdftotext -enc UTF-8 FILE OUT` under /usr/bin/time) as
  * the reference for speed and text. Files are taken one at a time and every engine runs on a file
  * before the next file, so a change in the machine's load falls on all engines alike.
  * BENCH_PDF_ENGINES_RUNS (default 1) runs each pair that many times and keeps the median wall time.
@@ -56,7 +57,13 @@ const RUNS = integerFromEnv('BENCH_PDF_ENGINES_RUNS', 1, 1, 9);
 const CHILD_TIMEOUT_MS = 15 * 60_000;
 const MiB = 1024 * 1024;
 type EngineName = InProcessEngine | 'pdftotext';
-const ENGINES: readonly EngineName[] = ['quire', 'pdfjs-text', 'pdfium', 'pdftotext'];
+const ENGINES: readonly EngineName[] = [
+  'quire',
+  'quire-pdfium',
+  'pdfjs-text',
+  'pdfium',
+  'pdftotext',
+];
 
 /** Real PDFs: several producers, one ≥ 300 pages, one with many images. */
 const REAL_PDFS: (DebianFile & { label: string })[] = [
@@ -107,6 +114,8 @@ interface Measured {
   cpuMs: number;
   peakRssBytes: number;
   outlineItems: number | null;
+  /** quire-pdfium: pages handed to pdf.js. */
+  pdfJsPages: number | null;
   text: string;
 }
 
@@ -170,6 +179,7 @@ function runPdftotext(path: string, out: string): Measured {
     cpuMs: (user + system) * 1000,
     peakRssBytes: maxKb * 1024,
     outlineItems: null,
+    pdfJsPages: null,
     text,
   };
 }
@@ -194,6 +204,7 @@ function runChild(engine: EngineName, path: string, out: string): Measured {
     cpuMs: run.cpuMs,
     peakRssBytes: run.peakRssBytes,
     outlineItems: run.outlineItems,
+    pdfJsPages: run.pdfJsPages,
     text: readFileSync(out, 'utf8'),
   };
 }
@@ -247,6 +258,7 @@ interface Row {
   ligatures: number;
   peakRssMiB: number;
   outlineItems: number | null;
+  pdfJsPages: number | null;
 }
 
 const median = (values: number[]): number => {
@@ -313,6 +325,7 @@ async function main(): Promise<void> {
           ligatures: ligatures(run.text),
           peakRssMiB: round(run.peakRssBytes / MiB, 0),
           outlineItems: run.outlineItems,
+          pdfJsPages: run.pdfJsPages,
         });
       }
     }
@@ -336,6 +349,7 @@ async function main(): Promise<void> {
       'ligatures',
       'peak RSS MiB',
       'outline',
+      'pdf.js pages',
       'init s',
     ],
     rows.map((row) => [
@@ -352,6 +366,7 @@ async function main(): Promise<void> {
       String(row.ligatures),
       String(row.peakRssMiB),
       row.outlineItems === null ? '-' : String(row.outlineItems),
+      row.pdfJsPages === null ? '-' : String(row.pdfJsPages),
       row.initS === null ? '-' : row.initS.toFixed(2),
     ]),
   );

@@ -8,6 +8,9 @@
  * and every page's text, all on this thread.
  *   - quire: Quire's PDF processor itself (extractPdf: text, Markdown with tables, ruling lines
  *     from the operator list where a line may hold a table, the textless-page check);
+ *   - quire-pdfium: the same processor on the pdfium engine (QUIRE_PDF_ENGINE=pdfium; both
+ *     engines and pdf.js loaded before the window): PDFium's characters through Quire's layout,
+ *     pages that may hold a ruled table or have no text layer read by pdf.js (counted);
  *   - pdfjs-text: the same pdf.js build and options, getTextContent and Quire's line layout only
  *     (no operator list, no tables);
  *   - pdfium: PDFium (WebAssembly, @embedpdf/pdfium), FPDFText_GetText per page (PDFium's own
@@ -18,9 +21,11 @@ import { createRequire } from 'node:module';
 import type { WrappedPdfiumModule } from '@embedpdf/pdfium';
 import { getResolvedPDFJS } from 'unpdf';
 import { extractPdf, layoutText } from '../../src/extraction/processors/pdf.js';
+import { extractPdfium } from '../../src/extraction/processors/pdf-pdfium.js';
+import { pdfium } from '../../src/extraction/processors/pdfium-module.js';
 import { normalizeText } from '../../src/extraction/text-pages.js';
 
-export const IN_PROCESS_ENGINES = ['quire', 'pdfjs-text', 'pdfium'] as const;
+export const IN_PROCESS_ENGINES = ['quire', 'quire-pdfium', 'pdfjs-text', 'pdfium'] as const;
 export type InProcessEngine = (typeof IN_PROCESS_ENGINES)[number];
 
 export interface EngineRun {
@@ -36,12 +41,15 @@ export interface EngineRun {
   peakRssBytes: number;
   outlineItems: number;
   title: string | null;
+  /** quire-pdfium: pages PDFium handed to pdf.js (tables with drawings, no text layer). */
+  pdfJsPages: number | null;
 }
 
 interface Extracted {
   pages: string[];
   outlineItems: number;
   title: string | null;
+  pdfJsPages: number | null;
 }
 
 type Engine = (path: string) => Promise<Extracted>;
@@ -56,18 +64,32 @@ const NO_LIMITS = {
   includeHiddenSheets: false,
 };
 
-function quireEngine(): Engine {
+function quireEngine(pdfEngine: 'pdfjs' | 'pdfium'): Engine {
   return async (path) => {
-    const result = await extractPdf(
-      { path, mediaType: 'application/pdf', filename: null, ocr: false, limits: NO_LIMITS },
-      () => undefined,
-    );
+    const task = {
+      path,
+      mediaType: 'application/pdf',
+      filename: null,
+      ocr: false,
+      limits: NO_LIMITS,
+      pdfEngine,
+    };
+    let pdfJsPages = 0;
+    const result =
+      pdfEngine === 'pdfium'
+        ? await extractPdfium(
+            task,
+            () => undefined,
+            () => pdfJsPages++,
+          )
+        : await extractPdf(task, () => undefined);
     const count = (items: { children: unknown[] }[]): number =>
       items.reduce((sum, item) => sum + 1 + count(item.children as { children: unknown[] }[]), 0);
     return {
       pages: result.pages.map((page) => page.text),
       outlineItems: count(result.metadata.outline ?? []),
       title: result.metadata.title ?? null,
+      pdfJsPages: pdfEngine === 'pdfium' ? pdfJsPages : null,
     };
   };
 }
@@ -103,7 +125,12 @@ async function pdfjsTextEngine(): Promise<Engine> {
         );
         page.cleanup();
       }
-      return { pages, outlineItems, title: typeof title === 'string' ? title : null };
+      return {
+        pages,
+        outlineItems,
+        title: typeof title === 'string' ? title : null,
+        pdfJsPages: null,
+      };
     } finally {
       await pdf.destroy();
     }
@@ -170,7 +197,12 @@ async function pdfiumEngine(): Promise<Engine> {
         lib.FPDFText_ClosePage(textPage);
         lib.FPDF_ClosePage(page);
       }
-      return Promise.resolve({ pages, outlineItems, title: title === '' ? null : title });
+      return Promise.resolve({
+        pages,
+        outlineItems,
+        title: title === '' ? null : title,
+        pdfJsPages: null,
+      });
     } finally {
       if (doc !== 0) lib.FPDF_CloseDocument(doc);
       free(data);
@@ -186,12 +218,13 @@ async function main(): Promise<void> {
   const engine = engineName as InProcessEngine;
   const t0 = performance.now();
   const run =
-    engine === 'quire'
-      ? quireEngine()
+    engine === 'quire' || engine === 'quire-pdfium'
+      ? quireEngine(engine === 'quire' ? 'pdfjs' : 'pdfium')
       : engine === 'pdfjs-text'
         ? await pdfjsTextEngine()
         : await pdfiumEngine();
-  if (engine === 'quire') await getResolvedPDFJS();
+  if (engine === 'quire' || engine === 'quire-pdfium') await getResolvedPDFJS();
+  if (engine === 'quire-pdfium') await pdfium();
   const initMs = performance.now() - t0;
   const baseRssBytes = process.memoryUsage().rss;
   const cpu0 = process.cpuUsage();
@@ -210,6 +243,7 @@ async function main(): Promise<void> {
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     outlineItems: extracted.outlineItems,
     title: extracted.title,
+    pdfJsPages: extracted.pdfJsPages,
   };
   console.log(JSON.stringify(result));
 }

@@ -75,6 +75,7 @@ export function buildServices(context: ServiceContext): Services {
       scratch: scratchWriter(join(config.dataDir, 'tmp')),
       limits: extractionLimits(config),
       ocr: config.ocr,
+      pdfEngine: config.pdfEngine,
       ...(pools.libreOffice === null ? {} : { libreOffice: pools.libreOffice }),
       capabilities: { ocr: config.ocr, libreOffice: pools.libreOffice !== null },
       maxBytes: config.maxUploadBytes,

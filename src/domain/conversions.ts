@@ -12,6 +12,7 @@ import {
   type ExtractionResult,
   type Extractor,
   type LibreOfficeRuntime,
+  type PdfEngine,
 } from '../ports/extractor.js';
 import { Failure } from '../ports/failures.js';
 import { assertExtractable, type ExtractionCapabilities } from './extraction-capabilities.js';
@@ -22,6 +23,8 @@ export interface ConversionOptions {
   scratch: ScratchWriter;
   limits: ExtractionLimits;
   ocr: boolean;
+  /** What reads PDFs (default pdfjs). */
+  pdfEngine?: PdfEngine;
   /** Absent where no `soffice` is installed. */
   libreOffice?: LibreOfficeRuntime;
   /** What is refused up front for want of OCR or LibreOffice. */
@@ -77,6 +80,7 @@ export class ConversionService {
             ...(password === undefined ? {} : { password }),
             limits: this.options.limits,
             ocr: this.options.ocr,
+            ...(this.options.pdfEngine === undefined ? {} : { pdfEngine: this.options.pdfEngine }),
             ...(this.options.libreOffice === undefined
               ? {}
               : { libreOffice: this.options.libreOffice }),

@@ -14,8 +14,9 @@ import { chunkSize, PageChunks } from './page-split.js';
 import { TextBudget } from './text-pages.js';
 
 /**
- * Only a PDF is split, and not with OCR on: its page budget (`maxOcrPages`) is spent in page
- * order, which threads reading at once could not keep. `idleThreads` counts the thread the first
+ * Only a PDF read by pdf.js is split (the PDFium reader reads whole documents), and not with OCR
+ * on: its page budget (`maxOcrPages`) is spent in page order, which threads reading at once could
+ * not keep. `idleThreads` counts the thread the first
  * task would take: a split needs one more.
  */
 export function maySplit(task: ExtractionTask, minPages: number, idleThreads: number): boolean {
@@ -23,6 +24,7 @@ export function maySplit(task: ExtractionTask, minPages: number, idleThreads: nu
     minPages > 0 &&
     task.mediaType === 'application/pdf' &&
     !task.ocr &&
+    task.pdfEngine !== 'pdfium' &&
     task.pageRange === undefined &&
     idleThreads >= 2
   );

@@ -81,6 +81,7 @@ export function createWorkers(options: WorkersOptions): Workers {
         attachments: documents.attachments,
         limits: extractionLimits(config),
         ocr: config.ocr,
+        pdfEngine: config.pdfEngine,
         ...(options.libreOffice === null ? {} : { libreOffice: options.libreOffice }),
         onExtracted: ({ mediaType, outcome, pages, seconds }) => {
           const media_type = boundedMediaType(mediaType);

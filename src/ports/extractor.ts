@@ -50,6 +50,10 @@ export interface ExtractionLimits {
   includeHiddenSheets: boolean;
 }
 
+/** What reads a PDF's text (QUIRE_PDF_ENGINE); see docs/adr/0008-pdf-engine.md. */
+export const PDF_ENGINES = ['pdfjs', 'pdfium'] as const;
+export type PdfEngine = (typeof PDF_ENGINES)[number];
+
 export interface ExtractionTask {
   /** Absolute path of a readable, plaintext copy of the document. */
   path: string;
@@ -61,6 +65,8 @@ export interface ExtractionTask {
   limits: ExtractionLimits;
   /** OCR pages without a text layer (QUIRE_OCR=on). */
   ocr: boolean;
+  /** What reads PDFs (default pdfjs). */
+  pdfEngine?: PdfEngine;
   /** LibreOffice for legacy Office formats; absent where no `soffice` is installed. */
   libreOffice?: LibreOfficeRuntime;
   /**

@@ -1,5 +1,6 @@
 /** The background side: job retries and leases, extraction threads and their limits, and OCR. */
 import { availableParallelism } from 'node:os';
+import { PDF_ENGINES, type PdfEngine } from '../ports/extractor.js';
 import { boolean, integer, oneOf, text } from './parsers.js';
 import type { SettingsTable } from './setting.js';
 
@@ -56,6 +57,7 @@ export interface ExtractionConfig {
   extractionSplitMinPages: number;
   largeDocumentBytes: number;
   maxPages: number;
+  pdfEngine: PdfEngine;
   maxUnzippedBytes: number;
   maxExtractedChars: number;
   sheetMaxRows: number;
@@ -143,6 +145,14 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     parse: integer(1, 1000000),
     description:
       'A document with more pages fails with UNPROCESSABLE_DOCUMENT before its text is extracted.',
+  },
+  pdfEngine: {
+    key: 'pdfEngine',
+    env: 'QUIRE_PDF_ENGINE',
+    default: 'pdfjs',
+    parse: oneOf(PDF_ENGINES),
+    description:
+      'What reads PDF text: `pdfjs` (pdf.js), or `pdfium` (PDFium in WebAssembly; pages that may hold a table or have no text layer, and PDFs over 256 MiB, are still read by pdf.js; see docs/adr/0008-pdf-engine.md).',
   },
   maxUnzippedBytes: {
     key: 'maxUnzippedBytes',

@@ -22,6 +22,7 @@ import { extractOdp } from './odp.js';
 import { extractOds } from './ods.js';
 import { extractOdt } from './odt.js';
 import { extractPdf } from './pdf.js';
+import { extractPdfium } from './pdf-pdfium.js';
 import { extractPptx } from './pptx.js';
 import { extractText } from './text.js';
 import { extractXlsx } from './xlsx.js';
@@ -30,8 +31,17 @@ import { extractImage } from './image.js';
 import { extractRtf } from './rtf.js';
 import { extractLegacyOffice } from './legacy-office.js';
 
+/**
+ * The task's PDF engine (QUIRE_PDF_ENGINE): pdf.js unless it asks for PDFium. Only pdf.js reads
+ * page ranges, so the pool never splits a PDFium task (split-document.ts).
+ */
+const extractPdfWithEngine: Processor = (task, progress, planPages) =>
+  task.pdfEngine === 'pdfium'
+    ? extractPdfium(task, progress)
+    : extractPdf(task, progress, planPages);
+
 export const PROCESSORS: Record<SupportedMediaType, Processor> = {
-  'application/pdf': extractPdf,
+  'application/pdf': extractPdfWithEngine,
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': extractDocx,
   'text/html': extractHtml,
   'text/markdown': extractText,

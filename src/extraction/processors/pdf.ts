@@ -17,7 +17,7 @@
  */
 import { open } from 'node:fs/promises';
 import { getResolvedPDFJS } from 'unpdf';
-import { readRulings, ruledGrids } from '../pdf-rulings.js';
+import { readRulings, ruledGrids, type TextItem as LayoutItem } from '../pdf-rulings.js';
 import { layoutMarkdown, mayHoldTable } from '../pdf-tables.js';
 import { normalizeInline, normalizeText, TextBudget } from '../text-pages.js';
 import {
@@ -127,7 +127,7 @@ async function loadDocument(
 }
 
 /** Lines from `hasEOL` and baseline moves; spaces from gaps; blank lines from large gaps. */
-export function layoutText(items: readonly TextItem[]): string {
+export function layoutText(items: readonly LayoutItem[]): string {
   interface Line {
     text: string;
     y: number;
@@ -142,7 +142,7 @@ export function layoutText(items: readonly TextItem[]): string {
   };
   for (const item of items) {
     if (item.str.length > 0) {
-      const [a = 1, b = 0, c = 0, d = 1, x = 0, y = 0] = item.transform as number[];
+      const [a = 1, b = 0, c = 0, d = 1, x = 0, y = 0] = item.transform;
       const size = Math.hypot(c, d) || Math.hypot(a, b) || item.height || 1;
       if (current !== null && Math.abs(y - current.y) > size * 0.6) endLine();
       if (current === null) {
@@ -297,7 +297,7 @@ async function pageImages(pdfjs: PdfJs, page: PdfPage, ops: OperatorList): Promi
   return images;
 }
 
-interface PageScan {
+export interface PageScan {
   text: string;
   /** The text with aligned tables as Markdown tables (the text itself where OCR read it). */
   markdown: string;
@@ -506,4 +506,34 @@ export async function extractPdf(
     await reader.close();
     await pdf.destroy();
   }
+}
+
+/** A PDF's pages read one at a time with pdf.js, for pages another engine hands over. */
+export interface PdfJsPages {
+  readonly pageCount: number;
+  /** Page `number` (1-based) as this processor reads it: text, Markdown with tables, OCR. */
+  scan(number: number, seenTextless: boolean): Promise<PageScan>;
+  close(): Promise<void>;
+}
+
+/** Opens the task's PDF with pdf.js for PdfJsPages (pdf-pdfium.ts's fallback). */
+export async function openPdfJsPages(task: ExtractionTask): Promise<PdfJsPages> {
+  const pdfjs = await getResolvedPDFJS();
+  const pdf = await loadDocument(pdfjs, await readBytes(task.path), task.password, false);
+  const reader = new PdfReader(pdfjs, task);
+  return {
+    pageCount: pdf.numPages,
+    async scan(number, seenTextless) {
+      const page = await pdf.getPage(number).catch(pageFailure(number));
+      try {
+        return await reader.scan(page, number, seenTextless);
+      } finally {
+        page.cleanup();
+      }
+    },
+    async close() {
+      await reader.close();
+      await pdf.destroy();
+    },
+  };
 }

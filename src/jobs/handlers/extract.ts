@@ -5,7 +5,12 @@
  * asked). Bad input fails the job and the document at once with its code; a crashed,
  * out-of-memory or overrunning worker is retried on a fresh thread.
  */
-import type { ExtractionLimits, Extractor, LibreOfficeRuntime } from '../../ports/extractor.js';
+import type {
+  ExtractionLimits,
+  Extractor,
+  LibreOfficeRuntime,
+  PdfEngine,
+} from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
 import type { EmailAttachments } from '../../domain/documents/attachments.js';
 import type { ExtractionResults } from '../../domain/documents/extraction-results.js';
@@ -21,6 +26,8 @@ export interface ExtractionJobOptions {
   attachments?: Pick<EmailAttachments, 'makeChildren'>;
   limits: ExtractionLimits;
   ocr: boolean;
+  /** What reads PDFs (QUIRE_PDF_ENGINE; default pdfjs). */
+  pdfEngine?: PdfEngine;
   /** Absent where no `soffice` is installed (legacy Office files then fail). */
   libreOffice?: LibreOfficeRuntime;
   /**
@@ -72,6 +79,7 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
               ...(typeof password === 'string' ? { password } : {}),
               limits: options.limits,
               ocr: options.ocr,
+              ...(options.pdfEngine === undefined ? {} : { pdfEngine: options.pdfEngine }),
               ...(options.libreOffice === undefined ? {} : { libreOffice: options.libreOffice }),
             },
             {

@@ -22,6 +22,7 @@ import {
   PROSE,
   tablesHtml,
 } from '../../fixtures/pdf-tables.js';
+import { PDF_ENGINES } from '../../../src/ports/extractor.js';
 import { dir, extract } from './setup.js';
 
 const PDF = 'application/pdf';
@@ -43,89 +44,94 @@ describe('tables in PDFs', { timeout: 180_000 }, () => {
     wrapped = fixtures.sofficeConvert(join(dir, 'wrapped.html'), 'pdf:writer_pdf_Export', dir);
   });
 
-  test('a ruled table with no padding and wrapped cells: cells from the ruling grid', async () => {
-    const result = await extract(wrapped, PDF);
-    const markdown = result.pages.map((page) => page.markdown).join('\n\n');
-    // Text against the rules runs cells together ("Longstone 1826" is one text item) and a
-    // wrapped cell is several lines: only the ruling lines tell the cells apart.
-    assert.ok(markdown.includes(`\n\n${KEEPERS_MARKDOWN}\n\nThe keepers logged`), markdown);
-    assert.deepEqual(markdownTables(markdown), [KEEPERS]);
-    assert.doesNotMatch(result.pages.map((page) => page.text).join('\n'), /\|/);
-  });
+  // Both engines: PDFium hands a page that may hold a ruled table to pdf.js, and lays out
+  // aligned tables from its own characters.
+  for (const pdfEngine of PDF_ENGINES)
+    describe(pdfEngine, () => {
+      test('a ruled table with no padding and wrapped cells: cells from the ruling grid', async () => {
+        const result = await extract(wrapped, PDF, { pdfEngine });
+        const markdown = result.pages.map((page) => page.markdown).join('\n\n');
+        // Text against the rules runs cells together ("Longstone 1826" is one text item) and a
+        // wrapped cell is several lines: only the ruling lines tell the cells apart.
+        assert.ok(markdown.includes(`\n\n${KEEPERS_MARKDOWN}\n\nThe keepers logged`), markdown);
+        assert.deepEqual(markdownTables(markdown), [KEEPERS]);
+        assert.doesNotMatch(result.pages.map((page) => page.text).join('\n'), /\|/);
+      });
 
-  test('ruled tables come back cell for cell as Markdown tables, between the prose', async () => {
-    const result = await extract(bordered, PDF);
-    const markdown = result.pages.map((page) => page.markdown).join('\n\n');
-    assert.deepEqual(markdownTables(markdown), [LIGHTHOUSES, PLANETS]);
-    assert.match(
-      markdown,
-      /\| Station \| Nights \| Keeper \|\n\| --- \| --- \| --- \|\n\| Longstone \| 92 \| Grace Darling \|/,
-    );
-    // The prose between the tables stays prose, a block of its own.
-    assert.match(
-      markdown,
-      /\| Eddystone \| 7 \| Henry Winstanley \|\n\nThe keepers logged [^|]+\sboard\.\n\n\| Planet \|/,
-    );
-    // Plain text is left as it was: words in reading order, no table syntax.
-    assert.doesNotMatch(result.pages.map((page) => page.text).join('\n'), /\|/);
-  });
+      test('ruled tables come back cell for cell as Markdown tables, between the prose', async () => {
+        const result = await extract(bordered, PDF, { pdfEngine });
+        const markdown = result.pages.map((page) => page.markdown).join('\n\n');
+        assert.deepEqual(markdownTables(markdown), [LIGHTHOUSES, PLANETS]);
+        assert.match(
+          markdown,
+          /\| Station \| Nights \| Keeper \|\n\| --- \| --- \| --- \|\n\| Longstone \| 92 \| Grace Darling \|/,
+        );
+        // The prose between the tables stays prose, a block of its own.
+        assert.match(
+          markdown,
+          /\| Eddystone \| 7 \| Henry Winstanley \|\n\nThe keepers logged [^|]+\sboard\.\n\n\| Planet \|/,
+        );
+        // Plain text is left as it was: words in reading order, no table syntax.
+        assert.doesNotMatch(result.pages.map((page) => page.text).join('\n'), /\|/);
+      });
 
-  test('a ruled table on a page that also paints an image keeps its cells', async () => {
-    const pdf = await PDFDocument.create();
-    const font = await pdf.embedFont(StandardFonts.Helvetica);
-    const page = pdf.addPage([612, 792]);
-    const { width, height, pixels } = renderBitmapText('HELLO');
-    page.drawImage(await pdf.embedPng(encodePng(width, height, pixels)), {
-      x: 50,
-      y: 450,
-      width,
-      height,
+      test('a ruled table on a page that also paints an image keeps its cells', async () => {
+        const pdf = await PDFDocument.create();
+        const font = await pdf.embedFont(StandardFonts.Helvetica);
+        const page = pdf.addPage([612, 792]);
+        const { width, height, pixels } = renderBitmapText('HELLO');
+        page.drawImage(await pdf.embedPng(encodePng(width, height, pixels)), {
+          x: 50,
+          y: 450,
+          width,
+          height,
+        });
+        const columns = [50, 200, 300, 520];
+        const rows = LIGHTHOUSES.map((_, index) => 720 - index * 24);
+        const bottom = 720 - LIGHTHOUSES.length * 24;
+        for (const y of [...rows, bottom]) {
+          page.drawLine({ start: { x: 50, y }, end: { x: 520, y }, thickness: 0.5 });
+        }
+        for (const x of columns) {
+          page.drawLine({ start: { x, y: 720 }, end: { x, y: bottom }, thickness: 0.5 });
+        }
+        LIGHTHOUSES.forEach((row, r) =>
+          row.forEach((cell, c) =>
+            page.drawText(cell, {
+              x: (columns[c] ?? 0) + 6,
+              y: (rows[r] ?? 0) - 17,
+              size: 11,
+              font,
+            }),
+          ),
+        );
+        const path = join(dir, 'ruled-with-image.pdf');
+        await writeFile(path, await pdf.save());
+        const result = await extract(path, PDF, { pdfEngine });
+        assert.deepEqual(markdownTables(result.pages[0]?.markdown ?? ''), [LIGHTHOUSES]);
+        assert.equal(result.needsOcr, false);
+      });
+
+      test('a borderless table, its cells a narrow gap apart, comes back too', async () => {
+        const result = await extract(borderless, PDF, { pdfEngine });
+        const markdown = result.pages.map((page) => page.markdown).join('\n\n');
+        assert.deepEqual(markdownTables(markdown), [PLANETS]);
+      });
+
+      test('two columns of prose are not a table', async () => {
+        const pdf = await PDFDocument.create();
+        const font = await pdf.embedFont(StandardFonts.Helvetica);
+        const page = pdf.addPage([612, 792]);
+        const words = PROSE.split(' ');
+        for (let line = 0; line < 12; line++) {
+          const text = words.slice(line % 5, (line % 5) + 9).join(' ');
+          page.drawText(text, { x: 50, y: 700 - line * 14, size: 11, font });
+          page.drawText(text, { x: 320, y: 700 - line * 14, size: 11, font });
+        }
+        const path = join(dir, 'two-columns.pdf');
+        await writeFile(path, await pdf.save());
+        const result = await extract(path, PDF, { pdfEngine });
+        assert.deepEqual(markdownTables(result.pages[0]?.markdown ?? ''), []);
+      });
     });
-    const columns = [50, 200, 300, 520];
-    const rows = LIGHTHOUSES.map((_, index) => 720 - index * 24);
-    const bottom = 720 - LIGHTHOUSES.length * 24;
-    for (const y of [...rows, bottom]) {
-      page.drawLine({ start: { x: 50, y }, end: { x: 520, y }, thickness: 0.5 });
-    }
-    for (const x of columns) {
-      page.drawLine({ start: { x, y: 720 }, end: { x, y: bottom }, thickness: 0.5 });
-    }
-    LIGHTHOUSES.forEach((row, r) =>
-      row.forEach((cell, c) =>
-        page.drawText(cell, {
-          x: (columns[c] ?? 0) + 6,
-          y: (rows[r] ?? 0) - 17,
-          size: 11,
-          font,
-        }),
-      ),
-    );
-    const path = join(dir, 'ruled-with-image.pdf');
-    await writeFile(path, await pdf.save());
-    const result = await extract(path, PDF);
-    assert.deepEqual(markdownTables(result.pages[0]?.markdown ?? ''), [LIGHTHOUSES]);
-    assert.equal(result.needsOcr, false);
-  });
-
-  test('a borderless table, its cells a narrow gap apart, comes back too', async () => {
-    const result = await extract(borderless, PDF);
-    const markdown = result.pages.map((page) => page.markdown).join('\n\n');
-    assert.deepEqual(markdownTables(markdown), [PLANETS]);
-  });
-
-  test('two columns of prose are not a table', async () => {
-    const pdf = await PDFDocument.create();
-    const font = await pdf.embedFont(StandardFonts.Helvetica);
-    const page = pdf.addPage([612, 792]);
-    const words = PROSE.split(' ');
-    for (let line = 0; line < 12; line++) {
-      const text = words.slice(line % 5, (line % 5) + 9).join(' ');
-      page.drawText(text, { x: 50, y: 700 - line * 14, size: 11, font });
-      page.drawText(text, { x: 320, y: 700 - line * 14, size: 11, font });
-    }
-    const path = join(dir, 'two-columns.pdf');
-    await writeFile(path, await pdf.save());
-    const result = await extract(path, PDF);
-    assert.deepEqual(markdownTables(result.pages[0]?.markdown ?? ''), []);
-  });
 });

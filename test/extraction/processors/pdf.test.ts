@@ -5,61 +5,169 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runProcessor } from '../../../src/extraction/processors/index.js';
+import { PDF_ENGINES } from '../../../src/ports/extractor.js';
 import * as fixtures from '../../fixtures/documents.js';
 import { dir, extract, failure, LIMITS, task, totalChars } from './setup.js';
 
-describe('PDF', () => {
-  test('extracts each page text on its own page, with paragraphs, metadata and outline', async () => {
-    const result = await extract(await fixtures.writeTextPdf(dir), 'application/pdf');
-    assert.equal(result.pageCount, 12);
-    assert.equal(result.pages.length, 12);
-    result.pages.forEach((page, index) => {
-      assert.equal(page.number, index + 1);
-      assert.ok(page.text.includes(fixtures.pagePhrase(index + 1)), page.text);
-      assert.equal(page.markdown, page.text);
+for (const pdfEngine of PDF_ENGINES)
+  describe(`PDF (${pdfEngine})`, () => {
+    test('extracts each page text on its own page, with paragraphs, metadata and outline', async () => {
+      const result = await extract(await fixtures.writeTextPdf(dir), 'application/pdf', {
+        pdfEngine,
+      });
+      assert.equal(result.pageCount, 12);
+      assert.equal(result.pages.length, 12);
+      result.pages.forEach((page, index) => {
+        assert.equal(page.number, index + 1);
+        assert.ok(page.text.includes(fixtures.pagePhrase(index + 1)), page.text);
+        assert.equal(page.markdown, page.text);
+      });
+      assert.ok(result.pages[6]?.text.includes('the quick zephyr of page seven'));
+      assert.ok(!result.pages[5]?.text.includes('page seven'));
+      // Heading, first paragraph (two lines), second paragraph.
+      assert.equal(
+        result.pages[0]?.text,
+        'Chapter heading 1\n\nthe quick zephyr of page one jumps over the lazy dog\n' +
+          'and the first paragraph goes on to a second line\n\nA second paragraph closes page 1.',
+      );
+      const { outline, ...metadata } = result.metadata;
+      assert.deepEqual(metadata, {
+        ...fixtures.PDF_METADATA,
+        producer: 'pdf-lib (https://github.com/Hopding/pdf-lib)',
+      });
+      assert.deepEqual(outline, [
+        {
+          title: 'Chapter one',
+          page: 1,
+          children: [{ title: 'Section seven', page: 7, children: [] }],
+        },
+        { title: 'Chapter two', page: 10, children: [] },
+      ]);
+      assert.equal(result.needsOcr, false);
+      assert.equal(result.truncated, false);
+      assert.deepEqual(
+        result.progress,
+        Array.from({ length: 12 }, (_, index) => [index + 1, 12]),
+      );
     });
-    assert.ok(result.pages[6]?.text.includes('the quick zephyr of page seven'));
-    assert.ok(!result.pages[5]?.text.includes('page seven'));
-    // Heading, first paragraph (two lines), second paragraph.
-    assert.equal(
-      result.pages[0]?.text,
-      'Chapter heading 1\n\nthe quick zephyr of page one jumps over the lazy dog\n' +
-        'and the first paragraph goes on to a second line\n\nA second paragraph closes page 1.',
-    );
-    const { outline, ...metadata } = result.metadata;
-    assert.deepEqual(metadata, {
-      ...fixtures.PDF_METADATA,
-      producer: 'pdf-lib (https://github.com/Hopding/pdf-lib)',
+
+    test('refuses more pages than maxPages before extracting any text', async () => {
+      const path = await fixtures.writeTextPdf(dir);
+      const progress: unknown[] = [];
+      const outcome = await runProcessor(
+        task(path, 'application/pdf', { pdfEngine, limits: { ...LIMITS, maxPages: 11 } }),
+        (...call) => progress.push(call),
+      );
+      assert.ok(!outcome.ok);
+      assert.equal(outcome.code, 'UNPROCESSABLE_DOCUMENT');
+      assert.match(outcome.message, /12 pages/);
+      assert.deepEqual(progress, []);
     });
-    assert.deepEqual(outline, [
-      {
-        title: 'Chapter one',
-        page: 1,
-        children: [{ title: 'Section seven', page: 7, children: [] }],
-      },
-      { title: 'Chapter two', page: 10, children: [] },
-    ]);
-    assert.equal(result.needsOcr, false);
-    assert.equal(result.truncated, false);
-    assert.deepEqual(
-      result.progress,
-      Array.from({ length: 12 }, (_, index) => [index + 1, 12]),
-    );
+
+    test('cuts the text at maxTextChars and says so', async () => {
+      const path = await fixtures.writeTextPdf(dir);
+      const result = await extract(path, 'application/pdf', {
+        pdfEngine,
+        limits: { ...LIMITS, maxTextChars: 300 },
+      });
+      assert.equal(result.truncated, true);
+      assert.ok(totalChars(result) <= 300);
+      assert.equal(result.pageCount, 12);
+      assert.ok(result.pages.length < 12);
+      assert.ok(result.pages[0]?.text.includes(fixtures.pagePhrase(1)));
+    });
+
+    describe('encrypted', () => {
+      test('qpdf is installed (needed to build the encrypted fixtures)', () => {
+        assert.ok(
+          fixtures.hasQpdf(),
+          'the `qpdf` command is missing: install it (apt-get install qpdf) to test encrypted PDFs',
+        );
+      });
+
+      test('without a password: DOCUMENT_ENCRYPTED', async () => {
+        const path = await fixtures.writeEncryptedPdf(dir, 'user-pw');
+        assert.match(
+          await failure(path, 'application/pdf', 'DOCUMENT_ENCRYPTED', { pdfEngine }),
+          /password is required/,
+        );
+      });
+
+      test('with a wrong password: DOCUMENT_ENCRYPTED', async () => {
+        const path = await fixtures.writeEncryptedPdf(dir, 'user-pw');
+        const message = await failure(path, 'application/pdf', 'DOCUMENT_ENCRYPTED', {
+          pdfEngine,
+          password: 'not-it',
+        });
+        assert.match(message, /incorrect/);
+      });
+
+      test('with the right password: the text', async () => {
+        const path = await fixtures.writeEncryptedPdf(dir, 'user-pw');
+        const result = await extract(path, 'application/pdf', { pdfEngine, password: 'user-pw' });
+        assert.equal(result.pageCount, 2);
+        assert.ok(result.pages[1]?.text.includes(fixtures.pagePhrase(2)));
+        assert.equal(result.metadata.title, fixtures.PDF_METADATA.title);
+      });
+    });
+
+    test('a truncated PDF is DOCUMENT_CORRUPT', async () => {
+      await failure(await fixtures.writeTruncatedPdf(dir), 'application/pdf', 'DOCUMENT_CORRUPT', {
+        pdfEngine,
+      });
+    });
+
+    test('garbage after a PDF header is DOCUMENT_CORRUPT', async () => {
+      await failure(await fixtures.writeGarbagePdf(dir), 'application/pdf', 'DOCUMENT_CORRUPT', {
+        pdfEngine,
+      });
+    });
+
+    test('an empty file is DOCUMENT_CORRUPT', async () => {
+      const path = await fixtures.writeEmptyFile(dir, 'empty.pdf');
+      await failure(path, 'application/pdf', 'DOCUMENT_CORRUPT', {
+        pdfEngine,
+      });
+    });
+
+    test('a PNG named .pdf is DOCUMENT_CORRUPT', async () => {
+      await failure(await fixtures.writePngAsPdf(dir), 'application/pdf', 'DOCUMENT_CORRUPT', {
+        pdfEngine,
+      });
+    });
+
+    test('a word hyphenated at a line end: joined by PDFium (as pdftotext), kept by pdf.js', async () => {
+      const result = await extract(await fixtures.writeHyphenatedPdf(dir), 'application/pdf', {
+        pdfEngine,
+      });
+      const [first, second, third] = fixtures.HYPHENATED_LINES;
+      assert.equal(
+        result.pages[0]?.text,
+        pdfEngine === 'pdfium'
+          ? `${first?.slice(0, -1)}${second}\n${third}`
+          : fixtures.HYPHENATED_LINES.join('\n'),
+      );
+    });
+
+    test('rotated text stays on one line', async () => {
+      const result = await extract(await fixtures.writeRotatedTextPdf(dir), 'application/pdf', {
+        pdfEngine,
+      });
+      assert.equal(result.pages[0]?.text, fixtures.ROTATED_PAGE_TEXT.join('\n\n'));
+    });
+
+    test('pages that are only images need OCR', async () => {
+      const result = await extract(await fixtures.writeImageOnlyPdf(dir), 'application/pdf', {
+        pdfEngine,
+      });
+      assert.equal(result.needsOcr, true);
+      assert.equal(result.pageCount, 1);
+      assert.equal(result.pages[0]?.text, '');
+    });
   });
 
-  test('refuses more pages than maxPages before extracting any text', async () => {
-    const path = await fixtures.writeTextPdf(dir);
-    const progress: unknown[] = [];
-    const outcome = await runProcessor(
-      task(path, 'application/pdf', { limits: { ...LIMITS, maxPages: 11 } }),
-      (...call) => progress.push(call),
-    );
-    assert.ok(!outcome.ok);
-    assert.equal(outcome.code, 'UNPROCESSABLE_DOCUMENT');
-    assert.match(outcome.message, /12 pages/);
-    assert.deepEqual(progress, []);
-  });
-
+// Page ranges and chunks are read by the pdf.js engine only (the pool splits no PDFium task).
+describe('PDF page ranges (pdfjs)', () => {
   test('a page range reads only those pages, without metadata unless it starts the document', async () => {
     const path = await fixtures.writeTextPdf(dir);
     const middle = await extract(path, 'application/pdf', { pageRange: { first: 5, last: 7 } });
@@ -112,74 +220,5 @@ describe('PDF', () => {
       [1, 2, 3, 4, 9, 10, 11, 12],
     );
     assert.equal(outcome.result.metadata.title, fixtures.PDF_METADATA.title);
-  });
-
-  test('cuts the text at maxTextChars and says so', async () => {
-    const path = await fixtures.writeTextPdf(dir);
-    const result = await extract(path, 'application/pdf', {
-      limits: { ...LIMITS, maxTextChars: 300 },
-    });
-    assert.equal(result.truncated, true);
-    assert.ok(totalChars(result) <= 300);
-    assert.equal(result.pageCount, 12);
-    assert.ok(result.pages.length < 12);
-    assert.ok(result.pages[0]?.text.includes(fixtures.pagePhrase(1)));
-  });
-
-  describe('encrypted', () => {
-    test('qpdf is installed (needed to build the encrypted fixtures)', () => {
-      assert.ok(
-        fixtures.hasQpdf(),
-        'the `qpdf` command is missing: install it (apt-get install qpdf) to test encrypted PDFs',
-      );
-    });
-
-    test('without a password: DOCUMENT_ENCRYPTED', async () => {
-      const path = await fixtures.writeEncryptedPdf(dir, 'user-pw');
-      assert.match(
-        await failure(path, 'application/pdf', 'DOCUMENT_ENCRYPTED'),
-        /password is required/,
-      );
-    });
-
-    test('with a wrong password: DOCUMENT_ENCRYPTED', async () => {
-      const path = await fixtures.writeEncryptedPdf(dir, 'user-pw');
-      const message = await failure(path, 'application/pdf', 'DOCUMENT_ENCRYPTED', {
-        password: 'not-it',
-      });
-      assert.match(message, /incorrect/);
-    });
-
-    test('with the right password: the text', async () => {
-      const path = await fixtures.writeEncryptedPdf(dir, 'user-pw');
-      const result = await extract(path, 'application/pdf', { password: 'user-pw' });
-      assert.equal(result.pageCount, 2);
-      assert.ok(result.pages[1]?.text.includes(fixtures.pagePhrase(2)));
-      assert.equal(result.metadata.title, fixtures.PDF_METADATA.title);
-    });
-  });
-
-  test('a truncated PDF is DOCUMENT_CORRUPT', async () => {
-    await failure(await fixtures.writeTruncatedPdf(dir), 'application/pdf', 'DOCUMENT_CORRUPT');
-  });
-
-  test('garbage after a PDF header is DOCUMENT_CORRUPT', async () => {
-    await failure(await fixtures.writeGarbagePdf(dir), 'application/pdf', 'DOCUMENT_CORRUPT');
-  });
-
-  test('an empty file is DOCUMENT_CORRUPT', async () => {
-    const path = await fixtures.writeEmptyFile(dir, 'empty.pdf');
-    await failure(path, 'application/pdf', 'DOCUMENT_CORRUPT');
-  });
-
-  test('a PNG named .pdf is DOCUMENT_CORRUPT', async () => {
-    await failure(await fixtures.writePngAsPdf(dir), 'application/pdf', 'DOCUMENT_CORRUPT');
-  });
-
-  test('pages that are only images need OCR', async () => {
-    const result = await extract(await fixtures.writeImageOnlyPdf(dir), 'application/pdf');
-    assert.equal(result.needsOcr, true);
-    assert.equal(result.pageCount, 1);
-    assert.equal(result.pages[0]?.text, '');
   });
 });

@@ -1,0 +1,206 @@
+/**
+ * PDF through PDFium (QUIRE_PDF_ENGINE=pdfium; ADR 0008, step 1). Loads the document into this
+ * thread's PDFium module (password from the task), classifies load failures (FPDF_GetLastError
+ * 4 → DOCUMENT_ENCRYPTED, anything else → DOCUMENT_CORRUPT), refuses more than `maxPages`
+ * pages before reading any, reads the metadata and outline, then walks the pages one at a time
+ * reporting progress: each page's characters become text items laid out by pdf.ts's own
+ * `layoutText` and pdf-tables.ts (lines, paragraphs, aligned tables), line-end hyphens joined.
+ *
+ * What PDFium does not read yet goes to pdf.js, page by page, through pdf.ts (`openPdfJsPages`,
+ * opened on the first such page): a page that may hold a table (a line with cells a wide gap
+ * apart) and draws paths — its ruling lines come from pdf.js' operator list — and a page
+ * with almost no text (pdf.js tells a scan from a blank page, makes `needsOcr`, and OCRs it when
+ * OCR is on). A file larger than PDFIUM_MAX_FILE_BYTES is read wholly by pdf.js.
+ * Every PDFium document, page and text page is closed, and its memory freed, however the
+ * extraction ends.
+ */
+import { open } from 'node:fs/promises';
+import {
+  type ExtractedPage,
+  type ExtractionResult,
+  type ExtractionTask,
+  type ProgressReporter,
+} from '../../ports/extractor.js';
+import { Failure } from '../../ports/failures.js';
+import { layoutMarkdown, mayHoldTable } from '../pdf-tables.js';
+import { TextBudget } from '../text-pages.js';
+import { extractPdf, layoutText, openPdfJsPages, type PageScan, type PdfJsPages } from './pdf.js';
+import { readMetadata, readOutline } from './pdfium-document.js';
+import {
+  heapU8,
+  PDFIUM_MAX_FILE_BYTES,
+  pdfium,
+  releaseIfGrown,
+  type Pdfium,
+} from './pdfium-module.js';
+import { joinHyphens, mayDrawGrid, pageItems } from './pdfium-page.js';
+
+/** A page with fewer non-blank characters than this has no usable text layer (as in pdf.ts). */
+const MIN_TEXT_CHARS = 16;
+/** FPDF_ERR_PASSWORD. */
+const PASSWORD_ERROR = 4;
+const LOAD_ERRORS: Record<number, string> = {
+  1: 'unknown error',
+  2: 'the file could not be opened',
+  3: 'not a PDF, or damaged',
+  5: 'an unsupported security handler',
+  6: 'a page could not be read',
+};
+
+const nonBlank = (text: string): number => text.replace(/\s+/g, '').length;
+
+function loadFailure(error: number, password: string | undefined): Failure {
+  if (error === PASSWORD_ERROR) {
+    return new Failure(
+      'DOCUMENT_ENCRYPTED',
+      password === undefined
+        ? 'The PDF is encrypted: a password is required'
+        : 'The PDF password is incorrect',
+    );
+  }
+  return new Failure(
+    'DOCUMENT_CORRUPT',
+    `The PDF could not be read: ${LOAD_ERRORS[error] ?? `error ${error}`}`,
+  );
+}
+
+const pageFailure = (number: number): Failure =>
+  new Failure('DOCUMENT_CORRUPT', `Page ${number} of the PDF could not be read by PDFium`);
+
+/** Reads the file straight into PDFium's memory at `pointer` (no JavaScript copy). */
+async function readInto(lib: Pdfium, path: string, pointer: number, size: number): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    // No PDFium call runs while this reads, so its memory cannot grow and the view stays valid.
+    const target = heapU8(lib).subarray(pointer, pointer + size);
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(target, offset, size - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    return offset;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Pages PDFium hands to pdf.js, read through one pdf.js document opened on first need. */
+class PdfJsFallback {
+  private pages: Promise<PdfJsPages> | null = null;
+
+  constructor(private readonly task: ExtractionTask) {}
+
+  async scan(number: number, seenTextless: boolean): Promise<PageScan> {
+    this.pages ??= openPdfJsPages(this.task);
+    return (await this.pages).scan(number, seenTextless);
+  }
+
+  async close(): Promise<void> {
+    const pages = this.pages;
+    this.pages = null;
+    await pages?.then((opened) => opened.close()).catch(() => undefined);
+  }
+}
+
+/** The whole document read by pdf.js. */
+async function extractWithPdfJs(
+  task: ExtractionTask,
+  progress: ProgressReporter,
+  handedOver: (page: number) => void,
+): Promise<ExtractionResult> {
+  const result = await extractPdf(task, progress);
+  for (const page of result.pages) handedOver(page.number);
+  return result;
+}
+
+/** Page `number` (1-based) read by PDFium, or handed to pdf.js. */
+function scanPage(
+  lib: Pdfium,
+  doc: number,
+  number: number,
+  scratch: number,
+): { scan: PageScan } | { handOver: true } {
+  const page = lib.FPDF_LoadPage(doc, number - 1);
+  if (page === 0) throw pageFailure(number);
+  try {
+    const textPage = lib.FPDFText_LoadPage(page);
+    if (textPage === 0) throw pageFailure(number);
+    let items;
+    try {
+      items = pageItems(lib, textPage, scratch);
+    } finally {
+      lib.FPDFText_ClosePage(textPage);
+    }
+    const text = joinHyphens(layoutText(items));
+    if (nonBlank(text) < MIN_TEXT_CHARS) return { handOver: true };
+    // Ruling lines are pdf.js' still: a page that may hold a ruled table goes to it.
+    if (mayHoldTable(items) && mayDrawGrid(lib, page, scratch)) return { handOver: true };
+    return { scan: { text, markdown: joinHyphens(layoutMarkdown(items)), textless: false } };
+  } finally {
+    lib.FPDF_ClosePage(page);
+  }
+}
+
+/** `handedOver` is told each page read by pdf.js instead (for bench/pdf-engines.ts). */
+export async function extractPdfium(
+  task: ExtractionTask,
+  progress: ProgressReporter,
+  handedOver: (page: number) => void = () => undefined,
+): Promise<ExtractionResult> {
+  const handle = await open(task.path, 'r');
+  const size = await handle
+    .stat()
+    .then((stats) => stats.size)
+    .finally(() => handle.close());
+  // WebAssembly memory never shrinks: a file this large is read by pdf.js, under the heap cap.
+  if (size > PDFIUM_MAX_FILE_BYTES) return extractWithPdfJs(task, progress, handedOver);
+  const lib = await pdfium();
+  const { malloc, free } = lib.pdfium.wasmExports;
+  const data = malloc(Math.max(size, 1));
+  const scratch = malloc(64);
+  const fallback = new PdfJsFallback(task);
+  let doc = 0;
+  try {
+    if (data === 0 || scratch === 0) return await extractWithPdfJs(task, progress, handedOver);
+    const read = await readInto(lib, task.path, data, size);
+    doc = lib.FPDF_LoadMemDocument(data, read, task.password ?? '');
+    if (doc === 0) throw loadFailure(lib.FPDF_GetLastError(), task.password);
+    const pageCount = lib.FPDF_GetPageCount(doc);
+    if (pageCount > task.limits.maxPages) {
+      throw new Failure(
+        'UNPROCESSABLE_DOCUMENT',
+        `The PDF has ${pageCount} pages, more than the limit of ${task.limits.maxPages}`,
+      );
+    }
+    const metadata = readMetadata(lib, doc);
+    const outline = readOutline(lib, doc, pageCount);
+    if (outline.length > 0) metadata.outline = outline;
+
+    const budget = new TextBudget(task.limits.maxTextChars);
+    const pages: ExtractedPage[] = [];
+    let textless = 0;
+    for (let number = 1; number <= pageCount; number++) {
+      if (budget.exhausted) {
+        budget.cut();
+        progress(pageCount, pageCount);
+        break;
+      }
+      const page = scanPage(lib, doc, number, scratch);
+      if (!('scan' in page)) handedOver(number);
+      const scan = 'scan' in page ? page.scan : await fallback.scan(number, textless > 0);
+      if (scan.textless) textless++;
+      const text = budget.take(scan.text);
+      // A page cut by the text budget keeps its plain text as Markdown too.
+      pages.push({ number, text, markdown: text === scan.text ? scan.markdown : text });
+      progress(number, pageCount);
+    }
+    return { pages, pageCount, metadata, needsOcr: textless > 0, truncated: budget.truncated };
+  } finally {
+    if (doc !== 0) lib.FPDF_CloseDocument(doc);
+    if (data !== 0) free(data);
+    if (scratch !== 0) free(scratch);
+    await fallback.close();
+    releaseIfGrown(lib);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * QUIRE_PDF_ENGINE through HTTP, on both engines: a text PDF uploaded comes back as its pages'
+ * text with its metadata and outline (and, on pdfium, a word hyphenated at a line end joined,
+ * which shows the engine that read it); an encrypted PDF fails DOCUMENT_ENCRYPTED without its
+ * password ("required") or with a wrong one ("incorrect") and is read with the right one; a
+ * corrupt PDF fails DOCUMENT_CORRUPT; a PDF over QUIRE_MAX_PAGES fails UNPROCESSABLE_DOCUMENT;
+ * /v1/convert reads with the same engine.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import { PDF_ENGINES } from '../../src/ports/extractor.js';
+import * as fixtures from '../fixtures/documents.js';
+import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
+import { FAST } from '../helpers/extraction.js';
+import { getDocument, waitForJob } from '../helpers/jobs.js';
+import { multipart } from '../helpers/multipart.js';
+
+interface Submitted {
+  document: { id: string };
+  job: { id: string };
+}
+
+async function upload(t: TestApp, path: string, password?: string): Promise<Submitted> {
+  const form = multipart([
+    ...(password === undefined ? [] : [{ name: 'password', value: password }]),
+    { name: 'file', value: readFileSync(path), filename: 'file.pdf' },
+  ]);
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/v1/documents?dedupe=false',
+    headers: { ...t.admin, ...form.headers },
+    payload: form.payload,
+  });
+  assert.equal(response.statusCode, 202, response.body);
+  return response.json() as Submitted;
+}
+
+/** The job's failure code and message once it has settled (failed). */
+async function failureOf(t: TestApp, submitted: Submitted): Promise<[string, string]> {
+  const job = await waitForJob(t, submitted.job.id);
+  assert.equal(job.status, 'failed', JSON.stringify(job));
+  return [job.error?.code ?? '', job.error?.message ?? ''];
+}
+
+for (const pdfEngine of PDF_ENGINES) {
+  describe(
+    `PDFs read by ${pdfEngine} (QUIRE_PDF_ENGINE=${pdfEngine})`,
+    { timeout: 120_000 },
+    () => {
+      const dir = tempDir();
+      let t: TestApp;
+      before(async () => {
+        t = await buildTestApp({ ...FAST, QUIRE_PDF_ENGINE: pdfEngine, QUIRE_MAX_PAGES: '12' });
+      });
+
+      it('a text PDF: its pages, metadata and outline', async () => {
+        const submitted = await upload(t, await fixtures.writeTextPdf(dir));
+        assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+        const ready = await getDocument(t, submitted.document.id);
+        assert.equal(ready.page_count, 12);
+        const content = await t.app.inject({
+          url: `/v1/documents/${submitted.document.id}/content?format=json&pages=1,7`,
+          headers: t.admin,
+        });
+        assert.equal(content.statusCode, 200, content.body);
+        const body = content.json() as {
+          pages: { number: number; text: string }[];
+          metadata: { outline?: unknown; [key: string]: unknown };
+        };
+        assert.deepEqual(
+          body.pages.map((page) => page.number),
+          [1, 7],
+        );
+        assert.equal(
+          body.pages[0]?.text,
+          'Chapter heading 1\n\nthe quick zephyr of page one jumps over the lazy dog\n' +
+            'and the first paragraph goes on to a second line\n\nA second paragraph closes page 1.',
+        );
+        assert.ok(body.pages[1]?.text.includes(fixtures.pagePhrase(7)));
+        assert.deepEqual(body.metadata.outline, [
+          {
+            title: 'Chapter one',
+            page: 1,
+            children: [{ title: 'Section seven', page: 7, children: [] }],
+          },
+          { title: 'Chapter two', page: 10, children: [] },
+        ]);
+        const { word_count: _words, ...extracted } = ready.extracted;
+        assert.deepEqual(extracted, {
+          ...fixtures.PDF_METADATA,
+          producer: 'pdf-lib (https://github.com/Hopding/pdf-lib)',
+        });
+      });
+
+      it(`a word hyphenated at a line end: ${pdfEngine === 'pdfium' ? 'joined' : 'kept'}`, async () => {
+        const submitted = await upload(t, await fixtures.writeHyphenatedPdf(dir));
+        assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+        const text = await t.app.inject({
+          url: `/v1/documents/${submitted.document.id}/content`,
+          headers: t.admin,
+        });
+        assert.equal(text.body.includes('software packages are'), pdfEngine === 'pdfium');
+        assert.equal(text.body.includes('pack-\nages'), pdfEngine === 'pdfjs');
+      });
+
+      it('an encrypted PDF: DOCUMENT_ENCRYPTED without or with a wrong password, read with the right one', async () => {
+        const path = await fixtures.writeEncryptedPdf(dir, 'open-sesame');
+        const [code, message] = await failureOf(t, await upload(t, path));
+        assert.equal(code, 'DOCUMENT_ENCRYPTED');
+        assert.match(message, /password is required/);
+        const [wrongCode, wrongMessage] = await failureOf(t, await upload(t, path, 'not-it'));
+        assert.equal(wrongCode, 'DOCUMENT_ENCRYPTED');
+        assert.match(wrongMessage, /incorrect/);
+        const right = await upload(t, path, 'open-sesame');
+        assert.equal((await waitForJob(t, right.job.id)).status, 'succeeded');
+        assert.equal((await getDocument(t, right.document.id)).page_count, 2);
+      });
+
+      it('a corrupt PDF: DOCUMENT_CORRUPT', async () => {
+        const [code] = await failureOf(t, await upload(t, await fixtures.writeGarbagePdf(dir)));
+        assert.equal(code, 'DOCUMENT_CORRUPT');
+      });
+
+      it('more pages than QUIRE_MAX_PAGES: UNPROCESSABLE_DOCUMENT naming the count', async () => {
+        const [code, message] = await failureOf(
+          t,
+          await upload(t, await fixtures.writeTextPdf(dir, 13)),
+        );
+        assert.equal(code, 'UNPROCESSABLE_DOCUMENT');
+        assert.match(message, /13 pages/);
+      });
+
+      it('/v1/convert reads with the same engine', async () => {
+        const form = multipart([
+          {
+            name: 'file',
+            value: readFileSync(await fixtures.writeHyphenatedPdf(dir)),
+            filename: 'h.pdf',
+          },
+        ]);
+        const converted = await t.app.inject({
+          method: 'POST',
+          url: '/v1/convert?to=text',
+          headers: { ...t.admin, ...form.headers },
+          payload: form.payload,
+        });
+        assert.equal(converted.statusCode, 200, converted.body);
+        assert.equal(converted.body.includes('software packages are'), pdfEngine === 'pdfium');
+      });
+    },
+  );
+}
