@@ -143,7 +143,13 @@ export class Leases {
         async (late) => {
           if (late === undefined) return;
           report(error, `fetching a job (its late answer locked job ${late.id}: handed back)`);
-          await mirror.release({ job: late, token }, dueNow(now()));
+          // Not awaited by anyone: a failed hand-back is reported, never an unhandled rejection
+          // (BullMQ's stalled check still frees the job then).
+          await mirror
+            .release({ job: late, token }, dueNow(now()))
+            .catch((releaseError: unknown) =>
+              report(releaseError, `handing back job ${late.id} after a late fetch`),
+            );
         },
         () => undefined, // no job was locked
       );
