@@ -104,6 +104,22 @@ export async function startQuire(env: Record<string, string> = {}): Promise<Quir
     if (created.status !== 201)
       throw new Error(`creating a key: ${created.status} ${created.text()}`);
     const key = JSON.parse(created.text()) as { id: string; key: string };
+    // Traffic starts once the server is ready (its start-up extraction threads warmed up), as a
+    // load balancer would send it: until then /health and /readyz answer 503 by design.
+    const readyBy = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      const ready = await rawRequest({
+        host: hostname,
+        port: Number(port),
+        method: 'GET',
+        path: '/readyz',
+        headers: {},
+        timeoutMs: 10_000,
+      });
+      if (ready.status === 200) break;
+      if (Date.now() > readyBy) throw new Error(`quire not ready in time: ${ready.text()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     return {
       url,
       host: hostname,
