@@ -16,27 +16,12 @@ import { createSqlUnitOfWork } from '../../src/adapters/sql/unit-of-work.js';
 import type { JobQueue } from '../../src/ports/job-queue.js';
 import type { UnitOfWork } from '../../src/ports/unit-of-work.js';
 import { DATABASE_TARGETS, type DatabaseFixture } from '../helpers/databases.js';
-import { TEST_REDIS_URL, testRedis } from '../helpers/redis.js';
+import { deleteKeys, TEST_REDIS_URL } from '../helpers/redis.js';
 import { job, jobQueueContract } from './job-queue.contract.js';
 
 /** A BullMQ key prefix no other run uses. */
 function uniquePrefix(): string {
   return `quire-test-${randomBytes(6).toString('hex')}`;
-}
-
-/** Deletes every key under `prefix` (BullMQ's queues, jobs, locks and events). */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = testRedis();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 function open(

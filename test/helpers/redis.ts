@@ -16,3 +16,18 @@ await requireService({
 export function testRedis(): Redis {
   return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 }
+
+/** Deletes every key under `prefix` (BullMQ's queues, jobs, locks and events). */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const redis = testRedis();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

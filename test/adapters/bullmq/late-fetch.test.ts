@@ -19,7 +19,7 @@ import type { JobQueue } from '../../../src/ports/job-queue.js';
 import type { JobRecord } from '../../../src/ports/job-store.js';
 import { jobRecord } from '../../contracts/job-store.contract.js';
 import { DATABASE_TARGETS, tenantEnsurer, type DatabaseFixture } from '../../helpers/databases.js';
-import { TEST_REDIS_URL, testRedis } from '../../helpers/redis.js';
+import { deleteKeys, TEST_REDIS_URL, testRedis } from '../../helpers/redis.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
 const LEASE_MS = 8_000; // QUIRE_JOB_LEASE_MS's default
@@ -32,20 +32,6 @@ const TAKEN_WITHIN_MS = 3_000;
 const GIVE_UP_MS = 25_000;
 
 const postgres = DATABASE_TARGETS.find((target) => target.name === 'postgres');
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = testRedis();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** Resolves once the job is in its BullMQ queue's active list (fails after 5 s). */
 async function untilActive(queueKey: string, jobId: string): Promise<void> {

@@ -18,25 +18,11 @@ import { Failure } from '../../../src/ports/failures.js';
 import { JobRunner, type JobHandler } from '../../../src/jobs/runner.js';
 import { jobRecord } from '../../contracts/job-store.contract.js';
 import { DATABASE_TARGETS, tenantEnsurer, type DatabaseFixture } from '../../helpers/databases.js';
-import { TEST_REDIS_URL, testRedis } from '../../helpers/redis.js';
+import { deleteKeys, TEST_REDIS_URL } from '../../helpers/redis.js';
 
 const TYPES: JobType[] = ['fetch', 'extract', 'webhook'];
 const JOBS = 45;
 const MAX_WAIT_MS = 1_000;
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = testRedis();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
