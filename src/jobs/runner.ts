@@ -104,6 +104,9 @@ export class JobRunner {
   >();
   private timer: NodeJS.Timeout | undefined;
   private filling: Promise<void> | undefined;
+  /** Jobs were enqueued in this process while a fill was looking: look again when it ends. */
+  private enqueuedWhileFilling = false;
+  private unsubscribe: (() => void) | undefined;
   private stopping = false;
 
   constructor(private readonly options: JobRunnerOptions) {
@@ -111,12 +114,21 @@ export class JobRunner {
   }
 
   start(): void {
+    this.unsubscribe = this.options.queue.onEnqueued(() => this.enqueued());
     this.schedule(0);
+  }
+
+  /** Jobs were enqueued in this process: a free slot takes them now, not at the next poll. */
+  private enqueued(): void {
+    if (this.stopping || this.running.size >= this.options.concurrency) return;
+    if (this.filling !== undefined) this.enqueuedWhileFilling = true;
+    else this.schedule(0);
   }
 
   /** Stops taking jobs; aborts those running and hands them back to the queue. Idempotent. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unsubscribe?.();
     clearTimeout(this.timer);
     await this.filling;
     for (const { controller } of this.running.values()) controller.abort(new Stopping());
@@ -144,6 +156,7 @@ export class JobRunner {
   private async fill(): Promise<void> {
     const { queue, handler, owner, leaseMs } = this.options;
     let idle = false;
+    this.enqueuedWhileFilling = false;
     try {
       while (!this.stopping && this.running.size < this.options.concurrency) {
         const asked = this.clock.now(); // the lease runs from no earlier than this
@@ -164,7 +177,7 @@ export class JobRunner {
       idle = true; // the queue is unreachable: try again at the next poll
     } finally {
       if (!idle && this.running.size < this.options.concurrency) this.schedule(0);
-      else if (idle) this.schedule(this.options.pollMs);
+      else if (idle) this.schedule(this.enqueuedWhileFilling ? 0 : this.options.pollMs);
     }
   }
 

@@ -18,6 +18,12 @@ export interface JobQueue {
    * inserted them commits. Idempotent; a queue whose records are its own rows has nothing to do.
    */
   enqueue(jobs: JobRecord[]): Promise<void>;
+  /**
+   * Calls `listener` after this process enqueued jobs that are due now, so a worker in the same
+   * process takes them at once instead of at its next poll; returns what unsubscribes. Workers in
+   * other processes still find them by polling.
+   */
+  onEnqueued(listener: () => void): () => void;
   /** The next due job of these types, now leased to `owner` until `leaseMs` from now; null if none. */
   reserve(
     types: JobType[],

@@ -26,7 +26,8 @@ export const JOB_QUEUE_SETTINGS: SettingsTable<JobQueueConfig> = {
     env: 'QUIRE_WORKER_POLL_MS',
     default: '250',
     parse: integer(10, 60000),
-    description: 'How often an idle worker looks for due jobs.',
+    description:
+      'How often an idle worker looks for due jobs (a job enqueued by its own process wakes it at once).',
   },
   jobLeaseMs: {
     key: 'jobLeaseMs',

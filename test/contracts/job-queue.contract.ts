@@ -71,6 +71,21 @@ export function jobQueueContract(factory: JobQueueFactory): void {
       assert.equal(await queue.reserve(['fetch'], 'late', 10_000), null);
     });
 
+    it('tells its enqueue listeners of jobs due now, not of delayed ones, until unsubscribed', async () => {
+      await drain();
+      let told = 0;
+      const unsubscribe = queue.onEnqueued(() => told++);
+      await submit(job({ next_attempt_at: new Date(Date.now() + 60_000).toISOString() }));
+      assert.equal(told, 0, 'a delayed job wakes nobody');
+      const due = await submit(job());
+      assert.equal(told, 1);
+      // Told after the job can be reserved: a worker woken now finds it.
+      assert.equal((await queue.reserve(['fetch'], 'w', 10_000))?.id, due.id);
+      unsubscribe();
+      await submit(job());
+      assert.equal(told, 1, 'an unsubscribed listener is not told');
+    });
+
     it('does not reserve a job before its next attempt time, nor of another type', async () => {
       await drain();
       await submit(job({ next_attempt_at: new Date(Date.now() + 60_000).toISOString() }));

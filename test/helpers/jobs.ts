@@ -12,6 +12,7 @@ export interface JobBody {
   max_attempts: number;
   progress: { done: number; total: number; unit: string };
   error?: { code: string; message: string; retryable: boolean };
+  created_at: string;
   started_at?: string;
   finished_at?: string;
 }

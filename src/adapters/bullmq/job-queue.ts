@@ -55,6 +55,7 @@ import { Leases, lanesInOrder } from './leases.js';
 import { RecordMirror } from './record-mirror.js';
 import { RedisEvictionPolicyError, RedisLink, within, type ReportError } from './redis-link.js';
 import { Sweeper } from './sweep.js';
+import { Listeners } from '../../shared/listeners.js';
 
 export { queueName } from './bull-queues.js';
 export { RedisEvictionPolicyError } from './redis-link.js';
@@ -101,6 +102,7 @@ class BullmqJobQueue implements JobQueue {
   private readonly held = new HeldJobs();
   private readonly leases: Leases;
   private readonly sweeper: Sweeper;
+  private readonly enqueued = new Listeners();
   private closing: Promise<void> | undefined;
 
   constructor(options: BullmqJobQueueOptions) {
@@ -142,11 +144,17 @@ class BullmqJobQueue implements JobQueue {
           this.bull.add(job.type, job.lane, job.id, Date.parse(job.next_attempt_at) - this.now()),
         ),
       );
+      const at = this.now();
+      if (queued.some((job) => Date.parse(job.next_attempt_at) <= at)) this.enqueued.notify();
     } catch (error) {
       if (error instanceof RedisEvictionPolicyError) throw error;
       // The rows are committed: the sweep adds them once Redis answers again.
       this.report(error, 'enqueue (the sweep will add the job)');
     }
+  }
+
+  onEnqueued(listener: () => void): () => void {
+    return this.enqueued.add(listener);
   }
 
   async reserve(

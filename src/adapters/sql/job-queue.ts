@@ -6,6 +6,7 @@ import type { JobRecord } from '../../ports/job-store.js';
 import type { SqlDatabase, SqlExecutor } from './database.js';
 import { PLAINTEXT, type ContentCipher } from './content-cipher.js';
 import { createSqlJobStore, toJobRecord } from './job-store.js';
+import { Listeners } from '../../shared/listeners.js';
 
 const CANCELLED = JSON.stringify(new Failure('CANCELLED', 'The job was cancelled'));
 
@@ -62,10 +63,19 @@ export function createSqlJobQueue(
   cipher: ContentCipher = PLAINTEXT,
 ): JobQueue {
   const records = createSqlJobStore(db, cipher);
+  const enqueued = new Listeners();
+  /** The committed rows are already due; this process's workers are told of those due now. */
+  const told = (jobs: readonly JobRecord[]): void => {
+    const at = now();
+    if (jobs.some((job) => job.status === 'queued' && Date.parse(job.next_attempt_at) <= at))
+      enqueued.notify();
+  };
   return {
-    async enqueue() {
-      // The committed row is already due.
+    async enqueue(jobs) {
+      told(jobs);
     },
+
+    onEnqueued: (listener) => enqueued.add(listener),
 
     async reserve(types, owner, leaseMs, options = {}) {
       const at = iso(now());
@@ -193,7 +203,9 @@ export function createSqlJobQueue(
         .where('id', '=', jobId)
         .where('status', 'in', ['failed', 'dead', 'cancelled'])
         .execute();
-      return records.get(tenantId, jobId);
+      const record = await records.get(tenantId, jobId);
+      if (record !== null) told([record]);
+      return record;
     },
 
     async check() {
