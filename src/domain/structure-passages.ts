@@ -35,18 +35,101 @@ interface Heading {
   navigation: boolean;
 }
 
-interface Word {
-  page: number;
-  start: number;
-  end: number;
+/** A word's flags. */
+const NAVIGATION = 1;
+const SENTENCE_END = 2;
+
+/**
+ * The document's words, a column per field: a long document has hundreds of thousands, and an
+ * object each cost more in allocation and garbage collection than cutting them.
+ */
+class Words {
+  length = 0;
+  page = new Int32Array(1024);
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
   /** Paragraph number in the document: a cut between two paragraphs is preferred. */
-  paragraph: number;
-  section: number;
-  navigation: boolean;
-  sentenceEnd: boolean;
+  paragraph = new Int32Array(1024);
+  section = new Int32Array(1024);
+  flags = new Uint8Array(1024);
+
+  push(
+    page: number,
+    start: number,
+    end: number,
+    paragraph: number,
+    section: number,
+    flags: number,
+  ): void {
+    if (this.length === this.page.length) this.grow();
+    const at = this.length++;
+    this.page[at] = page;
+    this.start[at] = start;
+    this.end[at] = end;
+    this.paragraph[at] = paragraph;
+    this.section[at] = section;
+    this.flags[at] = flags;
+  }
+
+  private grow(): void {
+    const size = this.page.length * 2;
+    const grown = <T extends Int32Array | Uint8Array>(column: T, next: T): T => {
+      next.set(column);
+      return next;
+    };
+    this.page = grown(this.page, new Int32Array(size));
+    this.start = grown(this.start, new Int32Array(size));
+    this.end = grown(this.end, new Int32Array(size));
+    this.paragraph = grown(this.paragraph, new Int32Array(size));
+    this.section = grown(this.section, new Int32Array(size));
+    this.flags = grown(this.flags, new Uint8Array(size));
+  }
 }
 
-const SENTENCE_END = /[.!?…:;]["')\]]?$/u;
+/** What JavaScript's `\s` matches. */
+function isSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 160) return false;
+  return (
+    code === 160 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/** `.!?…:;` */
+const isStop = (code: number): boolean =>
+  code === 46 || code === 33 || code === 63 || code === 0x2026 || code === 58 || code === 59;
+/** `"')]` */
+const isCloser = (code: number): boolean =>
+  code === 34 || code === 39 || code === 41 || code === 93;
+
+/** The word text[start, end) ends a sentence: a stop, perhaps followed by a quote or bracket. */
+function endsSentence(text: string, start: number, end: number): boolean {
+  const last = text.charCodeAt(end - 1);
+  if (isStop(last)) return true;
+  return end - start >= 2 && isCloser(last) && isStop(text.charCodeAt(end - 2));
+}
+
+/** text[from, to) holds a blank line (`\n[ \t]*\n`). */
+function hasBlankLine(text: string, from: number, to: number): boolean {
+  let newline = false;
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 10) {
+      if (newline) return true;
+      newline = true;
+    } else if (code !== 32 && code !== 9) newline = false;
+  }
+  return false;
+}
+
 const MAX_HEADINGS = 10_000;
 
 /** The outline flattened in document order, each entry with the titles above it. */
@@ -161,73 +244,74 @@ export async function splitStructurePassages(
   const navigationPages = new Set<number>();
   for (const page of pages) if (isNavigationPage(page.text)) navigationPages.add(page.number);
 
-  const words: Word[] = [];
+  const words = new Words();
   let section = -1;
   let paragraph = 0;
   let sliceStart = performance.now();
   for (const page of pages) {
+    const text = page.text;
     const pageCuts = cuts.get(page.number) ?? [];
+    const pageNavigation = navigationPages.has(page.number);
     let nextCut = 0;
     let lastEnd = 0;
     paragraph++;
-    for (const match of page.text.matchAll(/\S+/gu)) {
+    for (let at = 0; at < text.length;) {
+      // The words are the runs of non-space characters.
+      while (at < text.length && isSpace(text.charCodeAt(at))) at++;
+      if (at >= text.length) break;
+      const start = at;
+      while (at < text.length && !isSpace(text.charCodeAt(at))) at++;
+      const end = at;
       if (words.length % 2048 === 0 && performance.now() - sliceStart >= 20) {
         await new Promise((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
-      const start = match.index;
       while (nextCut < pageCuts.length && (pageCuts[nextCut]?.[0] ?? 0) <= start) {
         section = pageCuts[nextCut]?.[1] ?? section;
         nextCut++;
         paragraph++;
       }
-      if (/\n[ \t]*\n/u.test(page.text.slice(lastEnd, start))) paragraph++;
-      const end = start + match[0].length;
+      if (start - lastEnd > 1 && hasBlankLine(text, lastEnd, start)) paragraph++;
       lastEnd = end;
-      const heading = headings[section];
-      words.push({
-        page: page.number,
+      const navigation = pageNavigation || (headings[section]?.navigation ?? false);
+      words.push(
+        page.number,
         start,
         end,
         paragraph,
         section,
-        navigation: navigationPages.has(page.number) || (heading?.navigation ?? false),
-        sentenceEnd: SENTENCE_END.test(match[0]),
-      });
+        (navigation ? NAVIGATION : 0) | (endsSentence(text, start, end) ? SENTENCE_END : 0),
+      );
     }
   }
 
   const passages: PassageRecord[] = [];
   const texts = new Map(pages.map((page) => [page.number, page.text]));
   const emit = (from: number, to: number): void => {
-    const first = words[from] as Word;
-    const last = words[to - 1] as Word;
     const parts: string[] = [];
     let partStart = from;
     for (let i = from + 1; i <= to; i++) {
-      const previous = words[i - 1] as Word;
-      const current = words[i];
-      if (current === undefined || i === to || current.paragraph !== previous.paragraph) {
+      if (i === to || words.paragraph[i] !== words.paragraph[i - 1]) {
         // Paragraphs never run over a page break (each page starts one), so one slice each.
-        const head = words[partStart] as Word;
-        parts.push((texts.get(head.page) ?? '').slice(head.start, previous.end));
+        const text = texts.get(words.page[partStart] as number) ?? '';
+        parts.push(text.slice(words.start[partStart], words.end[i - 1]));
         partStart = i;
       }
     }
-    const heading = headings[first.section];
+    const heading = headings[words.section[from] as number];
     passages.push({
       id: makeId(now),
       tenant_id: tenantId,
       document_id: documentId,
-      page: first.page,
-      page_end: last.page,
-      start: first.start,
-      end: last.end,
+      page: words.page[from] as number,
+      page_end: words.page[to - 1] as number,
+      start: words.start[from] as number,
+      end: words.end[to - 1] as number,
       ordinal: passages.length,
       text: parts.join('\n\n'),
       word_count: to - from,
       heading_path: heading?.path ?? [],
-      navigation: first.navigation,
+      navigation: ((words.flags[from] as number) & NAVIGATION) !== 0,
     });
   };
 
@@ -238,13 +322,15 @@ export async function splitStructurePassages(
   let runStart = 0;
   while (runStart < words.length) {
     // A run: words of one section and one navigation state (a passage never mixes two).
-    const head = words[runStart] as Word;
+    const section = words.section[runStart];
+    const navigation = (words.flags[runStart] as number) & NAVIGATION;
+    const page = words.page[runStart];
     let runEnd = runStart + 1;
     while (
       runEnd < words.length &&
-      words[runEnd]?.section === head.section &&
-      words[runEnd]?.navigation === head.navigation &&
-      (crossPages || words[runEnd]?.page === head.page)
+      words.section[runEnd] === section &&
+      ((words.flags[runEnd] as number) & NAVIGATION) === navigation &&
+      (crossPages || words.page[runEnd] === page)
     )
       runEnd++;
     let from = runStart;
@@ -257,9 +343,9 @@ export async function splitStructurePassages(
         const floor = from + Math.floor(max / 2);
         let cut = -1;
         for (let i = from + max; i > floor && cut === -1; i--)
-          if (words[i]?.paragraph !== words[i - 1]?.paragraph) cut = i;
+          if (words.paragraph[i] !== words.paragraph[i - 1]) cut = i;
         for (let i = from + max; i > floor && cut === -1; i--)
-          if (words[i - 1]?.sentenceEnd === true) cut = i;
+          if (((words.flags[i - 1] as number) & SENTENCE_END) !== 0) cut = i;
         if (cut !== -1) to = cut;
       }
       emit(from, to);

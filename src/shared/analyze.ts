@@ -30,10 +30,22 @@ export function isStopWord(analyzer: Analyzer, token: string): boolean {
   return analyzer === 'english' && ENGLISH_STOP_WORDS.has(token);
 }
 
+/**
+ * Stems already computed: indexing a document stems every word it has, and a language's words
+ * repeat (a 300-page manual's 170,000 words have a few thousand forms). Emptied when full.
+ */
+const STEMS = new Map<string, string>();
+const MAX_STEMS = 50_000;
+
 /** The index term of one folded token. Digits and non-Latin words are left as they are. */
 export function termOf(analyzer: Analyzer, token: string): string {
-  if (analyzer === 'plain' || !/^[a-z]+$/u.test(token)) return token;
-  return stemmer(token);
+  if (analyzer === 'plain') return token;
+  const known = STEMS.get(token);
+  if (known !== undefined) return known;
+  const term = /^[a-z]+$/u.test(token) ? stemmer(token) : token;
+  if (STEMS.size >= MAX_STEMS) STEMS.clear();
+  STEMS.set(token, term);
+  return term;
 }
 
 /** The text the full-text index is fed for `text`: its terms, space-separated, in order. */
