@@ -78,7 +78,7 @@ export function pdfiumRulings(lib: Pdfium, page: number, scratch: number): Rulin
   const collector = new RulingCollector();
   let steps = 0;
 
-  /** No PDFium call below allocates, so the views stay valid; they are read after each call. */
+  /** Out-parameters, read through fresh views of the memory after each call (it may grow). */
   const float = (offset: number, at = 0): number => heapF32(lib)[(scratch + offset) / 4 + at] ?? 0;
   const int = (offset: number, at = 0): number => heapI32(lib)[(scratch + offset) / 4 + at] ?? 0;
 
