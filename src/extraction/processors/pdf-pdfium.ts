@@ -147,7 +147,7 @@ function scanPage(
   }
 }
 
-/** `handedOver` is told each page read by pdf.js instead (for bench/pdf-engines.ts). */
+/** `handedOver` is told each page read by pdf.js instead (bench/pdf-engines.ts counts them; tests). */
 export async function extractPdfium(
   task: ExtractionTask,
   progress: ProgressReporter,
