@@ -9,12 +9,16 @@
  * the others are counted against a table of the same shape that came back (a table that a page
  * break splits comes back as two, and neither counts). PDFs given as arguments (real ones,
  * e.g. from Debian's doc packages) are extracted too, and the tables found in them listed for a
- * reader to judge: they have no truth. Results: bench/results/pdf-tables-*.json.
+ * reader to judge: they have no truth. BENCH_PDF_ENGINE (pdfjs, the default, or pdfium) picks
+ * the engine the PDF processor reads with, as QUIRE_PDF_ENGINE does the server's; run it once per
+ * engine to compare. Results: bench/results/pdf-tables-*.json (pdf-tables-pdfium-*.json for
+ * pdfium).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { runProcessor } from '../src/extraction/processors/index.js';
+import { PDF_ENGINES, type PdfEngine } from '../src/ports/extractor.js';
 import { hasSoffice, sofficeConvert } from '../test/fixtures/other-formats.js';
 import {
   markdownTables,
@@ -79,9 +83,26 @@ function makeTables(count: number, seed: number): Table[] {
   return tables;
 }
 
+/** BENCH_PDF_ENGINE: the engine the processor reads PDFs with (default pdfjs). */
+const PDF_ENGINE = pdfEngineFromEnv();
+
+function pdfEngineFromEnv(): PdfEngine {
+  const raw = process.env.BENCH_PDF_ENGINE ?? 'pdfjs';
+  if (!(PDF_ENGINES as readonly string[]).includes(raw))
+    throw new Error(`BENCH_PDF_ENGINE must be one of ${PDF_ENGINES.join(', ')}, got "${raw}"`);
+  return raw as PdfEngine;
+}
+
 async function markdownOf(path: string): Promise<string> {
   const outcome = await runProcessor(
-    { path, mediaType: 'application/pdf', filename: basename(path), limits: LIMITS, ocr: false },
+    {
+      path,
+      mediaType: 'application/pdf',
+      filename: basename(path),
+      limits: LIMITS,
+      ocr: false,
+      pdfEngine: PDF_ENGINE,
+    },
     () => undefined,
   );
   if (!outcome.ok) throw new Error(`${path}: ${outcome.code} ${outcome.message}`);
@@ -189,7 +210,13 @@ async function main(): Promise<void> {
         real.map((row) => [row.file, String(row.tablesFound), row.shapes.slice(0, 8).join(' ')]),
       );
     }
-    writeResults('pdf-tables', startedAt, { benchmark: 'pdf-tables', scores, real });
+    console.log(`\nengine: ${PDF_ENGINE}`);
+    writeResults(PDF_ENGINE === 'pdfjs' ? 'pdf-tables' : `pdf-tables-${PDF_ENGINE}`, startedAt, {
+      benchmark: 'pdf-tables',
+      pdfEngine: PDF_ENGINE,
+      scores,
+      real,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

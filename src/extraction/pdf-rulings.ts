@@ -5,7 +5,9 @@
  *
  * - readRulings walks the operator list with the graphics state (save/restore, `cm`, form
  *   XObjects' matrices, line width, white paint) and keeps axis-aligned segments: horizontal and
- *   vertical, collinear pieces merged.
+ *   vertical, collinear pieces merged. What it keeps of a painted path is RulingCollector's, which
+ *   the PDFium engine feeds from page objects (processors/pdfium-rulings.ts): both engines keep
+ *   the same rulings.
  * - ruledGrids groups horizontal and vertical rulings that cross into clusters; a cluster with at
  *   least three vertical positions (two columns) and two horizontal ones is a grid: columns from
  *   the vertical rulings, rows from the horizontal ones. A vertical ruling that stops short of a
@@ -72,7 +74,8 @@ const MAX_RULINGS = 2000;
 /** At most this many operators are read for rulings (a page drawing more is a drawing). */
 const MAX_OPERATORS = 200_000;
 
-type Matrix = [number, number, number, number, number, number];
+/** [a, b, c, d, e, f], as PDF writes a matrix. */
+export type Matrix = [number, number, number, number, number, number];
 
 interface State {
   matrix: Matrix;
@@ -81,10 +84,10 @@ interface State {
   fillWhite: boolean;
 }
 
-const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
+export const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
 
 /** `inner` applied first, then `outer`. */
-function compose(outer: Matrix, inner: readonly number[]): Matrix {
+export function compose(outer: Matrix, inner: readonly number[]): Matrix {
   const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = inner;
   const [A, B, C, D, E, F] = outer;
   return [
@@ -97,11 +100,16 @@ function compose(outer: Matrix, inner: readonly number[]): Matrix {
   ];
 }
 
-const apply = (m: Matrix, x: number, y: number): [number, number] => [
+export const apply = (m: Matrix, x: number, y: number): [number, number] => [
   m[0] * x + m[2] * y + m[4],
   m[1] * x + m[3] * y + m[5],
 ];
 
+/** White paint (each channel 0xf0 or more, 0–255) draws no visible ruling. */
+export const isWhiteRgb = (red: number, green: number, blue: number): boolean =>
+  red >= 0xf0 && green >= 0xf0 && blue >= 0xf0;
+
+/** pdf.js gives colours as '#rrggbb': white as isWhiteRgb tells it. */
 const isWhite = (args: unknown): boolean => {
   const color = Array.isArray(args) ? (args[0] as unknown) : undefined;
   return typeof color === 'string' && /^#f[0-9a-f]f[0-9a-f]f[0-9a-f]$/i.test(color);
@@ -119,7 +127,8 @@ const CURVE = 2;
 const QUADRATIC = 3;
 const CLOSE = 4;
 
-interface Subpath {
+/** A subpath in page space: its points (a curve by its end point), closed by `h` or not. */
+export interface Subpath {
   points: [number, number][];
   closed: boolean;
   curved: boolean;
@@ -157,12 +166,13 @@ function subpathsOf(data: ArrayLike<number>, matrix: Matrix): Subpath[] {
   return paths;
 }
 
-class RulingCollector {
-  readonly horizontal: Segment[] = [];
-  readonly vertical: Segment[] = [];
+/** The rulings painted paths draw: fed path by path, read once with `rulings()`. */
+export class RulingCollector {
+  private readonly horizontal: Segment[] = [];
+  private readonly vertical: Segment[] = [];
 
   /** A straight piece from a to b, `width` thick: kept when horizontal or vertical. */
-  line(a: [number, number], b: [number, number]): void {
+  private line(a: [number, number], b: [number, number]): void {
     const [x1, y1] = a;
     const [x2, y2] = b;
     if (Math.abs(y1 - y2) <= 0.5 && Math.abs(x1 - x2) >= MIN_RULE_LENGTH) {
@@ -172,6 +182,7 @@ class RulingCollector {
     }
   }
 
+  /** The paths stroked with a line `width` thick (page space): their straight edges. */
   stroke(paths: Subpath[], width: number): void {
     if (width > MAX_RULE_WIDTH * 2) return;
     for (const path of paths) {
@@ -198,6 +209,11 @@ class RulingCollector {
         this.vertical.push({ at: (left + right) / 2, from: bottom, to: top });
       }
     }
+  }
+
+  /** What was collected, collinear pieces merged. */
+  rulings(): Rulings {
+    return { horizontal: mergeCollinear(this.horizontal), vertical: mergeCollinear(this.vertical) };
   }
 }
 
@@ -293,10 +309,7 @@ export function readRulings(ops: OperatorList, codes: OperatorCodes): Rulings {
         break;
     }
   }
-  return {
-    horizontal: mergeCollinear(collector.horizontal),
-    vertical: mergeCollinear(collector.vertical),
-  };
+  return collector.rulings();
 }
 
 const crosses = (horizontal: Segment, vertical: Segment): boolean =>

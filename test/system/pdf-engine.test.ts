@@ -4,13 +4,16 @@
  * which shows the engine that read it); an encrypted PDF fails DOCUMENT_ENCRYPTED without its
  * password ("required") or with a wrong one ("incorrect") and is read with the right one; a
  * corrupt PDF fails DOCUMENT_CORRUPT; a PDF over QUIRE_MAX_PAGES fails UNPROCESSABLE_DOCUMENT;
- * /v1/convert reads with the same engine.
+ * a ruled table (drawn in a form XObject, cells wrapped onto several lines) comes back cell for
+ * cell in `format=markdown`; /v1/convert reads with the same engine.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { PDF_ENGINES } from '../../src/ports/extractor.js';
 import * as fixtures from '../fixtures/documents.js';
+import { KEEPERS_MARKDOWN } from '../fixtures/pdf-tables.js';
+import { writeRuledTablePdf } from '../fixtures/ruled-table-pdfs.js';
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { FAST } from '../helpers/extraction.js';
 import { getDocument, waitForJob } from '../helpers/jobs.js';
@@ -102,6 +105,17 @@ for (const pdfEngine of PDF_ENGINES) {
         });
         assert.equal(text.body.includes('software packages are'), pdfEngine === 'pdfium');
         assert.equal(text.body.includes('pack-\nages'), pdfEngine === 'pdfjs');
+      });
+
+      it('a ruled table in a form XObject: cell for cell in format=markdown', async () => {
+        const submitted = await upload(t, await writeRuledTablePdf(dir, 'form'));
+        assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+        const markdown = await t.app.inject({
+          url: `/v1/documents/${submitted.document.id}/content?format=markdown`,
+          headers: t.admin,
+        });
+        assert.equal(markdown.statusCode, 200, markdown.body);
+        assert.ok(markdown.body.includes(`\n\n${KEEPERS_MARKDOWN}\n\n`), markdown.body);
       });
 
       it('an encrypted PDF: DOCUMENT_ENCRYPTED without or with a wrong password, read with the right one', async () => {

@@ -1,16 +1,18 @@
 /**
- * PDF through PDFium (QUIRE_PDF_ENGINE=pdfium; ADR 0008, step 1). Loads the document into this
- * thread's PDFium module (password from the task), classifies load failures (FPDF_GetLastError
- * 4 → DOCUMENT_ENCRYPTED, anything else → DOCUMENT_CORRUPT), refuses more than `maxPages`
- * pages before reading any, reads the metadata and outline, then walks the pages one at a time
- * reporting progress: each page's characters become text items laid out by pdf.ts's own
- * `layoutText` and pdf-tables.ts (lines, paragraphs, aligned tables), line-end hyphens joined.
+ * PDF through PDFium (QUIRE_PDF_ENGINE=pdfium; ADR 0008, steps 1 and 2). Loads the document into
+ * this thread's PDFium module (password from the task), classifies load failures
+ * (FPDF_GetLastError 4 → DOCUMENT_ENCRYPTED, anything else → DOCUMENT_CORRUPT), refuses more
+ * than `maxPages` pages before reading any, reads the metadata and outline, then walks the pages
+ * one at a time reporting progress: each page's characters become text items laid out by pdf.ts's
+ * own `layoutText` and pdf-tables.ts (lines, paragraphs, aligned tables), line-end hyphens
+ * joined; a page that may hold a table (a line with cells a wide gap apart) has its ruling lines
+ * read from its path objects (pdfium-rulings.ts) for pdf-rulings' ruled grids, as pdf.ts reads
+ * them from pdf.js' operator list.
  *
  * What PDFium does not read yet goes to pdf.js, page by page, through pdf.ts (`openPdfJsPages`,
- * opened on the first such page): a page that may hold a table (a line with cells a wide gap
- * apart) and draws paths — its ruling lines come from pdf.js' operator list — and a page
- * with almost no text (pdf.js tells a scan from a blank page, makes `needsOcr`, and OCRs it when
- * OCR is on). A file larger than PDFIUM_MAX_FILE_BYTES is read wholly by pdf.js.
+ * opened on the first such page): a page with almost no text (pdf.js tells a scan from a blank
+ * page, makes `needsOcr`, and OCRs it when OCR is on). A file larger than PDFIUM_MAX_FILE_BYTES
+ * is read wholly by pdf.js.
  * Every PDFium document, page and text page is closed, and its memory freed, however the
  * extraction ends.
  */
@@ -22,6 +24,7 @@ import {
   type ProgressReporter,
 } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
+import { ruledGrids } from '../pdf-rulings.js';
 import { layoutMarkdown, mayHoldTable } from '../pdf-tables.js';
 import { TextBudget } from '../text-pages.js';
 import { extractPdf, layoutText, openPdfJsPages, type PageScan, type PdfJsPages } from './pdf.js';
@@ -33,7 +36,8 @@ import {
   releaseIfGrown,
   type Pdfium,
 } from './pdfium-module.js';
-import { joinHyphens, mayDrawGrid, pageItems } from './pdfium-page.js';
+import { joinHyphens, pageItems } from './pdfium-page.js';
+import { pdfiumRulings } from './pdfium-rulings.js';
 
 /** A page with fewer non-blank characters than this has no usable text layer (as in pdf.ts). */
 const MIN_TEXT_CHARS = 16;
@@ -134,15 +138,16 @@ function scanPage(
     }
     const text = joinHyphens(layoutText(items));
     if (nonBlank(text) < MIN_TEXT_CHARS) return { handOver: true };
-    // Ruling lines are pdf.js' still: a page that may hold a ruled table goes to it.
-    if (mayHoldTable(items) && mayDrawGrid(lib, page, scratch)) return { handOver: true };
-    return { scan: { text, markdown: joinHyphens(layoutMarkdown(items)), textless: false } };
+    // Ruling lines are read (a walk over the page's paths) only where a line of text has cells
+    // a wide gap apart, as pdf.ts reads them: prose pages skip it.
+    const grids = mayHoldTable(items) ? ruledGrids(pdfiumRulings(lib, page, scratch)) : [];
+    return { scan: { text, markdown: joinHyphens(layoutMarkdown(items, grids)), textless: false } };
   } finally {
     lib.FPDF_ClosePage(page);
   }
 }
 
-/** `handedOver` is told each page read by pdf.js instead (for bench/pdf-engines.ts). */
+/** `handedOver` is told each page read by pdf.js instead (bench/pdf-engines.ts counts them; tests). */
 export async function extractPdfium(
   task: ExtractionTask,
   progress: ProgressReporter,

@@ -53,6 +53,10 @@ export function heapF32(lib: Pdfium): Float32Array {
   return (lib.pdfium as unknown as { HEAPF32: Float32Array }).HEAPF32;
 }
 
+export function heapI32(lib: Pdfium): Int32Array {
+  return (lib.pdfium as unknown as { HEAP32: Int32Array }).HEAP32;
+}
+
 /** After a document: a module whose memory grew too large is let go. */
 export function releaseIfGrown(lib: Pdfium): void {
   if (heapU8(lib).buffer.byteLength <= PDFIUM_RECYCLE_BYTES) return;

@@ -12,15 +12,6 @@ import { heapF32, heapF64, type Pdfium } from './pdfium-module.js';
 
 /** A gap wider than this many font sizes between two characters starts a new item. */
 const ITEM_GAP = 0.3;
-/** FPDF_PAGEOBJ_* types. */
-const PATH_OBJECT = 2;
-const FORM_OBJECT = 5;
-/** pdf-rulings.ts makes a grid of vertical rulings at three x positions or more. */
-const MIN_GRID_VERTICALS = 3;
-/** A path shorter than this (points) draws no vertical ruling a row's text could sit beside. */
-const MIN_RULING_HEIGHT = 4;
-/** Form objects nest; deeper ones count as drawing. */
-const MAX_FORM_DEPTH = 8;
 
 interface Run {
   str: string;
@@ -136,102 +127,4 @@ export function pageItems(lib: Pdfium, textPage: number, scratch: number): TextI
 /** A line-end hyphen and the line break after it go (the word is joined); any other is a hyphen. */
 export function joinHyphens(text: string): string {
   return text.replace(/\uFFFE\s*\n\s*/g, '').replace(/\uFFFE/g, '-');
-}
-
-/** The path calls, straight into the WebAssembly exports (a figure's path has thousands). */
-interface PathExports {
-  FPDFPage_CountObjects(page: number): number;
-  FPDFPage_GetObject(page: number, index: number): number;
-  FPDFPageObj_GetType(object: number): number;
-  FPDFPageObj_GetMatrix(object: number, matrix: number): number;
-  FPDFFormObj_CountObjects(form: number): number;
-  FPDFFormObj_GetObject(form: number, index: number): number;
-  FPDFPath_CountSegments(path: number): number;
-  FPDFPath_GetPathSegment(path: number, index: number): number;
-  FPDFPathSegment_GetPoint(segment: number, x: number, y: number): number;
-  FPDFPathSegment_GetType(segment: number): number;
-  FPDFPathSegment_GetClose(segment: number): number;
-}
-
-/** FPDF_SEGMENT_MOVETO. */
-const MOVE_TO = 2;
-/** Vertical rulings this close (points) are one column boundary. */
-const COLUMN_SNAP = 2;
-/** A path with more segments than this is not walked: it counts as a possible grid. */
-const MAX_PATH_SEGMENTS = 5000;
-
-/**
- * The page may draw a ruled table: pdf-rulings.ts needs vertical rulings at three different x
- * positions or more for a grid. The page's paths' vertical line segments (rectangle sides and
- * closing edges included, at least MIN_RULING_HEIGHT tall) are placed by their object's matrix;
- * a rotated or skewed path, one too long to walk, or vertical lines inside a form object (whose
- * placement is not followed here) count as a possible grid. A framed box or a rule under a
- * running head is not one.
- */
-export function mayDrawGrid(lib: Pdfium, page: number, scratch: number): boolean {
-  const pdf = lib.pdfium.wasmExports as unknown as PathExports;
-  const columns: number[] = [];
-  /** The path's vertical segments' x (page space, or the path's own inside a form). */
-  const verticals = (path: number, matrix: readonly number[]): number[] | null => {
-    const [a = 1, b = 0, c = 0, d = 1, e = 0] = matrix;
-    if (Math.abs(b) > 1e-3 || Math.abs(c) > 1e-3) return null;
-    const count = pdf.FPDFPath_CountSegments(path);
-    if (count > MAX_PATH_SEGMENTS) return null;
-    const found: number[] = [];
-    let startX = 0;
-    let startY = 0;
-    let lastX = 0;
-    let lastY = 0;
-    const edge = (x: number, y: number): void => {
-      if (
-        Math.abs(x - lastX) * Math.abs(a) < 0.5 &&
-        Math.abs(y - lastY) * Math.abs(d) >= MIN_RULING_HEIGHT
-      )
-        found.push(a * x + e);
-    };
-    for (let index = 0; index < count; index++) {
-      const segment = pdf.FPDFPath_GetPathSegment(path, index);
-      if (segment === 0) continue;
-      pdf.FPDFPathSegment_GetPoint(segment, scratch, scratch + 4);
-      const f32 = heapF32(lib);
-      const x = f32[scratch / 4] ?? 0;
-      const y = f32[scratch / 4 + 1] ?? 0;
-      if (pdf.FPDFPathSegment_GetType(segment) === MOVE_TO) {
-        startX = x;
-        startY = y;
-      } else edge(x, y);
-      lastX = x;
-      lastY = y;
-      if (pdf.FPDFPathSegment_GetClose(segment) === 1) {
-        edge(startX, startY);
-        lastX = startX;
-        lastY = startY;
-      }
-    }
-    return found;
-  };
-  const matrixOf = (object: number): number[] => {
-    if (pdf.FPDFPageObj_GetMatrix(object, scratch + 16) !== 1) return [1, 0, 0, 1, 0, 0];
-    const f32 = heapF32(lib);
-    return Array.from({ length: 6 }, (_, at) => f32[(scratch + 16) / 4 + at] ?? 0);
-  };
-  const visit = (count: number, object: (index: number) => number, depth: number): boolean => {
-    for (let index = 0; index < count; index++) {
-      const handle = object(index);
-      const type = pdf.FPDFPageObj_GetType(handle);
-      if (type === PATH_OBJECT) {
-        const found = verticals(handle, depth === 0 ? matrixOf(handle) : [1, 0, 0, 1, 0, 0]);
-        if (found === null || (depth > 0 && found.length > 0)) return true;
-        for (const x of found)
-          if (!columns.some((column) => Math.abs(column - x) <= COLUMN_SNAP)) columns.push(x);
-        if (columns.length >= MIN_GRID_VERTICALS) return true;
-      } else if (type === FORM_OBJECT) {
-        if (depth >= MAX_FORM_DEPTH) return true;
-        const inner = pdf.FPDFFormObj_CountObjects(handle);
-        if (visit(inner, (at) => pdf.FPDFFormObj_GetObject(handle, at), depth + 1)) return true;
-      }
-    }
-    return false;
-  };
-  return visit(pdf.FPDFPage_CountObjects(page), (index) => pdf.FPDFPage_GetObject(page, index), 0);
 }

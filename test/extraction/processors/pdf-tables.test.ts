@@ -5,6 +5,10 @@
  * the page's Markdown, the prose around them as prose; the plain text is unchanged; two-column
  * prose (pdf-lib) is not taken for a table. A ruled table beside an image keeps its cells: the
  * ruling lines are read with images dropped from the operator list.
+ * Both engines: PDFium reads the ruling lines from its own page objects (no page handed to
+ * pdf.js) and gives the Markdown pdf.js gives, however the rulings are drawn (stroked lines, thin
+ * filled rectangles, a scaling `cm`, a form XObject, a rotated or offset page; white rulings
+ * are none).
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -22,8 +26,10 @@ import {
   PROSE,
   tablesHtml,
 } from '../../fixtures/pdf-tables.js';
+import { RULED_TABLE_DRAWINGS, writeRuledTablePdf } from '../../fixtures/ruled-table-pdfs.js';
+import { extractPdfium } from '../../../src/extraction/processors/pdf-pdfium.js';
 import { PDF_ENGINES } from '../../../src/ports/extractor.js';
-import { dir, extract } from './setup.js';
+import { dir, extract, task } from './setup.js';
 
 const PDF = 'application/pdf';
 
@@ -44,7 +50,56 @@ describe('tables in PDFs', { timeout: 180_000 }, () => {
     wrapped = fixtures.sofficeConvert(join(dir, 'wrapped.html'), 'pdf:writer_pdf_Export', dir);
   });
 
-  // Both engines: PDFium hands a page that may hold a ruled table to pdf.js, and lays out
+  /**
+   * The PDFium engine's Markdown, and its pages with text it handed to pdf.js (a page without
+   * text, as LibreOffice leaves first here, still goes to pdf.js for the textless check).
+   */
+  async function readByPdfium(path: string): Promise<{ markdown: string; handedOver: number[] }> {
+    const handedOver: number[] = [];
+    const result = await extractPdfium(
+      task(path, PDF, { pdfEngine: 'pdfium' }),
+      () => undefined,
+      (page) => handedOver.push(page),
+    );
+    const withText = new Set(
+      result.pages.filter((page) => page.text.length > 0).map((page) => page.number),
+    );
+    return {
+      markdown: result.pages.map((page) => page.markdown).join('\n\n'),
+      handedOver: handedOver.filter((page) => withText.has(page)),
+    };
+  }
+
+  describe('PDFium reads the rulings itself, as pdf.js reads them', () => {
+    test("LibreOffice's ruled tables: no page handed to pdf.js, pdf.js' Markdown", async () => {
+      for (const path of [bordered, wrapped]) {
+        const pdfium = await readByPdfium(path);
+        assert.deepEqual(pdfium.handedOver, []);
+        const pdfjs = await extract(path, PDF, { pdfEngine: 'pdfjs' });
+        assert.equal(pdfium.markdown, pdfjs.pages.map((page) => page.markdown).join('\n\n'));
+      }
+    });
+
+    for (const drawing of RULED_TABLE_DRAWINGS)
+      test(`a ruled table drawn with ${drawing}: the same cells from both engines`, async () => {
+        const path = await writeRuledTablePdf(dir, drawing);
+        const pdfium = await readByPdfium(path);
+        assert.deepEqual(pdfium.handedOver, []);
+        const pdfjs = (await extract(path, PDF, { pdfEngine: 'pdfjs' })).pages[0]?.markdown ?? '';
+        // Wrapped cells: only the rulings make these rows (the text alone gives a row per line).
+        const tables = markdownTables(pdfium.markdown);
+        if (drawing === 'grey-extra-rulings') {
+          // The control: the same rulings not white split the first and last columns.
+          assert.equal(tables.length, 1);
+          assert.equal(tables[0]?.[0]?.length, 5, pdfium.markdown);
+        } else assert.deepEqual(tables, [KEEPERS], pdfium.markdown);
+        assert.deepEqual(tables, markdownTables(pdfjs));
+        // On a rotated page PDFium orders the prose's lines otherwise (its text, not its rulings).
+        if (drawing !== 'rotated') assert.equal(pdfium.markdown, pdfjs);
+      });
+  });
+
+  // Both engines: PDFium reads ruled tables' rulings from its own page objects, and lays out
   // aligned tables from its own characters.
   for (const pdfEngine of PDF_ENGINES)
     describe(pdfEngine, () => {
