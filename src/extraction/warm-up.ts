@@ -5,8 +5,9 @@
  * font data, or PDFium's WebAssembly compiled — and its hot paths compiled before a document waits
  * on them (the first document after start took 2.3× as long as later ones; issue 13). On PDFium
  * the PDF's last page holds a ruled table, which PDFium hands to pdf.js: pdf.js, which reads
- * such pages and textless ones on that engine, is warmed too. The PDF is written to a temporary
- * folder and removed.
+ * such pages and textless ones on that engine, is warmed too (about 0.3 s of CPU once, saved on
+ * the first document with such a page; ADR 0008). Once PDFium reads ruled tables itself, that
+ * page no longer warms pdf.js. The PDF is written to a temporary folder and removed.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
