@@ -7,8 +7,9 @@
  *
  * Memory: `warmThreads` threads start with the pool, each loading its PDF engine (`pdfEngine`:
  * pdf.js, or PDFium and pdf.js) with a warm-up extraction (warm-up.ts) so the first document is
- * not the one that pays for it; threads beyond them exit after `idleTimeoutMs` idle, and once the pool has been idle `recycleIdleMs` after documents, the
- * threads left are replaced by fresh warm ones, so what a burst grew in their heaps is given back.
+ * not the one that pays for it; threads beyond them exit after `idleTimeoutMs` idle, and once the
+ * pool has been idle `recycleIdleMs` after documents, the threads left are replaced by fresh warm
+ * ones, so what a burst grew in their heaps is given back.
  *
  * A long PDF is split into page ranges run at once on the threads idle when it starts
  * (`splitMinPages`; split-document.ts), and their results merged as one extraction's.
