@@ -57,7 +57,8 @@
  *
  * `npm run bench:extract -- --split` runs only the 300-page text PDF, on a server that splits a
  * long PDF across its threads and one that does not, alternately, against pdftotext (see
- * mainSplit). Results: bench/results/extract-split*.json.
+ * mainSplit), on BENCH_PDF_ENGINE's engine. Results: bench/results/extract-split*.json
+ * (extract-split-pdfium*.json for BENCH_PDF_ENGINE=pdfium).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -1621,7 +1622,9 @@ async function mainSplit(): Promise<void> {
   const loadAverageAtStart = os.loadavg();
   const runs = integerFromEnv('BENCH_SPLIT_RUNS', 3, 1, 50);
   const threads = os.availableParallelism();
-  console.log(`${NAME} --split — node ${process.version}, ${threads} CPUs, ${runs} runs each`);
+  console.log(
+    `${NAME} --split — node ${process.version}, ${threads} CPUs, ${runs} runs each, QUIRE_PDF_ENGINE=${PDF_ENGINE}`,
+  );
   console.log(loadAverageLine(loadAverageAtStart));
   const corpus = await loadCorpus();
   const pdf = corpus.textPdf;
@@ -1651,6 +1654,7 @@ async function mainSplit(): Promise<void> {
       const target = await startQuire(dataDir, {
         QUIRE_EXTRACTION_SPLIT_MIN_PAGES: splitMinPages,
         QUIRE_EXTRACTION_IDLE_RECYCLE_MS: '0',
+        QUIRE_PDF_ENGINE: PDF_ENGINE,
       });
       cleanups.push(() => {
         if (isRunning(target.child)) target.child.kill('SIGKILL');
@@ -1747,16 +1751,21 @@ async function mainSplit(): Promise<void> {
     );
   }
   for (const row of rows) for (const error of row.errors) console.log(`! ${row.setting}: ${error}`);
-  writeResults('extract-split', startedAt, {
-    benchmark: 'extract-split',
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    environment: environmentReport(loadAverageAtStart, { unpdf: packageVersion('unpdf') }),
-    loadAverageAtEnd,
-    file: { name: pdf.name, pages: pdf.pages, bytes: pdf.bytes },
-    pdftotext: reference,
-    rows,
-  });
+  writeResults(
+    PDF_ENGINE === 'pdfjs' ? 'extract-split' : `extract-split-${PDF_ENGINE}`,
+    startedAt,
+    {
+      benchmark: 'extract-split',
+      pdfEngine: PDF_ENGINE,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      environment: environmentReport(loadAverageAtStart, { unpdf: packageVersion('unpdf') }),
+      loadAverageAtEnd,
+      file: { name: pdf.name, pages: pdf.pages, bytes: pdf.bytes },
+      pdftotext: reference,
+      rows,
+    },
+  );
 }
 
 const mode = process.argv.includes('--formats')

@@ -80,6 +80,7 @@ function quireEngine(pdfEngine: 'pdfjs' | 'pdfium'): Engine {
         ? await extractPdfium(
             task,
             () => undefined,
+            undefined,
             () => pdfJsPages++,
           )
         : await extractPdf(task, () => undefined);

@@ -113,6 +113,7 @@ function extractionPool(
     },
     niceIncrement: config.extractionNice,
     splitMinPages: config.extractionSplitMinPages,
+    pdfEngine: config.pdfEngine,
     ...(workerFile === undefined ? {} : { workerFile }),
   });
 }

@@ -5,10 +5,11 @@
  * becomes a retryable Failure (WORKER_CRASHED, EXTRACTION_TIMEOUT); an abort rejects with the
  * signal's reason.
  *
- * Memory: `warmThreads` threads start with the pool, each loading pdf.js with a warm-up extraction
- * (warm-up.ts) so the first document is not the one that pays for it; threads beyond them exit
- * after `idleTimeoutMs` idle, and once the pool has been idle `recycleIdleMs` after documents, the
- * threads left are replaced by fresh warm ones, so what a burst grew in their heaps is given back.
+ * Memory: `warmThreads` threads start with the pool, each loading its PDF engine (`pdfEngine`:
+ * pdf.js, or PDFium and pdf.js) with a warm-up extraction (warm-up.ts) so the first document is
+ * not the one that pays for it; threads beyond them exit after `idleTimeoutMs` idle, and once the
+ * pool has been idle `recycleIdleMs` after documents, the threads left are replaced by fresh warm
+ * ones, so what a burst grew in their heaps is given back.
  *
  * A long PDF is split into page ranges run at once on the threads idle when it starts
  * (`splitMinPages`; split-document.ts), and their results merged as one extraction's.
@@ -28,10 +29,12 @@ import type {
   ExtractionResult,
   ExtractionTask,
   PageRange,
+  PdfEngine,
 } from '../ports/extractor.js';
 import { moduleFile } from '../shared/module-file.js';
 import type { PageChunks } from './page-split.js';
 import { maySplit, mergeParts, pageChunks, SplitProgress } from './split-document.js';
+import type { ExtractionWarmUp } from './warm-up.js';
 import type { WorkerMessage, WorkerTask } from './worker.js';
 import { createTaskFolder, releaseTaskFolder, sweepOrphanedTaskFolders } from './work-folders.js';
 
@@ -57,6 +60,8 @@ export interface ExtractionPoolOptions {
    * starts (split-document.ts); 0 (the default): never.
    */
   splitMinPages?: number;
+  /** The PDF engine the process's tasks use (QUIRE_PDF_ENGINE): what each thread warms up. */
+  pdfEngine?: PdfEngine;
 }
 
 export class ExtractionPool implements Extractor {
@@ -71,6 +76,9 @@ export class ExtractionPool implements Extractor {
     sweepOrphanedTaskFolders();
     this.pool = createWorkerPool({
       workerFile: options.workerFile ?? moduleFile(new URL('./worker.ts', import.meta.url)),
+      warmUpData: {
+        ...(options.pdfEngine === undefined ? {} : { pdfEngine: options.pdfEngine }),
+      } satisfies ExtractionWarmUp,
       minThreads: Math.min(options.warmThreads ?? 0, options.threads),
       maxThreads: options.threads,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,

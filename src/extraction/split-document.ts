@@ -6,17 +6,19 @@
  * The page count is learnt in the thread of the first task (the main thread never parses a PDF):
  * that task asks the pool for pages once it has opened the document; the pool answers with the
  * first chunk and starts helper tasks on the threads idle at that moment, and every thread asks
- * for the next chunk when it has read its last. A thread that starts late (a cold one loads
- * pdf.js first) only takes what is left, and a slow one holds back at most one chunk.
+ * for the next chunk when it has read its last. A thread that starts late (a cold one loads its
+ * PDF engine first) only takes what is left, and a slow one holds back at most one chunk. Each
+ * thread opens the document itself (pdf.js or PDFium, the task's engine) and reads only the pages
+ * it is handed.
  */
 import type { ExtractionResult, ExtractionTask, ProgressReporter } from '../ports/extractor.js';
 import { chunkSize, PageChunks } from './page-split.js';
 import { TextBudget } from './text-pages.js';
 
 /**
- * Only a PDF read by pdf.js is split (the PDFium reader reads whole documents), and not with OCR
- * on: its page budget (`maxOcrPages`) is spent in page order, which threads reading at once could
- * not keep. `idleThreads` counts the thread the first
+ * A PDF is split on either engine (pdf.js or PDFium: both read the ranges handed out; processors/
+ * pdf-page-ranges.ts), but not with OCR on: its page budget (`maxOcrPages`) is spent in page
+ * order, which threads reading at once could not keep. `idleThreads` counts the thread the first
  * task would take: a split needs one more.
  */
 export function maySplit(task: ExtractionTask, minPages: number, idleThreads: number): boolean {
@@ -24,7 +26,6 @@ export function maySplit(task: ExtractionTask, minPages: number, idleThreads: nu
     minPages > 0 &&
     task.mediaType === 'application/pdf' &&
     !task.ocr &&
-    task.pdfEngine !== 'pdfium' &&
     task.pageRange === undefined &&
     idleThreads >= 2
   );

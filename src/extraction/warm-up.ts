@@ -1,14 +1,19 @@
 /**
- * What an extraction thread does as it starts, before its first job: it extracts a one-page PDF
- * made here, through the same processor a job uses, so pdf.js is loaded, its standard font data
- * read and its hot paths compiled before a document waits on them (the first document after start
- * took 2.3× as long as later ones; issue 13). The PDF is written to a temporary folder and removed.
+ * What an extraction thread does as it starts, before its first job: it extracts a few-page PDF
+ * made here, through the same processor a job uses and on the PDF engine the process is set to
+ * (QUIRE_PDF_ENGINE, handed from the pool), so the engine is loaded — pdf.js with its standard
+ * font data, or PDFium's WebAssembly compiled — and its hot paths compiled before a document waits
+ * on them (the first document after start took 2.3× as long as later ones; issue 13). On PDFium
+ * the PDF's last page holds a ruled table, which PDFium hands to pdf.js: pdf.js, which reads
+ * such pages and textless ones on that engine, is warmed too (about 0.3 s of CPU once, saved on
+ * the first document with such a page; ADR 0008). Once PDFium reads ruled tables itself, that
+ * page no longer warms pdf.js. The PDF is written to a temporary folder and removed.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import type { ExtractionLimits } from '../ports/extractor.js';
+import type { ExtractionLimits, PdfEngine } from '../ports/extractor.js';
 import { runProcessor } from './processors/index.js';
 
 const LIMITS: ExtractionLimits = {
@@ -27,8 +32,17 @@ const WORDS = (
   'who so no document text page table value quire extraction thread'
 ).split(' ');
 
-/** Page `number`'s content stream: a heading, running text in two fonts, a ruled table. */
-function pageContent(number: number): string {
+/** What the pool tells each thread to warm up. */
+export interface ExtractionWarmUp {
+  /** The process's PDF engine (default pdfjs). */
+  pdfEngine?: PdfEngine;
+}
+
+/**
+ * Page `number`'s content stream: a heading, running text in two fonts, a table — ruled, or
+ * only aligned.
+ */
+function pageContent(number: number, ruled: boolean): string {
   const operations: string[] = [`BT /F2 16 Tf 72 740 Td (Warm-up page ${number}) Tj ET`];
   for (let line = 0; line < 36; line++) {
     const words = Array.from(
@@ -37,10 +51,10 @@ function pageContent(number: number): string {
     );
     operations.push(`BT /F1 10 Tf 72 ${712 - line * 14} Td (${words.join(' ')}) Tj ET`);
   }
-  // A three-column table with ruling lines, as pdf-rulings.ts and pdf-tables.ts read them.
+  // A three-column table, with ruling lines as pdf-rulings.ts and pdf-tables.ts read them.
   for (let row = 0; row <= 4; row++) {
     const y = 190 - row * 20;
-    operations.push(`72 ${y} m 372 ${y} l S`);
+    if (ruled) operations.push(`72 ${y} m 372 ${y} l S`);
     if (row < 4) {
       for (const [column, x] of [72, 172, 272].entries()) {
         operations.push(
@@ -49,16 +63,16 @@ function pageContent(number: number): string {
       }
     }
   }
-  for (const x of [72, 172, 272, 372]) operations.push(`${x} 190 m ${x} 110 l S`);
+  if (ruled) for (const x of [72, 172, 272, 372]) operations.push(`${x} 190 m ${x} 110 l S`);
   return operations.join('\n');
 }
 
 /**
  * A valid PDF of a few pages like the documents Quire is given: a heading and running text in
- * two standard fonts, and a ruled table, on each page. Enough of each that the code laying them
- * out is compiled, not just loaded.
+ * two standard fonts, and a table, on each page; the table is ruled on the pages `ruled` says
+ * (default all). Enough of each that the code laying them out is compiled, not just loaded.
  */
-export function warmUpPdf(pages = 4): Buffer {
+export function warmUpPdf(pages = 4, ruled: (page: number) => boolean = () => true): Buffer {
   const objects: string[] = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${5 + i * 2} 0 R`).join(' ')}] /Count ${pages} >>`,
@@ -67,7 +81,9 @@ export function warmUpPdf(pages = 4): Buffer {
   ];
   // Content streams compressed, as writers do: pdf.js's Flate decoder is warmed too.
   for (let page = 1; page <= pages; page++) {
-    const content = deflateSync(Buffer.from(pageContent(page), 'latin1')).toString('latin1');
+    const content = deflateSync(Buffer.from(pageContent(page, ruled(page)), 'latin1')).toString(
+      'latin1',
+    );
     const contentsObject = objects.length + 2;
     objects.push(
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${contentsObject} 0 R >>`,
@@ -87,13 +103,31 @@ export function warmUpPdf(pages = 4): Buffer {
   return Buffer.from(body, 'latin1');
 }
 
-export async function warmUpExtraction(): Promise<void> {
+/**
+ * The warm-up PDF for `engine`: on pdf.js a ruled table on every page; on PDFium its own pages
+ * (aligned tables, which it lays out itself) and a ruled one last, which goes to pdf.js.
+ */
+function warmUpPdfFor(engine: PdfEngine): Buffer {
+  const pages = 4;
+  return engine === 'pdfium' ? warmUpPdf(pages, (page) => page === pages) : warmUpPdf(pages);
+}
+
+export async function warmUpExtraction({
+  pdfEngine = 'pdfjs',
+}: ExtractionWarmUp = {}): Promise<void> {
   const folder = await mkdtemp(join(tmpdir(), 'quire-warm-up-'));
   try {
     const path = join(folder, 'warm-up.pdf');
-    await writeFile(path, warmUpPdf());
+    await writeFile(path, warmUpPdfFor(pdfEngine));
     const outcome = await runProcessor(
-      { path, mediaType: 'application/pdf', filename: 'warm-up.pdf', limits: LIMITS, ocr: false },
+      {
+        path,
+        mediaType: 'application/pdf',
+        filename: 'warm-up.pdf',
+        limits: LIMITS,
+        ocr: false,
+        pdfEngine,
+      },
       () => undefined,
     );
     if (!outcome.ok) throw new Error(`the warm-up PDF failed: ${outcome.code} ${outcome.message}`);

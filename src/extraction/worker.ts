@@ -1,7 +1,7 @@
 /**
  * The worker-thread entry of the extraction pool: runs one processor on a file path and reports
  * progress through the MessagePort it was handed, at most every 100 ms (and at the end). Each
- * thread warms up as it starts (warm-up.ts).
+ * thread warms up as it starts, on the PDF engine the pool names (warm-up.ts).
  *
  * With `planPages`, a PDF's thread asks the pool over the same port for the pages to read, once
  * it knows the page count and again after each range it was given (`{ pageCount }`), and reads

@@ -105,7 +105,7 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     default: '1',
     parse: integer(0, 256),
     description:
-      'Extraction threads a process that runs jobs starts at once and keeps while idle, each warmed up (pdf.js loaded) before the first job, readiness waiting for them (at most 30 s); the others start on demand and exit after 30 s idle. API-only processes start none.',
+      'Extraction threads a process that runs jobs starts at once and keeps while idle, each warmed up (its PDF engine loaded) before the first job, readiness waiting for them (at most 30 s); the others start on demand and exit after 30 s idle. API-only processes start none.',
   },
   extractionIdleRecycleMs: {
     key: 'extractionIdleRecycleMs',
@@ -129,7 +129,7 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
     default: '64',
     parse: integer(0, 1000000),
     description:
-      'A PDF with at least this many pages is read at once by its thread and the extraction threads idle when it starts (never waiting for busy ones), its pages handed out in chunks and merged in page order; not with QUIRE_OCR=on. `0`: never split.',
+      'A PDF with at least this many pages is read at once by its thread and the extraction threads idle when it starts (never waiting for busy ones), its pages handed out in chunks and merged in page order (either PDF engine); not with QUIRE_OCR=on. `0`: never split.',
   },
   largeDocumentBytes: {
     key: 'largeDocumentBytes',

@@ -5,10 +5,16 @@
  * password ("required") or with a wrong one ("incorrect") and is read with the right one; a
  * corrupt PDF fails DOCUMENT_CORRUPT; a PDF over QUIRE_MAX_PAGES fails UNPROCESSABLE_DOCUMENT;
  * a ruled table (drawn in a form XObject, cells wrapped onto several lines) comes back cell for
- * cell in `format=markdown`; /v1/convert reads with the same engine.
+ * cell in `format=markdown`; /v1/convert reads with the same engine; the process's warm
+ * extraction thread has loaded PDFium before its first document on pdfium, and never on pdfjs (a
+ * probe worker notes the thread's PDFium module loads before each task:
+ * test/fixtures/pdfium-probe-worker.ts).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, it } from 'node:test';
 import { PDF_ENGINES } from '../../src/ports/extractor.js';
 import * as fixtures from '../fixtures/documents.js';
@@ -18,6 +24,11 @@ import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { FAST } from '../helpers/extraction.js';
 import { getDocument, waitForJob } from '../helpers/jobs.js';
 import { multipart } from '../helpers/multipart.js';
+
+const PROBE_WORKER = fileURLToPath(new URL('../fixtures/pdfium-probe-worker.ts', import.meta.url));
+const PDFIUM_LOG = join(tempDir('quire-pdfium-loads-'), 'loads.log');
+// Read by each extraction thread as it runs a task.
+process.env.QUIRE_TEST_PDFIUM_LOG = PDFIUM_LOG;
 
 interface Submitted {
   document: { id: string };
@@ -164,4 +175,38 @@ for (const pdfEngine of PDF_ENGINES) {
       });
     },
   );
+}
+
+for (const pdfEngine of PDF_ENGINES) {
+  describe(`the warm extraction thread on ${pdfEngine}`, { timeout: 120_000 }, () => {
+    it(
+      pdfEngine === 'pdfium'
+        ? 'has loaded PDFium in its warm-up, before its first document'
+        : 'never loads PDFium',
+      async () => {
+        const t = await buildTestApp(
+          {
+            ...FAST,
+            QUIRE_PDF_ENGINE: pdfEngine,
+            QUIRE_EXTRACTION_WORKERS: '1',
+            QUIRE_EXTRACTION_WARM_THREADS: '1',
+          },
+          { extractionWorkerFile: PROBE_WORKER },
+        );
+        const deadline = Date.now() + 60_000;
+        while ((await t.app.inject({ url: '/readyz' })).statusCode !== 200) {
+          assert.ok(Date.now() < deadline, 'not ready within 60 s');
+          await sleep(50);
+        }
+        writeFileSync(PDFIUM_LOG, '');
+        const submitted = await upload(t, await fixtures.writeTextPdf(tempDir()));
+        assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+        const loadsBeforeTask = readFileSync(PDFIUM_LOG, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => Number(line.split(' ')[1]));
+        assert.deepEqual(loadsBeforeTask, [pdfEngine === 'pdfium' ? 1 : 0]);
+      },
+    );
+  });
 }

@@ -22,8 +22,8 @@
  * that long after running tasks: the threads kept alive (`minThreads`) come back as fresh ones,
  * and what a burst left in their heaps goes with the old ones.
  *
- * Each thread runs its entry's `warmUp` export (if any) as it starts, before its first task, and
- * then reports itself warm (`onThreadWarm`, `threads()`).
+ * Each thread runs its entry's `warmUp` export (if any, given `warmUpData`) as it starts, before
+ * its first task, and then reports itself warm (`onThreadWarm`, `threads()`).
  */
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -35,9 +35,11 @@ export interface WorkerPoolOptions {
   /**
    * The worker entry: a module whose default export runs one task. It may return
    * `transferable(view)` (src/shared/transferable.ts) to move a buffer instead of copying it, and
-   * export `warmUp()`, run once as each thread starts (loads what the first task would).
+   * export `warmUp(warmUpData)`, run once as each thread starts (loads what the first task would).
    */
   workerFile: string;
+  /** Handed to the entry's `warmUp` in each thread (structured-cloned): what to warm up. */
+  warmUpData?: unknown;
   /** Threads started with the pool and kept alive while idle (default 0: started on first use). */
   minThreads?: number;
   maxThreads: number;
@@ -201,7 +203,10 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
 
   private createGeneration(): Generation<Task, Result> {
     const { options } = this;
-    const data: ThreadEntryData = { entry: options.workerFile };
+    const data: ThreadEntryData = {
+      entry: options.workerFile,
+      ...(options.warmUpData === undefined ? {} : { warmUp: options.warmUpData }),
+    };
     const pool = new Piscina<Task, Result>({
       stricterFIFO: true,
       filename: THREAD_ENTRY,

@@ -1,8 +1,9 @@
 /**
  * What every pool thread runs: it loads the pool's worker entry (named in workerData), runs the
- * entry's `warmUp` export if it has one, reports itself warm to the pool, and calls the entry's
- * default export with each task. A result marked `transferable(...)` has its buffers moved to the
- * caller (piscina's move), so worker entries stay free of the pool library.
+ * entry's `warmUp` export if it has one (with the pool's `warmUpData`), reports itself warm to
+ * the pool, and calls the entry's default export with each task. A result marked
+ * `transferable(...)` has its buffers moved to the caller (piscina's move), so worker entries
+ * stay free of the pool library.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +15,8 @@ import type { WarmReport } from './warm-report.js';
 export interface ThreadEntryData {
   /** Absolute path of the worker entry module. */
   entry: string;
+  /** The argument of the entry's `warmUp` (the pool's `warmUpData`). */
+  warmUp?: unknown;
 }
 
 type TaskHandler = (task: unknown) => unknown;
@@ -23,7 +26,7 @@ interface WorkerEntry {
   warmUp?: unknown;
 }
 
-const { entry } = workerData as ThreadEntryData;
+const { entry, warmUp: warmUpData } = workerData as ThreadEntryData;
 const startedAt = performance.now();
 
 /**
@@ -51,7 +54,7 @@ async function prepareHandler(): Promise<TaskHandler> {
   let error: string | undefined;
   if (typeof module.warmUp === 'function') {
     try {
-      await (module.warmUp as () => unknown)();
+      await (module.warmUp as (data: unknown) => unknown)(warmUpData);
     } catch (failure) {
       error = failure instanceof Error ? failure.message : String(failure);
     }

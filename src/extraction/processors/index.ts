@@ -32,12 +32,12 @@ import { extractRtf } from './rtf.js';
 import { extractLegacyOffice } from './legacy-office.js';
 
 /**
- * The task's PDF engine (QUIRE_PDF_ENGINE): pdf.js unless it asks for PDFium. Only pdf.js reads
- * page ranges, so the pool never splits a PDFium task (split-document.ts).
+ * The task's PDF engine (QUIRE_PDF_ENGINE): pdf.js unless it asks for PDFium. Both read the pages
+ * the pool plans when it splits a long PDF across threads (split-document.ts).
  */
 const extractPdfWithEngine: Processor = (task, progress, planPages) =>
   task.pdfEngine === 'pdfium'
-    ? extractPdfium(task, progress)
+    ? extractPdfium(task, progress, planPages)
     : extractPdf(task, progress, planPages);
 
 export const PROCESSORS: Record<SupportedMediaType, Processor> = {

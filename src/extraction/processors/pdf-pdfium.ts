@@ -1,24 +1,26 @@
 /**
  * PDF through PDFium (QUIRE_PDF_ENGINE=pdfium; ADR 0008, steps 1 and 2). Loads the document into
- * this thread's PDFium module (password from the task), classifies load failures
- * (FPDF_GetLastError 4 → DOCUMENT_ENCRYPTED, anything else → DOCUMENT_CORRUPT), refuses more
- * than `maxPages` pages before reading any, reads the metadata and outline, then walks the pages
- * one at a time reporting progress: each page's characters become text items laid out by pdf.ts's
- * own `layoutText` and pdf-tables.ts (lines, paragraphs, aligned tables), line-end hyphens
- * joined; a page that may hold a table (a line with cells a wide gap apart) has its ruling lines
- * read from its path objects (pdfium-rulings.ts) for pdf-rulings' ruled grids, as pdf.ts reads
- * them from pdf.js' operator list.
+ * this thread's PDFium module (password from the task) once, classifies load failures
+ * (FPDF_GetLastError 4 → DOCUMENT_ENCRYPTED, anything else → DOCUMENT_CORRUPT), then reads the
+ * task's pages as pdf.ts does (pdf-page-ranges.ts: `maxPages` refused before any page; every
+ * page, `task.pageRange`, or the ranges the pool hands out when it splits a long PDF across
+ * threads; metadata and outline by the task that reads page 1; progress; the text budget): each
+ * page's characters become text items laid out by pdf.ts's own `layoutText` and pdf-tables.ts
+ * (lines, paragraphs, aligned tables), line-end hyphens joined; a page that may hold a table (a
+ * line with cells a wide gap apart) has its ruling lines read from its path objects
+ * (pdfium-rulings.ts) for pdf-rulings' ruled grids, as pdf.ts reads them from pdf.js' operator
+ * list.
  *
  * What PDFium does not read yet goes to pdf.js, page by page, through pdf.ts (`openPdfJsPages`,
  * opened on the first such page): a page with almost no text (pdf.js tells a scan from a blank
- * page, makes `needsOcr`, and OCRs it when OCR is on). A file larger than PDFIUM_MAX_FILE_BYTES
- * is read wholly by pdf.js.
+ * page, makes `needsOcr`, and OCRs it when OCR is on); it reads the same page numbers, so it works
+ * within any range. A file larger than PDFIUM_MAX_FILE_BYTES is read wholly by pdf.js (its pages
+ * as this task's ranges say).
  * Every PDFium document, page and text page is closed, and its memory freed, however the
  * extraction ends.
  */
 import { open } from 'node:fs/promises';
 import {
-  type ExtractedPage,
   type ExtractionResult,
   type ExtractionTask,
   type ProgressReporter,
@@ -26,8 +28,9 @@ import {
 import { Failure } from '../../ports/failures.js';
 import { ruledGrids } from '../pdf-rulings.js';
 import { layoutMarkdown, mayHoldTable } from '../pdf-tables.js';
-import { TextBudget } from '../text-pages.js';
+import type { PagePlanner } from '../types.js';
 import { extractPdf, layoutText, openPdfJsPages, type PageScan, type PdfJsPages } from './pdf.js';
+import { readPdfPages, type PdfPageSource } from './pdf-page-ranges.js';
 import { readMetadata, readOutline } from './pdfium-document.js';
 import {
   heapU8,
@@ -107,13 +110,14 @@ class PdfJsFallback {
   }
 }
 
-/** The whole document read by pdf.js. */
+/** The task's pages read by pdf.js. */
 async function extractWithPdfJs(
   task: ExtractionTask,
   progress: ProgressReporter,
+  nextPages: PagePlanner | undefined,
   handedOver: (page: number) => void,
 ): Promise<ExtractionResult> {
-  const result = await extractPdf(task, progress);
+  const result = await extractPdf(task, progress, nextPages);
   for (const page of result.pages) handedOver(page.number);
   return result;
 }
@@ -147,10 +151,16 @@ function scanPage(
   }
 }
 
-/** `handedOver` is told each page read by pdf.js instead (bench/pdf-engines.ts counts them; tests). */
+/**
+ * The task's pages (every page, `task.pageRange`, or the ranges `nextPages` hands out: the pool
+ * splits a long PDF across threads; pdf-page-ranges.ts), the document loaded into PDFium once and
+ * its pages read range by range. `handedOver` is told each page read by pdf.js instead
+ * (bench/pdf-engines.ts counts them; tests).
+ */
 export async function extractPdfium(
   task: ExtractionTask,
   progress: ProgressReporter,
+  nextPages?: PagePlanner,
   handedOver: (page: number) => void = () => undefined,
 ): Promise<ExtractionResult> {
   const handle = await open(task.path, 'r');
@@ -159,7 +169,7 @@ export async function extractPdfium(
     .then((stats) => stats.size)
     .finally(() => handle.close());
   // WebAssembly memory never shrinks: a file this large is read by pdf.js, under the heap cap.
-  if (size > PDFIUM_MAX_FILE_BYTES) return extractWithPdfJs(task, progress, handedOver);
+  if (size > PDFIUM_MAX_FILE_BYTES) return extractWithPdfJs(task, progress, nextPages, handedOver);
   const lib = await pdfium();
   const { malloc, free } = lib.pdfium.wasmExports;
   const data = malloc(Math.max(size, 1));
@@ -167,40 +177,30 @@ export async function extractPdfium(
   const fallback = new PdfJsFallback(task);
   let doc = 0;
   try {
-    if (data === 0 || scratch === 0) return await extractWithPdfJs(task, progress, handedOver);
+    if (data === 0 || scratch === 0) {
+      return await extractWithPdfJs(task, progress, nextPages, handedOver);
+    }
     const read = await readInto(lib, task.path, data, size);
     doc = lib.FPDF_LoadMemDocument(data, read, task.password ?? '');
     if (doc === 0) throw loadFailure(lib.FPDF_GetLastError(), task.password);
-    const pageCount = lib.FPDF_GetPageCount(doc);
-    if (pageCount > task.limits.maxPages) {
-      throw new Failure(
-        'UNPROCESSABLE_DOCUMENT',
-        `The PDF has ${pageCount} pages, more than the limit of ${task.limits.maxPages}`,
-      );
-    }
-    const metadata = readMetadata(lib, doc);
-    const outline = readOutline(lib, doc, pageCount);
-    if (outline.length > 0) metadata.outline = outline;
-
-    const budget = new TextBudget(task.limits.maxTextChars);
-    const pages: ExtractedPage[] = [];
-    let textless = 0;
-    for (let number = 1; number <= pageCount; number++) {
-      if (budget.exhausted) {
-        budget.cut();
-        progress(pageCount, pageCount);
-        break;
-      }
-      const page = scanPage(lib, doc, number, scratch);
-      if (!('scan' in page)) handedOver(number);
-      const scan = 'scan' in page ? page.scan : await fallback.scan(number, textless > 0);
-      if (scan.textless) textless++;
-      const text = budget.take(scan.text);
-      // A page cut by the text budget keeps its plain text as Markdown too.
-      pages.push({ number, text, markdown: text === scan.text ? scan.markdown : text });
-      progress(number, pageCount);
-    }
-    return { pages, pageCount, metadata, needsOcr: textless > 0, truncated: budget.truncated };
+    const opened = doc;
+    const pageCount = lib.FPDF_GetPageCount(opened);
+    const source: PdfPageSource = {
+      pageCount,
+      metadata() {
+        const metadata = readMetadata(lib, opened);
+        const outline = readOutline(lib, opened, pageCount);
+        if (outline.length > 0) metadata.outline = outline;
+        return Promise.resolve(metadata);
+      },
+      async scan(number, seenTextless) {
+        const page = scanPage(lib, opened, number, scratch);
+        if ('scan' in page) return page.scan;
+        handedOver(number);
+        return fallback.scan(number, seenTextless);
+      },
+    };
+    return await readPdfPages(task, source, progress, nextPages);
   } finally {
     if (doc !== 0) lib.FPDF_CloseDocument(doc);
     if (data !== 0) free(data);

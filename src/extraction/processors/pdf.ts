@@ -9,7 +9,8 @@
  * `maxOcrPages` of them are recognised from their images (see pdf-ocr.ts).
  * Given a page range, or a source of ranges asked once the page count is known (until it answers
  * none), only those pages are read, and metadata and outline only by the task that reads page 1:
- * the extraction pool splits a long PDF across threads this way (split-document.ts).
+ * the extraction pool splits a long PDF across threads this way (split-document.ts); the page
+ * loop is pdf-page-ranges.ts, shared with the PDFium engine.
  * Images are decoded only on pages without a text layer: the document the text and ruling lines
  * come from is opened with images dropped (pdf.js `maxImageSize: 0`: its operator list would
  * otherwise decode every image of a page it walks), and a second copy that decodes them is
@@ -19,19 +20,18 @@ import { open } from 'node:fs/promises';
 import { getResolvedPDFJS } from 'unpdf';
 import { readRulings, ruledGrids, type TextItem as LayoutItem } from '../pdf-rulings.js';
 import { layoutMarkdown, mayHoldTable } from '../pdf-tables.js';
-import { normalizeInline, normalizeText, TextBudget } from '../text-pages.js';
+import { normalizeInline, normalizeText } from '../text-pages.js';
 import {
   type ExtractedMetadata,
-  type ExtractedPage,
   type ExtractionResult,
   type ExtractionTask,
   type OutlineItem,
-  type PageRange,
   type ProgressReporter,
 } from '../../ports/extractor.js';
 import type { PagePlanner } from '../types.js';
 import { Failure } from '../../ports/failures.js';
 import './pdf-polyfills.js';
+import { readPdfPages, type PageScan, type PdfPageSource } from './pdf-page-ranges.js';
 import { JpxPageImages } from '../pdf-jpx-images.js';
 import {
   createOcrEngine,
@@ -40,6 +40,9 @@ import {
   type OcrEngine,
   type PdfImage,
 } from './pdf-ocr.js';
+
+/** The page scan's type stays importable from here (pdf-pdfium.ts, the bench). */
+export type { PageScan } from './pdf-page-ranges.js';
 
 type PdfJs = Awaited<ReturnType<typeof getResolvedPDFJS>>;
 type PdfDocument = Awaited<ReturnType<PdfJs['getDocument']>['promise']>;
@@ -297,14 +300,6 @@ async function pageImages(pdfjs: PdfJs, page: PdfPage, ops: OperatorList): Promi
   return images;
 }
 
-export interface PageScan {
-  text: string;
-  /** The text with aligned tables as Markdown tables (the text itself where OCR read it). */
-  markdown: string;
-  /** The page paints something (images, paths) yet has no text layer. */
-  textless: boolean;
-}
-
 class PdfReader {
   private ocr: OcrEngine | null = null;
   private ocrPages = 0;
@@ -424,32 +419,19 @@ class PdfReader {
   }
 }
 
-/**
- * The ranges of pages to read, in order: `task.pageRange`, else those `nextPages` hands out until
- * it answers null, else every page. A range outside the document is a bug of the caller (the pool
- * reads the count from this same file).
- */
-async function* pagesToRead(
-  task: ExtractionTask,
-  pageCount: number,
-  nextPages: PagePlanner | undefined,
-): AsyncGenerator<PageRange> {
-  const check = (range: PageRange): PageRange => {
-    if (range.first < 1 || range.last > pageCount || range.first > range.last + 1) {
-      throw new Error(
-        `Page range ${range.first}-${range.last} is not within the PDF's ${pageCount} pages`,
-      );
+/** Page `number` of `pdf` read by `reader`, its page resources released after. */
+function pageScanner(
+  pdf: PdfDocument,
+  reader: PdfReader,
+): (number: number, seenTextless: boolean) => Promise<PageScan> {
+  return async (number, seenTextless) => {
+    const page = await pdf.getPage(number).catch(pageFailure(number));
+    try {
+      return await reader.scan(page, number, seenTextless);
+    } finally {
+      page.cleanup();
     }
-    return range;
   };
-  if (task.pageRange !== undefined) {
-    yield check(task.pageRange);
-  } else if (nextPages === undefined) {
-    yield { first: 1, last: pageCount };
-  } else {
-    for (let range = await nextPages(pageCount); range !== null; range = await nextPages(pageCount))
-      yield check(range);
-  }
 }
 
 export async function extractPdf(
@@ -461,47 +443,17 @@ export async function extractPdf(
   const pdf = await loadDocument(pdfjs, await readBytes(task.path), task.password, false);
   const reader = new PdfReader(pdfjs, task);
   try {
-    const pageCount = pdf.numPages;
-    if (pageCount > task.limits.maxPages) {
-      throw new Failure(
-        'UNPROCESSABLE_DOCUMENT',
-        `The PDF has ${pageCount} pages, more than the limit of ${task.limits.maxPages}`,
-      );
-    }
-    let metadata: ExtractedMetadata = {};
-    const budget = new TextBudget(task.limits.maxTextChars);
-    const pages: ExtractedPage[] = [];
-    // Progress: pages read of all this task reads (of the range, or of the document).
-    const total =
-      task.pageRange === undefined ? pageCount : task.pageRange.last - task.pageRange.first + 1;
-    let textless = 0;
-    reading: for await (const { first, last } of pagesToRead(task, pageCount, nextPages)) {
-      // Metadata and the outline belong to the document: the task that reads page 1 reads them.
-      if (first === 1) {
-        metadata = await readMetadata(pdfjs, pdf);
+    const source: PdfPageSource = {
+      pageCount: pdf.numPages,
+      async metadata() {
+        const metadata = await readMetadata(pdfjs, pdf);
         const outline = await readOutline(pdf);
         if (outline.length > 0) metadata.outline = outline;
-      }
-      for (let number = first; number <= last; number++) {
-        if (budget.exhausted) {
-          budget.cut();
-          progress(total, total);
-          break reading;
-        }
-        const page = await pdf.getPage(number).catch(pageFailure(number));
-        try {
-          const scan = await reader.scan(page, number, textless > 0);
-          if (scan.textless) textless++;
-          const text = budget.take(scan.text);
-          // A page cut by the text budget keeps its plain text as Markdown too.
-          pages.push({ number, text, markdown: text === scan.text ? scan.markdown : text });
-        } finally {
-          page.cleanup();
-        }
-        progress(pages.length, total);
-      }
-    }
-    return { pages, pageCount, metadata, needsOcr: textless > 0, truncated: budget.truncated };
+        return metadata;
+      },
+      scan: pageScanner(pdf, reader),
+    };
+    return await readPdfPages(task, source, progress, nextPages);
   } finally {
     await reader.close();
     await pdf.destroy();
@@ -523,14 +475,7 @@ export async function openPdfJsPages(task: ExtractionTask): Promise<PdfJsPages> 
   const reader = new PdfReader(pdfjs, task);
   return {
     pageCount: pdf.numPages,
-    async scan(number, seenTextless) {
-      const page = await pdf.getPage(number).catch(pageFailure(number));
-      try {
-        return await reader.scan(page, number, seenTextless);
-      } finally {
-        page.cleanup();
-      }
-    },
+    scan: pageScanner(pdf, reader),
     async close() {
       await reader.close();
       await pdf.destroy();

@@ -18,8 +18,16 @@ export const PDFIUM_MAX_FILE_BYTES = 256 * 1024 * 1024;
 const PDFIUM_RECYCLE_BYTES = 768 * 1024 * 1024;
 
 let loading: Promise<Pdfium> | null = null;
+/** Modules this thread has started loading (compiling): what a warm thread's documents skip. */
+let loads = 0;
+
+/** How many PDFium modules this thread has loaded: 1 once warm, more after a recycle. */
+export function pdfiumLoads(): number {
+  return loads;
+}
 
 async function loadPdfium(): Promise<Pdfium> {
+  loads++;
   const { init } = await import('@embedpdf/pdfium');
   const wasm = await readFile(
     createRequire(import.meta.url).resolve('@embedpdf/pdfium/pdfium.wasm'),

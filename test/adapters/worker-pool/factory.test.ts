@@ -217,6 +217,13 @@ describe('worker-pool factory: warm threads and memory', { timeout: 60_000 }, ()
     assert.deepEqual(warmed, [1, 1]);
   });
 
+  it('hands warmUpData to each thread’s warmUp', async () => {
+    const p = pool({ minThreads: 1, maxThreads: 1, warmUpData: { pdfEngine: 'pdfium' } });
+    assert.deepEqual(await p.run({ op: 'warm-up-data' }), { pdfEngine: 'pdfium' });
+    const without = pool({ maxThreads: 1 });
+    assert.equal(await without.run({ op: 'warm-up-data' }), undefined);
+  });
+
   it('a pool without minThreads starts no thread until a task comes; that thread warms first', async () => {
     const p = pool({ maxThreads: 2 });
     assert.deepEqual(p.threads(), { threads: 0, warm: 0 });

@@ -59,6 +59,7 @@ describe('tables in PDFs', { timeout: 180_000 }, () => {
     const result = await extractPdfium(
       task(path, PDF, { pdfEngine: 'pdfium' }),
       () => undefined,
+      undefined,
       (page) => handedOver.push(page),
     );
     const withText = new Set(

@@ -4,7 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { runProcessor } from '../../../src/extraction/processors/index.js';
+import { extractPdfium } from '../../../src/extraction/processors/pdf-pdfium.js';
+import { warmUpPdf } from '../../../src/extraction/warm-up.js';
 import { PDF_ENGINES } from '../../../src/ports/extractor.js';
 import * as fixtures from '../../fixtures/documents.js';
 import { dir, extract, failure, LIMITS, task, totalChars } from './setup.js';
@@ -166,59 +170,139 @@ for (const pdfEngine of PDF_ENGINES)
     });
   });
 
-// Page ranges and chunks are read by the pdf.js engine only (the pool splits no PDFium task).
-describe('PDF page ranges (pdfjs)', () => {
-  test('a page range reads only those pages, without metadata unless it starts the document', async () => {
-    const path = await fixtures.writeTextPdf(dir);
-    const middle = await extract(path, 'application/pdf', { pageRange: { first: 5, last: 7 } });
-    assert.equal(middle.pageCount, 12);
-    assert.deepEqual(
-      middle.pages.map((page) => page.number),
-      [5, 6, 7],
-    );
-    assert.ok(middle.pages[2]?.text.includes(fixtures.pagePhrase(7)));
-    assert.deepEqual(middle.metadata, {});
-    assert.deepEqual(middle.progress, [
-      [1, 3],
-      [2, 3],
-      [3, 3],
-    ]);
-    const opening = await extract(path, 'application/pdf', { pageRange: { first: 1, last: 2 } });
-    assert.equal(opening.metadata.title, fixtures.PDF_METADATA.title);
-    assert.equal(opening.metadata.outline?.length, 2);
-    // The page limit is the whole document's, whatever the range.
-    const outcome = await runProcessor(
-      task(path, 'application/pdf', {
+// Page ranges and chunks: what the pool hands each thread when it splits a long PDF, on both engines.
+for (const pdfEngine of PDF_ENGINES)
+  describe(`PDF page ranges (${pdfEngine})`, () => {
+    test('a page range reads only those pages, without metadata unless it starts the document', async () => {
+      const path = await fixtures.writeTextPdf(dir);
+      const middle = await extract(path, 'application/pdf', {
+        pdfEngine,
+        pageRange: { first: 5, last: 7 },
+      });
+      assert.equal(middle.pageCount, 12);
+      assert.deepEqual(
+        middle.pages.map((page) => page.number),
+        [5, 6, 7],
+      );
+      assert.ok(middle.pages[2]?.text.includes(fixtures.pagePhrase(7)));
+      assert.deepEqual(middle.metadata, {});
+      assert.deepEqual(middle.progress, [
+        [1, 3],
+        [2, 3],
+        [3, 3],
+      ]);
+      const opening = await extract(path, 'application/pdf', {
+        pdfEngine,
         pageRange: { first: 1, last: 2 },
-        limits: { ...LIMITS, maxPages: 11 },
-      }),
-      () => undefined,
-    );
-    assert.ok(!outcome.ok);
-    assert.equal(outcome.code, 'UNPROCESSABLE_DOCUMENT');
+      });
+      assert.equal(opening.metadata.title, fixtures.PDF_METADATA.title);
+      assert.equal(opening.metadata.outline?.length, 2);
+      // The page limit is the whole document's, whatever the range.
+      const outcome = await runProcessor(
+        task(path, 'application/pdf', {
+          pdfEngine,
+          pageRange: { first: 1, last: 2 },
+          limits: { ...LIMITS, maxPages: 11 },
+        }),
+        () => undefined,
+      );
+      assert.ok(!outcome.ok);
+      assert.equal(outcome.code, 'UNPROCESSABLE_DOCUMENT');
+    });
+
+    test('pages handed out in chunks are read until none is left, each as the whole read gives it', async () => {
+      const path = await fixtures.writeTextPdf(dir);
+      const whole = await extract(path, 'application/pdf', { pdfEngine });
+      const given = [
+        { first: 1, last: 4 },
+        { first: 9, last: 12 },
+      ];
+      const counts: number[] = [];
+      const progress: [number, number][] = [];
+      const outcome = await runProcessor(
+        task(path, 'application/pdf', { pdfEngine }),
+        (done, total) => progress.push([done, total]),
+        (pageCount) => {
+          counts.push(pageCount);
+          return Promise.resolve(given.shift() ?? null);
+        },
+      );
+      assert.ok(outcome.ok);
+      assert.deepEqual(counts, [12, 12, 12]);
+      assert.deepEqual(
+        outcome.result.pages,
+        whole.pages.filter((page) => page.number <= 4 || page.number >= 9),
+      );
+      assert.deepEqual(outcome.result.metadata, whole.metadata);
+      // Progress counts the pages this task read (the pool sums the threads').
+      assert.deepEqual(
+        progress.map(([done]) => done),
+        [1, 2, 3, 4, 5, 6, 7, 8],
+      );
+    });
+
+    test('the text budget runs out within a range as it would reading those pages alone', async () => {
+      const path = await fixtures.writeTextPdf(dir);
+      const range = await extract(path, 'application/pdf', {
+        pdfEngine,
+        pageRange: { first: 3, last: 8 },
+      });
+      const budget = Math.floor(totalChars(range) / 2);
+      const cut = await extract(path, 'application/pdf', {
+        pdfEngine,
+        pageRange: { first: 3, last: 8 },
+        limits: { ...LIMITS, maxTextChars: budget },
+      });
+      assert.equal(cut.truncated, true);
+      assert.equal(totalChars(cut), budget);
+      assert.ok(cut.pages.length < 6 && cut.pages[0]?.number === 3);
+      assert.deepEqual(cut.progress.at(-1), [6, 6], 'progress ends at every page of the range');
+    });
   });
 
-  test('pages handed out in chunks are read until none is left', async () => {
-    const path = await fixtures.writeTextPdf(dir);
-    const given = [
-      { first: 1, last: 4 },
-      { first: 9, last: 12 },
-    ];
-    const counts: number[] = [];
-    const outcome = await runProcessor(
-      task(path, 'application/pdf'),
+describe('PDF page ranges on PDFium, with pages handed to pdf.js', () => {
+  test('ruled-table pages go to pdf.js within the ranges read, each page as the whole read gives it', async () => {
+    // Pages 2 and 4 hold a ruled table (PDFium hands them to pdf.js), pages 1 and 3 an aligned one.
+    const path = join(dir, 'ruled-pages.pdf');
+    await writeFile(
+      path,
+      warmUpPdf(4, (page) => page % 2 === 0),
+    );
+    const wholeHandedOver: number[] = [];
+    const whole = await extractPdfium(
+      task(path, 'application/pdf', { pdfEngine: 'pdfium' }),
       () => undefined,
-      (pageCount) => {
-        counts.push(pageCount);
-        return Promise.resolve(given.shift() ?? null);
-      },
+      undefined,
+      (page) => wholeHandedOver.push(page),
     );
-    assert.ok(outcome.ok);
-    assert.deepEqual(counts, [12, 12, 12]);
+    assert.deepEqual(wholeHandedOver, [2, 4]);
+    assert.match(whole.pages[1]?.markdown ?? '', /\| r0c0 0 \|/);
+
+    const given = [
+      { first: 1, last: 1 },
+      { first: 4, last: 4 },
+    ];
+    const handedOver: number[] = [];
+    const chunked = await extractPdfium(
+      task(path, 'application/pdf', { pdfEngine: 'pdfium' }),
+      () => undefined,
+      () => Promise.resolve(given.shift() ?? null),
+      (page) => handedOver.push(page),
+    );
+    assert.deepEqual(handedOver, [4]);
     assert.deepEqual(
-      outcome.result.pages.map((page) => page.number),
-      [1, 2, 3, 4, 9, 10, 11, 12],
+      chunked.pages,
+      whole.pages.filter((page) => page.number === 1 || page.number === 4),
     );
-    assert.equal(outcome.result.metadata.title, fixtures.PDF_METADATA.title);
+
+    const rangeHandedOver: number[] = [];
+    const range = await extractPdfium(
+      task(path, 'application/pdf', { pdfEngine: 'pdfium', pageRange: { first: 2, last: 3 } }),
+      () => undefined,
+      undefined,
+      (page) => rangeHandedOver.push(page),
+    );
+    assert.deepEqual(rangeHandedOver, [2]);
+    assert.deepEqual(range.pages, whole.pages.slice(1, 3));
   });
 });
