@@ -4,10 +4,10 @@
  * (QUIRE_PDF_ENGINE, handed from the pool), so the engine is loaded — pdf.js with its standard
  * font data, or PDFium's WebAssembly compiled — and its hot paths compiled before a document waits
  * on them (the first document after start took 2.3× as long as later ones; issue 13). On PDFium
- * the PDF's last page holds a ruled table, which PDFium hands to pdf.js: pdf.js, which reads
- * such pages and textless ones on that engine, is warmed too (about 0.3 s of CPU once, saved on
- * the first document with such a page; ADR 0008). Once PDFium reads ruled tables itself, that
- * page no longer warms pdf.js. The PDF is written to a temporary folder and removed.
+ * the PDF's last page is a drawing without text, which PDFium hands to pdf.js: pdf.js, which reads
+ * textless pages (the `needs_ocr` check, OCR) on that engine, is warmed too (about 0.3 s of CPU once, saved on
+ * the first document with such a page; ADR 0008). The PDF is written to a temporary folder and
+ * removed.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,11 +38,16 @@ export interface ExtractionWarmUp {
   pdfEngine?: PdfEngine;
 }
 
+/** A page of the warm-up PDF: text with a ruled or an aligned table, or a drawing alone. */
+export type WarmUpPage = 'ruled' | 'aligned' | 'drawing';
+
 /**
  * Page `number`'s content stream: a heading, running text in two fonts, a table — ruled, or
- * only aligned.
+ * only aligned; or a framed drawing and no text at all.
  */
-function pageContent(number: number, ruled: boolean): string {
+function pageContent(number: number, layout: WarmUpPage): string {
+  if (layout === 'drawing') return '72 400 300 200 re S 72 400 m 372 600 l S 72 600 m 372 400 l S';
+  const ruled = layout === 'ruled';
   const operations: string[] = [`BT /F2 16 Tf 72 740 Td (Warm-up page ${number}) Tj ET`];
   for (let line = 0; line < 36; line++) {
     const words = Array.from(
@@ -69,10 +74,11 @@ function pageContent(number: number, ruled: boolean): string {
 
 /**
  * A valid PDF of a few pages like the documents Quire is given: a heading and running text in
- * two standard fonts, and a table, on each page; the table is ruled on the pages `ruled` says
- * (default all). Enough of each that the code laying them out is compiled, not just loaded.
+ * two standard fonts, and a table, on each page, laid out as `layout` says (default ruled), or a
+ * drawing without text. Enough of each that the code laying them out is compiled, not just
+ * loaded.
  */
-export function warmUpPdf(pages = 4, ruled: (page: number) => boolean = () => true): Buffer {
+export function warmUpPdf(pages = 4, layout: (page: number) => WarmUpPage = () => 'ruled'): Buffer {
   const objects: string[] = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${5 + i * 2} 0 R`).join(' ')}] /Count ${pages} >>`,
@@ -81,7 +87,7 @@ export function warmUpPdf(pages = 4, ruled: (page: number) => boolean = () => tr
   ];
   // Content streams compressed, as writers do: pdf.js's Flate decoder is warmed too.
   for (let page = 1; page <= pages; page++) {
-    const content = deflateSync(Buffer.from(pageContent(page, ruled(page)), 'latin1')).toString(
+    const content = deflateSync(Buffer.from(pageContent(page, layout(page)), 'latin1')).toString(
       'latin1',
     );
     const contentsObject = objects.length + 2;
@@ -104,12 +110,14 @@ export function warmUpPdf(pages = 4, ruled: (page: number) => boolean = () => tr
 }
 
 /**
- * The warm-up PDF for `engine`: on pdf.js a ruled table on every page; on PDFium its own pages
- * (aligned tables, which it lays out itself) and a ruled one last, which goes to pdf.js.
+ * The warm-up PDF for `engine`: on pdf.js a ruled table on every page; on PDFium aligned and
+ * ruled tables (it reads both itself), and last a drawing without text, which goes to pdf.js.
  */
 function warmUpPdfFor(engine: PdfEngine): Buffer {
-  const pages = 4;
-  return engine === 'pdfium' ? warmUpPdf(pages, (page) => page === pages) : warmUpPdf(pages);
+  const layouts: WarmUpPage[] = ['aligned', 'aligned', 'ruled', 'drawing'];
+  return engine === 'pdfium'
+    ? warmUpPdf(layouts.length, (page) => layouts[page - 1] ?? 'aligned')
+    : warmUpPdf(layouts.length);
 }
 
 export async function warmUpExtraction({

@@ -208,12 +208,12 @@ for (const pdfEngine of PDF_ENGINES)
         assert.deepEqual(ranTasks(), ['plan', 'plan'], 'it was split');
       });
 
-      test('pages PDFium hands to pdf.js (ruled tables) come out as unsplit, within the ranges', async () => {
+      test('pages PDFium hands to pdf.js (drawings without text) come out as unsplit, within the ranges', async () => {
         const ruled = join(dir, 'source-ruled.pdf');
-        // A ruled table on every tenth page, an aligned one on the others.
+        // A drawing without text on every tenth page, text with a ruled table on the others.
         await writeFile(
           ruled,
-          warmUpPdf(80, (page) => page % 10 === 0),
+          warmUpPdf(80, (page) => (page % 10 === 0 ? 'drawing' : 'ruled')),
         );
         const whole = await run(unsplit, pdfTask(ruled, 'ruled.pdf'));
         writeFileSync(LOG, '');
@@ -222,7 +222,9 @@ for (const pdfEngine of PDF_ENGINES)
         assertSplit(80, 2);
         assert.ok(split.outcome.ok && whole.outcome.ok);
         assert.deepEqual(split.outcome.result, whole.outcome.result);
-        assert.match(split.outcome.result.pages[69]?.markdown ?? '', /\| r0c0 0 \|/);
+        assert.match(split.outcome.result.pages[68]?.markdown ?? '', /\| r0c0 0 \|/);
+        assert.equal(split.outcome.result.pages[69]?.text, '');
+        assert.equal(split.outcome.result.needsOcr, true);
       });
 
       test('a short PDF is not split (its thread learns the count and reads every page)', async () => {

@@ -21,6 +21,7 @@
  */
 import { open } from 'node:fs/promises';
 import {
+  type ExtractedMetadata,
   type ExtractionResult,
   type ExtractionTask,
   type ProgressReporter,
@@ -98,9 +99,17 @@ class PdfJsFallback {
 
   constructor(private readonly task: ExtractionTask) {}
 
-  async scan(number: number, seenTextless: boolean): Promise<PageScan> {
+  private open(): Promise<PdfJsPages> {
     this.pages ??= openPdfJsPages(this.task);
-    return (await this.pages).scan(number, seenTextless);
+    return this.pages;
+  }
+
+  async scan(number: number, seenTextless: boolean): Promise<PageScan> {
+    return (await this.open()).scan(number, seenTextless);
+  }
+
+  async metadata(): Promise<ExtractedMetadata> {
+    return (await this.open()).metadata();
   }
 
   async close(): Promise<void> {
@@ -108,6 +117,40 @@ class PdfJsFallback {
     this.pages = null;
     await pages?.then((opened) => opened.close()).catch(() => undefined);
   }
+}
+
+/** The fields pdf.js falls back to XMP for when the Info dictionary lacks them. */
+const XMP_FIELDS = [
+  'title',
+  'author',
+  'subject',
+  'keywords',
+  'producer',
+  'language',
+  'created',
+] as const;
+const XMP_PACKET = Buffer.from('x:xmpmeta');
+
+/**
+ * PDFium reads the Info dictionary only. Where that leaves a field out and the file carries an
+ * XMP packet (written uncompressed by convention, so a byte search finds it), pdf.js' reading
+ * (Info, then XMP) fills the missing fields; PDFium's own values stay.
+ */
+async function withXmp(
+  metadata: ExtractedMetadata,
+  bytes: Uint8Array,
+  fallback: PdfJsFallback,
+): Promise<ExtractedMetadata> {
+  if (XMP_FIELDS.every((key) => metadata[key] !== undefined)) return metadata;
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(XMP_PACKET) === -1)
+    return metadata;
+  const fromPdfJs = await fallback.metadata().catch(() => ({}) as ExtractedMetadata);
+  const filled: ExtractedMetadata = { ...metadata };
+  for (const key of XMP_FIELDS) {
+    const value = fromPdfJs[key];
+    if (filled[key] === undefined && value !== undefined) Object.assign(filled, { [key]: value });
+  }
+  return filled;
 }
 
 /** The task's pages read by pdf.js. */
@@ -187,11 +230,16 @@ export async function extractPdfium(
     const pageCount = lib.FPDF_GetPageCount(opened);
     const source: PdfPageSource = {
       pageCount,
-      metadata() {
-        const metadata = readMetadata(lib, opened);
+      async metadata() {
         const outline = readOutline(lib, opened, pageCount);
+        // No PDFium call runs between reading the view and searching it.
+        const metadata = await withXmp(
+          readMetadata(lib, opened),
+          heapU8(lib).subarray(data, data + read),
+          fallback,
+        );
         if (outline.length > 0) metadata.outline = outline;
-        return Promise.resolve(metadata);
+        return metadata;
       },
       async scan(number, seenTextless) {
         const page = scanPage(lib, opened, number, scratch);

@@ -465,6 +465,8 @@ export interface PdfJsPages {
   readonly pageCount: number;
   /** Page `number` (1-based) as this processor reads it: text, Markdown with tables, OCR. */
   scan(number: number, seenTextless: boolean): Promise<PageScan>;
+  /** The document's metadata as this processor reads it: the Info dictionary, then XMP. */
+  metadata(): Promise<ExtractedMetadata>;
   close(): Promise<void>;
 }
 
@@ -476,6 +478,7 @@ export async function openPdfJsPages(task: ExtractionTask): Promise<PdfJsPages> 
   return {
     pageCount: pdf.numPages,
     scan: pageScanner(pdf, reader),
+    metadata: () => readMetadata(pdfjs, pdf),
     async close() {
       await reader.close();
       await pdf.destroy();

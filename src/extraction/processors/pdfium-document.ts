@@ -1,8 +1,8 @@
 /**
  * A PDF's metadata and outline through PDFium: the Info dictionary (FPDF_GetMetaText) and the
  * catalog's language, and the bookmarks with their destination pages, walked breadth-first with
- * the same bounds as pdf.ts. PDFium reads no XMP metadata: a title or author found only there
- * (pdf.js falls back to it) is left out.
+ * the same bounds as pdf.ts. PDFium reads no XMP metadata: pdf-pdfium.ts asks pdf.js for the
+ * fields the Info dictionary lacks when the file carries an XMP packet.
  */
 import type { ExtractedMetadata, OutlineItem } from '../../ports/extractor.js';
 import { normalizeInline } from '../text-pages.js';

@@ -55,6 +55,13 @@ for (const pdfEngine of PDF_ENGINES)
       );
     });
 
+    test('reads a title, author and subject found only in XMP metadata', async () => {
+      const result = await extract(await fixtures.writeXmpOnlyPdf(dir), 'application/pdf', {
+        pdfEngine,
+      });
+      assert.deepEqual(result.metadata, { ...fixtures.XMP_METADATA, producer: 'pdf-lib' });
+    });
+
     test('refuses more pages than maxPages before extracting any text', async () => {
       const path = await fixtures.writeTextPdf(dir);
       const progress: unknown[] = [];
@@ -261,12 +268,13 @@ for (const pdfEngine of PDF_ENGINES)
   });
 
 describe('PDF page ranges on PDFium, with pages handed to pdf.js', () => {
-  test('ruled-table pages go to pdf.js within the ranges read, each page as the whole read gives it', async () => {
-    // Pages 2 and 4 hold a ruled table (PDFium hands them to pdf.js), pages 1 and 3 an aligned one.
-    const path = join(dir, 'ruled-pages.pdf');
+  test('textless pages go to pdf.js within the ranges read, each page as the whole read gives it', async () => {
+    // Pages 2 and 4 are drawings without text (PDFium hands them to pdf.js), pages 1 and 3 text
+    // with a ruled table (PDFium reads them itself).
+    const path = join(dir, 'drawing-pages.pdf');
     await writeFile(
       path,
-      warmUpPdf(4, (page) => page % 2 === 0),
+      warmUpPdf(4, (page) => (page % 2 === 0 ? 'drawing' : 'ruled')),
     );
     const wholeHandedOver: number[] = [];
     const whole = await extractPdfium(
@@ -276,7 +284,9 @@ describe('PDF page ranges on PDFium, with pages handed to pdf.js', () => {
       (page) => wholeHandedOver.push(page),
     );
     assert.deepEqual(wholeHandedOver, [2, 4]);
-    assert.match(whole.pages[1]?.markdown ?? '', /\| r0c0 0 \|/);
+    assert.match(whole.pages[0]?.markdown ?? '', /\| r0c0 0 \|/);
+    assert.equal(whole.pages[1]?.text, '');
+    assert.equal(whole.needsOcr, true, 'pdf.js told the drawing from a blank page');
 
     const given = [
       { first: 1, last: 1 },
