@@ -13,6 +13,8 @@
  * server do not share an event loop. Latency percentiles come from a microsecond histogram fed by
  * every 2xx response (autocannon's own rounds to whole milliseconds; it is kept in the JSON too).
  *
+ * A Quire target is measured once /readyz answers 200 (its extraction threads have warmed up).
+ *
  * Environment: BENCH_DURATION_S (measured seconds per run, default 10), BENCH_WARMUP_S (default 2).
  * Targets are reported PASS/FAIL (INVALID when a run they rest on saw errors or non-2xx answers);
  * a miss does not fail the process (this is a benchmark, not a test). Results: bench/results/http-<timestamp>.json and bench/results/http-latest.json.
@@ -30,7 +32,7 @@ import {
   stopChild,
   type Target as SpawnedTarget,
 } from './lib/children.js';
-import { expectJson } from './lib/http-client.js';
+import { expectJson, waitForReady } from './lib/http-client.js';
 import { LOAD_COLUMNS, loadCells, measureLoad, type LoadMeasurement } from './lib/load.js';
 import {
   checkTarget,
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
 
     const full = await startTarget('full', dataDir);
     console.log(`Quire full stack at ${full.url} (pid ${full.child.pid})`);
+    await waitForReady(full.url);
     await expectJson(`${full.url}${BENCH_ROUTE}`, BENCH_PAYLOAD);
     await expectJson(`${full.url}/livez`, { status: 'ok' });
     for (const path of [BENCH_ROUTE, '/livez']) {
@@ -163,6 +166,7 @@ async function main(): Promise<void> {
     console.log(
       `Quire full stack, tracing on, at ${traced.url} (pid ${traced.child.pid}) → ${sink.url}`,
     );
+    await waitForReady(traced.url);
     await expectJson(`${traced.url}${BENCH_ROUTE}`, BENCH_PAYLOAD);
     for (const connections of CONNECTIONS) {
       rows.push(await measure(traced, BENCH_ROUTE, connections, durationS, warmupS));

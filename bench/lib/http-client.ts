@@ -54,3 +54,20 @@ export async function expectJson(
   }
   return response;
 }
+
+/**
+ * Polls `<url>/readyz` until it answers 200. A Quire target prints its URL before its extraction
+ * threads have warmed up; measured before /readyz says ready, a run would count the warm-up's CPU
+ * (threads loading modules) against the requests and share the cores with it.
+ */
+export async function waitForReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await requestOnce(`${url}/readyz`).catch(() => undefined);
+    if (response?.status === 200) return;
+    if (Date.now() > deadline) {
+      throw new Error(`${url}/readyz did not answer 200 within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,11 +1,10 @@
 /** Quire's whole app as a benchmark target, inside its child process (see serve.ts). */
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Environment } from '../../src/config.js';
+import { batchedLineDestination } from '../../src/observability/log-destination.js';
 import { createLogger } from '../../src/logger.js';
 import { HOST, type RunningTarget } from './serve.js';
 
@@ -33,9 +32,11 @@ export async function startQuire(
       QUIRE_PORT: '0',
       QUIRE_HOST: HOST,
     });
-    const destination = pino.destination('/dev/null');
-    await once(destination, 'ready'); // an exit before the file is open would throw in pino's flush
-    const logger = createLogger(config.logLevel, destination);
+    // Written as `quire start` writes stdout (src/observability/log-destination.ts), to /dev/null.
+    const logger = createLogger(
+      config.logLevel,
+      batchedLineDestination(openSync('/dev/null', 'w')),
+    );
     const built = await buildApp({ config, logger });
     app = built;
     addRoutes(built);

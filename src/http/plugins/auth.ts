@@ -149,10 +149,15 @@ async function principalOf(
   return found;
 }
 
-/** The onRequest hook of routes with a scope: a principal carrying it, or 401/403/429. */
-function credentialsCheck(context: AuthContext): (request: FastifyRequest) => Promise<void> {
+/**
+ * The onRequest hook of a route with a scope: a principal carrying it, or 401/403/429. The scope is
+ * the route's, read once when the route is added rather than on every request.
+ */
+function credentialsCheck(
+  context: AuthContext,
+  scope: Scope | 'any',
+): (request: FastifyRequest) => Promise<void> {
   return async function checkCredentials(request) {
-    const scope = request.routeOptions.config.scope as Scope | 'any';
     if (!context.options.enabled) {
       request.principal = AUTH_OFF_PRINCIPAL;
       return;
@@ -175,7 +180,6 @@ function credentialsCheck(context: AuthContext): (request: FastifyRequest) => Pr
 async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
   const context: AuthContext = { options, failures: options.failures };
   app.decorateRequest('principal', null);
-  const checkCredentials = credentialsCheck(context);
 
   // Every business route must say which scope it needs (a route that forgot would be public);
   // routes with a scope get the credentials check, the others do not pay for it.
@@ -185,7 +189,7 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
         throw new Error(`route ${String(route.method)} ${route.url} declares no scope`);
       return;
     }
-    appendRouteHook(route, 'onRequest', checkCredentials);
+    appendRouteHook(route, 'onRequest', credentialsCheck(context, route.config.scope));
   });
 }
 

@@ -21,31 +21,36 @@ async function rateLimit(
   app: FastifyInstance,
   { limiter, rejections }: RateLimitPluginOptions,
 ): Promise<void> {
-  async function applyRateLimit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const routeClass = (request.routeOptions.config.rateClass ?? 'meta') as RouteClass;
-    const principal = request.principal;
-    const caller =
-      principal === null || principal.kind === 'auth_off' ? `ip:${request.ip}` : principal.actor;
-    const decision = await limiter.check(caller, routeClass, principal?.rateTier ?? 'standard');
-    if (decision === null) return;
-    reply.header('ratelimit-limit', String(decision.limit));
-    reply.header('ratelimit-remaining', String(decision.remaining));
-    reply.header('ratelimit-reset', String(decision.resetSeconds));
-    if (!decision.allowed) {
-      rejections.inc({ tier: routeClass });
-      throw new AppError(
-        'RATE_LIMITED',
-        `Rate limit of ${decision.limit} ${routeClass} requests per minute reached`,
-        {
-          retryAfterSeconds: decision.resetSeconds,
-        },
-      );
-    }
+  /** The route's hook: its class is read once, when the route is added, not on every request. */
+  function rateLimitFor(routeClass: RouteClass) {
+    return async function applyRateLimit(request: FastifyRequest, reply: FastifyReply) {
+      const principal = request.principal;
+      const caller =
+        principal === null || principal.kind === 'auth_off' ? `ip:${request.ip}` : principal.actor;
+      const decision = await limiter.check(caller, routeClass, principal?.rateTier ?? 'standard');
+      if (decision === null) return;
+      reply.header('ratelimit-limit', String(decision.limit));
+      reply.header('ratelimit-remaining', String(decision.remaining));
+      reply.header('ratelimit-reset', String(decision.resetSeconds));
+      if (!decision.allowed) {
+        rejections.inc({ tier: routeClass });
+        throw new AppError(
+          'RATE_LIMITED',
+          `Rate limit of ${decision.limit} ${routeClass} requests per minute reached`,
+          {
+            retryAfterSeconds: decision.resetSeconds,
+          },
+        );
+      }
+    };
   }
 
   // After auth's route hook (registered earlier), so the principal decides the caller.
   app.addHook('onRoute', function attachRateLimit(route) {
-    if (route.config?.rateClass !== 'none') appendRouteHook(route, 'onRequest', applyRateLimit);
+    const routeClass = route.config?.rateClass;
+    if (routeClass !== 'none') {
+      appendRouteHook(route, 'onRequest', rateLimitFor((routeClass ?? 'meta') as RouteClass));
+    }
   });
 }
 

@@ -8,7 +8,7 @@
  * With OpenTelemetry on, @fastify/otel has opened the request's span before this hook (it is
  * registered first, and continued the incoming `traceparent` itself): its ids are the request's.
  */
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { context, trace, type Span } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -29,19 +29,35 @@ export interface TraceContext {
   span: Span | undefined;
 }
 
-/** 32 random hex digits. randomUUID draws from a cached entropy pool, unlike randomBytes. */
-function randomHex32(): string {
-  const uuid = randomUUID();
-  return (
-    uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24)
-  );
+/**
+ * Random bytes for ids are drawn from a pool refilled once every few hundred requests: one
+ * `randomFillSync` per refill instead of a `randomUUID` per id, and one string per id instead of
+ * the slices of two UUIDs (bench/http.ts; docs/adr/0004-request-path-costs.md).
+ */
+const ID_POOL_BYTES = 4096;
+const idPool = Buffer.alloc(ID_POOL_BYTES);
+let idPoolOffset = ID_POOL_BYTES;
+
+/** `bytes` random bytes as hex, never all zeros (an all-zero trace or span id is invalid). */
+function randomHex(bytes: number): string {
+  for (;;) {
+    if (idPoolOffset + bytes > ID_POOL_BYTES) {
+      randomFillSync(idPool);
+      idPoolOffset = 0;
+    }
+    const start = idPoolOffset;
+    idPoolOffset += bytes;
+    for (let i = start; i < start + bytes; i += 1) {
+      if (idPool[i] !== 0) return idPool.toString('hex', start, start + bytes);
+    }
+  }
 }
 
 export function parseTraceparent(header: unknown): TraceContext {
-  const spanId = randomHex32().slice(0, 16);
+  const spanId = randomHex(8);
   const match = typeof header === 'string' ? TRACEPARENT.exec(header.trim()) : null;
   const valid = match !== null && match[1] !== ZERO_TRACE && match[2] !== ZERO_SPAN;
-  const traceId = valid ? (match[1] as string) : randomHex32();
+  const traceId = valid ? (match[1] as string) : randomHex(16);
   const flags = valid ? (match[3] as string) : '01';
   return {
     traceId,
