@@ -7,7 +7,6 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevel } from './config.js';
-import { batchedLineDestination } from './observability/log-destination.js';
 import { activeSpanIds } from './shared/spans.js';
 
 const SECRET_FIELDS = [
@@ -65,14 +64,8 @@ function terminal(): DestinationStream {
   });
 }
 
-/**
- * JSON lines to `destination`; without one, to stdout (a turn's lines written at once,
- * src/observability/log-destination.ts), pretty when stdout is a terminal.
- */
+/** JSON lines to `destination`; without one, to stdout, pretty when stdout is a terminal. */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   if (destination !== undefined) return pino(loggerOptions(level), destination);
-  return pino(
-    loggerOptions(level),
-    process.stdout.isTTY ? terminal() : batchedLineDestination(process.stdout.fd),
-  );
+  return process.stdout.isTTY ? pino(loggerOptions(level), terminal()) : pino(loggerOptions(level));
 }

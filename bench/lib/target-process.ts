@@ -1,10 +1,11 @@
 /** Quire's whole app as a benchmark target, inside its child process (see serve.ts). */
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Environment } from '../../src/config.js';
-import { batchedLineDestination } from '../../src/observability/log-destination.js';
 import { createLogger } from '../../src/logger.js';
 import { HOST, type RunningTarget } from './serve.js';
 
@@ -32,11 +33,9 @@ export async function startQuire(
       QUIRE_PORT: '0',
       QUIRE_HOST: HOST,
     });
-    // Written as `quire start` writes stdout (src/observability/log-destination.ts), to /dev/null.
-    const logger = createLogger(
-      config.logLevel,
-      batchedLineDestination(openSync('/dev/null', 'w')),
-    );
+    const destination = pino.destination('/dev/null');
+    await once(destination, 'ready'); // an exit before the file is open would throw in pino's flush
+    const logger = createLogger(config.logLevel, destination);
     const built = await buildApp({ config, logger });
     app = built;
     addRoutes(built);
