@@ -69,7 +69,6 @@ import { createHistogram } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Client, request } from 'undici';
-import { PDF_ENGINES, type PdfEngine } from '../src/ports/extractor.js';
 import * as office from '../test/fixtures/office-documents.js';
 import { CONTENT_TYPES, loadCorpus, type CorpusFile, type CorpusFormat } from './corpus.js';
 import { imageBatches, otherFormatBatches } from './lib/other-formats.js';
@@ -91,6 +90,7 @@ import {
   ROOT,
   round,
   integerFromEnv,
+  pdfEngineFromEnv,
   secondsFromEnv,
   writeResults,
   type TargetCheck,
@@ -107,13 +107,6 @@ const RSS_INTERVAL_MS = 100;
 const READY_TIMEOUT_MS = 60_000;
 /** BENCH_PDF_ENGINE: the server's QUIRE_PDF_ENGINE (default pdfjs, the server's own default). */
 const PDF_ENGINE = pdfEngineFromEnv();
-
-function pdfEngineFromEnv(): PdfEngine {
-  const raw = process.env.BENCH_PDF_ENGINE ?? 'pdfjs';
-  if (!(PDF_ENGINES as readonly string[]).includes(raw))
-    throw new Error(`BENCH_PDF_ENGINE must be one of ${PDF_ENGINES.join(', ')}, got "${raw}"`);
-  return raw as PdfEngine;
-}
 const SETTLED = new Set(['succeeded', 'failed', 'cancelled', 'dead']);
 
 const TARGET_BIG_PDF_SECONDS = 10;

@@ -18,7 +18,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { runProcessor } from '../src/extraction/processors/index.js';
-import { PDF_ENGINES, type PdfEngine } from '../src/ports/extractor.js';
 import { hasSoffice, sofficeConvert } from '../test/fixtures/other-formats.js';
 import {
   markdownTables,
@@ -27,7 +26,7 @@ import {
   type TablesLayout,
 } from '../test/fixtures/pdf-tables.js';
 import { Prng } from './corpus.js';
-import { printTable, round, writeResults } from './lib/report.js';
+import { pdfEngineFromEnv, printTable, round, writeResults } from './lib/report.js';
 
 const LIMITS = {
   maxPages: 1000,
@@ -85,13 +84,6 @@ function makeTables(count: number, seed: number): Table[] {
 
 /** BENCH_PDF_ENGINE: the engine the processor reads PDFs with (default pdfjs). */
 const PDF_ENGINE = pdfEngineFromEnv();
-
-function pdfEngineFromEnv(): PdfEngine {
-  const raw = process.env.BENCH_PDF_ENGINE ?? 'pdfjs';
-  if (!(PDF_ENGINES as readonly string[]).includes(raw))
-    throw new Error(`BENCH_PDF_ENGINE must be one of ${PDF_ENGINES.join(', ')}, got "${raw}"`);
-  return raw as PdfEngine;
-}
 
 async function markdownOf(path: string): Promise<string> {
   const outcome = await runProcessor(

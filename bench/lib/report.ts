@@ -7,10 +7,19 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PDF_ENGINES, type PdfEngine } from '../../src/ports/extractor.js';
 import { CLOCK_TICKS_PER_SECOND } from './proc.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
+
+/** BENCH_PDF_ENGINE: the PDF engine a bench runs (default pdfjs, the server's own default). */
+export function pdfEngineFromEnv(): PdfEngine {
+  const raw = process.env.BENCH_PDF_ENGINE ?? 'pdfjs';
+  if (!(PDF_ENGINES as readonly string[]).includes(raw))
+    throw new Error(`BENCH_PDF_ENGINE must be one of ${PDF_ENGINES.join(', ')}, got "${raw}"`);
+  return raw as PdfEngine;
+}
 
 /** A number of seconds from the environment (up to an hour), or `fallback` when unset. */
 export function secondsFromEnv(name: string, fallback: number, allowZero: boolean): number {
