@@ -3,7 +3,7 @@
  * 80 random bits in Crockford base32, like a ULID. Sorting ids sorts by creation time, which
  * keeps cursor pagination and index locality simple.
  */
-import { randomFillSync } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -17,24 +17,8 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-/**
- * Random bytes drawn 4 KiB at a time (as crypto.randomUUID does): one call per id cost more than
- * the rest of making it, and a document's passages take a thousand ids at once.
- */
-const RANDOM = Buffer.alloc(4096);
-let randomAt = RANDOM.length;
-
-function randomTen(): Uint8Array {
-  if (randomAt + 10 > RANDOM.length) {
-    randomFillSync(RANDOM);
-    randomAt = 0;
-  }
-  randomAt += 10;
-  return RANDOM.subarray(randomAt - 10, randomAt);
-}
-
 function encodeRandom(): string {
-  const bytes = randomTen();
+  const bytes = pooledRandomBytes(10);
   let bits = 0;
   let buffer = 0;
   let out = '';

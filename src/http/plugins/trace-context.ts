@@ -8,7 +8,7 @@
  * With OpenTelemetry on, @fastify/otel has opened the request's span before this hook (it is
  * registered first, and continued the incoming `traceparent` itself): its ids are the request's.
  */
-import { randomFillSync } from 'node:crypto';
+import { pooledRandomBytes } from '../../shared/random-pool.js';
 import { context, trace, type Span } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -30,26 +30,14 @@ export interface TraceContext {
 }
 
 /**
- * Random bytes for ids are drawn from a pool refilled once every few hundred requests: one
- * `randomFillSync` per refill instead of a `randomUUID` per id, and one string per id instead of
- * the slices of two UUIDs (bench/http.ts; docs/adr/0004-request-path-costs.md).
+ * `bytes` random bytes as hex, never all zeros (an all-zero trace or span id is invalid), from
+ * the shared pool: one string per id instead of the slices of two UUIDs (bench/http.ts;
+ * docs/adr/0004-request-path-costs.md).
  */
-const ID_POOL_BYTES = 4096;
-const idPool = Buffer.alloc(ID_POOL_BYTES);
-let idPoolOffset = ID_POOL_BYTES;
-
-/** `bytes` random bytes as hex, never all zeros (an all-zero trace or span id is invalid). */
 function randomHex(bytes: number): string {
   for (;;) {
-    if (idPoolOffset + bytes > ID_POOL_BYTES) {
-      randomFillSync(idPool);
-      idPoolOffset = 0;
-    }
-    const start = idPoolOffset;
-    idPoolOffset += bytes;
-    for (let i = start; i < start + bytes; i += 1) {
-      if (idPool[i] !== 0) return idPool.toString('hex', start, start + bytes);
-    }
+    const drawn = pooledRandomBytes(bytes);
+    if (drawn.some((byte) => byte !== 0)) return drawn.toString('hex');
   }
 }
 
