@@ -5,6 +5,7 @@ import type SqliteDriver from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { statementLog, type SqlDatabase, type StatementObserver } from '../sql/database.js';
 import type { DatabaseSchema } from '../sql/schema.js';
+import { cachedStatements } from './statement-cache.js';
 
 const require = createRequire(import.meta.url);
 
@@ -58,7 +59,7 @@ export function openSqlite({
   connection.pragma('foreign_keys = ON');
   connection.pragma(`busy_timeout = ${busyTimeoutMs}`);
   const db = new Kysely<DatabaseSchema>({
-    dialect: new SqliteDialect({ database: connection }),
+    dialect: new SqliteDialect({ database: cachedStatements(connection) }),
     log: statementLog(onStatement),
   });
   let closed = false;
