@@ -58,6 +58,8 @@ import {
   LOAD_COLUMNS,
   loadCells,
   measureLoad,
+  medianRun,
+  minimum,
   percentCell,
   type LoadMeasurement,
 } from './lib/load.js';
@@ -154,19 +156,6 @@ interface Row extends LoadMeasurement {
   serverCpuUsPerRequestMin: number | undefined;
   /** Redis back end: the Redis commands one request costs (INFO commandstats). */
   redisCommandsPerRequest?: Record<string, number>;
-}
-
-/** The run with the median req/s (the lower middle one of an even number). */
-function medianRun(runs: LoadMeasurement[]): LoadMeasurement {
-  const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (median === undefined) throw new Error('no runs to take the median of');
-  return median;
-}
-
-function minimum(values: (number | undefined)[]): number | undefined {
-  const known = values.filter((value): value is number => value !== undefined);
-  return known.length === 0 ? undefined : Math.min(...known);
 }
 
 interface RedisSetup {

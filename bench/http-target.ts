@@ -1,17 +1,19 @@
 /**
  * The server side of `npm run bench:http`, run in its own process by bench/http.ts:
  *
- *   node --import tsx bench/http-target.ts bare|full|traced [data-dir]
+ *   node --import tsx bench/http-target.ts bare [document.json] | full|traced [data-dir]
  *
- * `bare`: plain Fastify 5, logger off, one JSON route. `full`: Quire's whole plugin stack from
+ * `bare`: plain Fastify 5, logger off, one JSON route; given a file, also GET
+ * /v1/documents/:id answering that file's JSON (a document as Quire's full stack serves it). `full`: Quire's whole plugin stack from
  * buildApp (logging on at info, to /dev/null) with the same route added. `traced`: `full` with
  * OpenTelemetry started as `quire start` starts it, from the OTEL_* variables the benchmark sets
  * (every request sampled and exported to its sink). Prints its URL as the
  * first stdout line. Exits on SIGTERM/SIGINT, when its stdin closes (the parent went away), or
  * past a maximum lifetime, so it can never outlive the benchmark for long.
  */
+import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
-import { BENCH_PAYLOAD, BENCH_ROUTE } from './lib/bench-route.js';
+import { BENCH_DOCUMENT_ROUTE, BENCH_PAYLOAD, BENCH_ROUTE } from './lib/bench-route.js';
 import { HOST, serveUntilStopped, type RunningTarget } from './lib/serve.js';
 import { startQuire } from './lib/target-process.js';
 import { startTracing } from '../src/composition/tracing.js';
@@ -31,9 +33,13 @@ const NEVER_TRIPPING_RATE_LIMITS = {
   QUIRE_RATE_LIMIT_ADMIN: NEVER_TRIPPING,
 };
 
-async function startBare(): Promise<RunningTarget> {
+async function startBare(documentFile: string | undefined): Promise<RunningTarget> {
   const app = Fastify({ logger: false });
   app.get(BENCH_ROUTE, async () => BENCH_PAYLOAD);
+  if (documentFile !== undefined) {
+    const document: unknown = JSON.parse(readFileSync(documentFile, 'utf8'));
+    app.get(BENCH_DOCUMENT_ROUTE, async () => document);
+  }
   const url = await app.listen({ host: HOST, port: 0 });
   return { url, close: () => app.close() };
 }
@@ -45,16 +51,18 @@ function startFull(givenDataDir: string | undefined): Promise<RunningTarget> {
 }
 
 async function main(): Promise<void> {
-  const [mode, dataDir] = process.argv.slice(2);
+  const [mode, fileOrDir] = process.argv.slice(2);
   if (mode !== 'bare' && mode !== 'full' && mode !== 'traced') {
-    console.error('usage: node --import tsx bench/http-target.ts bare|full|traced [data-dir]');
+    console.error(
+      'usage: node --import tsx bench/http-target.ts bare [document.json] | full|traced [data-dir]',
+    );
     process.exit(2);
   }
   if (mode === 'traced' && (await startTracing(process.env)) === null) {
     console.error('http-target(traced): the OTEL_* variables do not turn tracing on');
     process.exit(2);
   }
-  const target = mode === 'bare' ? await startBare() : await startFull(dataDir);
+  const target = mode === 'bare' ? await startBare(fileOrDir) : await startFull(fileOrDir);
   serveUntilStopped(`http-target(${mode})`, target);
 }
 

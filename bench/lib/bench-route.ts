@@ -4,3 +4,6 @@ export const BENCH_PAYLOAD = { ok: true, items: [1, 2, 3], name: 'quire' } as co
 
 /** The authenticated read route bench/app-target.ts adds (bench:auth). */
 export const BENCH_READ_ROUTE = '/bench/read';
+
+/** bench:http's bare Fastify answers a stored document's JSON here, on Quire's own path. */
+export const BENCH_DOCUMENT_ROUTE = '/v1/documents/:id';

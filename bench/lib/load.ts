@@ -162,3 +162,17 @@ export function loadCells(run: LoadMeasurement): string[] {
     percentCell(run.loadgenCpuPercent),
   ];
 }
+
+/** The run with the median req/s (the lower middle one of an even number). */
+export function medianRun(runs: LoadMeasurement[]): LoadMeasurement {
+  const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (median === undefined) throw new Error('no runs to take the median of');
+  return median;
+}
+
+/** The lowest of the known values: of server CPU per request, the least disturbed round. */
+export function minimum(values: (number | undefined)[]): number | undefined {
+  const known = values.filter((value): value is number => value !== undefined);
+  return known.length === 0 ? undefined : Math.min(...known);
+}
