@@ -15,7 +15,10 @@
  * Then the 50-connection scenarios of bench/lib/rerank-scenarios.ts: this payload and issue 13's
  * (uniform vocabulary, all 100 results), each on the default build and on one with the scoring
  * pool disabled, BENCH_ROUNDS (3) alternating rounds: p50, p99, p99/p50, req/s and the cores the
- * server used; targets p99/p50 ≤ 3, ≥ 1.7 cores, ≥ 1.6× the pool-disabled req/s.
+ * server used; targets p99/p50 ≤ 3, ≥ 1.7 cores, ≥ 1.6× the pool-disabled req/s. Beside them, the
+ * server's CPU per request, the cores the load generator (autocannon, in this process, on the same
+ * CPUs) and the whole machine were busy on, and from those the ceiling this machine sets: the
+ * cores left to the server, and the best pool/no-pool req/s ratio they allow.
  * Semantic and hybrid, with a generated cross-encoder of TinyBERT-L2 size and one of MiniLM-L6 size
  * (bench/lib/bench-models.ts; random weights, since latency depends on shape): see
  * bench/lib/semantic-rows.ts. Then the TinyBERT-sized model under overload at the default deadline.
@@ -288,6 +291,9 @@ function printScenarios(runs: ScenarioRun[], medians: ScenarioRun[]): void {
         ? String(round(run.reqPerSec / inline.reqPerSec, 2))
         : '',
       String(run.coresUsed ?? 'n/a'),
+      String(run.serverCpuMsPerRequest ?? 'n/a'),
+      String(run.loadgenCores),
+      String(run.machineBusyCores ?? 'n/a'),
       run.valid ? 'yes' : 'NO',
     ];
   };
@@ -302,10 +308,48 @@ function printScenarios(runs: ScenarioRun[], medians: ScenarioRun[]): void {
       'req/s',
       '× no pool',
       'cores used',
+      'server ms/req',
+      'loadgen cores',
+      'machine busy',
       'all 2xx',
     ],
     [...runs.map(row), ...medians.map(row)],
   );
+}
+
+/**
+ * What this machine leaves the server, from the uniform workload's medians: the cores not taken
+ * by the load generator (which runs here, on the same CPUs), and the best req/s ratio over the
+ * pool-disabled build those cores allow at each build's measured CPU per request.
+ */
+function machineCeiling(medians: ScenarioRun[]): Record<string, number | undefined> {
+  const pool = medians.find((run) => run.workload === 'uniform all' && run.build === 'pool');
+  const inline = medians.find((run) => run.workload === 'uniform all' && run.build === 'no pool');
+  const cpus = os.availableParallelism();
+  if (pool === undefined || inline === undefined) return {};
+  const serverCores = round(cpus - pool.loadgenCores, 2);
+  const bestSpeedup =
+    pool.serverCpuMsPerRequest === undefined ||
+    inline.serverCpuMsPerRequest === undefined ||
+    inline.coresUsed === undefined ||
+    inline.coresUsed === 0
+      ? undefined
+      : round(
+          serverCores /
+            pool.serverCpuMsPerRequest /
+            (inline.coresUsed / inline.serverCpuMsPerRequest),
+          2,
+        );
+  console.log(
+    `\nuniform all, on this machine (${cpus} CPUs, the load generator on them too): the pool ` +
+      `build's server used ${pool.coresUsed ?? 'n/a'} cores and the load generator ` +
+      `${pool.loadgenCores}, the machine was busy on ${pool.machineBusyCores ?? 'n/a'}; what the ` +
+      `load generator leaves the server is ${serverCores} cores. At the measured CPU per request ` +
+      `(${pool.serverCpuMsPerRequest ?? 'n/a'} ms pooled, ${inline.serverCpuMsPerRequest ?? 'n/a'} ms ` +
+      `inline on ${inline.coresUsed ?? 'n/a'} cores), those cores allow at best ` +
+      `${bestSpeedup ?? 'n/a'}× the pool-disabled req/s.`,
+  );
+  return { cpus, serverCoresAvailable: serverCores, bestSpeedup };
 }
 
 function judge(
@@ -537,6 +581,7 @@ async function main(): Promise<void> {
   printRows(lexical, models, overload);
   console.log('');
   printScenarios(scenarioRuns, scenarioMedians);
+  const ceiling = machineCeiling(scenarioMedians);
   const { ours: lexicalAndModels, seed } = judge(lexical, models, overload);
   const ours = [...judgeScenarios(scenarioMedians), ...lexicalAndModels];
   console.log('');
@@ -550,7 +595,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     request: { documents: DOCUMENTS, wordsPerDocument: WORDS, queryWords: 5, top_n: 10 },
     lexical,
-    scenarios: { runs: scenarioRuns, medians: scenarioMedians },
+    scenarios: { runs: scenarioRuns, medians: scenarioMedians, ceiling },
     models,
     overload,
     targets: ours,

@@ -32,6 +32,26 @@ export function processCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
+/**
+ * CPU time (ms) the whole machine has spent busy (every CPU, all but idle and iowait), from the
+ * first line of /proc/stat; undefined where that is not readable. Over an interval, its change
+ * divided by the wall time is how many cores were busy, whoever used them.
+ */
+export function machineBusyCpuMs(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    if (ticks.length < 5 || ticks.some((value) => !Number.isFinite(value))) return undefined;
+    // user nice system idle iowait irq softirq steal (guest time is inside user already).
+    const busy = ticks
+      .slice(0, 8)
+      .reduce((sum, value, index) => (index === 3 || index === 4 ? sum : sum + value), 0);
+    return (busy * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A process's resident set (VmRSS in /proc/<pid>/status), in bytes; undefined if unreadable. */
 export function processRssBytes(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

@@ -15,7 +15,7 @@
  */
 import { runLoad, type AutocannonOptions } from './autocannon.js';
 import { envWithoutQuireSettings, startTarget, stopChild, type Target } from './children.js';
-import { processCpuMs } from './proc.js';
+import { machineBusyCpuMs, processCpuMs } from './proc.js';
 import { round } from './report.js';
 import { percentile } from './stats.js';
 
@@ -38,6 +38,12 @@ export interface ScenarioRun {
   p99Ms: number;
   tailRatio: number;
   coresUsed: number | undefined;
+  /** Server CPU per answered request, ms. */
+  serverCpuMsPerRequest: number | undefined;
+  /** The cores this process (autocannon, the load generator) used. */
+  loadgenCores: number;
+  /** The cores the whole machine was busy on (server, load generator and everything else). */
+  machineBusyCores: number | undefined;
   valid: boolean;
 }
 
@@ -98,6 +104,8 @@ async function measure(
   const latencies: number[] = [];
   const pid = build.target.child.pid;
   const cpu0 = processCpuMs(pid);
+  const machine0 = machineBusyCpuMs();
+  const self0 = process.cpuUsage();
   const wall0 = performance.now();
   const result = await run(durationS, (instance) =>
     instance.on('response', (_client, status, _bytes, responseTimeMs) => {
@@ -105,6 +113,8 @@ async function measure(
     }),
   );
   const cpu1 = processCpuMs(pid);
+  const machine1 = machineBusyCpuMs();
+  const self = process.cpuUsage(self0);
   const wallMs = performance.now() - wall0;
   latencies.sort((a, b) => a - b);
   const p50 = percentile(latencies, 50);
@@ -119,6 +129,15 @@ async function measure(
     tailRatio: round(p99 / p50, 2),
     coresUsed:
       cpu0 !== undefined && cpu1 !== undefined ? round((cpu1 - cpu0) / wallMs, 2) : undefined,
+    serverCpuMsPerRequest:
+      cpu0 !== undefined && cpu1 !== undefined && result.requests.total > 0
+        ? round((cpu1 - cpu0) / result.requests.total, 2)
+        : undefined,
+    loadgenCores: round((self.user + self.system) / 1000 / wallMs, 2),
+    machineBusyCores:
+      machine0 !== undefined && machine1 !== undefined
+        ? round((machine1 - machine0) / wallMs, 2)
+        : undefined,
     valid: result.non2xx === 0 && result.errors === 0 && result.timeouts === 0,
   };
 }
@@ -195,7 +214,10 @@ export function medianRuns(runs: ScenarioRun[]): ScenarioRun[] {
   }
   return [...groups.values()].map((group) => {
     const first = group[0] as ScenarioRun;
-    const cores = group.map((run) => run.coresUsed).filter((c): c is number => c !== undefined);
+    const known = (values: (number | undefined)[]): number | undefined => {
+      const numbers = values.filter((value): value is number => value !== undefined);
+      return numbers.length === 0 ? undefined : round(median(numbers), 2);
+    };
     return {
       workload: first.workload,
       build: first.build,
@@ -204,7 +226,10 @@ export function medianRuns(runs: ScenarioRun[]): ScenarioRun[] {
       p50Ms: round(median(group.map((run) => run.p50Ms)), 2),
       p99Ms: round(median(group.map((run) => run.p99Ms)), 2),
       tailRatio: round(median(group.map((run) => run.tailRatio)), 2),
-      coresUsed: cores.length === 0 ? undefined : round(median(cores), 2),
+      coresUsed: known(group.map((run) => run.coresUsed)),
+      serverCpuMsPerRequest: known(group.map((run) => run.serverCpuMsPerRequest)),
+      loadgenCores: round(median(group.map((run) => run.loadgenCores)), 2),
+      machineBusyCores: known(group.map((run) => run.machineBusyCores)),
       valid: group.every((run) => run.valid),
     };
   });
