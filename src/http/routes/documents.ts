@@ -2,7 +2,7 @@
  * Documents: create (multipart upload, JSON URL, JSON text, batch), list, read, update, delete and
  * download. Routes parse and shape; the document services decide.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {
@@ -79,8 +79,9 @@ function sendCreated(reply: FastifyReply, created: Created): FastifyReply {
     .send(createdView(created));
 }
 
-function strongEtag(value: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 32)}"`;
+/** A strong ETag of the bytes sent: the same representation, the same tag. */
+function strongEtag(body: string): string {
+  return `"${hash('sha256', body, 'base64url').slice(0, 32)}"`;
 }
 
 /** A document from the JSON form: {url} (fetched later) or {text}. */
@@ -300,11 +301,14 @@ function getDocument(app: TypedApp, options: DocumentRoutesOptions): void {
     },
     async (request, reply) => {
       const view = documentView(await queries.get(tenantOf(request), request.params.id));
-      const etag = strongEtag(view);
+      // Serialized once, by the route's own 200 serializer, for both the tag and the body (a
+      // string sent as JSON is not serialized again; fields the schema does not name stay out).
+      const body = String(reply.serializeInput(view, '200', 'application/json'));
+      const etag = strongEtag(body);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
       if (etagMatches(request.headers['if-none-match'], etag))
         return (reply as FastifyReply).code(304).send();
-      return view;
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(body);
     },
   );
 }

@@ -53,9 +53,9 @@ describe('SQLite statement cache', { timeout: 20_000 }, () => {
     try {
       const text = 'select n from t order by n';
       const seen: number[] = [];
-      for (const row of cache.prepare(text).iterate() as IterableIterator<{ n: number }>) {
+      for (const row of cache.prepare(text).iterate([]) as IterableIterator<{ n: number }>) {
         // better-sqlite3 refuses to run a statement while it iterates ("busy").
-        const all = cache.prepare(text).all() as { n: number }[];
+        const all = cache.prepare(text).all([]) as { n: number }[];
         assert.deepEqual(
           all.map((r) => r.n),
           [1, 2, 3],
