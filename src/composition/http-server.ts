@@ -1,7 +1,7 @@
 /**
  * The Fastify instance with Quire's server settings: one request log line instead of two, lazy
- * child loggers, validated request ids, body and time limits, the slowloris sweep, and the
- * validator that compiles every schema once.
+ * child loggers, validated request ids, body and time limits, the slowloris sweep, the
+ * validator that compiles every schema once, and the JSON body parser.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { handleClientError, handleFrameworkError } from '../http/plugins/error-handler.js';
 import { requestIdFrom } from '../http/plugins/request-id.js';
+import { useJsonBodyParser } from '../http/json-body-parser.js';
 import { lazyChild } from '../http/lazy-logger.js';
 import { buildValidators } from '../http/validators.js';
 import '../http/types.js';
@@ -70,6 +71,7 @@ export function createHttpServer(config: Config, logger: Logger): App {
       ),
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  useJsonBodyParser(app);
   app.decorate('config', config);
   app.decorate('healthChecks', []);
   return app;
