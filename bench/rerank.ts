@@ -16,9 +16,10 @@
  * (uniform vocabulary, all 100 results), each on the default build and on one with the scoring
  * pool disabled, BENCH_ROUNDS (3) alternating rounds: p50, p99, p99/p50, req/s and the cores the
  * server used; targets p99/p50 ≤ 3, ≥ 1.7 cores, ≥ 1.6× the pool-disabled req/s. Beside them, the
- * server's CPU per request, the cores the load generator (autocannon, in this process, on the same
- * CPUs) and the whole machine were busy on, and from those the ceiling this machine sets: the
- * cores left to the server, and the best pool/no-pool req/s ratio they allow.
+ * server's CPU per request and its main thread's share, the cores the load generator (autocannon,
+ * in this process, on the same CPUs) and the whole machine were busy on, and from those the best
+ * pool/no-pool req/s ratio this machine allows: by the cores left to the server, and by the main
+ * thread, which keeps all work but the scoring.
  * Semantic and hybrid, with a generated cross-encoder of TinyBERT-L2 size and one of MiniLM-L6 size
  * (bench/lib/bench-models.ts; random weights, since latency depends on shape): see
  * bench/lib/semantic-rows.ts. Then the TinyBERT-sized model under overload at the default deadline.
@@ -292,6 +293,7 @@ function printScenarios(runs: ScenarioRun[], medians: ScenarioRun[]): void {
         : '',
       String(run.coresUsed ?? 'n/a'),
       String(run.serverCpuMsPerRequest ?? 'n/a'),
+      String(run.mainThreadMsPerRequest ?? 'n/a'),
       String(run.loadgenCores),
       String(run.machineBusyCores ?? 'n/a'),
       run.valid ? 'yes' : 'NO',
@@ -309,6 +311,7 @@ function printScenarios(runs: ScenarioRun[], medians: ScenarioRun[]): void {
       '× no pool',
       'cores used',
       'server ms/req',
+      'main thread ms/req',
       'loadgen cores',
       'machine busy',
       'all 2xx',
@@ -318,9 +321,10 @@ function printScenarios(runs: ScenarioRun[], medians: ScenarioRun[]): void {
 }
 
 /**
- * What this machine leaves the server, from the uniform workload's medians: the cores not taken
- * by the load generator (which runs here, on the same CPUs), and the best req/s ratio over the
- * pool-disabled build those cores allow at each build's measured CPU per request.
+ * What bounds the pool's gain here, from the uniform workload's medians: the cores the load
+ * generator (on the same CPUs) leaves the server, and the main thread, which still does
+ * everything but the scoring (HTTP, parsing, validation, handing work over, the answer) — the
+ * pooled build cannot answer faster than its main thread's CPU per request allows.
  */
 function machineCeiling(medians: ScenarioRun[]): Record<string, number | undefined> {
   const pool = medians.find((run) => run.workload === 'uniform all' && run.build === 'pool');
@@ -328,28 +332,37 @@ function machineCeiling(medians: ScenarioRun[]): Record<string, number | undefin
   const cpus = os.availableParallelism();
   if (pool === undefined || inline === undefined) return {};
   const serverCores = round(cpus - pool.loadgenCores, 2);
-  const bestSpeedup =
-    pool.serverCpuMsPerRequest === undefined ||
-    inline.serverCpuMsPerRequest === undefined ||
-    inline.coresUsed === undefined ||
-    inline.coresUsed === 0
+  const inlineReqPerCpuS =
+    inline.serverCpuMsPerRequest === undefined ? undefined : 1000 / inline.serverCpuMsPerRequest;
+  const inlineReqPerS =
+    inlineReqPerCpuS === undefined || inline.coresUsed === undefined
       ? undefined
-      : round(
-          serverCores /
-            pool.serverCpuMsPerRequest /
-            (inline.coresUsed / inline.serverCpuMsPerRequest),
-          2,
-        );
+      : inlineReqPerCpuS * inline.coresUsed;
+  // The pooled build, were it bound by cores alone, or by its main thread alone.
+  const coresBound =
+    inlineReqPerS === undefined || pool.serverCpuMsPerRequest === undefined
+      ? undefined
+      : round((serverCores * 1000) / pool.serverCpuMsPerRequest / inlineReqPerS, 2);
+  const mainThreadBound =
+    inlineReqPerS === undefined || pool.mainThreadMsPerRequest === undefined
+      ? undefined
+      : round(1000 / pool.mainThreadMsPerRequest / inlineReqPerS, 2);
+  const bestSpeedup =
+    coresBound === undefined || mainThreadBound === undefined
+      ? undefined
+      : Math.min(coresBound, mainThreadBound);
   console.log(
-    `\nuniform all, on this machine (${cpus} CPUs, the load generator on them too): the pool ` +
-      `build's server used ${pool.coresUsed ?? 'n/a'} cores and the load generator ` +
-      `${pool.loadgenCores}, the machine was busy on ${pool.machineBusyCores ?? 'n/a'}; what the ` +
-      `load generator leaves the server is ${serverCores} cores. At the measured CPU per request ` +
-      `(${pool.serverCpuMsPerRequest ?? 'n/a'} ms pooled, ${inline.serverCpuMsPerRequest ?? 'n/a'} ms ` +
-      `inline on ${inline.coresUsed ?? 'n/a'} cores), those cores allow at best ` +
-      `${bestSpeedup ?? 'n/a'}× the pool-disabled req/s.`,
+    `\nuniform all, on this machine (${cpus} CPUs, the load generator on them too):\n` +
+      `  pool build: server ${pool.coresUsed ?? 'n/a'} cores, load generator ` +
+      `${pool.loadgenCores}, machine busy ${pool.machineBusyCores ?? 'n/a'}; the load generator ` +
+      `leaves the server ${serverCores} cores\n` +
+      `  CPU per request: pooled ${pool.serverCpuMsPerRequest ?? 'n/a'} ms, of it ` +
+      `${pool.mainThreadMsPerRequest ?? 'n/a'} ms on the main thread; inline ` +
+      `${inline.serverCpuMsPerRequest ?? 'n/a'} ms on ${inline.coresUsed ?? 'n/a'} cores\n` +
+      `  best pool/no-pool req/s these allow: ${coresBound ?? 'n/a'}× by cores, ` +
+      `${mainThreadBound ?? 'n/a'}× by the main thread → ${bestSpeedup ?? 'n/a'}×`,
   );
-  return { cpus, serverCoresAvailable: serverCores, bestSpeedup };
+  return { cpus, serverCoresAvailable: serverCores, coresBound, mainThreadBound, bestSpeedup };
 }
 
 function judge(

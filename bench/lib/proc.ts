@@ -20,9 +20,20 @@ export const CLOCK_TICKS_PER_SECOND = ((): number => {
  * (Linux; undefined elsewhere). Resolution is one clock tick (10 ms), fine over a run of seconds.
  */
 export function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+  return pid === undefined ? undefined : cpuMsOf(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU time (ms) of a process's main thread alone (the event loop's, for Node), from
+ * /proc/<pid>/task/<pid>/stat; undefined where unreadable.
+ */
+export function mainThreadCpuMs(pid: number | undefined): number | undefined {
+  return pid === undefined ? undefined : cpuMsOf(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuMsOf(statFile: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     // Fields after "(comm) ": state is field 3, so utime (14) and stime (15) are at 11 and 12.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);

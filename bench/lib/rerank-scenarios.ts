@@ -10,12 +10,14 @@
  * - `uniform all`: issue 13's: 100 documents × 200 words drawn uniformly from a 10,000-word
  *   vocabulary (~135k characters), every result returned.
  *
- * Per scenario: p50, p99 and p99/p50 of the 2xx answers, req/s, and the cores the server used
- * (utime + stime of its process from /proc over the measured seconds, divided by them).
+ * Per scenario: p50, p99 and p99/p50 of the 2xx answers, req/s, the cores the server used
+ * (utime + stime of its process from /proc over the measured seconds, divided by them), its CPU
+ * per request and its main thread's share of it, and the cores the load generator (this process)
+ * and the whole machine were busy on.
  */
 import { runLoad, type AutocannonOptions } from './autocannon.js';
 import { envWithoutQuireSettings, startTarget, stopChild, type Target } from './children.js';
-import { machineBusyCpuMs, processCpuMs } from './proc.js';
+import { machineBusyCpuMs, mainThreadCpuMs, processCpuMs } from './proc.js';
 import { round } from './report.js';
 import { percentile } from './stats.js';
 
@@ -40,6 +42,8 @@ export interface ScenarioRun {
   coresUsed: number | undefined;
   /** Server CPU per answered request, ms. */
   serverCpuMsPerRequest: number | undefined;
+  /** Of it, the server's main thread's (the event loop's), ms. */
+  mainThreadMsPerRequest: number | undefined;
   /** The cores this process (autocannon, the load generator) used. */
   loadgenCores: number;
   /** The cores the whole machine was busy on (server, load generator and everything else). */
@@ -104,6 +108,7 @@ async function measure(
   const latencies: number[] = [];
   const pid = build.target.child.pid;
   const cpu0 = processCpuMs(pid);
+  const main0 = mainThreadCpuMs(pid);
   const machine0 = machineBusyCpuMs();
   const self0 = process.cpuUsage();
   const wall0 = performance.now();
@@ -113,6 +118,7 @@ async function measure(
     }),
   );
   const cpu1 = processCpuMs(pid);
+  const main1 = mainThreadCpuMs(pid);
   const machine1 = machineBusyCpuMs();
   const self = process.cpuUsage(self0);
   const wallMs = performance.now() - wall0;
@@ -132,6 +138,10 @@ async function measure(
     serverCpuMsPerRequest:
       cpu0 !== undefined && cpu1 !== undefined && result.requests.total > 0
         ? round((cpu1 - cpu0) / result.requests.total, 2)
+        : undefined,
+    mainThreadMsPerRequest:
+      main0 !== undefined && main1 !== undefined && result.requests.total > 0
+        ? round((main1 - main0) / result.requests.total, 2)
         : undefined,
     loadgenCores: round((self.user + self.system) / 1000 / wallMs, 2),
     machineBusyCores:
@@ -228,6 +238,7 @@ export function medianRuns(runs: ScenarioRun[]): ScenarioRun[] {
       tailRatio: round(median(group.map((run) => run.tailRatio)), 2),
       coresUsed: known(group.map((run) => run.coresUsed)),
       serverCpuMsPerRequest: known(group.map((run) => run.serverCpuMsPerRequest)),
+      mainThreadMsPerRequest: known(group.map((run) => run.mainThreadMsPerRequest)),
       loadgenCores: round(median(group.map((run) => run.loadgenCores)), 2),
       machineBusyCores: known(group.map((run) => run.machineBusyCores)),
       valid: group.every((run) => run.valid),
