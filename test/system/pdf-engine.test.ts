@@ -1,7 +1,9 @@
 /**
  * QUIRE_PDF_ENGINE through HTTP, on both engines: a text PDF uploaded comes back as its pages'
  * text with its metadata and outline (and, on pdfium, a word hyphenated at a line end joined,
- * which shows the engine that read it); an encrypted PDF fails DOCUMENT_ENCRYPTED without its
+ * which shows the engine that read it); a page shown turned (/Rotate 90, 270) reads its lines top
+ * to bottom, as pdftotext does; dingbats and the micro sign read as pdftotext reads them on pdfium
+ * (pdf.js' own reading pinned on pdfjs: ADR 0008, step 4); an encrypted PDF fails DOCUMENT_ENCRYPTED without its
  * password ("required") or with a wrong one ("incorrect") and is read with the right one; a
  * corrupt PDF fails DOCUMENT_CORRUPT; a PDF over QUIRE_MAX_PAGES fails UNPROCESSABLE_DOCUMENT;
  * a ruled table (drawn in a form XObject, cells wrapped onto several lines) comes back cell for
@@ -116,6 +118,28 @@ for (const pdfEngine of PDF_ENGINES) {
         });
         assert.equal(text.body.includes('software packages are'), pdfEngine === 'pdfium');
         assert.equal(text.body.includes('pack-\nages'), pdfEngine === 'pdfjs');
+      });
+
+      for (const rotation of [90, 270] as const)
+        it(`a page shown turned (/Rotate ${rotation}): its lines in order, as pdftotext reads them`, async () => {
+          const submitted = await upload(t, await fixtures.writeTurnedPagePdf(dir, rotation));
+          assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+          const text = await t.app.inject({
+            url: `/v1/documents/${submitted.document.id}/content`,
+            headers: t.admin,
+          });
+          assert.equal(text.body, `${fixtures.TURNED_PAGE_LINES.join('\n')}\n`);
+        });
+
+      it(`dingbats and the micro sign: ${pdfEngine === 'pdfium' ? "pdftotext's characters" : "pdf.js' own"}`, async () => {
+        const submitted = await upload(t, await fixtures.writeGlyphsPdf(dir));
+        assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+        const text = await t.app.inject({
+          url: `/v1/documents/${submitted.document.id}/content`,
+          headers: t.admin,
+        });
+        const expected = pdfEngine === 'pdfium' ? fixtures.GLYPH_TEXT : fixtures.GLYPH_TEXT_PDFJS;
+        assert.equal(text.body, `${expected}\n`);
       });
 
       it('a ruled table in a form XObject: cell for cell in format=markdown', async () => {
