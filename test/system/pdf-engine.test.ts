@@ -10,7 +10,7 @@
  * cell in `format=markdown`; /v1/convert reads with the same engine; the process's warm
  * extraction thread has loaded PDFium before its first document on pdfium, and never on pdfjs (a
  * probe worker notes the thread's PDFium module loads before each task:
- * test/fixtures/pdfium-probe-worker.ts).
+ * test/fixtures/pdfium-probe-worker.ts); with QUIRE_PDF_ENGINE unset, PDFium reads (the default).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -234,3 +234,31 @@ for (const pdfEngine of PDF_ENGINES) {
     );
   });
 }
+
+describe('with QUIRE_PDF_ENGINE unset', { timeout: 120_000 }, () => {
+  it('PDFium reads PDFs (a hyphenated word joined), its warm thread loaded before the document', async () => {
+    const t = await buildTestApp(
+      { ...FAST, QUIRE_EXTRACTION_WORKERS: '1', QUIRE_EXTRACTION_WARM_THREADS: '1' },
+      { extractionWorkerFile: PROBE_WORKER },
+    );
+    assert.equal(t.config.pdfEngine, 'pdfium');
+    const deadline = Date.now() + 60_000;
+    while ((await t.app.inject({ url: '/readyz' })).statusCode !== 200) {
+      assert.ok(Date.now() < deadline, 'not ready within 60 s');
+      await sleep(50);
+    }
+    writeFileSync(PDFIUM_LOG, '');
+    const submitted = await upload(t, await fixtures.writeHyphenatedPdf(tempDir()));
+    assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+    const text = await t.app.inject({
+      url: `/v1/documents/${submitted.document.id}/content`,
+      headers: t.admin,
+    });
+    assert.ok(text.body.includes('software packages are'), text.body);
+    const loadsBeforeTask = readFileSync(PDFIUM_LOG, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => Number(line.split(' ')[1]));
+    assert.deepEqual(loadsBeforeTask, [1]);
+  });
+});

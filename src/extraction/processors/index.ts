@@ -4,6 +4,7 @@
  * else thrown is a crash: it is rethrown for the caller (the job runner) to retry.
  */
 import {
+  DEFAULT_PDF_ENGINE,
   isExtractionFailureCode,
   SUPPORTED_MEDIA_TYPES,
   type ExtractionOutcome,
@@ -32,11 +33,11 @@ import { extractRtf } from './rtf.js';
 import { extractLegacyOffice } from './legacy-office.js';
 
 /**
- * The task's PDF engine (QUIRE_PDF_ENGINE): pdf.js unless it asks for PDFium. Both read the pages
- * the pool plans when it splits a long PDF across threads (split-document.ts).
+ * The task's PDF engine (QUIRE_PDF_ENGINE; DEFAULT_PDF_ENGINE when it names none). Both read the
+ * pages the pool plans when it splits a long PDF across threads (split-document.ts).
  */
 const extractPdfWithEngine: Processor = (task, progress, planPages) =>
-  task.pdfEngine === 'pdfium'
+  (task.pdfEngine ?? DEFAULT_PDF_ENGINE) === 'pdfium'
     ? extractPdfium(task, progress, planPages)
     : extractPdf(task, progress, planPages);
 
