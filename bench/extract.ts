@@ -39,8 +39,8 @@
  * < 1.5 GB (1.5 × 10⁹ bytes). The small batch's pages/s against pdftotext's on the small PDFs
  * alone is shown but not judged (mixed formats against PDFs only). On a busy machine every figure
  * is indicative only.
- * BENCH_PDF_ENGINE=pdfium runs the server with QUIRE_PDF_ENGINE=pdfium (default pdfjs); run it
- * after a default run to compare the engines.
+ * BENCH_PDF_ENGINE=pdfjs runs the server with QUIRE_PDF_ENGINE=pdfjs (default pdfium, the
+ * server's own); run it after a default run to compare the engines.
  * Results: bench/results/extract.json, plus extract-<timestamp>.json and extract-latest.json
  * (extract-pdfium*.json for BENCH_PDF_ENGINE=pdfium).
  *
@@ -105,7 +105,7 @@ const RATE_LIMIT = '1000000';
 const POLL_MS = 100;
 const RSS_INTERVAL_MS = 100;
 const READY_TIMEOUT_MS = 60_000;
-/** BENCH_PDF_ENGINE: the server's QUIRE_PDF_ENGINE (default pdfjs, the server's own default). */
+/** BENCH_PDF_ENGINE: the server's QUIRE_PDF_ENGINE (default pdfium, the server's own default). */
 const PDF_ENGINE = pdfEngineFromEnv();
 const SETTLED = new Set(['succeeded', 'failed', 'cancelled', 'dead']);
 

@@ -9,7 +9,7 @@
  * the others are counted against a table of the same shape that came back (a table that a page
  * break splits comes back as two, and neither counts). PDFs given as arguments (real ones,
  * e.g. from Debian's doc packages) are extracted too, and the tables found in them listed for a
- * reader to judge: they have no truth. BENCH_PDF_ENGINE (pdfjs, the default, or pdfium) picks
+ * reader to judge: they have no truth. BENCH_PDF_ENGINE (pdfium, the default, or pdfjs) picks
  * the engine the PDF processor reads with, as QUIRE_PDF_ENGINE does the server's; run it once per
  * engine to compare. Results: bench/results/pdf-tables-*.json (pdf-tables-pdfium-*.json for
  * pdfium).

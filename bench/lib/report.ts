@@ -7,15 +7,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PDF_ENGINES, type PdfEngine } from '../../src/ports/extractor.js';
+import { DEFAULT_PDF_ENGINE, PDF_ENGINES, type PdfEngine } from '../../src/ports/extractor.js';
 import { CLOCK_TICKS_PER_SECOND } from './proc.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 
-/** BENCH_PDF_ENGINE: the PDF engine a bench runs (default pdfjs, the server's own default). */
+/** BENCH_PDF_ENGINE: the PDF engine a bench runs (default the server's own, DEFAULT_PDF_ENGINE). */
 export function pdfEngineFromEnv(): PdfEngine {
-  const raw = process.env.BENCH_PDF_ENGINE ?? 'pdfjs';
+  const raw = process.env.BENCH_PDF_ENGINE ?? DEFAULT_PDF_ENGINE;
   if (!(PDF_ENGINES as readonly string[]).includes(raw))
     throw new Error(`BENCH_PDF_ENGINE must be one of ${PDF_ENGINES.join(', ')}, got "${raw}"`);
   return raw as PdfEngine;

@@ -23,7 +23,7 @@ export interface ConversionOptions {
   scratch: ScratchWriter;
   limits: ExtractionLimits;
   ocr: boolean;
-  /** What reads PDFs (default pdfjs). */
+  /** What reads PDFs (default DEFAULT_PDF_ENGINE). */
   pdfEngine?: PdfEngine;
   /** Absent where no `soffice` is installed. */
   libreOffice?: LibreOfficeRuntime;

@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import type { ExtractionLimits, PdfEngine } from '../ports/extractor.js';
+import { DEFAULT_PDF_ENGINE, type ExtractionLimits, type PdfEngine } from '../ports/extractor.js';
 import { runProcessor } from './processors/index.js';
 
 const LIMITS: ExtractionLimits = {
@@ -34,7 +34,7 @@ const WORDS = (
 
 /** What the pool tells each thread to warm up. */
 export interface ExtractionWarmUp {
-  /** The process's PDF engine (default pdfjs). */
+  /** The process's PDF engine (default DEFAULT_PDF_ENGINE). */
   pdfEngine?: PdfEngine;
 }
 
@@ -121,7 +121,7 @@ function warmUpPdfFor(engine: PdfEngine): Buffer {
 }
 
 export async function warmUpExtraction({
-  pdfEngine = 'pdfjs',
+  pdfEngine = DEFAULT_PDF_ENGINE,
 }: ExtractionWarmUp = {}): Promise<void> {
   const folder = await mkdtemp(join(tmpdir(), 'quire-warm-up-'));
   try {

@@ -53,6 +53,8 @@ export interface ExtractionLimits {
 /** What reads a PDF's text (QUIRE_PDF_ENGINE); see docs/adr/0008-pdf-engine.md. */
 export const PDF_ENGINES = ['pdfjs', 'pdfium'] as const;
 export type PdfEngine = (typeof PDF_ENGINES)[number];
+/** The engine a task or process that names none uses (ADR 0008, step 4). */
+export const DEFAULT_PDF_ENGINE: PdfEngine = 'pdfium';
 
 export interface ExtractionTask {
   /** Absolute path of a readable, plaintext copy of the document. */
@@ -65,7 +67,7 @@ export interface ExtractionTask {
   limits: ExtractionLimits;
   /** OCR pages without a text layer (QUIRE_OCR=on). */
   ocr: boolean;
-  /** What reads PDFs (default pdfjs). */
+  /** What reads PDFs (default DEFAULT_PDF_ENGINE). */
   pdfEngine?: PdfEngine;
   /** LibreOffice for legacy Office formats; absent where no `soffice` is installed. */
   libreOffice?: LibreOfficeRuntime;

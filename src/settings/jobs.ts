@@ -1,6 +1,6 @@
 /** The background side: job retries and leases, extraction threads and their limits, and OCR. */
 import { availableParallelism } from 'node:os';
-import { PDF_ENGINES, type PdfEngine } from '../ports/extractor.js';
+import { DEFAULT_PDF_ENGINE, PDF_ENGINES, type PdfEngine } from '../ports/extractor.js';
 import { boolean, integer, oneOf, text } from './parsers.js';
 import type { SettingsTable } from './setting.js';
 
@@ -150,10 +150,10 @@ export const EXTRACTION_SETTINGS: SettingsTable<ExtractionConfig> = {
   pdfEngine: {
     key: 'pdfEngine',
     env: 'QUIRE_PDF_ENGINE',
-    default: 'pdfjs',
+    default: DEFAULT_PDF_ENGINE,
     parse: oneOf(PDF_ENGINES),
     description:
-      'What reads PDF text: `pdfjs` (pdf.js), or `pdfium` (PDFium in WebAssembly; pages that may hold a table or have no text layer, and PDFs over 256 MiB, are still read by pdf.js; see docs/adr/0008-pdf-engine.md).',
+      'What reads PDF text: `pdfium` (PDFium in WebAssembly; pages without a text layer — the `needs_ocr` check and OCR — and PDFs over 256 MiB are still read by pdf.js), or `pdfjs` (pdf.js throughout); see docs/adr/0008-pdf-engine.md.',
   },
   maxUnzippedBytes: {
     key: 'maxUnzippedBytes',

@@ -92,6 +92,26 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
     rmSync(files, { recursive: true, force: true });
   });
 
+  /**
+   * A one-thread pool once its thread has warmed up (its PDF engine loaded: PDFium and pdf.js by
+   * default), so that the soffice start measured below, and the time limit drawn from it, count
+   * the conversion and not the thread's warm-up.
+   */
+  async function warmPool(timeoutMs: number): Promise<ExtractionPool> {
+    let warm = (): void => undefined;
+    const warmed = new Promise<void>((resolve) => (warm = resolve));
+    const pool = new ExtractionPool({
+      threads: 1,
+      warmThreads: 1,
+      timeoutMs,
+      heapMb: 256,
+      recycleAfter: 50,
+      onThreadWarm: () => warm(),
+    });
+    await warmed;
+    return pool;
+  }
+
   /** Runs one conversion, calls `stop` once soffice runs, and checks nothing is left after. */
   async function stoppedMidConversion(
     pool: ExtractionPool,
@@ -125,12 +145,7 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
   }
 
   test('a cancelled job: the thread is terminated, soffice and its directories go with it', async () => {
-    const pool = new ExtractionPool({
-      threads: 1,
-      timeoutMs: 120_000,
-      heapMb: 256,
-      recycleAfter: 50,
-    });
+    const pool = await warmPool(120_000);
     try {
       const controller = new AbortController();
       const error = await stoppedMidConversion(
@@ -149,7 +164,7 @@ describe('LibreOffice conversions in the extraction pool', { timeout: 300_000 },
     // has started soffice by then, and the long document's conversion (seconds on an idle
     // machine, longer on a busy one) has not finished.
     const timeoutMs = Math.round(2 * sofficeStartMs + 1_000);
-    const pool = new ExtractionPool({ threads: 1, timeoutMs, heapMb: 256, recycleAfter: 50 });
+    const pool = await warmPool(timeoutMs);
     try {
       const error = await stoppedMidConversion(
         pool,

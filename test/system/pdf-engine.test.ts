@@ -1,14 +1,16 @@
 /**
  * QUIRE_PDF_ENGINE through HTTP, on both engines: a text PDF uploaded comes back as its pages'
  * text with its metadata and outline (and, on pdfium, a word hyphenated at a line end joined,
- * which shows the engine that read it); an encrypted PDF fails DOCUMENT_ENCRYPTED without its
+ * which shows the engine that read it); a page shown turned (/Rotate 90, 270) reads its lines top
+ * to bottom, as pdftotext does; dingbats and the micro sign read as pdftotext reads them on pdfium
+ * (pdf.js' own reading pinned on pdfjs: ADR 0008, step 4); an encrypted PDF fails DOCUMENT_ENCRYPTED without its
  * password ("required") or with a wrong one ("incorrect") and is read with the right one; a
  * corrupt PDF fails DOCUMENT_CORRUPT; a PDF over QUIRE_MAX_PAGES fails UNPROCESSABLE_DOCUMENT;
  * a ruled table (drawn in a form XObject, cells wrapped onto several lines) comes back cell for
  * cell in `format=markdown`; /v1/convert reads with the same engine; the process's warm
  * extraction thread has loaded PDFium before its first document on pdfium, and never on pdfjs (a
  * probe worker notes the thread's PDFium module loads before each task:
- * test/fixtures/pdfium-probe-worker.ts).
+ * test/fixtures/pdfium-probe-worker.ts); with QUIRE_PDF_ENGINE unset, PDFium reads (the default).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -118,6 +120,28 @@ for (const pdfEngine of PDF_ENGINES) {
         assert.equal(text.body.includes('pack-\nages'), pdfEngine === 'pdfjs');
       });
 
+      for (const rotation of [90, 270] as const)
+        it(`a page shown turned (/Rotate ${rotation}): its lines in order, as pdftotext reads them`, async () => {
+          const submitted = await upload(t, await fixtures.writeTurnedPagePdf(dir, rotation));
+          assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+          const text = await t.app.inject({
+            url: `/v1/documents/${submitted.document.id}/content`,
+            headers: t.admin,
+          });
+          assert.equal(text.body, `${fixtures.TURNED_PAGE_LINES.join('\n')}\n`);
+        });
+
+      it(`dingbats and the micro sign: ${pdfEngine === 'pdfium' ? "pdftotext's characters" : "pdf.js' own"}`, async () => {
+        const submitted = await upload(t, await fixtures.writeGlyphsPdf(dir));
+        assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+        const text = await t.app.inject({
+          url: `/v1/documents/${submitted.document.id}/content`,
+          headers: t.admin,
+        });
+        const expected = pdfEngine === 'pdfium' ? fixtures.GLYPH_TEXT : fixtures.GLYPH_TEXT_PDFJS;
+        assert.equal(text.body, `${expected}\n`);
+      });
+
       it('a ruled table in a form XObject: cell for cell in format=markdown', async () => {
         const submitted = await upload(t, await writeRuledTablePdf(dir, 'form'));
         assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
@@ -210,3 +234,31 @@ for (const pdfEngine of PDF_ENGINES) {
     );
   });
 }
+
+describe('with QUIRE_PDF_ENGINE unset', { timeout: 120_000 }, () => {
+  it('PDFium reads PDFs (a hyphenated word joined), its warm thread loaded before the document', async () => {
+    const t = await buildTestApp(
+      { ...FAST, QUIRE_EXTRACTION_WORKERS: '1', QUIRE_EXTRACTION_WARM_THREADS: '1' },
+      { extractionWorkerFile: PROBE_WORKER },
+    );
+    assert.equal(t.config.pdfEngine, 'pdfium');
+    const deadline = Date.now() + 60_000;
+    while ((await t.app.inject({ url: '/readyz' })).statusCode !== 200) {
+      assert.ok(Date.now() < deadline, 'not ready within 60 s');
+      await sleep(50);
+    }
+    writeFileSync(PDFIUM_LOG, '');
+    const submitted = await upload(t, await fixtures.writeHyphenatedPdf(tempDir()));
+    assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
+    const text = await t.app.inject({
+      url: `/v1/documents/${submitted.document.id}/content`,
+      headers: t.admin,
+    });
+    assert.ok(text.body.includes('software packages are'), text.body);
+    const loadsBeforeTask = readFileSync(PDFIUM_LOG, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => Number(line.split(' ')[1]));
+    assert.deepEqual(loadsBeforeTask, [1]);
+  });
+});

@@ -21,8 +21,7 @@ import { extractJson } from './json.js';
 import { extractOdp } from './odp.js';
 import { extractOds } from './ods.js';
 import { extractOdt } from './odt.js';
-import { extractPdf } from './pdf.js';
-import { extractPdfium } from './pdf-pdfium.js';
+import { extractPdfWithEngine } from './pdf-engine.js';
 import { extractPptx } from './pptx.js';
 import { extractText } from './text.js';
 import { extractXlsx } from './xlsx.js';
@@ -30,15 +29,6 @@ import { extractEml } from './eml.js';
 import { extractImage } from './image.js';
 import { extractRtf } from './rtf.js';
 import { extractLegacyOffice } from './legacy-office.js';
-
-/**
- * The task's PDF engine (QUIRE_PDF_ENGINE): pdf.js unless it asks for PDFium. Both read the pages
- * the pool plans when it splits a long PDF across threads (split-document.ts).
- */
-const extractPdfWithEngine: Processor = (task, progress, planPages) =>
-  task.pdfEngine === 'pdfium'
-    ? extractPdfium(task, progress, planPages)
-    : extractPdf(task, progress, planPages);
 
 export const PROCESSORS: Record<SupportedMediaType, Processor> = {
   'application/pdf': extractPdfWithEngine,

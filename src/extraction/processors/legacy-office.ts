@@ -9,7 +9,7 @@ import { convertWithLibreOffice } from '../soffice.js';
 import type { Processor } from '../types.js';
 import { extractDocx } from './docx.js';
 import { extractHtml } from './html.js';
-import { extractPdf } from './pdf.js';
+import { extractPdfWithEngine } from './pdf-engine.js';
 import type { ExtractionResult, ExtractionTask, ProgressReporter } from '../../ports/extractor.js';
 import { Failure } from '../../ports/failures.js';
 
@@ -37,7 +37,8 @@ const ROUTES: Record<string, Route> = {
     extension: '.ppt',
     target: 'pdf',
     mediaType: 'application/pdf',
-    processor: extractPdf,
+    // Read by the task's PDF engine, as an uploaded PDF is.
+    processor: extractPdfWithEngine,
   },
 };
 

@@ -172,7 +172,10 @@ function scanPage(
   number: number,
   scratch: number,
 ): { scan: PageScan } | { handOver: true } {
-  const page = lib.FPDF_LoadPage(doc, number - 1);
+  // Loaded as if unrotated: FPDF_LoadPage orders a /Rotate 90 or 270 page's text by its display
+  // orientation, which reads the lines of text upright in user space bottom to top; pdf.js and
+  // pdftotext read them top to bottom, as the items' user-space positions (unchanged) say.
+  const page = lib.EPDF_LoadPageNormalized(doc, number - 1, 0);
   if (page === 0) throw pageFailure(number);
   try {
     const textPage = lib.FPDFText_LoadPage(page);

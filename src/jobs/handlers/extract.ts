@@ -26,7 +26,7 @@ export interface ExtractionJobOptions {
   attachments?: Pick<EmailAttachments, 'makeChildren'>;
   limits: ExtractionLimits;
   ocr: boolean;
-  /** What reads PDFs (QUIRE_PDF_ENGINE; default pdfjs). */
+  /** What reads PDFs (QUIRE_PDF_ENGINE; default DEFAULT_PDF_ENGINE). */
   pdfEngine?: PdfEngine;
   /** Absent where no `soffice` is installed (legacy Office files then fail). */
   libreOffice?: LibreOfficeRuntime;

@@ -1,6 +1,7 @@
 /**
  * Legacy Office through LibreOffice: .doc, .xls and .ppt made by the installed soffice from
- * generated sources, converted in an isolated child process and extracted; a conversion that
+ * generated sources, converted in an isolated child process and extracted (a .ppt's PDF by the
+ * PDF engine set); a conversion that
  * overruns its time is killed with its processes and leaves no work directory. Where no soffice
  * is installed, the same files fail UNSUPPORTED_FORMAT naming the packages to install.
  */
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WORK_DIR_PREFIX } from '../../../src/extraction/soffice.js';
-import type { LibreOfficeRuntime } from '../../../src/ports/extractor.js';
+import { PDF_ENGINES, type LibreOfficeRuntime } from '../../../src/ports/extractor.js';
 import * as fixtures from '../../fixtures/other-formats.js';
 import { dir, extract, failure } from './setup.js';
 
@@ -39,6 +40,7 @@ describe('legacy Office (LibreOffice)', { timeout: 600_000 }, () => {
   let doc = '';
   let xls = '';
   let ppt = '';
+  let hyphenatedPpt = '';
   before(async () => {
     process.env.TMPDIR = scratch;
     const source = join(dir, 'report.rtf');
@@ -51,6 +53,9 @@ describe('legacy Office (LibreOffice)', { timeout: 600_000 }, () => {
       const deck = join(dir, 'deck.fodp');
       await writeFile(deck, fixtures.slidesFodp());
       ppt = fixtures.sofficeConvert(deck, 'ppt:MS PowerPoint 97', dir);
+      const hyphenatedDeck = join(dir, 'hyphenated.fodp');
+      await writeFile(hyphenatedDeck, fixtures.slidesFodp(fixtures.HYPHENATED_SLIDES));
+      hyphenatedPpt = fixtures.sofficeConvert(hyphenatedDeck, 'ppt:MS PowerPoint 97', dir);
     } else {
       doc = source;
     }
@@ -102,6 +107,16 @@ describe('legacy Office (LibreOffice)', { timeout: 600_000 }, () => {
       fixtures.SLIDES,
     );
   });
+
+  // The PDF LibreOffice makes of a presentation is read by the task's PDF engine.
+  for (const pdfEngine of PDF_ENGINES)
+    test(`a .ppt's PDF is read by the PDF engine set (${pdfEngine})`, async () => {
+      const result = await extract(hyphenatedPpt, PPT, { libreOffice: runtime(), pdfEngine });
+      assert.deepEqual(
+        result.pages.map((page) => page.text),
+        pdfEngine === 'pdfium' ? fixtures.HYPHENATED_SLIDES_TEXT : fixtures.HYPHENATED_SLIDES_PDFJS,
+      );
+    });
 
   test('a conversion over its time is killed: no process and no work directory left', async () => {
     const started = performance.now();

@@ -95,8 +95,7 @@ describe('tables in PDFs', { timeout: 180_000 }, () => {
           assert.equal(tables[0]?.[0]?.length, 5, pdfium.markdown);
         } else assert.deepEqual(tables, [KEEPERS], pdfium.markdown);
         assert.deepEqual(tables, markdownTables(pdfjs));
-        // On a rotated page PDFium orders the prose's lines otherwise (its text, not its rulings).
-        if (drawing !== 'rotated') assert.equal(pdfium.markdown, pdfjs);
+        assert.equal(pdfium.markdown, pdfjs);
       });
   });
 
