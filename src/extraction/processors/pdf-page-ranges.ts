@@ -58,7 +58,11 @@ export async function* pagesToRead(
   } else if (nextPages === undefined) {
     yield { first: 1, last: pageCount };
   } else {
-    for (let range = await nextPages(pageCount); range !== null; range = await nextPages(pageCount))
+    for (
+      let range = await nextPages(pageCount, []);
+      range !== null;
+      range = await nextPages(pageCount, [])
+    )
       yield check(range);
   }
 }
@@ -84,7 +88,17 @@ export async function readPdfPages(
   const total =
     task.pageRange === undefined ? pageCount : task.pageRange.last - task.pageRange.first + 1;
   let textless = 0;
-  reading: for await (const { first, last } of pagesToRead(task, pageCount, nextPages)) {
+  // The pool is handed the pages of each range as it asks for the next (it stores them meanwhile).
+  let handedOver = 0;
+  const planner: PagePlanner | undefined =
+    nextPages === undefined
+      ? undefined
+      : (count) => {
+          const read = pages.slice(handedOver);
+          handedOver = pages.length;
+          return nextPages(count, read);
+        };
+  reading: for await (const { first, last } of pagesToRead(task, pageCount, planner)) {
     // Metadata and the outline belong to the document: the task that reads page 1 reads them.
     if (first === 1) metadata = await source.metadata();
     for (let number = first; number <= last; number++) {
