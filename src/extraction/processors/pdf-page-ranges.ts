@@ -43,7 +43,7 @@ export interface PdfPageSource {
 export async function* pagesToRead(
   task: ExtractionTask,
   pageCount: number,
-  nextPages: PagePlanner | undefined,
+  nextPages: ((pageCount: number) => Promise<PageRange | null>) | undefined,
 ): AsyncGenerator<PageRange> {
   const check = (range: PageRange): PageRange => {
     if (range.first < 1 || range.last > pageCount || range.first > range.last + 1) {
@@ -58,11 +58,7 @@ export async function* pagesToRead(
   } else if (nextPages === undefined) {
     yield { first: 1, last: pageCount };
   } else {
-    for (
-      let range = await nextPages(pageCount, []);
-      range !== null;
-      range = await nextPages(pageCount, [])
-    )
+    for (let range = await nextPages(pageCount); range !== null; range = await nextPages(pageCount))
       yield check(range);
   }
 }
@@ -90,7 +86,7 @@ export async function readPdfPages(
   let textless = 0;
   // The pool is handed the pages of each range as it asks for the next (it stores them meanwhile).
   let handedOver = 0;
-  const planner: PagePlanner | undefined =
+  const planner: Parameters<typeof pagesToRead>[2] =
     nextPages === undefined
       ? undefined
       : (count) => {
