@@ -57,7 +57,9 @@
  *
  * `npm run bench:extract -- --split` runs only the 300-page text PDF, on a server that splits a
  * long PDF across its threads and one that does not, alternately, against pdftotext (see
- * mainSplit), on BENCH_PDF_ENGINE's engine. Results: bench/results/extract-split*.json
+ * mainSplit), on BENCH_PDF_ENGINE's engine, with PDFium's own ceiling on the file (PDFium alone
+ * reading its text in one thread, and that × the threads; bench/lib/engine-ceiling.ts).
+ * Results: bench/results/extract-split*.json
  * (extract-split-pdfium*.json for BENCH_PDF_ENGINE=pdfium).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -71,6 +73,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Client, request } from 'undici';
 import * as office from '../test/fixtures/office-documents.js';
 import { CONTENT_TYPES, loadCorpus, type CorpusFile, type CorpusFormat } from './corpus.js';
+import { pdfiumCeiling } from './lib/engine-ceiling.js';
 import { imageBatches, otherFormatBatches } from './lib/other-formats.js';
 import {
   envWithoutQuireSettings,
@@ -1629,6 +1632,11 @@ async function mainSplit(): Promise<void> {
       `pdftotext (${pdftotext.version ?? '?'}): ${pdf.name}, ${reference.pages} pages in ${reference.seconds.toFixed(3)} s → ${reference.pagesPerSec} pages/s`,
     );
   }
+  // The engine's own ceiling: is pdftotext's speed reachable with PDFium at all on this machine?
+  const ceiling = pdfiumCeiling(pdf.path, threads);
+  console.log(
+    `PDFium alone (one thread, text only, no store): ${ceiling.pages} pages in ${ceiling.medianS.toFixed(3)} s → ${ceiling.pagesPerSec} pages/s; × ${threads} threads ${ceiling.splitPagesPerSec} pages/s`,
+  );
   const settings = [
     { setting: 'split off', splitMinPages: '0' },
     { setting: 'split on', splitMinPages: '64' },
@@ -1734,6 +1742,17 @@ async function mainSplit(): Promise<void> {
               '1',
             ],
           ]),
+      [
+        `PDFium alone, 1 thread (× ${threads})`,
+        String(ceiling.runsS.length),
+        ceiling.runsS.map((s) => s.toFixed(2)).join(' '),
+        ceiling.medianS.toFixed(2),
+        `${ceiling.pagesPerSec.toFixed(1)} (${ceiling.splitPagesPerSec.toFixed(1)})`,
+        '-',
+        reference === undefined
+          ? '-'
+          : `${fixed(ceiling.pagesPerSec / reference.pagesPerSec, 3)} (${fixed(ceiling.splitPagesPerSec / reference.pagesPerSec, 3)})`,
+      ],
     ],
   );
   const [off, on] = rows;
@@ -1756,6 +1775,7 @@ async function mainSplit(): Promise<void> {
       loadAverageAtEnd,
       file: { name: pdf.name, pages: pdf.pages, bytes: pdf.bytes },
       pdftotext: reference,
+      pdfiumCeiling: ceiling,
       rows,
     },
   );

@@ -12,7 +12,8 @@
  * ones, so what a burst grew in their heaps is given back.
  *
  * A long PDF is split into page ranges run at once on the threads idle when it starts
- * (`splitMinPages`; split-document.ts), and their results merged as one extraction's.
+ * (`splitMinPages`; split-document.ts), and their results merged as one extraction's; the pages
+ * of each range are handed to `onPages` as its thread finishes it.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import {
@@ -104,11 +105,11 @@ export class ExtractionPool implements Extractor {
     return this.pool.idleThreads();
   }
 
-  async extract(task: ExtractionTask, { signal, onProgress }: ExtractOptions) {
+  async extract(task: ExtractionTask, { signal, onProgress, onPages }: ExtractOptions) {
     if (this.closed) throw new Error('the extraction pool is closed');
     signal.throwIfAborted();
     if (maySplit(task, this.splitMinPages, this.pool.idleThreads())) {
-      return this.extractSplit(task, signal, onProgress);
+      return this.extractSplit(task, signal, onProgress, onPages);
     }
     return this.run({ task, signal }, (message) => {
       if ('done' in message) onProgress(message.done, message.total);
@@ -130,6 +131,7 @@ export class ExtractionPool implements Extractor {
     task: ExtractionTask,
     signal: AbortSignal,
     onProgress: ExtractOptions['onProgress'],
+    onPages: ExtractOptions['onPages'],
   ): Promise<ExtractionOutcome> {
     // A PDF needs no LibreOffice: without it a task goes to its thread in the turn it starts.
     const { libreOffice: _unused, ...pdfTask } = task;
@@ -163,6 +165,8 @@ export class ExtractionPool implements Extractor {
             progress.update(index, message.done);
             return;
           }
+          // The pages of the range this thread finished, handed on while the others read theirs.
+          if (message.pages.length > 0 && !part.stop.signal.aborted) onPages?.(message.pages);
           if (chunks === undefined) {
             // The first task's first question: the page count is known, and so are the helpers.
             const helpers = this.pool.idleThreads();
@@ -211,6 +215,8 @@ export class ExtractionPool implements Extractor {
     }
     const results: ExtractionResult[] = [];
     for (const part of parts) {
+      // A helper stopped before it took pages gives none (its run rejected with the stop).
+      if (part.lastTaken === undefined) continue;
       const outcome = await part.run;
       if (outcome.ok) results.push(outcome.result);
     }

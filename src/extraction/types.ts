@@ -5,6 +5,7 @@
  * port's (src/ports/extractor.ts).
  */
 import type {
+  ExtractedPage,
   ExtractionResult,
   ExtractionTask,
   PageRange,
@@ -13,10 +14,11 @@ import type {
 
 /**
  * Asked by a paged processor (PDF) once it knows the page count, and again each time it has read
- * the pages it was given: the next pages it is to read, in order, or null when there are no more
- * for it (other threads read the rest). Not given: every page (or `task.pageRange`).
+ * the pages it was given, with those pages (`read`; none the first time): the next pages it is to
+ * read, in order, or null when there are no more for it (other threads read the rest). Not
+ * given: every page (or `task.pageRange`).
  */
-export type PagePlanner = (pageCount: number) => Promise<PageRange | null>;
+export type PagePlanner = (pageCount: number, read: ExtractedPage[]) => Promise<PageRange | null>;
 
 export type Processor = (
   task: ExtractionTask,

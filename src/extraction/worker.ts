@@ -4,13 +4,19 @@
  * thread warms up as it starts, on the PDF engine the pool names (warm-up.ts).
  *
  * With `planPages`, a PDF's thread asks the pool over the same port for the pages to read, once
- * it knows the page count and again after each range it was given (`{ pageCount }`), and reads
- * the range the pool answers (`{ first, last }`) until it answers null: the pool hands the pages
- * out to the threads of one document (split-document.ts).
+ * it knows the page count and again after each range it was given (`{ pageCount, pages }`, with
+ * the pages it read of that range, which the pool may store before the document is done), and
+ * reads the range the pool answers (`{ first, last }`) until it answers null: the pool hands the
+ * pages out to the threads of one document (split-document.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { runProcessor } from './processors/index.js';
-import type { ExtractionOutcome, ExtractionTask, PageRange } from '../ports/extractor.js';
+import type {
+  ExtractedPage,
+  ExtractionOutcome,
+  ExtractionTask,
+  PageRange,
+} from '../ports/extractor.js';
 import type { PagePlanner } from './types.js';
 
 export { warmUpExtraction as warmUp } from './warm-up.js';
@@ -22,17 +28,21 @@ export interface WorkerTask {
   planPages?: boolean;
 }
 
-/** What a thread posts on its port. */
-export type WorkerMessage = { done: number; total: number } | { pageCount: number };
+/** What a thread posts on its port: progress, or a question for pages with those it read since. */
+export type WorkerMessage =
+  { done: number; total: number } | { pageCount: number; pages: ExtractedPage[] };
 
 const PROGRESS_INTERVAL_MS = 100;
 
-/** Posts the page count and waits for the range the pool answers (null: no more). */
+/**
+ * Posts the page count with the pages read since the last question, and waits for the range the
+ * pool answers (null: no more).
+ */
 function askPool(port: MessagePort): PagePlanner {
-  return (pageCount) =>
+  return (pageCount, pages) =>
     new Promise<PageRange | null>((resolve) => {
       port.once('message', (range: PageRange | null) => resolve(range));
-      const message: WorkerMessage = { pageCount };
+      const message: WorkerMessage = { pageCount, pages };
       port.postMessage(message);
     });
 }

@@ -1,7 +1,9 @@
 /**
  * What extraction produced for a document: its pages (served by /content) and its passages (what
  * search indexes). Both are replaced as a whole, in the transaction that completes the
- * extraction job, so a document never has two sets nor half of one.
+ * extraction job, so a document never has two sets nor half of one. An extraction may stage its
+ * pages before that, as they are read: staged pages are no part of the document until `replace`
+ * takes them.
  */
 export interface PageRecord {
   number: number;
@@ -30,15 +32,41 @@ export interface PassageRecord {
   navigation: boolean;
 }
 
+/** Pages staged under `stage` (stagePages) that a `replace` takes into the document. */
+export interface StagedPages {
+  stage: string;
+  /** The staged pages the document takes, as they were staged; the stage's others are dropped. */
+  numbers: number[];
+}
+
 export interface ContentStore {
-  /** `title`: the document's, indexed with every passage (search's `title` field). */
+  /**
+   * `title`: the document's, indexed with every passage (search's `title` field). With `staged`,
+   * the document's pages are those staged pages and `pages` (no number in both), and the stage is
+   * emptied.
+   */
   replace(
     tenantId: string,
     documentId: string,
     pages: PageRecord[],
     passages: PassageRecord[],
     title?: string,
+    staged?: StagedPages,
   ): Promise<void>;
+  /**
+   * Writes pages read before the extraction ends under `stage` (one extraction attempt's; a page
+   * staged twice keeps the last). Readers of the document's pages never see them.
+   */
+  stagePages(
+    tenantId: string,
+    documentId: string,
+    stage: string,
+    pages: PageRecord[],
+  ): Promise<void>;
+  /** Drops the document's staged pages: those of `stage`, or of every stage when not given. */
+  discardStaged(tenantId: string, documentId: string, stage?: string): Promise<void>;
+  /** How many pages are staged for the document, over every stage. */
+  stagedPageCount(tenantId: string, documentId: string): Promise<number>;
   /** Indexes the document's passages under its new title (nothing when search is off). */
   retitle(tenantId: string, documentId: string, title: string): Promise<void>;
   /** Pages numbered above `afterNumber`, in order, at most `limit`; only those in `numbers` when given. */

@@ -185,6 +185,12 @@ export type ProgressReporter = (done: number, total: number) => void;
 export interface ExtractOptions {
   signal: AbortSignal;
   onProgress: ProgressReporter;
+  /**
+   * Pages read while the extraction goes on (a split PDF's, range by range, in no set order), so
+   * they can be stored before it ends. The outcome still carries every page; its text budget may
+   * have cut or dropped some of these, and a failed outcome voids them.
+   */
+  onPages?: (pages: ExtractedPage[]) => void;
 }
 
 export interface Extractor {

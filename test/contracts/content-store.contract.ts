@@ -2,7 +2,8 @@
  * The ContentStore contract, for every adapter: a document's pages and passages are replaced as a
  * whole (never two sets, never half of one); pages come in number order, after a number, at most
  * `limit`, only the numbers asked for; passages in ordinal order; another tenant's content does
- * not exist; deletion takes both and nothing of other documents.
+ * not exist; deletion takes both and nothing of other documents. Pages staged before a replace are
+ * no part of the document until it takes them (those it names, as staged; the stage then gone).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -170,6 +171,84 @@ export function contentStoreContract(factory: ContentStoreFactory): void {
       assert.equal(read.length, pages.length);
       assert.deepEqual(read.at(-1), page(1201));
       assert.deepEqual(await content.passages(tenantId, documentId), passages);
+    });
+
+    it('staged pages are no part of the document until a replace takes them', async () => {
+      const { tenantId, documentId } = await document();
+      await content.replace(tenantId, documentId, [page(1), page(2)], []);
+      await content.stagePages(tenantId, documentId, 'stage-a', [page(3, 'v2'), page(1, 'v2')]);
+      await content.stagePages(tenantId, documentId, 'stage-a', [page(2, 'v2'), page(4, 'v2')]);
+      assert.equal(await content.stagedPageCount(tenantId, documentId), 4);
+      // Readers still see the old set, whole.
+      assert.deepEqual(await content.pages(tenantId, documentId, 0, 10), [page(1), page(2)]);
+      const { tenantId: other } = await document();
+      assert.equal(await content.stagedPageCount(other, documentId), 0, 'another tenant’s');
+
+      // The document takes staged pages 1-3 as staged and page 4 as given; the rest of the stage goes.
+      const passages = [passage(tenantId, documentId, 0, 'v2')];
+      await content.replace(tenantId, documentId, [page(4, 'cut')], passages, 'Title', {
+        stage: 'stage-a',
+        numbers: [2, 1, 3],
+      });
+      assert.deepEqual(await content.pages(tenantId, documentId, 0, 10), [
+        page(1, 'v2'),
+        page(2, 'v2'),
+        page(3, 'v2'),
+        page(4, 'cut'),
+      ]);
+      assert.deepEqual(await content.passages(tenantId, documentId), passages);
+      assert.equal(await content.stagedPageCount(tenantId, documentId), 0);
+    });
+
+    it('a page staged twice keeps the last; stages are dropped one or all at once', async () => {
+      const { tenantId, documentId } = await document();
+      await content.stagePages(tenantId, documentId, 'stage-a', [page(1), page(2)]);
+      await content.stagePages(tenantId, documentId, 'stage-a', [page(2, 'again')]);
+      await content.stagePages(tenantId, documentId, 'stage-b', [page(1, 'b')]);
+      assert.equal(await content.stagedPageCount(tenantId, documentId), 3);
+      await content.replace(tenantId, documentId, [], [], '', { stage: 'stage-a', numbers: [2] });
+      assert.deepEqual(await content.pages(tenantId, documentId, 0, 10), [page(2, 'again')]);
+      assert.equal(await content.stagedPageCount(tenantId, documentId), 1, 'stage-b stays');
+
+      await content.stagePages(tenantId, documentId, 'stage-c', [page(5)]);
+      await content.discardStaged(tenantId, documentId, 'stage-b');
+      assert.equal(await content.stagedPageCount(tenantId, documentId), 1, 'stage-c stays');
+      await content.stagePages(tenantId, documentId, 'stage-d', [page(6)]);
+      await content.discardStaged(tenantId, documentId);
+      assert.equal(await content.stagedPageCount(tenantId, documentId), 0);
+      assert.deepEqual(await content.pages(tenantId, documentId, 0, 10), [page(2, 'again')]);
+    });
+
+    it('refuses to take a page the stage does not hold', async () => {
+      const { tenantId, documentId } = await document();
+      await content.stagePages(tenantId, documentId, 'stage-a', [page(1)]);
+      await assert.rejects(
+        content.replace(tenantId, documentId, [], [], '', { stage: 'stage-a', numbers: [1, 2] }),
+      );
+    });
+
+    it('deleting a document’s content drops its staged pages too', async () => {
+      const one = await document();
+      const two = await document(one.tenantId);
+      await content.stagePages(one.tenantId, one.documentId, 'stage-a', [page(1)]);
+      await content.stagePages(two.tenantId, two.documentId, 'stage-a', [page(1)]);
+      await content.deleteForDocument(one.tenantId, one.documentId);
+      assert.equal(await content.stagedPageCount(one.tenantId, one.documentId), 0);
+      assert.equal(await content.stagedPageCount(two.tenantId, two.documentId), 1);
+    });
+
+    it('stages and takes a large document whole (more rows than one statement carries)', async () => {
+      const { tenantId, documentId } = await document();
+      const pages = Array.from({ length: 1201 }, (_, i) => page(i + 1));
+      await content.stagePages(tenantId, documentId, 'stage-a', pages);
+      await content.replace(tenantId, documentId, [], [], '', {
+        stage: 'stage-a',
+        numbers: pages.map((p) => p.number),
+      });
+      const read = await content.pages(tenantId, documentId, 0, 5000);
+      assert.equal(read.length, pages.length);
+      assert.deepEqual(read.at(-1), page(1201));
+      assert.equal(await content.stagedPageCount(tenantId, documentId), 0);
     });
   });
 }

@@ -9,7 +9,7 @@
  * (test/fixtures/range-fault-worker.ts).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -190,6 +190,39 @@ for (const pdfEngine of PDF_ENGINES)
         }
         assert.deepEqual(split.progress.at(-1), [PAGES, PAGES]);
         assert.ok(await allThreadsFree(splitting));
+      });
+
+      test('each range’s pages are handed over as its thread finishes it, before the document is done', async () => {
+        const handed: { numbers: number[]; settled: boolean }[] = [];
+        let settled = false;
+        const extraction = splitting.extract(pdfTask(big), {
+          signal: new AbortController().signal,
+          onProgress: () => undefined,
+          onPages: (pages) => handed.push({ numbers: pages.map((page) => page.number), settled }),
+        });
+        const outcome = await extraction.finally(() => (settled = true));
+        assert.ok(outcome.ok);
+        assertSplit(PAGES, 2);
+        // Every page once, range by range (as handed out), all before the extraction ended.
+        assert.deepEqual(
+          handed.flatMap((call) => call.numbers).sort((a, b) => a - b),
+          Array.from({ length: PAGES }, (_, index) => index + 1),
+        );
+        assert.equal(handed.length, chunks().length, JSON.stringify(handed));
+        assert.ok(handed.every((call) => !call.settled));
+      });
+
+      test('a helper that comes when every page is taken is stopped, and the document is read', async () => {
+        rmSync(`${LOG}.first`, { force: true });
+        const late = await run(splitting, pdfTask(big, 'late-helper.pdf'));
+        assert.ok(late.outcome.ok, JSON.stringify(late.outcome));
+        assert.equal(late.outcome.result.pages.length, PAGES);
+        assert.deepEqual(ranTasks(), ['plan', 'plan']);
+        assert.equal(new Set(chunks().map((chunk) => chunk.thread)).size, 1, 'one thread read all');
+        assert.ok(await allThreadsFree(splitting));
+        // The stopped helper's thread was replaced: the next tests split on two warm threads.
+        const deadline = Date.now() + 60_000;
+        while (splitting.threads().warm < 2 && Date.now() < deadline) await sleep(50);
       });
 
       test('the text budget is spent over the whole document as the unsplit extraction spends it', async () => {

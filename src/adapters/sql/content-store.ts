@@ -6,7 +6,7 @@
  * plaintext in the database even when the rows are sealed; with search off none is written.
  */
 import { sql } from 'kysely';
-import type { ContentStore } from '../../ports/content-store.js';
+import type { ContentStore, PageRecord, StagedPages } from '../../ports/content-store.js';
 import { PLAINTEXT_SEARCHABLE, places, type ContentPolicy } from './content-cipher.js';
 import type { Dialect, SqlExecutor } from './database.js';
 import { fieldsTsvector } from '../postgres/search-index.js';
@@ -40,25 +40,61 @@ export function createSqlContentStore(
       .execute();
   }
 
+  async function discardStaged(tenantId: string, documentId: string, stage?: string) {
+    let query = db
+      .deleteFrom('staged_pages')
+      .where('tenant_id', '=', tenantId)
+      .where('document_id', '=', documentId);
+    if (stage !== undefined) query = query.where('stage', '=', stage);
+    await query.execute();
+  }
+
+  /** Page rows as stored: text and Markdown sealed under the page's place. */
+  function pageRows(tenantId: string, documentId: string, pages: PageRecord[]) {
+    return pages.map((page) => ({
+      number: page.number,
+      text: cipher.seal(page.text, places.pageText(tenantId, documentId, page.number)),
+      markdown: cipher.seal(page.markdown, places.pageMarkdown(tenantId, documentId, page.number)),
+      sealing: cipher.sealing,
+      tenant_id: tenantId,
+      document_id: documentId,
+    }));
+  }
+
+  /** Moves the staged pages the document takes (sealed as they are: same place, same seal). */
+  async function takeStaged(tenantId: string, documentId: string, staged: StagedPages) {
+    const columns = ['document_id', 'tenant_id', 'number', 'text', 'markdown', 'sealing'] as const;
+    let moved = 0;
+    for (const batch of batches(staged.numbers)) {
+      const result = await db
+        .insertInto('document_pages')
+        .columns([...columns])
+        .expression(
+          db
+            .selectFrom('staged_pages')
+            .select([...columns])
+            .where('tenant_id', '=', tenantId)
+            .where('document_id', '=', documentId)
+            .where('stage', '=', staged.stage)
+            .where('number', 'in', batch),
+        )
+        .executeTakeFirst();
+      moved += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    // A page the caller counted on and the stage lacks: the document would be short of it.
+    if (moved !== staged.numbers.length)
+      throw new Error(`${staged.numbers.length - moved} staged pages missing from ${staged.stage}`);
+    await discardStaged(tenantId, documentId, staged.stage);
+  }
+
   const store: ContentStore = {
-    async replace(tenantId, documentId, pages, passages, title = '') {
+    async replace(tenantId, documentId, pages, passages, title = '', staged) {
       await deleteAll(tenantId, documentId);
+      if (staged !== undefined) await takeStaged(tenantId, documentId, staged);
       for (const batch of batches(pages)) {
         await db
           .insertInto('document_pages')
-          .values(
-            batch.map((page) => ({
-              number: page.number,
-              text: cipher.seal(page.text, places.pageText(tenantId, documentId, page.number)),
-              markdown: cipher.seal(
-                page.markdown,
-                places.pageMarkdown(tenantId, documentId, page.number),
-              ),
-              sealing: cipher.sealing,
-              tenant_id: tenantId,
-              document_id: documentId,
-            })),
-          )
+          .values(pageRows(tenantId, documentId, batch))
           .execute();
       }
       for (const batch of batches(passages)) {
@@ -179,7 +215,38 @@ export function createSqlContentStore(
       }));
     },
 
-    deleteForDocument: deleteAll,
+    async stagePages(tenantId, documentId, stage, pages) {
+      for (const batch of batches(pages)) {
+        await db
+          .insertInto('staged_pages')
+          .values(pageRows(tenantId, documentId, batch).map((row) => ({ ...row, stage })))
+          .onConflict((conflict) =>
+            conflict.columns(['document_id', 'stage', 'number']).doUpdateSet((row) => ({
+              text: row.ref('excluded.text'),
+              markdown: row.ref('excluded.markdown'),
+              sealing: row.ref('excluded.sealing'),
+            })),
+          )
+          .execute();
+      }
+    },
+
+    discardStaged,
+
+    async stagedPageCount(tenantId, documentId) {
+      const row = await db
+        .selectFrom('staged_pages')
+        .select((count) => count.fn.countAll<number | string | bigint>().as('staged'))
+        .where('tenant_id', '=', tenantId)
+        .where('document_id', '=', documentId)
+        .executeTakeFirstOrThrow();
+      return Number(row.staged);
+    },
+
+    async deleteForDocument(tenantId, documentId) {
+      await deleteAll(tenantId, documentId);
+      await discardStaged(tenantId, documentId);
+    },
 
     async staleDocuments(limit) {
       const rows = await db

@@ -61,6 +61,7 @@ export interface DatabaseSchema {
   blob_refs: BlobRefsTable;
   jobs: JobsTable;
   document_pages: DocumentPagesTable;
+  staged_pages: StagedPagesTable;
   passages: PassagesTable;
   passage_vectors: PassageVectorsTable;
   webhooks: WebhooksTable;
@@ -160,6 +161,11 @@ export interface DocumentPagesTable {
   markdown: string;
   /** 0 plaintext, 1 AES-256-GCM (migration 0009). */
   sealing: Generated<number>;
+}
+
+/** Migration 0017: pages an extraction attempt (`stage`) wrote before its job completed. */
+export interface StagedPagesTable extends DocumentPagesTable {
+  stage: string;
 }
 
 export interface PassagesTable {

@@ -11,6 +11,7 @@ import type { JobRecord } from '../../ports/job-store.js';
 import type { ExtractionResult } from '../../ports/extractor.js';
 import { DEFAULT_CHUNKING, splitPassages } from '../passages.js';
 import { isoClock, type DocumentDeps } from './deps.js';
+import { PageStaging } from './page-staging.js';
 import { DocumentStatus, publishDocumentEvent } from './status.js';
 
 export type ExtractionDeps = Pick<
@@ -37,6 +38,18 @@ export class ExtractionResults {
     );
   }
 
+  /**
+   * Where this attempt stages its pages as they are read (page-staging.ts). A PDF's first drops
+   * what earlier attempts of its document staged and left (a process that died mid-extraction):
+   * only PDFs stage pages.
+   */
+  async stagePagesFor(job: JobRecord, mediaType: string): Promise<PageStaging> {
+    const documentId = job.document_id as string;
+    const { content } = this.deps.uow.stores;
+    if (mediaType === 'application/pdf') await content.discardStaged(job.tenant_id, documentId);
+    return new PageStaging(content, job.tenant_id, documentId, job.id, Date.now());
+  }
+
   /** A plaintext file of the document's bytes for a worker thread; release it when done. */
   materialize(sha256: string): Promise<LocalFile> {
     return this.deps.blobs.materialize(sha256);
@@ -55,6 +68,7 @@ export class ExtractionResults {
     owner: string,
     result: ExtractionResult,
     signal?: AbortSignal,
+    staging?: PageStaging,
   ): Promise<boolean> {
     const documentId = job.document_id as string;
     const pages: PageRecord[] = result.pages.map(({ number, text, markdown }) => ({
@@ -62,6 +76,8 @@ export class ExtractionResults {
       text,
       markdown,
     }));
+    // Pages staged as they were read are taken from the stage, not written again.
+    const toStore = staging === undefined ? { pages } : await staging.settle(pages);
     const at = this.timestamp();
     const passages = await splitPassages(
       job.tenant_id,
@@ -95,7 +111,14 @@ export class ExtractionResults {
         at,
       );
       if (updated !== null)
-        await stores.content.replace(job.tenant_id, documentId, pages, passages, updated.title);
+        await stores.content.replace(
+          job.tenant_id,
+          documentId,
+          toStore.pages,
+          passages,
+          updated.title,
+          toStore.staged,
+        );
       return { updated };
     });
     if (done === null) return false;
@@ -150,6 +173,11 @@ export class ExtractionResults {
     });
     if (done) await this.deps.embedder?.fill(tenantId, documentId, signal);
     return done;
+  }
+
+  /** Drops the pages any attempt staged for the document (its extraction failed for good). */
+  discardStagedPages(tenantId: string, documentId: string): Promise<void> {
+    return this.deps.uow.stores.content.discardStaged(tenantId, documentId);
   }
 
   /** A document whose extraction was queued again waits for it. */

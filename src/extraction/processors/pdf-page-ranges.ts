@@ -43,7 +43,7 @@ export interface PdfPageSource {
 export async function* pagesToRead(
   task: ExtractionTask,
   pageCount: number,
-  nextPages: PagePlanner | undefined,
+  nextPages: ((pageCount: number) => Promise<PageRange | null>) | undefined,
 ): AsyncGenerator<PageRange> {
   const check = (range: PageRange): PageRange => {
     if (range.first < 1 || range.last > pageCount || range.first > range.last + 1) {
@@ -84,7 +84,17 @@ export async function readPdfPages(
   const total =
     task.pageRange === undefined ? pageCount : task.pageRange.last - task.pageRange.first + 1;
   let textless = 0;
-  reading: for await (const { first, last } of pagesToRead(task, pageCount, nextPages)) {
+  // The pool is handed the pages of each range as it asks for the next (it stores them meanwhile).
+  let handedOver = 0;
+  const planner: Parameters<typeof pagesToRead>[2] =
+    nextPages === undefined
+      ? undefined
+      : (count) => {
+          const read = pages.slice(handedOver);
+          handedOver = pages.length;
+          return nextPages(count, read);
+        };
+  reading: for await (const { first, last } of pagesToRead(task, pageCount, planner)) {
     // Metadata and the outline belong to the document: the task that reads page 1 reads them.
     if (first === 1) metadata = await source.metadata();
     for (let number = first; number <= last; number++) {

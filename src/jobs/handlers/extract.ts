@@ -1,8 +1,9 @@
 /**
  * Extraction jobs: hand the document's file (a path, never its bytes) to the worker pool, record
- * page progress, and store the result — pages, passages, metadata, status — in the transaction
- * that completes the job (an e-mail's attachments made child documents first, when its upload
- * asked). Bad input fails the job and the document at once with its code; a crashed,
+ * page progress, stage the pages a split PDF's threads hand over while the others still read, and
+ * store the result — pages (the staged ones moved), passages, metadata, status — in the
+ * transaction that completes the job (an e-mail's attachments made child documents first, when
+ * its upload asked). Bad input fails the job and the document at once with its code; a crashed,
  * out-of-memory or overrunning worker is retried on a fresh thread.
  */
 import type {
@@ -64,56 +65,64 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
         'quire.document.media_type': mediaType,
         'quire.document.size_bytes': document.size_bytes,
       };
-      await inSpan('extract document', { attributes }, async (span) => {
-        const file = await documents.materialize(sha256);
-        let outcome;
-        const started = performance.now();
-        try {
-          let last = 0;
-          const password = (job.payload as { password?: unknown }).password;
-          outcome = await extractor.extract(
-            {
-              path: file.path,
-              mediaType,
-              filename: document.filename,
-              ...(typeof password === 'string' ? { password } : {}),
-              limits: options.limits,
-              ocr: options.ocr,
-              ...(options.pdfEngine === undefined ? {} : { pdfEngine: options.pdfEngine }),
-              ...(options.libreOffice === undefined ? {} : { libreOffice: options.libreOffice }),
-            },
-            {
-              signal,
-              onProgress(done, total) {
-                const now = performance.now();
-                if (done < total && now - last < PROGRESS_INTERVAL_MS) return;
-                last = now;
-                progress({ done, total, unit: 'pages' });
+      // Pages read before the extraction ends are staged meanwhile; the attempt's stage goes
+      // however it ends (completing took what it kept).
+      const staging = await documents.stagePagesFor(job, mediaType);
+      try {
+        await inSpan('extract document', { attributes }, async (span) => {
+          const file = await documents.materialize(sha256);
+          let outcome;
+          const started = performance.now();
+          try {
+            let last = 0;
+            const password = (job.payload as { password?: unknown }).password;
+            outcome = await extractor.extract(
+              {
+                path: file.path,
+                mediaType,
+                filename: document.filename,
+                ...(typeof password === 'string' ? { password } : {}),
+                limits: options.limits,
+                ocr: options.ocr,
+                ...(options.pdfEngine === undefined ? {} : { pdfEngine: options.pdfEngine }),
+                ...(options.libreOffice === undefined ? {} : { libreOffice: options.libreOffice }),
               },
-            },
-          );
-        } finally {
-          await file.release();
-        }
-        options.onExtracted?.({
-          mediaType,
-          outcome: outcome.ok ? 'ok' : outcome.code,
-          pages: outcome.ok ? outcome.result.pages.length : 0,
-          seconds: (performance.now() - started) / 1000,
+              {
+                signal,
+                onProgress(done, total) {
+                  const now = performance.now();
+                  if (done < total && now - last < PROGRESS_INTERVAL_MS) return;
+                  last = now;
+                  progress({ done, total, unit: 'pages' });
+                },
+                onPages: (pages) => staging.add(pages),
+              },
+            );
+          } finally {
+            await file.release();
+          }
+          options.onExtracted?.({
+            mediaType,
+            outcome: outcome.ok ? 'ok' : outcome.code,
+            pages: outcome.ok ? outcome.result.pages.length : 0,
+            seconds: (performance.now() - started) / 1000,
+          });
+          // Bad input: permanent by the registry (the same bytes fail the same way).
+          if (!outcome.ok) {
+            span.setAttribute('quire.extraction.failure_code', outcome.code);
+            throw new Failure(outcome.code, outcome.message);
+          }
+          span.setAttribute('quire.extraction.pages', outcome.result.pages.length);
+          // Before the message is ready, so a client that waited for it finds its children.
+          const children = await options.attachments?.makeChildren(job, document);
+          if (children !== undefined && children !== null)
+            span.setAttribute('quire.extraction.children', children.children);
+          if (!(await documents.completeExtraction(job, owner, outcome.result, signal, staging)))
+            throw new LeaseLost(job.id);
         });
-        // Bad input: permanent by the registry (the same bytes fail the same way).
-        if (!outcome.ok) {
-          span.setAttribute('quire.extraction.failure_code', outcome.code);
-          throw new Failure(outcome.code, outcome.message);
-        }
-        span.setAttribute('quire.extraction.pages', outcome.result.pages.length);
-        // Before the message is ready, so a client that waited for it finds its children.
-        const children = await options.attachments?.makeChildren(job, document);
-        if (children !== undefined && children !== null)
-          span.setAttribute('quire.extraction.children', children.children);
-        if (!(await documents.completeExtraction(job, owner, outcome.result, signal)))
-          throw new LeaseLost(job.id);
-      });
+      } finally {
+        await staging.discard();
+      }
     },
 
     async onRequeued(job) {
@@ -121,8 +130,10 @@ export function extractJobHandler(options: ExtractionJobOptions): JobHandler {
     },
 
     async onFinalFailure(job, failure) {
-      if (job.document_id !== null)
-        await documents.markFailed(job.tenant_id, job.document_id, failure, job.request_id);
+      if (job.document_id === null) return;
+      await documents.markFailed(job.tenant_id, job.document_id, failure, job.request_id);
+      // What an attempt staged and could not drop (its process died) goes with the document's end.
+      await documents.discardStagedPages(job.tenant_id, job.document_id);
     },
   };
 }

@@ -14,6 +14,7 @@ import { migration as jobAttemptWorkers } from '../shared/0012-job-attempt-worke
 import { migration as structuredPassages } from '../shared/0013-structured-passages.js';
 import { migration as documentParent } from '../shared/0014-document-parent.js';
 import { migration as passageVectors } from '../shared/0016-passage-vectors.js';
+import { migration as stagedPages } from '../shared/0017-staged-pages.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const postgresMigrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const postgresMigrations: Record<string, Migration> = {
   '0013-structured-passages': structuredPassages(),
   '0014-document-parent': documentParent(),
   '0016-passage-vectors': passageVectors('bytea'),
+  '0017-staged-pages': stagedPages(),
 };

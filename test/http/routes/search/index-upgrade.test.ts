@@ -52,7 +52,9 @@ function downgradeSqlite(dataDir: string): void {
       INSERT INTO passages_fts (rowid, text)
         SELECT r.rowid, p.text FROM passages_fts_rows r JOIN passages p ON p.id = r.passage_id;
       DROP TABLE passage_vectors;
-      DELETE FROM kysely_migration WHERE name IN ('0015-search-fields', '0016-passage-vectors');`);
+      DROP TABLE staged_pages;
+      DELETE FROM kysely_migration
+        WHERE name IN ('0015-search-fields', '0016-passage-vectors', '0017-staged-pages');`);
     db.prepare('UPDATE passages SET scheme = ?').run(OLD_SCHEME);
   } finally {
     db.close();
