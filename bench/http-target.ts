@@ -36,7 +36,7 @@ const NEVER_TRIPPING_RATE_LIMITS = {
 async function startBare(documentFile: string | undefined): Promise<RunningTarget> {
   const app = Fastify({ logger: false });
   app.get(BENCH_ROUTE, async () => BENCH_PAYLOAD);
-  if (documentFile !== undefined) {
+  if (documentFile !== undefined && documentFile !== '') {
     const document: unknown = JSON.parse(readFileSync(documentFile, 'utf8'));
     app.get(BENCH_DOCUMENT_ROUTE, async () => document);
   }

@@ -126,7 +126,7 @@ export const RERANK_POOL_SETTINGS: SettingsTable<RerankPoolConfig> = {
   rerankInlineBudgetUs: {
     key: 'rerankInlineBudgetUs',
     env: 'QUIRE_RERANK_INLINE_BUDGET_US',
-    default: '150',
+    default: '2000',
     parse: integer(0, 10_000_000),
     description:
       'Lexical rerank and similarity scoring estimated (by rates measured at start-up) to cost more CPU microseconds than this runs in the rerank pool, a big request split across its free threads; cheaper scoring runs on the event loop. 0: every request goes to the pool.',

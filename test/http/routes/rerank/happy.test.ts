@@ -92,12 +92,16 @@ describe('POST /v1/rerank, lexical', async () => {
 
   it('scores big requests in the worker pool the same as inline', async () => {
     const { scorer, tasks } = recordingPool();
-    const pooled = await appWith({ lexicalScorer: scorer });
+    // A budget low enough that these ~330,000 characters go to the pool and a tiny request not.
+    const pooled = await appWith(
+      { lexicalScorer: scorer },
+      { QUIRE_RERANK_INLINE_BUDGET_US: '150' },
+    );
     const filler = 'lorem ipsum dolor sit amet '.repeat(400); // ~10,800 chars
     const documents = Array.from(
       { length: 30 },
       (_, i) => `${filler} ${'cat '.repeat(i % 5)} ${i}`,
-    ); // ~330,000 chars: far over the inline budget
+    ); // ~330,000 chars: far over that budget
     const answer = await rerank(pooled, { query: 'cat amet', documents });
     assert.deepEqual(tasks, ['bm25'], 'the big request was not scored in the pool');
     const raw = bm25Scores('cat amet', documents);

@@ -1,7 +1,8 @@
 /**
  * Where lexical rerank runs, through HTTP: the cost model (rates measured at start-up) keeps a
- * tiny request on the event loop and sends issue 13's workload (100 documents × 200 words) to the
- * worker pool, cut into slices across its free threads; the answers are the same whichever way
+ * tiny request and issue 13's workload (100 documents × 200 words, 5 query words) on the event
+ * loop, and sends a request whose scoring dominates (100 documents × 1,000 words, 40 query words)
+ * to the worker pool, cut into slices across its free threads; the answers are the same whichever way
  * they were scored; a pool thread that dies mid-task gives a clean 503, never a hang.
  */
 import assert from 'node:assert/strict';
@@ -21,6 +22,15 @@ const UNIFORM = JSON.parse(uniformWorkload(100, 200).body) as {
   query: string;
   documents: string[];
 };
+/** Scoring that outweighs the request's other work: 40 query words over ~675k characters. */
+const MANY_TERMS = ((): { query: string; documents: string[] } => {
+  const { documents } = JSON.parse(uniformWorkload(100, 1000).body) as { documents: string[] };
+  const query = documents
+    .slice(0, 40)
+    .map((text) => text.split(' ')[3])
+    .join(' ');
+  return { query, documents };
+})();
 /** The same with accented words, so the non-ASCII tokenizer path is compared too. */
 const ACCENTED = {
   query: `${UNIFORM.query} Café`,
@@ -42,14 +52,17 @@ async function lexicalTasks(app: Awaited<ReturnType<typeof appWith>>): Promise<{
 }
 
 describe('lexical rerank placement', { timeout: 60_000 }, () => {
-  it('scores the big workload in the pool and a tiny request inline (default budget)', async () => {
+  it('scores issue 13 and a tiny request inline, many-term scoring in the pool (default budget)', async () => {
     const app = await appWith({});
-    const big = await post(app, '/v1/rerank', UNIFORM);
-    assert.equal(big.statusCode, 200, big.body);
-    assert.deepEqual(await lexicalTasks(app), { inline: 0, pool: 1 });
+    const uniform = await post(app, '/v1/rerank', UNIFORM);
+    assert.equal(uniform.statusCode, 200, uniform.body);
+    assert.deepEqual(await lexicalTasks(app), { inline: 1, pool: 0 });
     const tiny = await post(app, '/v1/rerank', { query: 'cat', documents: DOCS });
     assert.equal(tiny.statusCode, 200, tiny.body);
-    assert.deepEqual(await lexicalTasks(app), { inline: 1, pool: 1 });
+    assert.deepEqual(await lexicalTasks(app), { inline: 2, pool: 0 });
+    const heavy = await post(app, '/v1/rerank', MANY_TERMS);
+    assert.equal(heavy.statusCode, 200, heavy.body);
+    assert.deepEqual(await lexicalTasks(app), { inline: 2, pool: 1 });
   });
 
   it('answers the same scores and order inline (pool disabled) and pooled, split or not', async () => {
