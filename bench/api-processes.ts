@@ -2,8 +2,9 @@
  * `npm run bench:api-processes`: what QUIRE_API_PROCESSES buys on this machine. The same `quire
  * serve` (the api role on PostgreSQL and Redis, logging at info to a pipe this script drains) is
  * started with 1 process and then with BENCH_API_PROCESSES (default: the CPU count, at least 2),
- * and each is loaded with autocannon at 50 connections: `GET /livez` and an authenticated
- * `GET /v1/documents/{id}` (key check, rate limit in Redis, the document read from PostgreSQL).
+ * and each is loaded with autocannon at 50 connections: `GET /livez`, an authenticated
+ * `GET /v1/documents/{id}` (key check, rate limit in Redis, the document read from PostgreSQL)
+ * and issue 13's lexical rerank (100 documents × 200 uniformly drawn words, every result).
  * Server CPU is the sum over the primary and every API process. The load generator runs in this
  * process, on the same cores, and so do PostgreSQL and Redis: `machine cores busy` shows when
  * the machine, not Quire, is the limit (on 2 cores the authenticated route saturates it with one
@@ -13,7 +14,8 @@
  * schema dropped at the end; Redis is BENCH_REDIS_URL (default redis://127.0.0.1:6379/14) under a
  * prefix of this run's own, so nothing of anyone else's is touched. BENCH_DURATION_S (default 10)
  * and BENCH_WARMUP_S (default 2) per run. Target (PASS/FAIL, not a test): with N processes,
- * req/s ≥ 1.3 × one process's on the authenticated route. Results: bench/results/api-processes-*.json.
+ * req/s ≥ 1.3 × one process's on the authenticated route; for rerank, issue 13's ≥ 1.6 × the
+ * req/s and ≥ 1.7 server cores. Results: bench/results/api-processes-*.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +26,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { killChildrenOnExit, stopChild } from './lib/children.js';
 import { measureLoad, type LoadMeasurement } from './lib/load.js';
+import { uniformWorkload } from './lib/rerank-scenarios.js';
 import {
   checkTarget,
   environmentReport,
@@ -52,6 +55,11 @@ const CONNECTIONS = 50;
 const ADMIN_KEY = 'qk_bench-api-processes-admin-key-00000000000000';
 const RATE_LIMIT = '100000000';
 const TARGET_RATIO = 1.3;
+/** Issue 13's rerank workload; its target is ≥ 1.6× the req/s and ≥ 1.7 cores. */
+const RERANK_ROUTE = 'POST /v1/rerank (100 × 200 words, all results)';
+const RERANK_BODY = uniformWorkload(100, 200).body;
+const TARGET_RERANK_RATIO = 1.6;
+const TARGET_RERANK_CORES = 1.7;
 const START_TIMEOUT_MS = 120_000;
 
 interface Server {
@@ -123,16 +131,22 @@ function machineTicks(): { busy: number; total: number } {
 }
 
 async function measure(server: Server, processes: number, documentId: string): Promise<Row[]> {
-  const routes: [string, string, Record<string, string>][] = [
+  const routes: [string, string, Record<string, string>, string?][] = [
     ['GET /livez', '/livez', {}],
     [
       'GET /v1/documents/{id}',
       `/v1/documents/${documentId}`,
       { authorization: `Bearer ${ADMIN_KEY}` },
     ],
+    [
+      RERANK_ROUTE,
+      '/v1/rerank',
+      { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      RERANK_BODY,
+    ],
   ];
   const rows: Row[] = [];
-  for (const [route, path, headers] of routes) {
+  for (const [route, path, headers, body] of routes) {
     const before = machineTicks();
     const load = await measureLoad({
       label: `${processes} process${processes > 1 ? 'es' : ''}, ${route}`,
@@ -142,6 +156,7 @@ async function measure(server: Server, processes: number, documentId: string): P
       durationS: DURATION_S,
       warmupS: WARMUP_S,
       headers,
+      ...(body === undefined ? {} : { body }),
       serverPid: undefined,
       observePids: Object.fromEntries(server.pids.map((pid) => [String(pid), pid])),
     });
@@ -182,6 +197,7 @@ async function main(): Promise<void> {
     QUIRE_RATE_LIMIT_READ: RATE_LIMIT,
     QUIRE_RATE_LIMIT_META: RATE_LIMIT,
     QUIRE_RATE_LIMIT_WRITE: RATE_LIMIT,
+    QUIRE_RATE_LIMIT_SEARCH: RATE_LIMIT,
   };
   const rows: Row[] = [];
   let documentId: string | undefined;
@@ -239,6 +255,7 @@ async function main(): Promise<void> {
   const clustered = rows.find(
     (row) => row.processes === PROCESSES && row.route === 'GET /v1/documents/{id}',
   );
+  const rerank = rows.find((row) => row.processes === PROCESSES && row.route === RERANK_ROUTE);
   const targets = [
     checkTarget(
       `${PROCESSES} processes: authenticated GET req/s ≥ ${TARGET_RATIO} × one process`,
@@ -246,6 +263,20 @@ async function main(): Promise<void> {
       `≥ ${TARGET_RATIO}`,
       (value) => value >= TARGET_RATIO,
       clustered?.load.valid === true && single('GET /v1/documents/{id}')?.load.valid === true,
+    ),
+    checkTarget(
+      `${PROCESSES} processes: rerank req/s ≥ ${TARGET_RERANK_RATIO} × one process`,
+      rerank === undefined ? undefined : ratio(rerank),
+      `≥ ${TARGET_RERANK_RATIO}`,
+      (value) => value >= TARGET_RERANK_RATIO,
+      rerank?.load.valid === true && single(RERANK_ROUTE)?.load.valid === true,
+    ),
+    checkTarget(
+      `${PROCESSES} processes: rerank server cores ≥ ${TARGET_RERANK_CORES}`,
+      rerank?.serverCores,
+      `≥ ${TARGET_RERANK_CORES}`,
+      (value) => value >= TARGET_RERANK_CORES,
+      rerank?.load.valid === true,
     ),
   ];
   console.log('');

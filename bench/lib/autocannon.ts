@@ -14,6 +14,8 @@ export interface AutocannonOptions {
   /** Seconds before a request counts as timed out. */
   timeout?: number;
   headers?: Record<string, string>;
+  method?: 'GET' | 'POST';
+  body?: string;
 }
 
 /** autocannon's summary of one histogram (latency in ms, requests per second, bytes per second). */

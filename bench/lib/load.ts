@@ -18,6 +18,8 @@ export interface LoadOptions {
   durationS: number;
   warmupS: number;
   headers?: Record<string, string>;
+  /** A POST with this body instead of a GET. */
+  body?: string;
   /** The server's pid, for its CPU use. */
   serverPid: number | undefined;
   /** Other processes whose CPU use during the measured run is reported (Redis, say). */
@@ -55,7 +57,10 @@ export interface LoadMeasurement {
 
 export async function measureLoad(options: LoadOptions): Promise<LoadMeasurement> {
   const { label, url, connections, pipelining, durationS, warmupS, serverPid } = options;
-  const headers = options.headers === undefined ? {} : { headers: options.headers };
+  const headers = {
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+    ...(options.body === undefined ? {} : { method: 'POST' as const, body: options.body }),
+  };
   console.log(
     `  ${label} @${connections} conn: ${warmupS > 0 ? `warm-up ${warmupS} s, ` : ''}measure ${durationS} s`,
   );
