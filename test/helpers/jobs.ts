@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestApp } from './app.js';
+import { multipart } from './multipart.js';
 
 export interface JobBody {
   id: string;
@@ -39,6 +40,24 @@ export async function submitText(
     url: '/v1/documents?dedupe=false',
     headers,
     payload: { text, filename },
+  });
+  assert.equal(response.statusCode, 202, response.body);
+  return response.json();
+}
+
+/** Uploads a file as multipart (`file`, plus any form fields); returns the 202 body. */
+export async function submitFile(
+  t: TestApp,
+  bytes: Buffer,
+  filename: string,
+  fields: { name: string; value: string }[] = [],
+): Promise<{ document: DocumentBody; job: JobBody }> {
+  const form = multipart([...fields, { name: 'file', value: bytes, filename }]);
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/v1/documents?dedupe=false',
+    headers: { ...t.admin, ...form.headers },
+    payload: form.payload,
   });
   assert.equal(response.statusCode, 202, response.body);
   return response.json();

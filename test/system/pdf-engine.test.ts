@@ -52,6 +52,15 @@ async function upload(t: TestApp, path: string, password?: string): Promise<Subm
   return response.json() as Submitted;
 }
 
+/** Waits until /readyz answers 200: the warm threads have loaded their engine. */
+async function untilReady(t: TestApp): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await t.app.inject({ url: '/readyz' })).statusCode !== 200) {
+    assert.ok(Date.now() < deadline, 'not ready within 60 s');
+    await sleep(50);
+  }
+}
+
 /** The job's failure code and message once it has settled (failed). */
 async function failureOf(t: TestApp, submitted: Submitted): Promise<[string, string]> {
   const job = await waitForJob(t, submitted.job.id);
@@ -217,11 +226,7 @@ for (const pdfEngine of PDF_ENGINES) {
           },
           { extractionWorkerFile: PROBE_WORKER },
         );
-        const deadline = Date.now() + 60_000;
-        while ((await t.app.inject({ url: '/readyz' })).statusCode !== 200) {
-          assert.ok(Date.now() < deadline, 'not ready within 60 s');
-          await sleep(50);
-        }
+        await untilReady(t);
         writeFileSync(PDFIUM_LOG, '');
         const submitted = await upload(t, await fixtures.writeTextPdf(tempDir()));
         assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
@@ -242,11 +247,7 @@ describe('with QUIRE_PDF_ENGINE unset', { timeout: 120_000 }, () => {
       { extractionWorkerFile: PROBE_WORKER },
     );
     assert.equal(t.config.pdfEngine, 'pdfium');
-    const deadline = Date.now() + 60_000;
-    while ((await t.app.inject({ url: '/readyz' })).statusCode !== 200) {
-      assert.ok(Date.now() < deadline, 'not ready within 60 s');
-      await sleep(50);
-    }
+    await untilReady(t);
     writeFileSync(PDFIUM_LOG, '');
     const submitted = await upload(t, await fixtures.writeHyphenatedPdf(tempDir()));
     assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');

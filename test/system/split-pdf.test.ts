@@ -16,8 +16,7 @@ import { PDF_ENGINES } from '../../src/ports/extractor.js';
 import { textPdfBytes } from '../fixtures/documents.js';
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { FAST } from '../helpers/extraction.js';
-import { getDocument, waitForJob } from '../helpers/jobs.js';
-import { multipart } from '../helpers/multipart.js';
+import { getDocument, submitFile, waitForJob } from '../helpers/jobs.js';
 
 const RANGE_WORKER = fileURLToPath(new URL('../fixtures/range-fault-worker.ts', import.meta.url));
 const PAGES = 150;
@@ -33,15 +32,7 @@ interface ContentPage {
 
 /** Uploads `pdf`, waits for it to be ready, and returns its content as JSON and as Markdown. */
 async function extractThroughHttp(t: TestApp, pdf: Buffer) {
-  const form = multipart([{ name: 'file', value: pdf, filename: 'long-report.pdf' }]);
-  const upload = await t.app.inject({
-    method: 'POST',
-    url: '/v1/documents?dedupe=false',
-    headers: { ...t.admin, ...form.headers },
-    payload: form.payload,
-  });
-  assert.equal(upload.statusCode, 202, upload.body);
-  const { document, job } = upload.json() as { document: { id: string }; job: { id: string } };
+  const { document, job } = await submitFile(t, pdf, 'long-report.pdf');
   const done = await waitForJob(t, job.id, undefined, 120_000);
   assert.equal(done.status, 'succeeded', JSON.stringify(done));
   assert.deepEqual([done.progress.done, done.progress.total], [PAGES, PAGES]);

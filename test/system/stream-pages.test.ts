@@ -20,8 +20,7 @@ import type { ContentStore } from '../../src/ports/content-store.js';
 import { textPdfBytes } from '../fixtures/documents.js';
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { FAST } from '../helpers/extraction.js';
-import { getDocument, getJob, waitForJob } from '../helpers/jobs.js';
-import { multipart } from '../helpers/multipart.js';
+import { getDocument, getJob, submitFile, waitForJob } from '../helpers/jobs.js';
 
 const RANGE_WORKER = fileURLToPath(new URL('../fixtures/range-fault-worker.ts', import.meta.url));
 const PAGES = 150;
@@ -55,15 +54,7 @@ describe('a split PDF’s pages staged as its threads read them', { timeout: 240
   after(() => database.close());
 
   async function upload(filename: string): Promise<{ documentId: string; jobId: string }> {
-    const form = multipart([{ name: 'file', value: pdf, filename }]);
-    const response = await t.app.inject({
-      method: 'POST',
-      url: '/v1/documents?dedupe=false',
-      headers: { ...t.admin, ...form.headers },
-      payload: form.payload,
-    });
-    assert.equal(response.statusCode, 202, response.body);
-    const { document, job } = response.json() as { document: { id: string }; job: { id: string } };
+    const { document, job } = await submitFile(t, pdf, filename);
     return { documentId: document.id, jobId: job.id };
   }
 
