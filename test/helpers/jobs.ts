@@ -95,3 +95,14 @@ export async function waitForJob(
     await sleep(25);
   }
 }
+
+/** Waits until /readyz says ready: the warm extraction threads have started and warmed up. */
+export async function waitReady(t: TestApp): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = await t.app.inject({ url: '/readyz' });
+    if (ready.statusCode === 200) return;
+    if (Date.now() > deadline) assert.fail(`not ready: ${ready.body}`);
+    await sleep(50);
+  }
+}

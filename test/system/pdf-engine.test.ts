@@ -16,7 +16,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, it } from 'node:test';
 import { PDF_ENGINES } from '../../src/ports/extractor.js';
 import * as fixtures from '../fixtures/documents.js';
@@ -24,7 +23,7 @@ import { KEEPERS_MARKDOWN } from '../fixtures/pdf-tables.js';
 import { writeRuledTablePdf } from '../fixtures/ruled-table-pdfs.js';
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { FAST } from '../helpers/extraction.js';
-import { getDocument, waitForJob } from '../helpers/jobs.js';
+import { getDocument, submitFile, waitForJob, waitReady } from '../helpers/jobs.js';
 import { multipart } from '../helpers/multipart.js';
 
 const PROBE_WORKER = fileURLToPath(new URL('../fixtures/pdfium-probe-worker.ts', import.meta.url));
@@ -38,27 +37,8 @@ interface Submitted {
 }
 
 async function upload(t: TestApp, path: string, password?: string): Promise<Submitted> {
-  const form = multipart([
-    ...(password === undefined ? [] : [{ name: 'password', value: password }]),
-    { name: 'file', value: readFileSync(path), filename: 'file.pdf' },
-  ]);
-  const response = await t.app.inject({
-    method: 'POST',
-    url: '/v1/documents?dedupe=false',
-    headers: { ...t.admin, ...form.headers },
-    payload: form.payload,
-  });
-  assert.equal(response.statusCode, 202, response.body);
-  return response.json() as Submitted;
-}
-
-/** Waits until /readyz answers 200: the warm threads have loaded their engine. */
-async function untilReady(t: TestApp): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while ((await t.app.inject({ url: '/readyz' })).statusCode !== 200) {
-    assert.ok(Date.now() < deadline, 'not ready within 60 s');
-    await sleep(50);
-  }
+  const fields = password === undefined ? [] : [{ name: 'password', value: password }];
+  return submitFile(t, readFileSync(path), 'file.pdf', fields);
 }
 
 /** The job's failure code and message once it has settled (failed). */
@@ -226,7 +206,7 @@ for (const pdfEngine of PDF_ENGINES) {
           },
           { extractionWorkerFile: PROBE_WORKER },
         );
-        await untilReady(t);
+        await waitReady(t);
         writeFileSync(PDFIUM_LOG, '');
         const submitted = await upload(t, await fixtures.writeTextPdf(tempDir()));
         assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');
@@ -247,7 +227,7 @@ describe('with QUIRE_PDF_ENGINE unset', { timeout: 120_000 }, () => {
       { extractionWorkerFile: PROBE_WORKER },
     );
     assert.equal(t.config.pdfEngine, 'pdfium');
-    await untilReady(t);
+    await waitReady(t);
     writeFileSync(PDFIUM_LOG, '');
     const submitted = await upload(t, await fixtures.writeHyphenatedPdf(tempDir()));
     assert.equal((await waitForJob(t, submitted.job.id)).status, 'succeeded');

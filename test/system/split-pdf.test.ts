@@ -11,12 +11,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PDF_ENGINES } from '../../src/ports/extractor.js';
 import { textPdfBytes } from '../fixtures/documents.js';
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { FAST } from '../helpers/extraction.js';
-import { getDocument, submitFile, waitForJob } from '../helpers/jobs.js';
+import { getDocument, submitFile, waitForJob, waitReady } from '../helpers/jobs.js';
 
 const RANGE_WORKER = fileURLToPath(new URL('../fixtures/range-fault-worker.ts', import.meta.url));
 const PAGES = 150;
@@ -51,17 +50,6 @@ async function extractThroughHttp(t: TestApp, pdf: Buffer) {
   const body = json.json() as { pages: ContentPage[]; metadata: Record<string, unknown> };
   const { document_id: _id, ...metadata } = body.metadata;
   return { pages: body.pages, metadata, markdown: markdown.body };
-}
-
-/** Waits until /readyz says ready: the warm extraction threads have started and warmed up. */
-async function waitReady(t: TestApp): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ready = await t.app.inject({ url: '/readyz' });
-    if (ready.statusCode === 200) return;
-    if (Date.now() > deadline) assert.fail(`not ready: ${ready.body}`);
-    await sleep(50);
-  }
 }
 
 describe('a long PDF split across extraction threads, through HTTP', { timeout: 240_000 }, () => {

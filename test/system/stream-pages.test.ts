@@ -20,7 +20,7 @@ import type { ContentStore } from '../../src/ports/content-store.js';
 import { textPdfBytes } from '../fixtures/documents.js';
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { FAST } from '../helpers/extraction.js';
-import { getDocument, getJob, submitFile, waitForJob } from '../helpers/jobs.js';
+import { getDocument, getJob, submitFile, waitForJob, waitReady } from '../helpers/jobs.js';
 
 const RANGE_WORKER = fileURLToPath(new URL('../fixtures/range-fault-worker.ts', import.meta.url));
 const PAGES = 150;
@@ -154,16 +154,5 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
   while (!(await check())) {
     assert.ok(Date.now() < deadline, what);
     await sleep(20);
-  }
-}
-
-/** Waits until /readyz says ready: the warm extraction threads have started and warmed up. */
-async function waitReady(t: TestApp): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ready = await t.app.inject({ url: '/readyz' });
-    if (ready.statusCode === 200) return;
-    if (Date.now() > deadline) assert.fail(`not ready: ${ready.body}`);
-    await sleep(50);
   }
 }
