@@ -29,7 +29,7 @@ describe('config', () => {
 
   it('keeps the worker pools and multipart limits that were constants before they were settings', () => {
     const config = loadConfig({});
-    assert.equal(config.rerankInlineBudgetUs, 150);
+    assert.equal(config.rerankInlineBudgetUs, 2000);
     assert.equal(config.rerankPoolThreads, 2);
     assert.equal(config.rerankPoolTimeoutMs, 30_000);
     assert.equal(config.rerankPoolHeapMb, 256);
