@@ -11,8 +11,7 @@ import { before, describe, it } from 'node:test';
 import { writeEncryptedPdf } from '../fixtures/documents.js';
 import { buildTestApp, tempDir, type TestApp } from '../helpers/app.js';
 import { buildFaultyExtractionApp, FAST, FAULT_WORKER } from '../helpers/extraction.js';
-import { getDocument, getJob, submitText, waitForJob } from '../helpers/jobs.js';
-import { multipart } from '../helpers/multipart.js';
+import { getDocument, getJob, submitFile, submitText, waitForJob } from '../helpers/jobs.js';
 
 function paragraphs(count: number, prefix: string): string {
   return Array.from(
@@ -113,22 +112,9 @@ describe('extraction jobs (embedded)', () => {
   it('an encrypted PDF fails DOCUMENT_ENCRYPTED at once (not retried); reprocess with the password makes it ready', async () => {
     const dir = tempDir();
     const upload = async (password?: string) => {
-      const form = multipart([
-        ...(password === undefined ? [] : [{ name: 'password', value: password }]),
-        {
-          name: 'file',
-          value: readFileSync(await writeEncryptedPdf(dir, 'open-sesame')),
-          filename: 'locked.pdf',
-        },
-      ]);
-      const response = await t.app.inject({
-        method: 'POST',
-        url: '/v1/documents?dedupe=false',
-        headers: { ...t.admin, ...form.headers },
-        payload: form.payload,
-      });
-      assert.equal(response.statusCode, 202, response.body);
-      return response.json() as { document: { id: string }; job: { id: string } };
+      const fields = password === undefined ? [] : [{ name: 'password', value: password }];
+      const pdf = readFileSync(await writeEncryptedPdf(dir, 'open-sesame'));
+      return submitFile(t, pdf, 'locked.pdf', fields);
     };
     const locked = await upload();
     const failed = await waitForJob(t, locked.job.id);
