@@ -19,13 +19,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { killChildrenOnExit, stopChild } from './lib/children.js';
 import { measureLoad, type LoadMeasurement } from './lib/load.js';
+import { machineBusyCpuMs } from './lib/proc.js';
 import { uniformWorkload } from './lib/rerank-scenarios.js';
 import {
   checkTarget,
@@ -117,17 +118,7 @@ interface Row {
   /** Cores used by the primary and the API processes together. */
   serverCores: number | undefined;
   /** Cores busy on the whole machine: the server, this load generator, PostgreSQL and Redis. */
-  machineCores: number;
-}
-
-/** Busy and total clock ticks of all CPUs since boot (/proc/stat's first line). */
-function machineTicks(): { busy: number; total: number } {
-  const fields =
-    readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1) ?? [];
-  const ticks = fields.map(Number);
-  const total = ticks.reduce((sum, value) => sum + value, 0);
-  // idle and iowait are the 4th and 5th fields.
-  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+  machineCores: number | undefined;
 }
 
 async function measure(server: Server, processes: number, documentId: string): Promise<Row[]> {
@@ -147,7 +138,8 @@ async function measure(server: Server, processes: number, documentId: string): P
   ];
   const rows: Row[] = [];
   for (const [route, path, headers, body] of routes) {
-    const before = machineTicks();
+    const machineBefore = machineBusyCpuMs();
+    const wallBefore = performance.now();
     const load = await measureLoad({
       label: `${processes} process${processes > 1 ? 'es' : ''}, ${route}`,
       url: `${server.url}${path}`,
@@ -164,9 +156,11 @@ async function measure(server: Server, processes: number, documentId: string): P
     const serverCores = percents.every((value) => value !== undefined)
       ? round(percents.reduce<number>((sum, value) => sum + (value ?? 0), 0) / 100, 2)
       : undefined;
-    const after = machineTicks();
-    const busyShare = (after.busy - before.busy) / Math.max(1, after.total - before.total);
-    const machineCores = round(busyShare * os.availableParallelism(), 2);
+    const machineAfter = machineBusyCpuMs();
+    const machineCores =
+      machineBefore === undefined || machineAfter === undefined
+        ? undefined
+        : round((machineAfter - machineBefore) / (performance.now() - wallBefore), 2);
     rows.push({ processes, route, load, serverCores, machineCores });
   }
   return rows;
@@ -247,7 +241,7 @@ async function main(): Promise<void> {
       row.load.latencyMs.p99.toFixed(3),
       `${row.load.errors}/${row.load.non2xx}${row.load.valid ? '' : ' !'}`,
       row.serverCores === undefined ? 'n/a' : String(row.serverCores),
-      `${row.machineCores} of ${os.availableParallelism()}`,
+      `${row.machineCores ?? 'n/a'} of ${os.availableParallelism()}`,
       `${row.load.loadgenCpuPercent ?? 'n/a'}%`,
       String(ratio(row) ?? 'n/a'),
     ]),
