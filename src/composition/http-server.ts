@@ -17,6 +17,7 @@ import { handleClientError, handleFrameworkError } from '../http/plugins/error-h
 import { requestIdFrom } from '../http/plugins/request-id.js';
 import { useJsonBodyParser } from '../http/json-body-parser.js';
 import { lazyChild } from '../http/lazy-logger.js';
+import { buildSerializers } from '../http/serializers.js';
 import { buildValidators } from '../http/validators.js';
 import '../http/types.js';
 
@@ -57,7 +58,9 @@ export function createHttpServer(config: Config, logger: Logger): App {
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
     routerOptions: { maxParamLength: 200 },
-    schemaController: { compilersFactory: { buildValidator: buildValidators() } },
+    schemaController: {
+      compilersFactory: { buildValidator: buildValidators(), buildSerializer: buildSerializers() },
+    },
     http: {
       // Node lets a request run past requestTimeout until headersTimeout when the latter is the
       // larger (a 4 s request limit with the 20 s default header limit answered nothing for 20

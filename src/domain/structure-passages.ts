@@ -223,6 +223,67 @@ function boundaries(pages: StructurePage[], headings: Heading[]): Map<number, [n
   return byPage;
 }
 
+/** Where the word scan of one page stands: it runs in slices between yields. */
+interface PageScan {
+  text: string;
+  number: number;
+  cuts: [number, number][];
+  navigation: boolean;
+  at: number;
+  nextCut: number;
+  lastEnd: number;
+}
+
+/** The section and paragraph the scan is in, carried from page to page. */
+interface ScanState {
+  section: number;
+  paragraph: number;
+}
+
+const WORDS_PER_SLICE = 2048;
+
+/**
+ * Reads up to `limit` words of the page into `words`; true when the page is done. Synchronous and
+ * called slice after slice: V8 optimises a loop only in a function it can re-enter (never in an
+ * async one), and the first document after start paid ~45 ms for this loop left interpreted.
+ */
+function scanWords(
+  words: Words,
+  scan: PageScan,
+  state: ScanState,
+  headings: Heading[],
+  limit: number,
+): boolean {
+  const { text, cuts } = scan;
+  let at = scan.at;
+  for (let count = 0; count < limit; count++) {
+    // The words are the runs of non-space characters.
+    while (at < text.length && isSpace(text.charCodeAt(at))) at++;
+    if (at >= text.length) break;
+    const start = at;
+    while (at < text.length && !isSpace(text.charCodeAt(at))) at++;
+    const end = at;
+    while (scan.nextCut < cuts.length && (cuts[scan.nextCut]?.[0] ?? 0) <= start) {
+      state.section = cuts[scan.nextCut]?.[1] ?? state.section;
+      scan.nextCut++;
+      state.paragraph++;
+    }
+    if (start - scan.lastEnd > 1 && hasBlankLine(text, scan.lastEnd, start)) state.paragraph++;
+    scan.lastEnd = end;
+    const navigation = scan.navigation || (headings[state.section]?.navigation ?? false);
+    words.push(
+      scan.number,
+      start,
+      end,
+      state.paragraph,
+      state.section,
+      (navigation ? NAVIGATION : 0) | (endsSentence(text, start, end) ? SENTENCE_END : 0),
+    );
+  }
+  scan.at = at;
+  return at >= text.length;
+}
+
 /**
  * The structure passages of a document. Asynchronous, and yielding every few thousand words, so a
  * huge document does not hold the event loop (the worker's heartbeats keep its lease).
@@ -245,46 +306,45 @@ export async function splitStructurePassages(
   for (const page of pages) if (isNavigationPage(page.text)) navigationPages.add(page.number);
 
   const words = new Words();
-  let section = -1;
-  let paragraph = 0;
+  const state: ScanState = { section: -1, paragraph: 0 };
   let sliceStart = performance.now();
   for (const page of pages) {
-    const text = page.text;
-    const pageCuts = cuts.get(page.number) ?? [];
-    const pageNavigation = navigationPages.has(page.number);
-    let nextCut = 0;
-    let lastEnd = 0;
-    paragraph++;
-    for (let at = 0; at < text.length;) {
-      // The words are the runs of non-space characters.
-      while (at < text.length && isSpace(text.charCodeAt(at))) at++;
-      if (at >= text.length) break;
-      const start = at;
-      while (at < text.length && !isSpace(text.charCodeAt(at))) at++;
-      const end = at;
-      if (words.length % 2048 === 0 && performance.now() - sliceStart >= 20) {
+    const scan: PageScan = {
+      text: page.text,
+      number: page.number,
+      cuts: cuts.get(page.number) ?? [],
+      navigation: navigationPages.has(page.number),
+      at: 0,
+      nextCut: 0,
+      lastEnd: 0,
+    };
+    state.paragraph++;
+    for (let done = false; !done;) {
+      done = scanWords(words, scan, state, headings, WORDS_PER_SLICE);
+      if (performance.now() - sliceStart >= 20) {
         await new Promise((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
-      while (nextCut < pageCuts.length && (pageCuts[nextCut]?.[0] ?? 0) <= start) {
-        section = pageCuts[nextCut]?.[1] ?? section;
-        nextCut++;
-        paragraph++;
-      }
-      if (start - lastEnd > 1 && hasBlankLine(text, lastEnd, start)) paragraph++;
-      lastEnd = end;
-      const navigation = pageNavigation || (headings[section]?.navigation ?? false);
-      words.push(
-        page.number,
-        start,
-        end,
-        paragraph,
-        section,
-        (navigation ? NAVIGATION : 0) | (endsSentence(text, start, end) ? SENTENCE_END : 0),
-      );
     }
   }
+  return cutPassages(words, headings, pages, { tenantId, documentId, now, makeId }, options);
+}
 
+interface PassageOwner {
+  tenantId: string;
+  documentId: string;
+  now: number;
+  makeId: (now: number) => string;
+}
+
+/** The scanned words cut into passages (synchronous, for the reason scanWords is). */
+function cutPassages(
+  words: Words,
+  headings: Heading[],
+  pages: StructurePage[],
+  { tenantId, documentId, now, makeId }: PassageOwner,
+  options: ChunkOptions,
+): PassageRecord[] {
   const passages: PassageRecord[] = [];
   const texts = new Map(pages.map((page) => [page.number, page.text]));
   const emit = (from: number, to: number): void => {
