@@ -3,8 +3,9 @@
  * sent the moment `/readyz` answered used to wait behind the warm-up still running on its thread
  * (1.7 s after "listening" under tsx on a busy machine), which is most of the first-document
  * penalty issue 13 measures. A latch: it passes once every start-up thread has reported (warm, or
- * its warm-up failed — a thread still takes documents then) or `boundMs` has passed since start,
- * and stays passed, so the idle recycling's re-warms never make a ready process unready.
+ * its warm-up failed — a thread still takes documents then), and the main thread's document
+ * warm-up after them (document-warm-up.ts), has reported, or `boundMs` has passed since start, and
+ * stays passed, so the idle recycling's re-warms never make a ready process unready.
  */
 import type { HealthCheck } from '../ports/health.js';
 
@@ -18,23 +19,26 @@ export class ExtractionWarmUpCheck implements HealthCheck {
   private readonly deadline: number;
 
   constructor(
-    private readonly threads: number,
+    private readonly warmUps: number,
     boundMs = WARM_UP_READINESS_BOUND_MS,
     private readonly now: () => number = Date.now,
   ) {
-    this.passed = threads === 0;
+    this.passed = warmUps === 0;
     this.deadline = now() + boundMs;
   }
 
-  /** Told of every thread the pool reports warm or failed (later re-warms change nothing). */
+  /** Told of every warm-up done or failed: each thread's, then the document path's (later
+   * re-warms change nothing). */
   noteWarm(): void {
     this.reported += 1;
-    if (this.reported >= this.threads) this.passed = true;
+    if (this.reported >= this.warmUps) this.passed = true;
   }
 
   async check(): Promise<void> {
     if (!this.passed && this.now() >= this.deadline) this.passed = true;
     if (!this.passed)
-      throw new Error(`${this.reported} of ${this.threads} extraction threads warmed up`);
+      throw new Error(
+        `${this.reported} of ${this.warmUps} warm-ups done (threads, then documents)`,
+      );
   }
 }

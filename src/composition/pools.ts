@@ -20,6 +20,8 @@ import type { LexicalScorer } from '../ports/lexical-scorer.js';
 import type { SemanticModel } from '../ports/semantic-model.js';
 import { THREAD_ENTRIES } from '../threads/entry-files.js';
 import type { Closers } from './closers.js';
+import { passageChunking } from './chunking.js';
+import { warmUpDocumentPath } from './document-warm-up.js';
 import { ExtractionWarmUpCheck } from './extraction-warm-up-check.js';
 import { findLibreOffice } from './libreoffice.js';
 
@@ -56,15 +58,28 @@ export async function openPools(
 ): Promise<Pools> {
   // An API process extracts only for /v1/convert: it keeps no thread waiting for that.
   const warmThreads = config.role === 'api' ? 0 : config.extractionWarmThreads;
-  const warmUp = new ExtractionWarmUpCheck(warmThreads);
+  // Readiness waits for each warm thread and then for the main thread's document warm-up.
+  const warmUp = new ExtractionWarmUpCheck(warmThreads > 0 ? warmThreads + 1 : 0);
+  let threadsWarm = (): void => undefined;
+  const allThreadsWarm = new Promise<void>((resolve) => (threadsWarm = resolve));
+  let reported = 0;
   const extractor = extractionPool(
     config,
     logger,
     warmThreads,
-    warmUp,
     injected.extractionWorkerFile,
+    () => {
+      warmUp.noteWarm();
+      if (++reported === warmThreads) threadsWarm();
+    },
   );
   closers.add(() => extractor.close());
+  // After the threads: a task sent while they warm would start another, cold, thread.
+  if (warmThreads > 0) {
+    void allThreadsWarm
+      .then(() => warmMainThread(config, logger, extractor))
+      .finally(() => warmUp.noteWarm());
+  }
   const dataConverter = dataConversionPool(config);
   closers.add(() => dataConverter.close());
   let lexicalScorer: LexicalScorer | null = injected.lexicalScorer ?? null;
@@ -90,12 +105,32 @@ export async function openPools(
   };
 }
 
+/** The document warm-up (document-warm-up.ts), logged; a failure leaves documents to run cold. */
+async function warmMainThread(
+  config: Config,
+  logger: Logger,
+  extractor: ExtractionPool,
+): Promise<void> {
+  const started = performance.now();
+  try {
+    const passages = await warmUpDocumentPath({
+      extract: (task, signal) => extractor.extractWarmUp(task, signal),
+      pdfEngine: config.pdfEngine,
+      chunking: passageChunking(config),
+      analyzer: config.searchRanking,
+    });
+    logger.info({ ms: Math.round(performance.now() - started), passages }, 'document path warm');
+  } catch (error) {
+    logger.warn({ error }, 'document warm-up failed');
+  }
+}
+
 function extractionPool(
   config: Config,
   logger: Logger,
   warmThreads: number,
-  warmUp: ExtractionWarmUpCheck,
   workerFile: string | undefined,
+  threadReported: () => void,
 ): ExtractionPool {
   return new ExtractionPool({
     threads: config.extractionWorkers,
@@ -109,7 +144,7 @@ function extractionPool(
     onThreadWarm: ({ threadId, ms, error }) => {
       if (error === undefined) logger.info({ thread_id: threadId, ms }, 'extraction thread warm');
       else logger.warn({ thread_id: threadId, ms, error }, 'extraction thread warm-up failed');
-      warmUp.noteWarm();
+      threadReported();
     },
     niceIncrement: config.extractionNice,
     splitMinPages: config.extractionSplitMinPages,

@@ -3,6 +3,7 @@
  * feeds and the one clock. Nothing here serves HTTP or runs jobs: routes and job runners receive
  * these services.
  */
+import { passageChunking } from './chunking.js';
 import type { Logger } from 'pino';
 import { scratchWriter } from '../adapters/fs-scratch/scratch-writer.js';
 import { extractionLimits, type Config } from '../config.js';
@@ -201,11 +202,7 @@ function documentServices(
     maxUploadBytes: config.maxUploadBytes,
     maxJobAttempts: config.jobMaxAttempts,
     largeDocumentBytes: config.largeDocumentBytes,
-    chunking: {
-      strategy: config.passageStrategy,
-      maxTokens: config.passageMaxTokens,
-      overlap: config.passageOverlap,
-    },
+    chunking: passageChunking(config),
     capabilities: { ocr: config.ocr, libreOffice: pools.libreOffice !== null },
     messageAttachments: createMessageAttachments(),
     emailMaxAttachments: config.emailMaxAttachments,

@@ -117,6 +117,16 @@ export class ExtractionPool implements Extractor {
   }
 
   /**
+   * Extracts `task` to warm up what follows a document on the main thread (src/composition/
+   * document-warm-up.ts): its thread is not counted as having run a document, so it is not
+   * recycled for it once idle.
+   */
+  async extractWarmUp(task: ExtractionTask, signal: AbortSignal): Promise<ExtractionOutcome> {
+    if (this.closed) throw new Error('the extraction pool is closed');
+    return this.run({ task, signal, uncounted: true }, () => undefined);
+  }
+
+  /**
    * One PDF across the idle threads. The first task's thread reads the page count and asks for
    * pages; the pool starts a helper task on each thread idle then and hands every thread chunks
    * of pages in order as it asks (split-document.ts). The results merge in page order.
@@ -230,7 +240,8 @@ export class ExtractionPool implements Extractor {
       task,
       signal,
       planPages = false,
-    }: { task: ExtractionTask; signal: AbortSignal; planPages?: boolean },
+      uncounted = false,
+    }: { task: ExtractionTask; signal: AbortSignal; planPages?: boolean; uncounted?: boolean },
     onMessage: (message: WorkerMessage, port: MessagePort) => void,
   ): Promise<ExtractionOutcome> {
     // A conversion's child processes and directories are this thread's to clean up: the task's
@@ -245,7 +256,7 @@ export class ExtractionPool implements Extractor {
           : { ...task, libreOffice: { ...task.libreOffice, workRoot } };
       return await this.pool.run(
         { task: sent, progress: port2, ...(planPages ? { planPages } : {}) },
-        { transferList: [port2], signal },
+        { transferList: [port2], signal, uncounted },
       );
     } catch (error) {
       throw this.extractorFailure(error);

@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test';
 import { createWorkerPool } from '../../src/adapters/worker-pool/factory.js';
 import type { ExtractionOutcome } from '../../src/ports/extractor.js';
 import type { WorkerTask } from '../../src/extraction/worker.js';
-import { warmUpPdf } from '../../src/extraction/warm-up.js';
+import { warmUpPdf } from '../../src/extraction/warm-up-pdf.js';
 import { tempDir } from '../helpers/app.js';
 import { textPng } from '../fixtures/other-formats.js';
 import { LIMITS } from './processors/setup.js';

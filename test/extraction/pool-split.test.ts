@@ -23,7 +23,7 @@ import {
   type PdfEngine,
 } from '../../src/ports/extractor.js';
 import { Failure } from '../../src/ports/failures.js';
-import { warmUpPdf } from '../../src/extraction/warm-up.js';
+import { warmUpPdf } from '../../src/extraction/warm-up-pdf.js';
 import { PDF_METADATA, pagePhrase, textPdfBytes } from '../fixtures/documents.js';
 import { dir, LIMITS } from './processors/setup.js';
 

@@ -81,6 +81,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Objects moved to the worker with the task (MessagePorts, ArrayBuffers). */
   transferList?: readonly TransferListItem[];
+  /**
+   * A warm-up, not work: the thread is not counted as having run it, so it brings on neither
+   * recycling (after `recycleAfterTasks`, or once idle).
+   */
+  uncounted?: boolean;
 }
 
 export interface WorkerPool<Task, Result> {
@@ -243,12 +248,12 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
   }
 
   /** After enough tasks, new tasks go to a fresh generation and the old one retires. */
-  private generationForNextTask(): Generation<Task, Result> {
+  private generationForNextTask(counted: boolean): Generation<Task, Result> {
     const { recycleAfterTasks } = this.options;
     if (recycleAfterTasks !== undefined && this.started >= recycleAfterTasks * this.maxThreads) {
       this.recycle();
     }
-    this.started++;
+    if (counted) this.started++;
     return this.current;
   }
 
@@ -282,7 +287,10 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
     return this.maxThreads - this.handedOver;
   }
 
-  async run(task: Task, { signal, transferList }: RunOptions = {}): Promise<Result> {
+  async run(
+    task: Task,
+    { signal, transferList, uncounted = false }: RunOptions = {},
+  ): Promise<Result> {
     if (this.closed) throw new WorkerPoolFailure('closed', 'The worker pool is closed');
     if (signal?.aborted) {
       throw new WorkerPoolFailure('aborted', 'The task was aborted', { cause: signal.reason });
@@ -303,7 +311,7 @@ class RecyclingPool<Task, Result> implements WorkerPool<Task, Result> {
     try {
       await this.threadFree(combined);
       handedOver = true;
-      return await this.generationForNextTask().run(task, {
+      return await this.generationForNextTask(!uncounted).run(task, {
         ...(combined === undefined ? {} : { signal: combined }),
         ...(transferList === undefined ? {} : { transferList: [...transferList] }),
       });

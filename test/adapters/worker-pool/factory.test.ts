@@ -257,4 +257,23 @@ describe('worker-pool factory: warm threads and memory', { timeout: 60_000 }, ()
     assert.deepEqual(p.threads(), { threads: 1, warm: 1 });
     assert.equal(await thread(p), fresh.threadId, 'the next task ran on the fresh thread');
   });
+
+  it('an uncounted task (a warm-up) brings on no recycling, once idle or after recycleAfterTasks', async () => {
+    const reports: WarmReport[] = [];
+    const p = pool({
+      minThreads: 1,
+      recycleIdleMs: 100,
+      recycleAfterTasks: 1,
+      onThreadWarm: (report) => reports.push(report),
+    });
+    const first = await p.run({ op: 'thread' }, { uncounted: true });
+    const again = await p.run({ op: 'thread' }, { uncounted: true });
+    assert.equal(again, first, 'the same thread: not recycled after a task');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(reports.length, 1, 'no fresh thread was warmed once idle');
+    assert.equal(await thread(p), first, 'a counted task still runs on the first thread');
+    // Counted, it is recycled as before.
+    const fresh = await nextWarmThread(reports, new Set([first as number]));
+    assert.notEqual(fresh.threadId, first);
+  });
 });

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runProcessor } from '../../../src/extraction/processors/index.js';
 import { extractPdfium } from '../../../src/extraction/processors/pdf-pdfium.js';
-import { warmUpPdf } from '../../../src/extraction/warm-up.js';
+import { warmUpPdf } from '../../../src/extraction/warm-up-pdf.js';
 import { PDF_ENGINES } from '../../../src/ports/extractor.js';
 import * as fixtures from '../../fixtures/documents.js';
 import { dir, extract, failure, LIMITS, task, totalChars } from './setup.js';

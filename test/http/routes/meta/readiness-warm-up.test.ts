@@ -57,7 +57,8 @@ describe('readiness and the extraction warm-up', { timeout: 120_000 }, () => {
     assert.equal(body.checks.extraction_warm_up?.status, 'fail');
     assert.equal(body.checks.database?.status, 'ok');
     const [, health] = await readiness(t, '/health');
-    assert.match(health.checks.extraction_warm_up?.error ?? '', /0 of 1 extraction threads/);
+    // The thread's warm-up, then the main thread's document warm-up (document-warm-up.ts).
+    assert.match(health.checks.extraction_warm_up?.error ?? '', /0 of 2 warm-ups done/);
 
     writeFileSync(gate, '');
     const ready = await readyWithin(t, 60_000);
@@ -66,6 +67,9 @@ describe('readiness and the extraction warm-up', { timeout: 120_000 }, () => {
       t.logs.some((line) => line.msg === 'extraction thread warm'),
       'ready only once the thread said it is warm',
     );
+    const documentWarm = t.logs.find((line) => line.msg === 'document path warm');
+    assert.ok(documentWarm, 'ready only once the main thread has warmed the document path');
+    assert.ok(Number(documentWarm.passages) > 0);
   });
 
   it('stays ready while idle threads are replaced by fresh ones warming up', async () => {
