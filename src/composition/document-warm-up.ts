@@ -14,27 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Chunking } from '../domain/passages.js';
 import { splitPassages } from '../domain/passages.js';
-import { warmUpPdf } from '../extraction/warm-up-pdf.js';
-import type {
-  ExtractionLimits,
-  ExtractionOutcome,
-  ExtractionTask,
-  PdfEngine,
-} from '../ports/extractor.js';
+import { warmUpPdf, warmUpTask } from '../extraction/warm-up-pdf.js';
+import type { ExtractionOutcome, ExtractionTask, PdfEngine } from '../ports/extractor.js';
 import { indexForm, type Analyzer } from '../shared/analyze.js';
 
 const PAGES = 12;
 const PASSES = 3;
 const TIMEOUT_MS = 30_000;
-const LIMITS: ExtractionLimits = {
-  maxPages: PAGES,
-  maxUnzippedBytes: 1024 * 1024,
-  maxTextChars: 1_000_000,
-  maxOcrPages: 0,
-  maxSheetRows: 1,
-  maxSheetColumns: 1,
-  includeHiddenSheets: false,
-};
 
 export interface DocumentWarmUp {
   /** Extracts as a job would, without counting as one (ExtractionPool.extractWarmUp). */
@@ -58,17 +44,7 @@ export async function warmUpDocumentPath({
       path,
       warmUpPdf(PAGES, (page) => (page % 3 === 0 ? 'ruled' : 'aligned')),
     );
-    const outcome = await extract(
-      {
-        path,
-        mediaType: 'application/pdf',
-        filename: 'warm-up.pdf',
-        limits: LIMITS,
-        ocr: false,
-        pdfEngine,
-      },
-      AbortSignal.timeout(TIMEOUT_MS),
-    );
+    const outcome = await extract(warmUpTask(path, pdfEngine), AbortSignal.timeout(TIMEOUT_MS));
     if (!outcome.ok) throw new Error(`the warm-up PDF failed: ${outcome.code} ${outcome.message}`);
     const { pages, metadata } = outcome.result;
     let passages = 0;

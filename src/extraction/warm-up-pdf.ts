@@ -5,6 +5,30 @@
  * src/composition/document-warm-up.ts).
  */
 import { deflateSync } from 'node:zlib';
+import type { ExtractionLimits, ExtractionTask, PdfEngine } from '../ports/extractor.js';
+
+/** What a warm-up PDF is read with: its few pages, text only. */
+export const WARM_UP_LIMITS: ExtractionLimits = {
+  maxPages: 100,
+  maxUnzippedBytes: 1024 * 1024,
+  maxTextChars: 1_000_000,
+  maxOcrPages: 0,
+  maxSheetRows: 1,
+  maxSheetColumns: 1,
+  includeHiddenSheets: false,
+};
+
+/** The task a warm-up PDF at `path` is read as: a job's, text only. */
+export function warmUpTask(path: string, pdfEngine: PdfEngine): ExtractionTask {
+  return {
+    path,
+    mediaType: 'application/pdf',
+    filename: 'warm-up.pdf',
+    limits: WARM_UP_LIMITS,
+    ocr: false,
+    pdfEngine,
+  };
+}
 
 const WORDS = (
   'the of and to in a is that for it as was with be by on not he this are or his from at which ' +

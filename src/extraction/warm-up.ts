@@ -1,30 +1,20 @@
 /**
- * What an extraction thread does as it starts, before its first job: it extracts a few-page PDF
- * made here, through the same processor a job uses and on the PDF engine the process is set to
+ * What an extraction thread does as it starts, before its first job: it extracts warm-up PDFs
+ * (warm-up-pdf.ts), through the same processor a job uses and on the PDF engine the process is set to
  * (QUIRE_PDF_ENGINE, handed from the pool), so the engine is loaded — pdf.js with its standard
  * font data, or PDFium's WebAssembly compiled — and its hot paths compiled before a document waits
  * on them (the first document after start took 2.3× as long as later ones; issue 13). On PDFium
  * the PDF's last page is a drawing without text, which PDFium hands to pdf.js: pdf.js, which reads
  * textless pages (the `needs_ocr` check, OCR) on that engine, is warmed too (about 0.3 s of CPU once, saved on
- * the first document with such a page; ADR 0008). The PDF is written to a temporary folder and
- * removed.
+ * the first document with such a page; ADR 0008). Then it reads text-only pages until
+ * WARM_UP_PAGES are read. The PDFs are written to a temporary folder and removed.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_PDF_ENGINE, type ExtractionLimits, type PdfEngine } from '../ports/extractor.js';
+import { DEFAULT_PDF_ENGINE, type PdfEngine } from '../ports/extractor.js';
 import { runProcessor } from './processors/index.js';
-import { warmUpPdf, type WarmUpPage } from './warm-up-pdf.js';
-
-const LIMITS: ExtractionLimits = {
-  maxPages: 100,
-  maxUnzippedBytes: 1024 * 1024,
-  maxTextChars: 1_000_000,
-  maxOcrPages: 0,
-  maxSheetRows: 1,
-  maxSheetColumns: 1,
-  includeHiddenSheets: false,
-};
+import { warmUpPdf, warmUpTask, type WarmUpPage } from './warm-up-pdf.js';
 
 /**
  * One pass over the warm-up PDF loads the engine but leaves the thread's JavaScript (layout,
@@ -33,7 +23,7 @@ const LIMITS: ExtractionLimits = {
  * thread goes on reading text pages, WARM_UP_PAGES in all (about 0.4 s of CPU under tsx, once per
  * thread start): the first document then takes about 1.1× as long as the next.
  */
-export const WARM_UP_PAGES = 64;
+const WARM_UP_PAGES = 64;
 /** The text-only PDF read after the first pass: aligned and ruled tables in running text. */
 const TEXT_PASS_LAYOUTS: WarmUpPage[] = ['aligned', 'ruled', 'aligned', 'aligned'];
 
@@ -76,17 +66,7 @@ export async function warmUpExtraction({
 
 /** Extracts the warm-up PDF at `path` as a job would; its page count. */
 async function readWarmUpPdf(path: string, pdfEngine: PdfEngine): Promise<number> {
-  const outcome = await runProcessor(
-    {
-      path,
-      mediaType: 'application/pdf',
-      filename: 'warm-up.pdf',
-      limits: LIMITS,
-      ocr: false,
-      pdfEngine,
-    },
-    () => undefined,
-  );
+  const outcome = await runProcessor(warmUpTask(path, pdfEngine), () => undefined);
   if (!outcome.ok) throw new Error(`the warm-up PDF failed: ${outcome.code} ${outcome.message}`);
   return Math.max(1, outcome.result.pageCount);
 }
