@@ -48,7 +48,10 @@ function unionForSerialization(schema: Schema, anyOf: unknown[]): Schema {
   const valued = branches.filter((branch) => !isNullSchema(branch));
   const nullable = valued.length < branches.length;
   const single = valued.length > 0 ? singleBranch(valued) : undefined;
-  if (single === undefined || single.anyOf !== undefined) return { ...outer, anyOf: branches };
+  // `nullable` needs a `type` beside it (ajv, which still checks the unions left, refuses it alone).
+  if (single === undefined || single.anyOf !== undefined || typeof single.type !== 'string') {
+    return { ...outer, anyOf: branches };
+  }
   return nullable ? { ...single, ...outer, nullable: true } : { ...single, ...outer };
 }
 

@@ -48,6 +48,11 @@ describe('response serializers', () => {
     const job = (forSerialization(CreatedDocument).properties as Record<string, Schema>).job;
     assert.equal(job?.type, 'object');
     assert.equal(job?.nullable, true);
+    // A branch without a type stays a union: `nullable` alone is no schema ajv takes.
+    const untyped = forSerialization(
+      Type.Object({ any: Type.Union([Type.Unknown(), Type.Null()]) }),
+    ).properties as Record<string, Schema>;
+    assert.equal(Array.isArray(untyped.any?.anyOf), true);
     // Two object shapes: the serializer still has to tell them apart.
     const results = (forSerialization(BatchResult).properties as Record<string, Schema>).results;
     assert.equal((results?.items as Schema).anyOf instanceof Array, true);
