@@ -133,3 +133,41 @@ describe('navigation detection', () => {
       assert.equal(isNavigationTitle(title), false, title);
   });
 });
+
+describe('structure passages of a large document', () => {
+  const text = (words: number): string =>
+    Array.from({ length: words }, (_, i) => (i % 12 === 11 ? 'end.' : 'word')).join(' ');
+
+  /** The longest the event loop waited while `work` ran. */
+  async function longestWait(work: () => Promise<unknown>): Promise<number> {
+    let last = performance.now();
+    let longest = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 10);
+    await work();
+    clearInterval(ticker);
+    return Math.max(longest, performance.now() - last);
+  }
+
+  // The scan yields every 20 ms whether the words are on one page or spread over thousands.
+  for (const [shape, pages] of [
+    ['one page of a million words', [page(1, text(1_000_000))]],
+    ['10,000 pages of 100 words', Array.from({ length: 10_000 }, (_, i) => page(i + 1, text(100)))],
+  ] as const) {
+    it(`${shape} is cut without holding the event loop`, async () => {
+      let words = 0;
+      const waited = await longestWait(async () => {
+        const passages = await splitStructurePassages('acme', 'doc', [...pages], undefined, 0, {
+          maxTokens: 200,
+          overlap: 0,
+        });
+        words = passages.reduce((sum, passage) => sum + passage.word_count, 0);
+      });
+      assert.equal(words, 1_000_000);
+      assert.ok(waited < 500, `the event loop waited ${Math.round(waited)} ms at once`);
+    });
+  }
+});
