@@ -233,7 +233,7 @@ describe('worker-pool factory: warm threads and memory', { timeout: 60_000 }, ()
   it('threads beyond minThreads exit once idle for idleTimeoutMs; minThreads stay', async () => {
     // Idle long enough that all three are still there when the tasks' answers are in, on a
     // loaded machine too.
-    const p = pool({ minThreads: 1, maxThreads: 3, idleTimeoutMs: 2_000 });
+    const p = pool({ minThreads: 1, maxThreads: 3, idleTimeoutMs: 5_000 });
     // Three tasks that finish only once all three are running: three threads.
     const counter = new Int32Array(new SharedArrayBuffer(4));
     const ran = await Promise.all([0, 1, 2].map(() => p.run({ op: 'gather', n: 3, counter })));
