@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isNavigationPage, isNavigationTitle } from '../../src/domain/navigation.js';
 import { splitStructurePassages, type StructurePage } from '../../src/domain/structure-passages.js';
+import { longestEventLoopWait } from '../helpers/event-loop.js';
 
 const page = (number: number, text: string): StructurePage => ({ number, text, markdown: text });
 let counter = 0;
@@ -138,20 +139,6 @@ describe('structure passages of a large document', () => {
   const text = (words: number): string =>
     Array.from({ length: words }, (_, i) => (i % 12 === 11 ? 'end.' : 'word')).join(' ');
 
-  /** The longest the event loop waited while `work` ran. */
-  async function longestWait(work: () => Promise<unknown>): Promise<number> {
-    let last = performance.now();
-    let longest = 0;
-    const ticker = setInterval(() => {
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-    }, 10);
-    await work();
-    clearInterval(ticker);
-    return Math.max(longest, performance.now() - last);
-  }
-
   // The scan yields every 20 ms whether the words are on one page or spread over thousands.
   for (const [shape, pages] of [
     ['one page of a million words', [page(1, text(1_000_000))]],
@@ -159,7 +146,7 @@ describe('structure passages of a large document', () => {
   ] as const) {
     it(`${shape} is cut without holding the event loop`, async () => {
       let words = 0;
-      const waited = await longestWait(async () => {
+      const waited = await longestEventLoopWait(async () => {
         const passages = await splitStructurePassages('acme', 'doc', [...pages], undefined, 0, {
           maxTokens: 200,
           overlap: 0,
