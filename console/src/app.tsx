@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, session, whoamiWith, type Scope, type Whoami } from './api.js';
-import { ErrorText, navigate, useRoute } from './ui.js';
+import { currentRoute, ErrorText, navigate, useRoute } from './ui.js';
 import { DocumentView } from './views/document.js';
 import { DocumentsView } from './views/documents.js';
 import { JobsView } from './views/jobs.js';
@@ -90,8 +90,10 @@ function Shell({ access, onSignOut }: { access: Access; onSignOut: () => void })
     main.current?.querySelector<HTMLElement>('h1')?.focus();
   }, [route.path]);
 
+  // Only a route this key has no view for is redirected, and only if the address still names it:
+  // a link followed since this render (its hashchange is on the way) must not be overwritten.
   useEffect(() => {
-    if (path !== route.path) navigate(path);
+    if (path !== route.path && currentRoute().path === route.path) navigate(path);
   }, [path, route.path]);
 
   let view;

@@ -9,7 +9,7 @@ export interface Route {
   params: URLSearchParams;
 }
 
-function currentRoute(): Route {
+export function currentRoute(): Route {
   const hash = location.hash.replace(/^#/, '') || '/upload';
   const [path = '/upload', search = ''] = hash.split('?', 2);
   return { path, params: new URLSearchParams(search) };
@@ -20,6 +20,8 @@ export function useRoute(): Route {
   useEffect(() => {
     const changed = (): void => setRoute(currentRoute());
     addEventListener('hashchange', changed);
+    // The hash may have moved between the first render and now, with no one listening yet.
+    changed();
     return () => removeEventListener('hashchange', changed);
   }, []);
   return route;

@@ -379,6 +379,23 @@ describe(
       assert.deepEqual(pageErrors, []);
     });
 
+    it('follows the address when it moves the moment the signed-in view appears', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.goto(`${base}/console/`);
+      await page.getByLabel('API key').fill(TEST_ADMIN_KEY);
+      // The hash moves as soon as the header is in the page, before the view's effects have run
+      // (a quick click on a link, a script): the console must show that view, not its first one.
+      await page.evaluate(`new MutationObserver((_, observer) => {
+        const buttons = [...document.querySelectorAll('button')];
+        if (!buttons.some((button) => button.textContent === 'Sign out')) return;
+        observer.disconnect();
+        location.hash = '#/search';
+      }).observe(document.body, { childList: true, subtree: true })`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Search for').waitFor({ timeout: 5_000 });
+      assert.match(page.url(), /#\/search$/);
+    });
+
     it('renders search results for the README’s picture (written to docs/ when asked)', async () => {
       await page.getByRole('button', { name: 'Sign out' }).click();
       await signIn(TEST_ADMIN_KEY);
