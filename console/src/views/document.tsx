@@ -163,11 +163,15 @@ export function DocumentView({ id, route, access }: { id: string; route: Route; 
 }
 
 function Content({ id, page, redact }: { id: string; page: string; redact: boolean }) {
+  // The text shown stays until the next one arrives: it is labelled with the page it is, not the
+  // page asked for (a page chosen while all pages still show would otherwise be claimed early).
   const { data, error, loading } = useLoad(
-    () =>
-      apiText(
+    async () => ({
+      page,
+      markdown: await apiText(
         `/v1/documents/${id}/content${query({ format: 'markdown', pages: page, redact: redact ? 'pii' : '' })}`,
       ),
+    }),
     [id, page, redact],
   );
   if (error !== null) return <ErrorText error={error} />;
@@ -176,10 +180,10 @@ function Content({ id, page, redact }: { id: string; page: string; redact: boole
     <article
       class="markdown"
       aria-busy={loading}
-      aria-label={page === '' ? 'Extracted content' : `Extracted content, page ${page}`}
+      aria-label={data.page === '' ? 'Extracted content' : `Extracted content, page ${data.page}`}
       data-testid="content"
       // Sanitised by DOMPurify in renderMarkdown.
-      dangerouslySetInnerHTML={{ __html: renderMarkdown(data) }}
+      dangerouslySetInnerHTML={{ __html: renderMarkdown(data.markdown) }}
     />
   );
 }
