@@ -73,7 +73,8 @@ export async function getJob(
   return response.json();
 }
 
-export async function getDocument(t: TestApp, id: string): Promise<DocumentBody> {
+/** The document's view (200 asserted); `T` for a test that reads fields beyond DocumentBody's. */
+export async function getDocument<T = DocumentBody>(t: TestApp, id: string): Promise<T> {
   const response = await t.app.inject({ url: `/v1/documents/${id}`, headers: t.admin });
   assert.equal(response.statusCode, 200, response.body);
   return response.json();

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTestApp, onCleanup, type TestApp } from '../helpers/app.js';
+import { getDocument } from '../helpers/jobs.js';
 import { script, startUpstream, type Upstream } from '../helpers/upstream.js';
 
 const DOCS = '/v1/documents';
@@ -31,10 +32,8 @@ async function waitFor(
 ): Promise<DocumentBody> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await t.app.inject({ method: 'GET', url: `${DOCS}/${id}`, headers: t.admin });
-    // A refusal (a 429 from the read limit) is not a document: say so rather than time out.
-    assert.equal(response.statusCode, 200, response.body);
-    const document = response.json() as DocumentBody;
+    // A refusal (a 429 from the read limit) fails here with its status rather than timing out.
+    const document = await getDocument<DocumentBody>(t, id);
     if (done(document)) return document;
     if (Date.now() > deadline) throw new Error(`document ${id} stayed ${JSON.stringify(document)}`);
     await sleep(25);
