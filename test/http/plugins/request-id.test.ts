@@ -1,7 +1,19 @@
 /** Request ids through HTTP: kept, validated or generated, echoed, and in logs and error bodies. */
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { before, describe, it } from 'node:test';
 import { buildTestApp, requestLine, type TestApp } from '../../helpers/app.js';
+
+/** Sends `request` as raw bytes and resolves with the response's status line. */
+function rawRequest(url: URL, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(request, 'latin1'));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received.split('\r\n', 1)[0] ?? ''));
+  });
+}
 
 describe('request id', () => {
   let t: TestApp;
@@ -33,6 +45,22 @@ describe('request id', () => {
       1,
       'exactly one line',
     );
+  });
+
+  it('logs a path with quotes and backslashes as it came, in a line that parses', async () => {
+    // Node's parser lets `"` and `\\` through in a request target; inject would percent-encode them.
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const head = await rawRequest(
+      new URL(address),
+      'GET /nowhere/"quoted"\\back?q="x" HTTP/1.1\r\nHost: quire\r\nX-Request-ID: odd-path-1\r\nConnection: close\r\n\r\n',
+    );
+    assert.match(head, /^HTTP\/1\.1 404 /);
+    // The sink parses every line it gets: a line with a broken string would fail the test there.
+    const line = requestLine(t.logs, 'odd-path-1');
+    assert.ok(line, 'the request line was written and parsed');
+    assert.equal(line.path, '/nowhere/"quoted"\\back');
+    assert.equal(line.route, null);
+    assert.equal(line.code, 'NOT_FOUND');
   });
 
   for (const [label, bad] of [
