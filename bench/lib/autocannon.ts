@@ -16,6 +16,8 @@ export interface AutocannonOptions {
   headers?: Record<string, string>;
   method?: 'GET' | 'POST';
   body?: string;
+  /** Requests per second across all connections (a fixed rate instead of as fast as it can). */
+  overallRate?: number;
 }
 
 /** autocannon's summary of one histogram (latency in ms, requests per second, bytes per second). */

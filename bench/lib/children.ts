@@ -89,14 +89,19 @@ export interface StartTargetOptions {
   cwd: string;
   /** The child's whole environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Node options before the entry (`--cpu-prof`, say). */
+  nodeArgs?: string[];
+  /** A command the child is run under (`taskset -c 1`, say). */
+  launcher?: string[];
   startTimeoutMs?: number;
 }
 
 /** Spawns a target and resolves once it has printed its URL (rejects, and kills it, otherwise). */
 export function startTarget(options: StartTargetOptions): Promise<Target> {
-  const { name, entry, args, cwd, env } = options;
+  const { name, entry, args, cwd, env, nodeArgs = [], launcher = [] } = options;
   const startTimeoutMs = options.startTimeoutMs ?? TARGET_START_TIMEOUT_MS;
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const command = [...launcher, process.execPath, ...nodeArgs, '--import', 'tsx', entry, ...args];
+  const child = spawn(command[0] as string, command.slice(1), {
     cwd,
     stdio: ['pipe', 'pipe', 'inherit'],
     ...(env === undefined ? {} : { env }),
