@@ -6,6 +6,7 @@
  */
 import { deflateSync } from 'node:zlib';
 import type { ExtractionLimits, ExtractionTask, PdfEngine } from '../ports/extractor.js';
+import { pdfFromObjects } from './pdf-writer.js';
 
 /** What a warm-up PDF is read with: its few pages, text only. */
 export const WARM_UP_LIMITS: ExtractionLimits = {
@@ -94,15 +95,5 @@ export function warmUpPdf(pages = 4, layout: (page: number) => WarmUpPage = () =
       `<< /Length ${content.length} /Filter /FlateDecode >>\nstream\n${content}\nendstream`,
     );
   }
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((object, index) => {
-    offsets.push(Buffer.byteLength(body, 'latin1'));
-    body += `${index + 1} 0 obj\n${object}\nendobj\n`;
-  });
-  const xrefAt = Buffer.byteLength(body, 'latin1');
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, '0')} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
+  return pdfFromObjects(objects);
 }
