@@ -14,31 +14,46 @@ export const WARM_UP_READINESS_BOUND_MS = 30_000;
 
 export class ExtractionWarmUpCheck implements HealthCheck {
   readonly name = 'extraction_warm_up';
-  private reported = 0;
+  private threadsReported = 0;
+  private documentPathReported = false;
   private passed: boolean;
   private readonly deadline: number;
 
+  /** `threads` start-up threads, then the document path; none (0) passes at once. */
   constructor(
-    private readonly warmUps: number,
+    private readonly threads: number,
     boundMs = WARM_UP_READINESS_BOUND_MS,
     private readonly now: () => number = Date.now,
   ) {
-    this.passed = warmUps === 0;
+    this.passed = threads === 0;
     this.deadline = now() + boundMs;
   }
 
-  /** Told of every warm-up done or failed: each thread's, then the document path's (later
-   * re-warms change nothing). */
-  noteWarm(): void {
-    this.reported += 1;
-    if (this.reported >= this.warmUps) this.passed = true;
+  /** A thread's warm-up is done or failed; true when it is the last start-up thread's (later
+   * re-warms of recycled threads change nothing). */
+  noteThreadWarm(): boolean {
+    this.threadsReported += 1;
+    this.latch();
+    return this.threadsReported === this.threads;
+  }
+
+  /** The main thread's document warm-up is done or failed. */
+  noteDocumentPathWarm(): void {
+    this.documentPathReported = true;
+    this.latch();
+  }
+
+  private latch(): void {
+    if (this.threadsReported >= this.threads && this.documentPathReported) this.passed = true;
   }
 
   async check(): Promise<void> {
     if (!this.passed && this.now() >= this.deadline) this.passed = true;
-    if (!this.passed)
+    if (!this.passed) {
+      const documents = this.documentPathReported ? 'warm' : 'not yet';
       throw new Error(
-        `${this.reported} of ${this.warmUps} warm-ups done (threads, then documents)`,
+        `${Math.min(this.threadsReported, this.threads)} of ${this.threads} extraction threads warm; document path ${documents}`,
       );
+    }
   }
 }

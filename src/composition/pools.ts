@@ -59,18 +59,16 @@ export async function openPools(
   // An API process extracts only for /v1/convert: it keeps no thread waiting for that.
   const warmThreads = config.role === 'api' ? 0 : config.extractionWarmThreads;
   // Readiness waits for each warm thread and then for the main thread's document warm-up.
-  const warmUp = new ExtractionWarmUpCheck(warmThreads > 0 ? warmThreads + 1 : 0);
+  const warmUp = new ExtractionWarmUpCheck(warmThreads);
   let threadsWarm = (): void => undefined;
   const allThreadsWarm = new Promise<void>((resolve) => (threadsWarm = resolve));
-  let reported = 0;
   const extractor = extractionPool(
     config,
     logger,
     warmThreads,
     injected.extractionWorkerFile,
     () => {
-      warmUp.noteWarm();
-      if (++reported === warmThreads) threadsWarm();
+      if (warmUp.noteThreadWarm()) threadsWarm();
     },
   );
   closers.add(() => extractor.close());
@@ -78,7 +76,7 @@ export async function openPools(
   if (warmThreads > 0) {
     void allThreadsWarm
       .then(() => warmMainThread(config, logger, extractor))
-      .finally(() => warmUp.noteWarm());
+      .finally(() => warmUp.noteDocumentPathWarm());
   }
   const dataConverter = dataConversionPool(config);
   closers.add(() => dataConverter.close());
