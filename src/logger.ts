@@ -46,7 +46,7 @@ let timeField = '';
 
 /**
  * pino's ISO time field, formatted once per millisecond: a busy process writes many lines in each
- * one, and formatting the date was ~2% of a small request's CPU (bench/http.ts).
+ * one, and formatting the date was ~2% of a small request's CPU (`npm run bench:http-profile`).
  */
 function isoTime(): string {
   const now = Date.now();

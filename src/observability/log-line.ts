@@ -1,8 +1,9 @@
 /**
  * Log lines of one fixed shape, written as the logger itself would write them but without pino's
  * general path. pino walks a line's object field by field, merges in the mixin's object and
- * allocates on the way: ~11 µs of the ~90 a small request costs at 50 connections (bench/http.ts,
- * docs/adr/0004-request-path-costs.md). A line whose fields are known in advance is one string.
+ * allocates on the way: its request line was ~10% of a small request's CPU, and is ~7% written
+ * here (`npm run bench:http-profile`, docs/adr/0004-request-path-costs.md). A line whose fields
+ * are known in advance is one string.
  *
  * Everything but those fields comes from the logger: its level labels, time, bindings, mixin,
  * message key and destination, so the line is the one pino would have written, and a child
