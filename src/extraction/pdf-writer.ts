@@ -5,7 +5,7 @@
  */
 
 /** The trailer of a file of `objectCount` objects whose catalog is object 1. */
-export function plainTrailer(objectCount: number): string {
+function plainTrailer(objectCount: number): string {
   return `<< /Size ${objectCount + 1} /Root 1 0 R >>`;
 }
 

@@ -48,7 +48,7 @@ describe('request id', () => {
   });
 
   it('logs a path with quotes and backslashes as it came, in a line that parses', async () => {
-    // Node's parser lets `"` and `\\` through in a request target; inject would percent-encode them.
+    // Node's parser lets `"` and `\` through in a request target; inject would percent-encode them.
     const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
     const head = await rawRequest(
       new URL(address),
