@@ -33,23 +33,30 @@ export interface MigrationReport {
 
 /** PostgreSQL's invalid_schema_name. */
 const SCHEMA_MISSING = '3F000';
+/** PostgreSQL's undefined_table. */
+const RELATION_MISSING = '42P01';
+/** The schema of a qualified relation PostgreSQL says does not exist. */
+const MISSING_RELATION = /relation "([^".]+)\.[^"]+" does not exist/;
 /** Enough for a database whose other schemas churn all the time (the tests' own do). */
 const ATTEMPTS = 25;
 
 /**
  * Kysely's introspection reads the catalog of every schema in the database (it calls
  * has_schema_privilege and pg_get_serial_sequence by name), so another schema dropped at that
- * moment — another deployment's, another test's — fails it with 3F000 naming *that* schema. Such
- * a failure says nothing about ours: try again, with a short growing pause.
+ * moment — another deployment's, another test's — fails it: with 3F000 naming *that* schema, or,
+ * when the drop lands between the schema's lookup and its table's, with 42P01 naming one of its
+ * tables. Such a failure says nothing about ours: try again, with a short growing pause.
  */
 function anotherSchemaVanished(error: unknown, ours: string | undefined): boolean {
   const cause = error instanceof MigrationError ? error.cause : error;
   const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
-  return (
-    code === SCHEMA_MISSING &&
-    typeof message === 'string' &&
-    (ours === undefined || !message.includes(`"${ours}"`))
-  );
+  if (typeof message !== 'string') return false;
+  if (code === SCHEMA_MISSING) return ours === undefined || !message.includes(`"${ours}"`);
+  if (code === RELATION_MISSING) {
+    const schema = MISSING_RELATION.exec(message)?.[1];
+    return schema !== undefined && schema !== ours;
+  }
+  return false;
 }
 
 export async function migrateToLatest(database: SqlDatabase): Promise<MigrationReport> {
