@@ -29,8 +29,14 @@ describe('load shedding', () => {
     assert.equal((await t.app.inject({ method: 'GET', url: '/test/work' })).statusCode, 200);
 
     assert.equal((await t.app.inject({ method: 'GET', url: '/test/block' })).statusCode, 200);
-    await sleep(20); // the overdue sampler runs first and records the stall
-    const shed = await t.app.inject({ method: 'GET', url: '/test/work' });
+    // The stall is recorded by the first sample that sees it: the overdue one, or — when the
+    // sampler's timer fires before the delay histogram's after the block — the next, one interval
+    // (200 ms) later. Requests are shed from then on; without shedding this never stops at 503.
+    let shed = await t.app.inject({ method: 'GET', url: '/test/work' });
+    for (const deadline = Date.now() + 1000; shed.statusCode === 200 && Date.now() < deadline;) {
+      await sleep(10);
+      shed = await t.app.inject({ method: 'GET', url: '/test/work' });
+    }
     const body = assertProblem(shed, 503, 'OVERLOADED');
     assert.equal(shed.headers['retry-after'], '7');
     assert.match(String(body.detail), /eventLoopDelay/);
