@@ -20,7 +20,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad } from './lib/autocannon.js';
-import { killChildrenOnExit, startTarget, stopChild, waitForExit } from './lib/children.js';
+import { killChildrenOnExit, startTarget, stopChild } from './lib/children.js';
 import { hookIn, named, profileShares, type FunctionMatcher } from './lib/cpu-profile.js';
 import { waitForReady } from './lib/http-client.js';
 import { BENCH_ROUTE } from './lib/bench-route.js';
@@ -126,8 +126,8 @@ async function main(): Promise<void> {
     });
     const toUs = monotonicUs();
     const cpuAfter = mainThreadCpuMs(pid);
+    // The profile is written as the server exits; stopChild waits for that.
     await stopChild(target.child, NAME);
-    await waitForExit(target.child, 10_000);
 
     const requests = result.requests.total;
     const cpuUsPerRequest =
@@ -194,8 +194,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(
-    `${NAME}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-  );
+  console.error(`${NAME}:`, error);
   process.exit(1);
 });
