@@ -4,11 +4,14 @@
 // reason the run fails when no test ran at all.
 //
 // No test hangs the run: every test and hook gets a default timeout (QUIRE_TEST_TIMEOUT_MS,
-// see scripts/lib/test-timeout/), and a file whose tests are done exits even if a handle is left
-// open (--test-force-exit). QUIRE_TEST_DIR runs the test files of another folder (the runner's own
+// see scripts/lib/test-timeout/), and a file whose tests are done exits soon even if a handle is
+// left open (not --test-force-exit, which loses results: see timed-node-test.mjs). No result is
+// lost silently either: a second reporter lists files whose tests did not all report, and the
+// run fails if it lists any. QUIRE_TEST_DIR runs the test files of another folder (the runner's own
 // tests use it); test/fixtures is never searched.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DEFAULT_TEST_TIMEOUT_MS } from './lib/test-timeout/default-timeout.mjs';
 
@@ -37,6 +40,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const lostResultsDir = mkdtempSync(join(tmpdir(), 'quire-run-tests-'));
+const lostResults = join(lostResultsDir, 'lost-results.txt');
+
 // A run started from inside a test (the runner's own tests) is a run of its own, not a subtest.
 const { NODE_TEST_CONTEXT: _parentRun, ...testEnv } = process.env;
 const child = spawn(
@@ -47,8 +53,10 @@ const child = spawn(
     '--import',
     './scripts/lib/test-timeout/register.mjs',
     '--test',
-    '--test-force-exit',
     '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/lib/verdict-check-reporter.mjs',
+    `--test-reporter-destination=${lostResults}`,
     '--test-concurrency=2',
     ...files,
   ],
@@ -60,6 +68,7 @@ child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
 });
 child.on('close', (code) => {
+  const lost = readLostResults();
   const ran = /^ℹ tests (\d+)/m.exec(output);
   if (ran === null || Number(ran[1]) === 0) {
     console.error('run-tests: no test ran');
@@ -71,5 +80,19 @@ child.on('close', (code) => {
         'a test can set its own { timeout }, or set QUIRE_TEST_TIMEOUT_MS for the whole run)',
     );
   }
+  if (lost !== '') {
+    console.error(`run-tests: results were lost, so the counts above are short:\n${lost}`);
+    process.exit(1);
+  }
   process.exit(code ?? 1);
 });
+
+function readLostResults() {
+  try {
+    return readFileSync(lostResults, 'utf8').trim();
+  } catch {
+    return 'the result check wrote nothing (it did not run)';
+  } finally {
+    rmSync(lostResultsDir, { recursive: true, force: true });
+  }
+}

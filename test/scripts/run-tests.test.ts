@@ -1,7 +1,9 @@
 /**
  * The test runner never hangs: a test that waits forever fails with a timeout message and the run
- * goes on; a test file whose Redis or PostgreSQL is missing fails at once, naming the service.
- * Both go through the real runner (scripts/run-tests.mjs) in a child process.
+ * goes on; a file that leaves a handle open still ends; a test file whose Redis or PostgreSQL is
+ * missing fails at once, naming the service. It never passes with results missing: a file whose
+ * process exits before all its tests reported fails the run. All go through the real runner
+ * (scripts/run-tests.mjs) in a child process, on the fixtures in test/fixtures/runner.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -24,7 +26,7 @@ describe('scripts/run-tests.mjs', () => {
     const started = Date.now();
     const run = await runScript(
       'scripts/run-tests.mjs',
-      [],
+      ['sleeps-forever'],
       { QUIRE_TEST_DIR: 'test/fixtures/runner', QUIRE_TEST_TIMEOUT_MS: '1500' },
       60_000,
     );
@@ -36,10 +38,59 @@ describe('scripts/run-tests.mjs', () => {
     assert.ok(Date.now() - started < 45_000, 'the run ended well before the test would have');
   });
 
+  it('ends a file that leaves a server open soon after its last test, keeping its results', async () => {
+    const run = await runScript(
+      'scripts/run-tests.mjs',
+      ['leaves-a-server-open'],
+      { QUIRE_TEST_DIR: 'test/fixtures/runner' },
+      60_000,
+    );
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /✔ opens a server and never closes it/);
+    assert.match(run.stdout, /✔ runs after the server was opened/);
+    assert.match(run.stdout, /ℹ pass 2\b/);
+    assert.match(
+      run.stdout + run.stderr,
+      /leaves-a-server-open\.test\.ts left handles open 2000 ms after its last test \([^)]*TCPServerWrap/,
+    );
+  });
+
+  it('fails the run when a file exits before its later tests reported, naming them', async () => {
+    const run = await runScript(
+      'scripts/run-tests.mjs',
+      ['exits-midway'],
+      { QUIRE_TEST_DIR: 'test/fixtures/runner' },
+      60_000,
+    );
+    // node:test itself counts this file as passed, with one test.
+    assert.match(run.stdout, /✔ passes before the exit/);
+    assert.match(run.stdout, /ℹ fail 0\b/);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(
+      run.stderr,
+      /results were lost[\s\S]*2 test\(s\) queued but never reported a result: exits the process; never runs/,
+    );
+  });
+
+  it('fails the run when a file exits before any of its tests reported', async () => {
+    const run = await runScript(
+      'scripts/run-tests.mjs',
+      ['exits-at-once'],
+      { QUIRE_TEST_DIR: 'test/fixtures/runner' },
+      60_000,
+    );
+    assert.match(run.stdout, /ℹ fail 0\b/);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(
+      run.stderr,
+      /exits-at-once\.test\.ts: no test in it reported a result \(did its process exit early\?\)/,
+    );
+  });
+
   it('leaves out the files an argument starting with ! names', async () => {
     const run = await runScript(
       'scripts/run-tests.mjs',
-      ['runner', '!sleeps-forever'],
+      ['sleeps', '!sleeps-forever'],
       { QUIRE_TEST_DIR: 'test/fixtures/runner', QUIRE_TEST_TIMEOUT_MS: '1500' },
       60_000,
     );
