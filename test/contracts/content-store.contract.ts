@@ -4,6 +4,7 @@
  * `limit`, only the numbers asked for; passages in ordinal order; another tenant's content does
  * not exist; deletion takes both and nothing of other documents. Pages staged before a replace are
  * no part of the document until it takes them (those it names, as staged; the stage then gone).
+ * A page's Markdown comes back as written, whether it is the page's text, empty or neither.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -171,6 +172,31 @@ export function contentStoreContract(factory: ContentStoreFactory): void {
       assert.equal(read.length, pages.length);
       assert.deepEqual(read.at(-1), page(1201));
       assert.deepEqual(await content.passages(tenantId, documentId), passages);
+    });
+
+    it('a page whose Markdown is its text, or is empty, reads back as written, given or staged', async () => {
+      const { tenantId, documentId } = await document();
+      const given: PageRecord[] = [
+        { number: 1, text: 'the same — ✓', markdown: 'the same — ✓' },
+        { number: 2, text: 'words only', markdown: '' },
+        { number: 3, text: '', markdown: '' },
+        { number: 4, text: '', markdown: '# heading only' },
+      ];
+      // Restaged pages switch between the two forms: the last one staged is what counts.
+      await content.stagePages(tenantId, documentId, 'stage-a', [
+        { number: 5, text: 'five', markdown: 'five' },
+        { number: 6, text: 'six', markdown: '*six*' },
+      ]);
+      const restaged: PageRecord[] = [
+        { number: 5, text: 'five', markdown: '**five**' },
+        { number: 6, text: 'six', markdown: 'six' },
+      ];
+      await content.stagePages(tenantId, documentId, 'stage-a', restaged);
+      await content.replace(tenantId, documentId, given, [], '', {
+        stage: 'stage-a',
+        numbers: [5, 6],
+      });
+      assert.deepEqual(await content.pages(tenantId, documentId, 0, 10), [...given, ...restaged]);
     });
 
     it('staged pages are no part of the document until a replace takes them', async () => {

@@ -46,7 +46,7 @@ describe('quire CLI', () => {
     assert.ok(existsSync(join(dataDir, 'quire.db')));
     assert.match(
       first.stdout,
-      /"applied":\["0001-tenants","0002-api-keys-and-audit-log","0003-idempotency-keys","0004-documents-and-jobs","0005-extraction","0006-webhooks","0007-search","0008-document-dedupe-key","0009-sealed-content","0010-sealed-metadata-and-secrets","0011-deployment","0012-job-attempt-workers","0013-structured-passages","0014-document-parent","0015-search-fields","0016-passage-vectors","0017-staged-pages"\]/,
+      /"applied":\["0001-tenants","0002-api-keys-and-audit-log","0003-idempotency-keys","0004-documents-and-jobs","0005-extraction","0006-webhooks","0007-search","0008-document-dedupe-key","0009-sealed-content","0010-sealed-metadata-and-secrets","0011-deployment","0012-job-attempt-workers","0013-structured-passages","0014-document-parent","0015-search-fields","0016-passage-vectors","0017-staged-pages","0018-markdown-as-text"\]/,
     );
     const second = await runScript(CLI, ['migrate'], { QUIRE_DATA_DIR: dataDir });
     assert.equal(second.code, 0, second.stderr);

@@ -49,12 +49,23 @@ export function createSqlContentStore(
     await query.execute();
   }
 
-  /** Page rows as stored: text and Markdown sealed under the page's place. */
+  /**
+   * Page rows as stored: text and Markdown sealed under the page's place; a Markdown that is the
+   * text (plain text, OCR, most PDF pages) is not stored again (migration 0018).
+   */
   function pageRows(tenantId: string, documentId: string, pages: PageRecord[]) {
     return pages.map((page) => ({
       number: page.number,
       text: cipher.seal(page.text, places.pageText(tenantId, documentId, page.number)),
-      markdown: cipher.seal(page.markdown, places.pageMarkdown(tenantId, documentId, page.number)),
+      ...(page.markdown === page.text
+        ? { markdown: '', markdown_is_text: 1 }
+        : {
+            markdown: cipher.seal(
+              page.markdown,
+              places.pageMarkdown(tenantId, documentId, page.number),
+            ),
+            markdown_is_text: 0,
+          }),
       sealing: cipher.sealing,
       tenant_id: tenantId,
       document_id: documentId,
@@ -63,7 +74,15 @@ export function createSqlContentStore(
 
   /** Moves the staged pages the document takes (sealed as they are: same place, same seal). */
   async function takeStaged(tenantId: string, documentId: string, staged: StagedPages) {
-    const columns = ['document_id', 'tenant_id', 'number', 'text', 'markdown', 'sealing'] as const;
+    const columns = [
+      'document_id',
+      'tenant_id',
+      'number',
+      'text',
+      'markdown',
+      'markdown_is_text',
+      'sealing',
+    ] as const;
     let moved = 0;
     for (const batch of batches(staged.numbers)) {
       const result = await db
@@ -162,7 +181,7 @@ export function createSqlContentStore(
     async pages(tenantId, documentId, afterNumber, limit, numbers) {
       let query = db
         .selectFrom('document_pages')
-        .select(['number', 'text', 'markdown', 'sealing'])
+        .select(['number', 'text', 'markdown', 'markdown_is_text', 'sealing'])
         .where('tenant_id', '=', tenantId)
         .where('document_id', '=', documentId)
         .where('number', '>', afterNumber);
@@ -174,15 +193,12 @@ export function createSqlContentStore(
       return rows.map((row) => {
         const number = Number(row.number);
         const sealing = Number(row.sealing);
-        return {
-          number,
-          text: cipher.open(row.text, sealing, places.pageText(tenantId, documentId, number)),
-          markdown: cipher.open(
-            row.markdown,
-            sealing,
-            places.pageMarkdown(tenantId, documentId, number),
-          ),
-        };
+        const text = cipher.open(row.text, sealing, places.pageText(tenantId, documentId, number));
+        const markdown =
+          Number(row.markdown_is_text) === 1
+            ? text
+            : cipher.open(row.markdown, sealing, places.pageMarkdown(tenantId, documentId, number));
+        return { number, text, markdown };
       });
     },
 
@@ -224,6 +240,7 @@ export function createSqlContentStore(
             conflict.columns(['document_id', 'stage', 'number']).doUpdateSet((row) => ({
               text: row.ref('excluded.text'),
               markdown: row.ref('excluded.markdown'),
+              markdown_is_text: row.ref('excluded.markdown_is_text'),
               sealing: row.ref('excluded.sealing'),
             })),
           )

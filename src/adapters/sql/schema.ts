@@ -158,9 +158,12 @@ export interface DocumentPagesTable {
   number: number;
   /** Plaintext, or sealed as `sealing` says (sql/content-cipher.ts), like `markdown`. */
   text: string;
+  /** Empty when `markdown_is_text` is 1. */
   markdown: string;
   /** 0 plaintext, 1 AES-256-GCM (migration 0009). */
   sealing: Generated<number>;
+  /** 1: the page's Markdown is its text, stored once (migration 0018). */
+  markdown_is_text: Generated<number>;
 }
 
 /** Migration 0017: pages an extraction attempt (`stage`) wrote before its job completed. */

@@ -15,6 +15,7 @@ import { migration as structuredPassages } from '../shared/0013-structured-passa
 import { migration as documentParent } from '../shared/0014-document-parent.js';
 import { migration as passageVectors } from '../shared/0016-passage-vectors.js';
 import { migration as stagedPages } from '../shared/0017-staged-pages.js';
+import { migration as markdownAsText } from '../shared/0018-markdown-as-text.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const postgresMigrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const postgresMigrations: Record<string, Migration> = {
   '0014-document-parent': documentParent(),
   '0016-passage-vectors': passageVectors('bytea'),
   '0017-staged-pages': stagedPages(),
+  '0018-markdown-as-text': markdownAsText(),
 };

@@ -16,6 +16,7 @@ import { migration as documentParent } from '../shared/0014-document-parent.js';
 import { migration as passageVectors } from '../shared/0016-passage-vectors.js';
 import * as searchFields from './0015-search-fields.js';
 import { migration as stagedPages } from '../shared/0017-staged-pages.js';
+import { migration as markdownAsText } from '../shared/0018-markdown-as-text.js';
 
 /** Applied in key order; never edit one that has shipped, add the next instead. */
 export const sqliteMigrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const sqliteMigrations: Record<string, Migration> = {
   '0015-search-fields': searchFields,
   '0016-passage-vectors': passageVectors('blob'),
   '0017-staged-pages': stagedPages(),
+  '0018-markdown-as-text': markdownAsText(),
 };

@@ -53,8 +53,10 @@ function downgradeSqlite(dataDir: string): void {
         SELECT r.rowid, p.text FROM passages_fts_rows r JOIN passages p ON p.id = r.passage_id;
       DROP TABLE passage_vectors;
       DROP TABLE staged_pages;
-      DELETE FROM kysely_migration
-        WHERE name IN ('0015-search-fields', '0016-passage-vectors', '0017-staged-pages');`);
+      UPDATE document_pages SET markdown = text WHERE markdown_is_text = 1;
+      ALTER TABLE document_pages DROP COLUMN markdown_is_text;
+      DELETE FROM kysely_migration WHERE name IN ('0015-search-fields', '0016-passage-vectors',
+        '0017-staged-pages', '0018-markdown-as-text');`);
     db.prepare('UPDATE passages SET scheme = ?').run(OLD_SCHEME);
   } finally {
     db.close();
