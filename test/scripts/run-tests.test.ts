@@ -21,15 +21,20 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+/** The real runner on the files of test/fixtures/runner whose paths contain one of `args`. */
+function runFixtures(args: string[], env: Record<string, string> = {}) {
+  return runScript(
+    'scripts/run-tests.mjs',
+    args,
+    { QUIRE_TEST_DIR: 'test/fixtures/runner', ...env },
+    60_000,
+  );
+}
+
 describe('scripts/run-tests.mjs', () => {
   it('fails a test that never ends with a timeout message, and runs the next one', async () => {
     const started = Date.now();
-    const run = await runScript(
-      'scripts/run-tests.mjs',
-      ['sleeps-forever'],
-      { QUIRE_TEST_DIR: 'test/fixtures/runner', QUIRE_TEST_TIMEOUT_MS: '1500' },
-      60_000,
-    );
+    const run = await runFixtures(['sleeps-forever'], { QUIRE_TEST_TIMEOUT_MS: '1500' });
     assert.notEqual(run.code, 0, run.stdout);
     assert.match(run.stdout, /✖ waits forever[\s\S]*'test timed out after 1500ms'/);
     assert.match(run.stdout, /✔ runs after the one that hung/);
@@ -39,12 +44,7 @@ describe('scripts/run-tests.mjs', () => {
   });
 
   it('ends a file that leaves a server open soon after its last test, keeping its results', async () => {
-    const run = await runScript(
-      'scripts/run-tests.mjs',
-      ['leaves-a-server-open'],
-      { QUIRE_TEST_DIR: 'test/fixtures/runner' },
-      60_000,
-    );
+    const run = await runFixtures(['leaves-a-server-open']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /✔ opens a server and never closes it/);
     assert.match(run.stdout, /✔ runs after the server was opened/);
@@ -56,12 +56,7 @@ describe('scripts/run-tests.mjs', () => {
   });
 
   it('fails the run when a file exits before its later tests reported, naming them', async () => {
-    const run = await runScript(
-      'scripts/run-tests.mjs',
-      ['exits-midway'],
-      { QUIRE_TEST_DIR: 'test/fixtures/runner' },
-      60_000,
-    );
+    const run = await runFixtures(['exits-midway']);
     // node:test itself counts this file as passed, with one test.
     assert.match(run.stdout, /✔ passes before the exit/);
     assert.match(run.stdout, /ℹ fail 0\b/);
@@ -73,12 +68,7 @@ describe('scripts/run-tests.mjs', () => {
   });
 
   it('fails the run when a file exits before any of its tests reported', async () => {
-    const run = await runScript(
-      'scripts/run-tests.mjs',
-      ['exits-at-once'],
-      { QUIRE_TEST_DIR: 'test/fixtures/runner' },
-      60_000,
-    );
+    const run = await runFixtures(['exits-at-once']);
     assert.match(run.stdout, /ℹ fail 0\b/);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.match(
@@ -88,12 +78,7 @@ describe('scripts/run-tests.mjs', () => {
   });
 
   it('leaves out the files an argument starting with ! names', async () => {
-    const run = await runScript(
-      'scripts/run-tests.mjs',
-      ['sleeps', '!sleeps-forever'],
-      { QUIRE_TEST_DIR: 'test/fixtures/runner', QUIRE_TEST_TIMEOUT_MS: '1500' },
-      60_000,
-    );
+    const run = await runFixtures(['sleeps', '!sleeps-forever'], { QUIRE_TEST_TIMEOUT_MS: '1500' });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /no test files found/);
     assert.doesNotMatch(run.stdout, /waits forever/);
