@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { before, describe, it } from 'node:test';
 import type { Progress, Quire as QuireClient } from '@quire/client';
 import { textPdfBytes, pagePhrase, writeTextPdf } from '../fixtures/documents.js';
-import { buildTestApp, tempDir, TEST_ADMIN_KEY, type TestApp } from '../helpers/app.js';
+import { buildTestApp, onCleanup, tempDir, TEST_ADMIN_KEY, type TestApp } from '../helpers/app.js';
 import { ensureClientBuilt } from '../helpers/client.js';
 import { ROOT } from '../helpers/process.js';
 import { startUpstream, type Upstream } from '../helpers/upstream.js';
@@ -31,6 +31,7 @@ describe('@quire/client against a live Quire', { timeout: 240_000 }, () => {
 
   before(async () => {
     upstream = await startUpstream();
+    onCleanup(() => upstream.close());
     upstream.on('/article.txt', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('Fetched by the server: the lighthouse keeper logs every passing ship.\n');

@@ -31,7 +31,10 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
     promise,
-    sleep(ms).then(() => assert.fail(`${what} did not happen within ${ms} ms`)),
+    // Unref'd: the deadline of a promise that settled in time must not keep the file running.
+    sleep(ms, undefined, { ref: false }).then(() =>
+      assert.fail(`${what} did not happen within ${ms} ms`),
+    ),
   ]);
 }
 

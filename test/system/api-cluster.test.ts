@@ -151,7 +151,10 @@ describe('QUIRE_API_PROCESSES: one port, several API processes', { timeout: 300_
       .filter((line) => line.msg === 'quire listening')
       .map((line) => Number(line.pid));
     server.child.kill('SIGTERM');
-    const code = await Promise.race([server.exited, sleep(60_000, 'still running')]);
+    const code = await Promise.race([
+      server.exited,
+      sleep(60_000, 'still running', { ref: false }),
+    ]);
     assert.equal(code, 0, server.stderr());
     for (const pid of pids) {
       assert.throws(() => process.kill(pid, 0), /ESRCH/, `API process ${pid} is gone`);
