@@ -83,6 +83,7 @@ import {
   waitForExit,
 } from './lib/children.js';
 import { processCpuMs, RssSampler, type RssSummary } from './lib/proc.js';
+import { median } from './lib/stats.js';
 import {
   checkTarget,
   environmentReport,
@@ -137,11 +138,6 @@ const errorText = (error: unknown): string =>
   error instanceof Error
     ? `${error.message}${error.cause ? ` (${String(error.cause)})` : ''}`
     : String(error);
-
-function median(values: number[]): number | undefined {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
-}
 
 // ---------------------------------------------------------------------------------------------
 // pdftotext.

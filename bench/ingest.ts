@@ -72,6 +72,7 @@ import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE } from '../src/adapters/s3-blobs/
 import { startS3rver, type S3rver } from './lib/s3rver.js';
 import { requestOnce } from './lib/http-client.js';
 import { processCpuMs, processRssBytes, RssSampler } from './lib/proc.js';
+import { median } from './lib/stats.js';
 import {
   checkTarget,
   environmentReport,
@@ -440,11 +441,6 @@ function postUpload(
     // early (413, 401…) ends the body's pipeline too, and the response settles the promise.
     pipeline(Readable.from(body()), req).catch(() => undefined);
   });
-}
-
-function median(values: number[]): number | undefined {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 async function baselineRss(pid: number | undefined): Promise<number | undefined> {

@@ -19,7 +19,7 @@ import { runLoad, type AutocannonOptions } from './autocannon.js';
 import { envWithoutQuireSettings, startTarget, stopChild, type Target } from './children.js';
 import { machineBusyCpuMs, mainThreadCpuMs, processCpuMs } from './proc.js';
 import { round } from './report.js';
-import { percentile } from './stats.js';
+import { median as medianOrNone, percentile } from './stats.js';
 
 export const SCENARIO_CONNECTIONS = 50;
 
@@ -210,13 +210,7 @@ export async function measureScenarios(options: ScenarioOptions): Promise<Scenar
 
 /** The median of each figure over the rounds, per workload and build. */
 export function medianRuns(runs: ScenarioRun[]): ScenarioRun[] {
-  const median = (values: number[]): number => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1
-      ? (sorted[mid] ?? NaN)
-      : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-  };
+  const median = (values: number[]): number => medianOrNone(values) ?? NaN;
   const groups = new Map<string, ScenarioRun[]>();
   for (const run of runs) {
     const key = `${run.workload}\u0000${run.build}`;
